@@ -1,0 +1,145 @@
+"""The exceptions switchboard raises, all catchable as `SwitchboardError`.
+
+```
+SwitchboardError
+├── ConfigurationError      (also ValueError)  a setting or argument the program got wrong
+├── ToolNotFoundError       (also KeyError)    a lookup by a name no tool has
+├── ArgumentsError          (also ValueError)  arguments that do not match a tool's schema
+└── ToolDefinitionError     (also TypeError)   a function, model or schema that cannot be a tool
+    ├── StrictSchemaError                      a schema with no OpenAI strict-mode form
+    └── SchemaDialectError                     a schema a provider's dialect cannot express
+```
+
+Errors that the *model* causes (an unknown tool name, bad arguments) are never
+raised: they become error results fed back to the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+class SwitchboardError(Exception):
+    """Base class of every exception switchboard raises."""
+
+
+class ConfigurationError(SwitchboardError, ValueError):
+    """A setting or argument given to switchboard is wrong; the message says how to fix it."""
+
+
+class ToolNotFoundError(SwitchboardError, KeyError):
+    """A tool was looked up by a name that no registered tool has.
+
+    Attributes:
+        name: The name that was looked up.
+        available: The names that are registered.
+    """
+
+    def __init__(self, name: str, available: Sequence[str]) -> None:
+        self.name = name
+        self.available = tuple(available)
+        shown = ", ".join(repr(n) for n in self.available[:20]) or "none"
+        more = f" and {len(self.available) - 20} more" if len(self.available) > 20 else ""
+        super().__init__(f"No tool named {name!r}. Registered tools: {shown}{more}.")
+
+    def __str__(self) -> str:
+        # KeyError.__str__ would repr() the message and wrap it in quotes.
+        return str(self.args[0])
+
+
+@dataclass(frozen=True, slots=True)
+class ArgumentProblem:
+    """One way a call's arguments fail a tool's schema.
+
+    Attributes:
+        path: Where, as a dotted path into the arguments (``"items.2.name"``); empty for the
+            whole object.
+        message: What was expected there.
+        received: The value found there (``None`` when the value is missing).
+    """
+
+    path: str
+    message: str
+    received: Any = None
+
+    def __str__(self) -> str:
+        where = self.path or "arguments"
+        return f"{where}: {self.message} (received {self.received!r})"
+
+
+class ArgumentsError(SwitchboardError, ValueError):
+    """A call's arguments do not match the tool's schema.
+
+    Attributes:
+        tool: The tool's name.
+        problems: Every problem found, each with its path.
+    """
+
+    def __init__(self, tool: str, problems: Sequence[ArgumentProblem]) -> None:
+        self.tool = tool
+        self.problems = tuple(problems)
+        listed = "\n".join(f"- {problem}" for problem in self.problems)
+        super().__init__(f"Invalid arguments for tool {tool!r}:\n{listed}")
+
+
+class ToolDefinitionError(SwitchboardError, TypeError):
+    """A function, model or schema cannot become a tool.
+
+    Attributes:
+        tool: The tool's name (or the function's, when no name was settled yet).
+        parameter: The offending parameter, when one is to blame.
+    """
+
+    def __init__(self, message: str, *, tool: str, parameter: str | None = None) -> None:
+        self.tool = tool
+        self.parameter = parameter
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True)
+class StrictIssue:
+    """One reason a schema has no OpenAI strict-mode form.
+
+    Attributes:
+        path: A JSON Pointer to the offending schema node, e.g. ``/properties/tags``.
+        reason: What is wrong there, and what would fix it.
+    """
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path or '/'}: {self.reason}"
+
+
+class StrictSchemaError(ToolDefinitionError):
+    """A tool's schema cannot be made strict; ``issues`` lists every offending path.
+
+    Attributes:
+        issues: Each offending path and why.
+    """
+
+    def __init__(self, tool: str, issues: Sequence[StrictIssue]) -> None:
+        self.issues = tuple(issues)
+        listed = "; ".join(str(issue) for issue in self.issues)
+        super().__init__(
+            f"Tool {tool!r} has no strict-mode schema: {listed}. Change the parameter types, "
+            "or pass on_strict_issues='fallback' to send this tool non-strict.",
+            tool=tool,
+        )
+
+
+class SchemaDialectError(ToolDefinitionError):
+    """A schema uses a feature that a provider's dialect cannot express.
+
+    Attributes:
+        dialect: The provider format, e.g. ``"gemini"``.
+        path: A JSON Pointer to the offending schema node.
+    """
+
+    def __init__(self, message: str, *, tool: str, dialect: str, path: str) -> None:
+        self.dialect = dialect
+        self.path = path
+        super().__init__(message, tool=tool)

@@ -1,0 +1,1 @@
+"""Adapters from external function-calling suites (BFCL) to switchboard tools."""

@@ -1,0 +1,1 @@
+"""JSON Schema transforms: a tool's neutral schema into each provider's accepted form."""

@@ -1,0 +1,1 @@
+"""Tools: definitions, signatures and the registry."""

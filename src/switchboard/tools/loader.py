@@ -1,0 +1,84 @@
+"""Load the tools defined in a Python file (what the command line's ``--tools FILE`` reads)."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from switchboard.errors import ConfigurationError
+from switchboard.tools.tool import Tool
+from switchboard.tools.toolbox import Toolbox
+
+
+def load_toolbox(path: str | Path) -> Toolbox:
+    """Import a Python file and collect its tools.
+
+    The tools are those of every `Toolbox` and every `Tool` at the file's top level; when
+    it has neither, every public function defined in the file becomes a tool.
+
+    Raises:
+        ConfigurationError: The file is missing, fails to import, or defines no tools.
+        ToolDefinitionError: A function in it cannot be a tool.
+    """
+    module = _import_file(Path(path))
+    members = list(vars(module).values())
+    toolbox = Toolbox()
+    for member in members:
+        if isinstance(member, Toolbox):
+            for item in member:
+                _add_once(toolbox, item)
+        elif isinstance(member, Tool):
+            _add_once(toolbox, member)
+    if len(toolbox):
+        return toolbox
+    for member in members:
+        if inspect.isfunction(member) and _defined_here(member, module):
+            toolbox.register(member)
+    if not len(toolbox):
+        msg = f"{path} defines no tools: add a function, a Tool or a Toolbox at its top level."
+        raise ConfigurationError(msg)
+    return toolbox
+
+
+def _import_file(path: Path) -> ModuleType:
+    if not path.is_file():
+        msg = f"No such file: {path}. Pass the path of a Python file that defines tools."
+        raise ConfigurationError(msg)
+    name = f"switchboard_tools_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        msg = f"{path} is not a Python file that can be imported. Pass a .py file."
+        raise ConfigurationError(msg)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pydantic resolve annotations through it
+    try:
+        spec.loader.exec_module(module)
+    except Exception as e:
+        del sys.modules[name]
+        line = _error_line(e, path)
+        msg = f"Could not import {path}{line}: {type(e).__name__}: {e}"
+        raise ConfigurationError(msg) from e
+    return module
+
+
+def _error_line(error: Exception, path: Path) -> str:
+    if isinstance(error, SyntaxError) and error.lineno:
+        return f" (line {error.lineno})"
+    if error.__traceback__ is None:
+        return ""
+    frames = [f for f in inspect.getinnerframes(error.__traceback__) if Path(f.filename) == path]
+    return f" (line {frames[-1].lineno})" if frames else ""
+
+
+def _defined_here(fn: object, module: ModuleType) -> bool:
+    name: str = getattr(fn, "__name__", "_")
+    return getattr(fn, "__module__", None) == module.__name__ and not name.startswith("_")
+
+
+def _add_once(toolbox: Toolbox, item: Tool) -> None:
+    if item.name in toolbox and toolbox.get(item.name) is item:
+        return
+    toolbox.add(item)

@@ -1,0 +1,371 @@
+"""`Tool`: one function the model may call — its name, description, schema and handler."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar, overload
+
+from pydantic import BaseModel
+
+from switchboard.errors import (
+    ConfigurationError,
+    StrictIssue,
+    StrictSchemaError,
+    ToolDefinitionError,
+)
+from switchboard.schema.dialects import STRICT_FORMATS, Format, render_tool
+from switchboard.schema.strict import drop_strict_nulls, make_strict, strict_issues
+from switchboard.tools.context import is_context_annotation
+from switchboard.tools.signature import inspect_function, model_schema, parse_docstring
+from switchboard.tools.validation import (
+    ArgumentsValidator,
+    FunctionArguments,
+    ModelArguments,
+    SchemaArguments,
+)
+
+logger = logging.getLogger("switchboard")
+
+OnStrictIssues = Literal["raise", "fallback"]
+"""What `Tool.schema` does with ``strict=True`` when the schema has no strict form."""
+
+# OpenAI, Anthropic and Gemini all accept this and nothing wider; Gemini also allows
+# '.', ':' but a name must work everywhere to be portable.
+_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True, eq=False)
+class Tool:
+    """A function the model may call: name, description, neutral JSON Schema and handler.
+
+    Build one with `Tool.from_function` (or the `tool` decorator), `Tool.from_model` or
+    `Tool.from_schema`; register it in a `Toolbox`. Provider schemas are rendered once per
+    format and cached: treat what `schema` returns as read-only.
+
+    Attributes:
+        name: The name the model calls it by (``^[a-zA-Z0-9_-]{1,64}$``).
+        description: What it does, for the model.
+        parameters: The neutral JSON Schema (draft 2020-12) of its arguments.
+        handler: The callable that runs it; ``None`` for a schema-only tool.
+        tags: Labels for grouping and routing.
+        context_parameter: The handler parameter that receives the `RunContext`, if any.
+    """
+
+    name: str
+    description: str
+    parameters: Mapping[str, Any]
+    handler: Callable[..., Any] | None
+    tags: frozenset[str] = frozenset()
+    context_parameter: str | None = None
+    positional_only: tuple[str, ...] = ()
+    _validator: ArgumentsValidator | None = field(default=None, repr=False)
+    _schemas: dict[tuple[str, bool, str], dict[str, Any]] = field(
+        default_factory=dict[tuple[str, bool, str], dict[str, Any]], repr=False
+    )
+
+    @classmethod
+    def from_function(
+        cls,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        tags: Iterable[str] = (),
+    ) -> Tool:
+        """Make a tool from a typed function, sync or async.
+
+        The schema comes from the type hints and defaults; the description and each
+        parameter's text from the docstring (Google, NumPy or Sphinx style). A parameter
+        annotated `RunContext` is injected at run time and left out of the schema.
+
+        Args:
+            fn: The function.
+            name: The tool's name; defaults to the function's.
+            description: The tool's description; defaults to the docstring's summary.
+            tags: Labels for grouping and routing.
+
+        Raises:
+            ToolDefinitionError: The name breaks provider rules, or a parameter cannot be
+                sent by a model.
+        """
+        tool_name = check_name(name if name is not None else _callable_name(fn))
+        signature = inspect_function(fn, tool_name=tool_name)
+        return cls(
+            name=tool_name,
+            description=description if description is not None else signature.description,
+            parameters=signature.parameters,
+            handler=fn,
+            tags=frozenset(tags),
+            context_parameter=signature.context_parameter,
+            positional_only=signature.positional_only,
+            _validator=FunctionArguments(signature),
+        )
+
+    @classmethod
+    def from_model(
+        cls,
+        model: type[BaseModel],
+        handler: Callable[..., Any] | None = None,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        tags: Iterable[str] = (),
+    ) -> Tool:
+        """Make a tool whose argument object is a Pydantic model.
+
+        Args:
+            model: The model; its docstring is the description, its fields the parameters.
+            handler: Called with the validated model instance as its one argument (and the
+                `RunContext`, if it has a parameter annotated so).
+            name: The tool's name; defaults to the model's class name.
+            description: The tool's description; defaults to the model's docstring.
+            tags: Labels for grouping and routing.
+
+        Raises:
+            ToolDefinitionError: The name breaks provider rules, a field has no JSON Schema,
+                or the handler does not take exactly one argument besides the context.
+        """
+        tool_name = check_name(name if name is not None else model.__name__)
+        # inspect.getdoc would fall back to BaseModel's own docstring.
+        docstring = parse_docstring(model) if model.__doc__ else None
+        parameters = model_schema(model, tool_name=tool_name)
+        if docstring is not None:
+            parameters = _describe_properties(parameters, docstring.parameters)
+        parameter, context = (
+            _model_handler_parameters(handler, tool_name) if handler else ("arguments", None)
+        )
+        return cls(
+            name=tool_name,
+            description=description
+            if description is not None
+            else (docstring.description if docstring else ""),
+            parameters=parameters,
+            handler=handler,
+            tags=frozenset(tags),
+            context_parameter=context,
+            _validator=ModelArguments(model, parameter),
+        )
+
+    @classmethod
+    def from_schema(
+        cls,
+        name: str,
+        description: str,
+        parameters: Mapping[str, Any],
+        handler: Callable[..., Any] | None = None,
+        *,
+        tags: Iterable[str] = (),
+    ) -> Tool:
+        """Make a tool from a raw JSON Schema; arguments are validated with ``jsonschema``.
+
+        Args:
+            name: The tool's name.
+            description: What it does, for the model.
+            parameters: A JSON Schema whose top level is an object.
+            handler: Called with the validated arguments as keyword arguments.
+            tags: Labels for grouping and routing.
+
+        Raises:
+            ToolDefinitionError: The name breaks provider rules, or the schema is invalid or
+                not an object schema.
+        """
+        tool_name = check_name(name)
+        if parameters.get("type") != "object":
+            msg = (
+                f'Tool {tool_name!r}: its parameters schema must have "type": "object" at '
+                f"the top (got {parameters.get('type')!r}). Wrap the value in an object property."
+            )
+            raise ToolDefinitionError(msg, tool=tool_name)
+        return cls(
+            name=tool_name,
+            description=description,
+            parameters=copy.deepcopy(dict(parameters)),
+            handler=handler,
+            tags=frozenset(tags),
+            _validator=SchemaArguments(parameters, tool=tool_name),
+        )
+
+    @property
+    def is_async(self) -> bool:
+        """Whether the handler is a coroutine function."""
+        return inspect.iscoroutinefunction(self.handler)
+
+    def schema(
+        self,
+        fmt: Format,
+        *,
+        strict: bool = False,
+        on_strict_issues: OnStrictIssues = "raise",
+    ) -> dict[str, Any]:
+        """The tool as one provider's API accepts it.
+
+        Args:
+            fmt: ``"openai"`` (Chat Completions), ``"openai-responses"``, ``"anthropic"``,
+                ``"gemini"`` or ``"mcp"``.
+            strict: Render the strict-mode form (formats in ``STRICT_FORMATS``).
+            on_strict_issues: With ``strict=True`` and a schema that has no strict form:
+                ``"raise"`` a `StrictSchemaError`, or ``"fallback"`` to the non-strict form.
+
+        Returns:
+            The provider's tool definition, built once and cached (do not mutate it).
+
+        Raises:
+            ConfigurationError: Unknown format, or strict mode for a format without one.
+            StrictSchemaError: The schema has no strict form and ``on_strict_issues="raise"``.
+            SchemaDialectError: The schema uses a feature the format cannot express.
+        """
+        key = (fmt, strict, on_strict_issues)
+        cached = self._schemas.get(key)
+        if cached is None:
+            cached = self._schemas[key] = self._render(fmt, strict, on_strict_issues)
+        return cached
+
+    def strict_issues(self) -> tuple[StrictIssue, ...]:
+        """Every reason this tool's schema has no OpenAI strict-mode form (empty if it has one)."""
+        return self._strict[1]
+
+    def validate(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """Check arguments against the schema and return the handler's keyword arguments.
+
+        ``null`` for a parameter that is optional and does not accept ``null`` (as strict
+        mode makes models send) means "use the default".
+
+        Raises:
+            ArgumentsError: The arguments do not match; ``problems`` lists each with its path.
+        """
+        normalised = drop_strict_nulls(arguments, self.parameters)
+        if self._validator is None:
+            return normalised
+        return self._validator.validate(self.name, normalised)
+
+    @functools.cached_property
+    def _strict(self) -> tuple[dict[str, Any] | None, tuple[StrictIssue, ...]]:
+        issues = strict_issues(self.parameters)
+        return (None if issues else make_strict(self.parameters)), issues
+
+    def _render(self, fmt: Format, strict: bool, on_strict_issues: str) -> dict[str, Any]:
+        if not strict:
+            return self._render_with(fmt, self.parameters, strict=False)
+        if on_strict_issues not in ("raise", "fallback"):
+            msg = f"on_strict_issues must be 'raise' or 'fallback', not {on_strict_issues!r}."
+            raise ConfigurationError(msg)
+        if fmt not in STRICT_FORMATS:
+            allowed = ", ".join(sorted(STRICT_FORMATS))
+            msg = f"Format {fmt!r} has no strict mode; use strict=False, or one of: {allowed}."
+            raise ConfigurationError(msg)
+        strict_parameters, issues = self._strict
+        if strict_parameters is None:
+            if on_strict_issues == "raise":
+                raise StrictSchemaError(self.name, issues)
+            logger.warning("Tool %r is sent non-strict: %s", self.name, "; ".join(map(str, issues)))
+            return self._render_with(fmt, self.parameters, strict=False)
+        return self._render_with(fmt, strict_parameters, strict=True)
+
+    def _render_with(
+        self, fmt: Format, parameters: Mapping[str, Any], *, strict: bool
+    ) -> dict[str, Any]:
+        return render_tool(
+            fmt, name=self.name, description=self.description, parameters=parameters, strict=strict
+        )
+
+
+@overload
+def tool(fn: Callable[..., Any], /) -> Tool: ...
+@overload
+def tool(
+    fn: None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    tags: Iterable[str] = (),
+) -> Callable[[Callable[..., Any]], Tool]: ...
+def tool(
+    fn: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    tags: Iterable[str] = (),
+) -> Tool | Callable[[Callable[..., Any]], Tool]:
+    """Make a `Tool` from a function; use bare (``@tool``) or called (``@tool(name=...)``).
+
+    Explicit ``name`` and ``description`` win over what is read from the function.
+
+    Example:
+        >>> @tool
+        ... def add(a: int, b: int) -> int:
+        ...     '''Add two integers.'''
+        ...     return a + b
+        >>> add.schema("anthropic")["input_schema"]["required"]
+        ['a', 'b']
+    """
+
+    def decorate(f: Callable[..., Any]) -> Tool:
+        return Tool.from_function(f, name=name, description=description, tags=tags)
+
+    return decorate if fn is None else decorate(fn)
+
+
+def check_name(name: str) -> str:
+    """Return ``name`` if every provider accepts it as a tool name.
+
+    Raises:
+        ToolDefinitionError: It does not match ``^[a-zA-Z0-9_-]{1,64}$``; the message
+            suggests one that does.
+    """
+    if _NAME.fullmatch(name):
+        return name
+    suggestion = re.sub(r"[^a-zA-Z0-9_-]", "_", name)[:64] or "tool"
+    msg = (
+        f"Tool name {name!r} is not accepted by providers: names must match "
+        f"^[a-zA-Z0-9_-]{{1,64}}$ (letters, digits, '_', '-'; 1 to 64 characters). "
+        f"Pass name={suggestion!r}."
+    )
+    raise ToolDefinitionError(msg, tool=name)
+
+
+def _callable_name(fn: Callable[..., Any]) -> str:
+    target = fn.func if isinstance(fn, functools.partial) else fn  # pyright: ignore[reportUnknownMemberType]
+    return getattr(target, "__name__", type(target).__name__)
+
+
+def _describe_properties(schema: dict[str, Any], docs: Mapping[str, str]) -> dict[str, Any]:
+    """Give each top-level property without a description its docstring text."""
+    properties: dict[str, Any] = schema.get("properties", {})
+    described = {
+        name: (
+            {"description": docs[name], **sub} if name in docs and "description" not in sub else sub
+        )
+        for name, sub in properties.items()
+    }
+    return {**schema, "properties": described} if properties else schema
+
+
+def _model_handler_parameters(
+    handler: Callable[..., Any], tool_name: str
+) -> tuple[str, str | None]:
+    """The handler parameter that takes the model instance, and the one that takes the context."""
+    try:
+        parameters = inspect.signature(handler, eval_str=True).parameters.values()
+    except (ValueError, NameError) as e:
+        msg = f"Tool {tool_name!r}: the handler's signature cannot be read ({e}). Use a def."
+        raise ToolDefinitionError(msg, tool=tool_name) from e
+    context = [p.name for p in parameters if is_context_annotation(p.annotation)]
+    others = [p.name for p in parameters if p.name not in context]
+    if len(others) != 1 or len(context) > 1:
+        msg = (
+            f"Tool {tool_name!r}: a model tool's handler takes the model instance as its one "
+            f"argument (plus an optional RunContext), but it takes {others}. "
+            "Give it a single parameter."
+        )
+        raise ToolDefinitionError(msg, tool=tool_name)
+    return others[0], (context[0] if context else None)

@@ -1,0 +1,171 @@
+"""`Toolbox`: the registry of tools — register, look up, render schemas."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar, overload
+
+from switchboard.errors import ToolDefinitionError, ToolNotFoundError
+from switchboard.schema.dialects import Format
+from switchboard.tools.tool import OnStrictIssues, Tool
+
+F = TypeVar("F", bound=Callable[..., Any] | Tool)
+
+
+class Toolbox:
+    """The tools a model may call, by name.
+
+    Example:
+        >>> tools = Toolbox()
+        >>> @tools.register
+        ... def get_weather(city: str) -> str:
+        ...     '''Get the current weather for a city.'''
+        ...     return "sunny"
+        >>> [s["function"]["name"] for s in tools.schemas("openai")]
+        ['get_weather']
+        >>> get_weather("Tokyo")  # still the plain function
+        'sunny'
+    """
+
+    def __init__(self, tools: Iterable[Tool | Callable[..., Any]] = ()) -> None:
+        self._tools: dict[str, Tool] = {}
+        self._schemas: dict[tuple[str, bool, str], list[dict[str, Any]]] = {}
+        for item in tools:
+            self.register(item)
+
+    @overload
+    def register(self, fn: F, /) -> F: ...
+    @overload
+    def register(
+        self,
+        fn: None = None,
+        /,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        tags: Iterable[str] = (),
+    ) -> Callable[[F], F]: ...
+    def register(
+        self,
+        fn: Callable[..., Any] | Tool | None = None,
+        /,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        tags: Iterable[str] = (),
+    ) -> Any:
+        """Register a function (or a ready `Tool`); use bare or called, as a decorator or not.
+
+        Returns what it was given, so a decorated function stays a plain function.
+
+        Args:
+            fn: The function or `Tool`.
+            name: The tool's name; defaults to the function's.
+            description: The tool's description; defaults to the docstring's summary.
+            tags: Labels for grouping and routing.
+
+        Raises:
+            ToolDefinitionError: The name is taken or invalid, or the function cannot be a tool.
+        """
+
+        def decorate(f: F) -> F:
+            self.add(_as_tool(f, name=name, description=description, tags=tags))
+            return f
+
+        return decorate if fn is None else decorate(fn)
+
+    def add(self, tool: Tool) -> Tool:
+        """Register a built `Tool` and return it.
+
+        Raises:
+            ToolDefinitionError: Another tool already has its name.
+        """
+        existing = self._tools.get(tool.name)
+        if existing is not None:
+            msg = (
+                f"Tool {tool.name!r} is already registered (handler {existing.handler!r}). "
+                "Pass name='...' to register this one under another name, or unregister the first."
+            )
+            raise ToolDefinitionError(msg, tool=tool.name)
+        self._tools[tool.name] = tool
+        self._schemas.clear()
+        return tool
+
+    def unregister(self, name: str) -> Tool:
+        """Remove a tool and return it.
+
+        Raises:
+            ToolNotFoundError: No tool has that name.
+        """
+        tool = self.get(name)
+        del self._tools[name]
+        self._schemas.clear()
+        return tool
+
+    def get(self, name: str) -> Tool:
+        """The tool called ``name``.
+
+        Raises:
+            ToolNotFoundError: No tool has that name; the error lists those that exist.
+        """
+        try:
+            return self._tools[name]
+        except KeyError:
+            raise ToolNotFoundError(name, list(self._tools)) from None
+
+    @property
+    def names(self) -> list[str]:
+        """The registered names, in registration order."""
+        return list(self._tools)
+
+    def schemas(
+        self,
+        fmt: Format,
+        *,
+        strict: bool = False,
+        on_strict_issues: OnStrictIssues = "raise",
+    ) -> list[dict[str, Any]]:
+        """Every tool as one provider's API accepts it, in registration order.
+
+        Built once per format and cached until a tool is added or removed: treat the list
+        and its items as read-only. Arguments as in `Tool.schema`.
+        """
+        key = (fmt, strict, on_strict_issues)
+        cached = self._schemas.get(key)
+        if cached is None:
+            cached = [
+                tool.schema(fmt, strict=strict, on_strict_issues=on_strict_issues)
+                for tool in self._tools.values()
+            ]
+            self._schemas[key] = cached
+        return cached
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tools
+
+    def __iter__(self) -> Iterator[Tool]:
+        return iter(list(self._tools.values()))
+
+    def __len__(self) -> int:
+        return len(self._tools)
+
+    def __repr__(self) -> str:
+        return f"Toolbox({self.names!r})"
+
+
+def _as_tool(
+    item: Callable[..., Any] | Tool,
+    *,
+    name: str | None,
+    description: str | None,
+    tags: Iterable[str],
+) -> Tool:
+    if not isinstance(item, Tool):
+        return Tool.from_function(item, name=name, description=description, tags=tags)
+    if name is not None or description is not None or tags:
+        msg = (
+            f"Tool {item.name!r} is already built: give name, description and tags "
+            "when building it, not when registering it."
+        )
+        raise ToolDefinitionError(msg, tool=item.name)
+    return item

@@ -1,0 +1,101 @@
+"""Validate a call's arguments against a tool's schema and turn them into handler arguments.
+
+Three kinds of tool, three validators, one contract: ``validate(arguments)`` returns the
+keyword arguments for the handler, or raises `ArgumentsError` listing every problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from jsonschema import Draft202012Validator, SchemaError
+from jsonschema.protocols import Validator
+from jsonschema.validators import validator_for
+from pydantic import BaseModel, ValidationError
+
+from switchboard.errors import ArgumentProblem, ArgumentsError, ToolDefinitionError
+from switchboard.tools.signature import FunctionSignature
+
+
+class ArgumentsValidator(Protocol):
+    """Checks a call's arguments and returns the handler's keyword arguments."""
+
+    def validate(self, tool: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """Return the handler's keyword arguments, or raise `ArgumentsError`."""
+        ...
+
+
+class FunctionArguments:
+    """Validates with a function's argument model; values come back typed, by parameter name."""
+
+    def __init__(self, signature: FunctionSignature) -> None:
+        self._model = signature.model
+        aliases = {field: param for param, field in signature.field_names.items()}
+        self._names = tuple(
+            (field, aliases.get(field, field)) for field in self._model.model_fields
+        )
+
+    def validate(self, tool: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """Return the handler's keyword arguments, or raise `ArgumentsError`."""
+        instance = _validate_model(self._model, tool, arguments)
+        return {param: getattr(instance, field) for field, param in self._names}
+
+
+class ModelArguments:
+    """Validates with a Pydantic model that *is* the argument object, passed whole."""
+
+    def __init__(self, model: type[BaseModel], parameter: str) -> None:
+        self._model = model
+        self._parameter = parameter
+
+    def validate(self, tool: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """Return ``{parameter: model instance}``, or raise `ArgumentsError`."""
+        return {self._parameter: _validate_model(self._model, tool, arguments)}
+
+
+class SchemaArguments:
+    """Validates with a raw JSON Schema (the ``jsonschema`` library); values pass as sent."""
+
+    def __init__(self, schema: Mapping[str, Any], *, tool: str) -> None:
+        cls: type[Validator] = validator_for(schema, default=Draft202012Validator)
+        try:
+            cls.check_schema(dict(schema))
+        except SchemaError as e:
+            where = "/" + "/".join(str(part) for part in e.absolute_path)
+            msg = (
+                f"Tool {tool!r}: its parameters are not a valid JSON Schema at {where}: "
+                f"{e.message}. Fix the schema there."
+            )
+            raise ToolDefinitionError(msg, tool=tool) from e
+        self._validator: Validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+    def validate(self, tool: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """Return the arguments as a new dict, or raise `ArgumentsError`."""
+        errors = sorted(self._validator.iter_errors(arguments), key=lambda e: list(e.absolute_path))
+        if errors:
+            problems = [
+                ArgumentProblem(
+                    path=".".join(str(part) for part in error.absolute_path),
+                    message=error.message,
+                    received=error.instance,
+                )
+                for error in errors
+            ]
+            raise ArgumentsError(tool, problems)
+        return dict(arguments)
+
+
+def _validate_model(model: type[BaseModel], tool: str, arguments: Mapping[str, Any]) -> BaseModel:
+    try:
+        return model.model_validate(arguments)
+    except ValidationError as e:
+        problems = [
+            ArgumentProblem(
+                path=".".join(str(part) for part in error["loc"]),
+                message=error["msg"],
+                received=None if error["type"] == "missing" else error["input"],
+            )
+            for error in e.errors(include_url=False)
+        ]
+        raise ArgumentsError(tool, problems) from e

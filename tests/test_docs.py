@@ -1,0 +1,46 @@
+import doctest
+import importlib
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+import switchboard
+
+README = Path(__file__).parent.parent / "README.md"
+MODULES = sorted(
+    info.name
+    for info in pkgutil.walk_packages(switchboard.__path__, prefix="switchboard.")
+    if not info.ispkg
+)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_run(name: str) -> None:
+    """Every example in a docstring runs and prints what it shows."""
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+
+
+def test_readme_quickstart_runs() -> None:
+    """The README's quickstart runs as written."""
+    text = README.read_text()
+    block = re.search(r"## Quickstart\n\n```python\n(.*?)```", text, re.S)
+    assert block is not None
+    assert len(block.group(1).strip().splitlines()) <= 15
+    namespace: dict[str, object] = {}
+    exec(compile(block.group(1), "README.md", "exec"), namespace)
+    assert namespace["tools"].names == ["get_weather"]  # type: ignore[attr-defined]
+
+
+def test_readme_has_exactly_two_setup_commands() -> None:
+    """The Set up section holds the two commands CI runs: install + main job, and tests."""
+    section = README.read_text().split("## Set up", 1)[1]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block is not None
+    commands = [line for line in block.group(1).splitlines() if line.strip()]
+    assert len(commands) == 2
+    assert "switchboard " in commands[0]
+    assert "pytest" in commands[1]
