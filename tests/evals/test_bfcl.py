@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from anthropic.types import ToolParam as AnthropicToolParam
 from google.genai.types import FunctionDeclaration
+from jsonschema import Draft202012Validator
 from mcp.types import Tool as McpTool
 from openai.types.chat import ChatCompletionToolParam
 from openai.types.responses import FunctionToolParam
@@ -146,7 +148,7 @@ def sdk_round_trip(fmt: str, export: dict[str, Any]) -> Any:
     if fmt == "gemini":
         # extra="forbid" in google-genai's models: an unknown key raises.
         declaration = FunctionDeclaration.model_validate(export)
-        return declaration.model_dump(mode="json", exclude_none=True)
+        return declaration.model_dump(mode="json", by_alias=True, exclude_none=True)
     mcp_tool = McpTool.model_validate(export)
     return mcp_tool.model_dump(mode="json", by_alias=True, exclude_none=True)
 
@@ -241,6 +243,15 @@ def strict_violations(parameters: Mapping[str, Any]) -> list[str]:
 _OMITTED = object()
 
 
+@dataclass(frozen=True)
+class Call:
+    """One ground-truth call: where it is, the doc it calls, its concrete arguments."""
+
+    label: str
+    doc: dict[str, Any] | None
+    arguments: dict[str, Any]
+
+
 def _first_possible(options: list[Any]) -> Any:
     """The first possible value that is not "" (BFCL's "may be omitted"), or _OMITTED."""
     return next((option for option in options if option != ""), _OMITTED)
@@ -273,39 +284,16 @@ def ground_truth_arguments(doc: Mapping[str, Any], possible: Mapping[str, Any]) 
     return {name: _concrete(properties.get(name, {}), value) for name, value in arguments.items()}
 
 
-def call_problems(doc: Mapping[str, Any] | None, name: str, arguments: dict[str, Any]) -> list[str]:
-    """Why a call does not validate against its doc's tool (empty when it does)."""
-    if doc is None:
-        return [f"{name}: no function doc of that name"]
-    tool = tool_for(doc)
-    # BFCL's checker rejects a parameter the doc does not declare ("Unexpected
-    # parameter"); the tool's schema leaves objects open, as BFCL's docs do, so ask here.
-    unknown = sorted(set(arguments) - set(tool.parameters["properties"]))
-    problems = [f"{name}: {param!r} is not a parameter" for param in unknown]
-    try:
-        tool.validate(arguments)
-    except ArgumentsError as e:
-        problems += [f"{name}: {problem}" for problem in e.problems]
-    return problems
-
-
-def _ast_entry_problems(category: str, entry_id: str) -> list[str]:
-    entry = next(entry for entry in ENTRIES[category] if entry["id"] == entry_id)
+def _ast_calls(category: str, entry_id: str) -> list[Call]:
+    entry = ENTRY_BY_ID[entry_id]
     docs = {doc["name"]: doc for doc in entry["function"]}
-    problems: list[str] = []
-    for call in ANSWERS[category][entry_id]:
+    calls: list[Call] = []
+    for index, call in enumerate(ANSWERS[category][entry_id]):
         for name, possible in call.items():
             doc = docs.get(name)
             arguments = ground_truth_arguments(doc, possible) if doc else {}
-            problems += call_problems(doc, name, arguments)
-    return problems
-
-
-AST_PARAMS = [
-    pytest.param(category, entry_id, id=entry_id)
-    for category in ANSWERED
-    for entry_id in ANSWERS[category]
-]
+            calls.append(Call(f"call {index}: {name}", doc, arguments))
+    return calls
 
 
 # --- multi-turn: Python call strings ----------------------------------------------------
@@ -348,26 +336,70 @@ def call_arguments(
     return {**dict(zip(order, positional, strict=False)), **keywords}
 
 
-def _multi_turn_problems(entry_id: str) -> list[str]:
-    problems: list[str] = []
-    for turn, calls in enumerate(MULTI_TURN_ANSWERS[entry_id]):
-        for source in calls:
+def _multi_turn_calls(entry_id: str) -> list[Call]:
+    calls: list[Call] = []
+    for turn, sources in enumerate(MULTI_TURN_ANSWERS[entry_id]):
+        for source in sources:
             name, positional, keywords = parse_call(source)
             doc = MULTI_TURN_BY_NAME.get(name)
             arguments = call_arguments(doc, positional, keywords) if doc else {}
-            problems += [f"turn {turn}: {p}" for p in call_problems(doc, name, arguments)]
+            calls.append(Call(f"turn {turn}: {name}", doc, arguments))
+    return calls
+
+
+ENTRY_BY_ID = {entry["id"]: entry for category in ANSWERED for entry in ENTRIES[category]}
+CALLS: dict[str, list[Call]] = {
+    entry_id: _ast_calls(category, entry_id)
+    for category in ANSWERED
+    for entry_id in ANSWERS[category]
+}
+CALLS |= {entry_id: _multi_turn_calls(entry_id) for entry_id in MULTI_TURN_ANSWERS}
+CALL_PARAMS = [pytest.param(entry_id, id=entry_id) for entry_id in CALLS]
+VALID_CALL_PARAMS = [
+    pytest.param(entry_id, id=entry_id) for entry_id in CALLS if entry_id not in KNOWN_INVALID
+]
+
+
+# --- checking one call --------------------------------------------------------------------
+
+
+def call_problems(call: Call) -> list[str]:
+    """Why a call does not validate against its doc's tool (empty when it does)."""
+    if call.doc is None:
+        return [f"{call.label}: no function doc of that name"]
+    tool = tool_for(call.doc)
+    # BFCL's checker rejects a parameter the doc does not declare ("Unexpected
+    # parameter"); the tool's schema leaves objects open, as BFCL's docs do, so ask here.
+    unknown = sorted(set(call.arguments) - set(tool.parameters["properties"]))
+    problems = [f"{call.label}: {param!r} is not a parameter" for param in unknown]
+    try:
+        tool.validate(call.arguments)
+    except ArgumentsError as e:
+        problems += [f"{call.label}: {problem}" for problem in e.problems]
     return problems
 
 
-MULTI_TURN_PARAMS = [pytest.param(entry_id, id=entry_id) for entry_id in MULTI_TURN_ANSWERS]
+def _with_nulls(schema: Mapping[str, Any], value: Any) -> Any:
+    """A value as a strict-mode model sends it: every omitted optional key as null."""
+    properties = schema.get("properties")
+    if isinstance(value, dict) and isinstance(properties, Mapping):
+        sent = {key: _with_nulls(properties.get(key, {}), each) for key, each in value.items()}
+        return {key: sent.get(key) for key in properties} | sent
+    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        return [_with_nulls(schema["items"], each) for each in value]
+    return value
 
 
-def _expect(entry_id: str, problems: list[str]) -> None:
-    """Pass when the entry validates, or fails and is recorded in KNOWN_INVALID."""
-    if entry_id in KNOWN_INVALID:
-        assert problems, f"{entry_id} validates now: remove it from KNOWN_INVALID"
-        return
-    assert not problems, f"{entry_id}: " + "; ".join(problems)
+def strict_problems(call: Call) -> list[str]:
+    """Why a strict export rejects a call (empty when it accepts it, or has no strict form)."""
+    assert call.doc is not None
+    tool = tool_for(call.doc)
+    if tool.strict_issues():
+        return []
+    parameters = tool.schema("openai", strict=True)["function"]["parameters"]
+    validator = Draft202012Validator(parameters, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    sent = _with_nulls(parameters, call.arguments)
+    return [f"{call.label}: {error.message}" for error in validator.iter_errors(sent)]
 
 
 # --- the tests over BFCL's data ---------------------------------------------------------
@@ -407,16 +439,26 @@ def test_strict_export_follows_openai_rules_or_names_its_issues(doc: dict[str, A
     assert tool.schema("openai", strict=True, on_strict_issues="fallback") == tool.schema("openai")
 
 
-@pytest.mark.parametrize(("category", "entry_id"), AST_PARAMS)
-def test_ground_truth_call_validates(category: str, entry_id: str) -> None:
-    """Every ground-truth call of the AST categories passes Tool.validate."""
-    _expect(entry_id, _ast_entry_problems(category, entry_id))
+@pytest.mark.parametrize("entry_id", CALL_PARAMS)
+def test_ground_truth_calls_validate(entry_id: str) -> None:
+    """Every ground-truth call (AST categories and multi_turn_base) passes Tool.validate."""
+    problems = [problem for call in CALLS[entry_id] for problem in call_problems(call)]
+    if entry_id in KNOWN_INVALID:
+        assert problems, f"{entry_id} validates now: remove it from KNOWN_INVALID"
+        return
+    assert not problems, f"{entry_id}: " + "; ".join(problems)
 
 
-@pytest.mark.parametrize("entry_id", MULTI_TURN_PARAMS)
-def test_multi_turn_ground_truth_call_validates(entry_id: str) -> None:
-    """Every ground-truth call string of multi_turn_base passes Tool.validate."""
-    _expect(entry_id, _multi_turn_problems(entry_id))
+@pytest.mark.parametrize("entry_id", VALID_CALL_PARAMS)
+def test_strict_export_accepts_the_ground_truth(entry_id: str) -> None:
+    """A strict export keeps the meaning: it accepts each valid ground-truth call."""
+    problems = [problem for call in CALLS[entry_id] for problem in strict_problems(call)]
+    assert not problems, f"{entry_id}: " + "; ".join(problems)
+
+
+def test_known_invalid_names_only_real_entries() -> None:
+    """A stale KNOWN_INVALID id would never be checked: each must be a real answered entry."""
+    assert set(KNOWN_INVALID) <= set(CALLS)
 
 
 def _every_category() -> list[str]:
@@ -446,13 +488,6 @@ def test_every_doc_of_every_category_converts() -> None:
             failures.append(f"{entry_id}: {e}")
     assert not failures, "\n".join(failures)
     assert len(docs) > 3000
-
-
-def test_known_invalid_names_only_real_entries() -> None:
-    """A stale KNOWN_INVALID id would never be checked: each must be a real answered entry."""
-    answered = {entry_id for answers in ANSWERS.values() for entry_id in answers}
-    answered |= set(MULTI_TURN_ANSWERS)
-    assert set(KNOWN_INVALID) <= answered
 
 
 # --- the converter on hand-written docs -------------------------------------------------
@@ -542,7 +577,7 @@ def test_java_and_javascript_type_names_map_to_json_types() -> None:
         "d": {"type": "number"},
         "c": {"type": "string"},
         "b": {"type": "boolean"},
-        "m": {"type": "object", "properties": {}},
+        "m": {"type": "object"},
         "a": {"type": "array", "items": {"type": "string"}},
         "x": {},
     }
@@ -562,6 +597,20 @@ def test_required_name_without_property_becomes_unconstrained_property() -> None
         "properties": {"adults": {}, "children": {}},
         "required": ["adults", "children"],
     }
+
+
+def test_dict_without_properties_stays_free_form() -> None:
+    """A BFCL dict with no properties is any dict: no empty "properties" reads as "no keys"."""
+    tool = from_bfcl(
+        {
+            "name": "poker",
+            "description": "",
+            "parameters": {"type": "dict", "properties": {"cards": {"type": "dict"}}},
+        }
+    )
+    assert tool.parameters["properties"]["cards"] == {"type": "object"}
+    assert tool.validate({"cards": {"Alex": ["A of spades"]}})
+    assert tool.strict_issues()
 
 
 def test_enum_on_array_constrains_its_items() -> None:

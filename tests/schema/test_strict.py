@@ -12,13 +12,11 @@ from jsonschema import Draft202012Validator
 from pydantic import BaseModel, Field, create_model
 
 from switchboard.errors import StrictIssue
-from switchboard.schema.strict import (
+from switchboard.schema.strict import drop_strict_nulls, make_strict, strict_issues
+from switchboard.schema.strict_limits import (
     MAX_ENUM_VALUES,
     MAX_NESTING_DEPTH,
     MAX_OBJECT_PROPERTIES,
-    drop_strict_nulls,
-    make_strict,
-    strict_issues,
 )
 
 # What OpenAI strict mode accepts, written out independently of the module under test
@@ -489,11 +487,34 @@ def test_dict_inside_a_definition_is_reported_at_the_definition() -> None:
     )
 
 
+def test_issue_inside_an_inlined_definition_is_reported_once_at_the_definition() -> None:
+    """A $ref inlined for its description does not repeat its target's issues."""
+
+    class Inner(BaseModel):
+        meta: dict[str, str]
+
+    model = create_model("Outer", inner=(Inner, Field(description="Details.")))
+
+    assert [i.path for i in strict_issues(neutral(model))] == [
+        "/$defs/Inner/properties/meta/additionalProperties"
+    ]
+
+
 def test_object_without_properties_is_an_issue() -> None:
     """A free-form object (no properties) cannot be strict."""
     schema = {"type": "object", "properties": {"extra": {"type": "object"}}, "required": ["extra"]}
 
     assert [i.path for i in strict_issues(schema)] == ["/properties/extra"]
+
+
+def test_root_object_without_properties_is_a_tool_without_parameters() -> None:
+    """A bare object root becomes the strict form of an empty parameter list."""
+    assert make_strict({"type": "object"}) == {
+        "type": "object",
+        "properties": {},
+        "required": [],
+        "additionalProperties": False,
+    }
 
 
 @pytest.mark.parametrize(

@@ -151,6 +151,8 @@ def bfcl_json_schema(parameters: Mapping[str, Any], *, tool: str = "bfcl") -> di
     BFCL-only keys (``optional``, ``response``) are dropped. BFCL's data slips are
     mended so that the schema accepts what BFCL's checker accepts:
 
+    - a ``dict`` without properties stays free-form (no ``properties`` keyword, which
+      strict-mode transforms would read as "no keys");
     - a ``required`` name with no property gets an unconstrained property ``{}``;
     - an ``enum`` on an array constrains its items; an ``enum`` whose values do not
       have the declared type retypes the node to the values' types (``"True"``,
@@ -283,7 +285,7 @@ def _convert(node: Mapping[str, Any], *, tool: str, path: str) -> dict[str, Any]
                 "schema dialect. Remove it, or build the tool with Tool.from_schema."
             )
             raise ToolDefinitionError(msg, tool=tool, parameter=path or None)
-    if "properties" in node or "required" in node or json_type == "object":
+    if "properties" in node or "required" in node:
         schema.update(_object_keywords(node, tool=tool, path=path))
     if "items" in node:
         schema.update(_array_keywords(node["items"], tool=tool, path=path))
@@ -305,7 +307,12 @@ def _json_type(name: object, *, tool: str, path: str) -> str | None:
 
 
 def _object_keywords(node: Mapping[str, Any], *, tool: str, path: str) -> dict[str, Any]:
-    """Convert ``properties`` and ``required``, declaring required names BFCL left out."""
+    """Convert ``properties`` and ``required``, declaring required names BFCL left out.
+
+    A ``dict`` with no properties is a free-form dict in BFCL (``{"Alice": [...]}``
+    answers simple_python_337), so it gets no ``properties`` keyword at all: an empty
+    one would read as "no keys" to strict-mode transforms.
+    """
     raw_properties = _json_object(node.get("properties") or {})
     if raw_properties is None:
         msg = f"Tool {tool!r}: BFCL 'properties' at {path or '/'} is not an object."
@@ -318,16 +325,20 @@ def _object_keywords(node: Mapping[str, Any], *, tool: str, path: str) -> dict[s
         )
         for name, sub in raw_properties.items()
     }
-    keywords: dict[str, Any] = {"properties": properties}
-    if "required" not in node:
-        return keywords
-    required = list(dict.fromkeys(str(name) for name in node["required"]))
+    keywords: dict[str, Any] = {}
+    if "required" in node:
+        required = _json_list(node["required"])
+        if required is None:
+            msg = f"Tool {tool!r}: BFCL 'required' at {path or '/'} is not a list of names."
+            raise ToolDefinitionError(msg, tool=tool, parameter=path or None)
+        keywords["required"] = list(dict.fromkeys(str(name) for name in required))
     # parallel_29 requires "adults", "children", "singles" of a dict with no properties:
     # each is any value. Declaring them keeps the meaning and satisfies the providers
     # (Gemini rejects a required name that is not a property).
-    for name in required:
+    for name in keywords.get("required", []):
         properties.setdefault(name, {})
-    keywords["required"] = required
+    if properties:
+        keywords["properties"] = properties
     return keywords
 
 

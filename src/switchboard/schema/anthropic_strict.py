@@ -10,12 +10,11 @@ The bounds move into the description, as the Anthropic SDK's own ``transform_sch
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
 from switchboard.errors import SchemaDialectError
-from switchboard.schema.nodes import as_list, as_schema, find_ref_cycle
+from switchboard.schema.nodes import as_list, as_schema, copy_json, find_ref_cycle
 from switchboard.schema.notes import keyword_note, with_notes
 
 _DESCRIBED = frozenset(
@@ -60,7 +59,7 @@ def _narrowed(node: Mapping[str, Any]) -> dict[str, Any]:
         elif key == "anyOf" and branches is not None:
             out[key] = [_narrowed(as_schema(b) or {}) for b in branches]
         else:
-            out[key] = copy.deepcopy(value)
+            out[key] = copy_json(value)
     described = with_notes(out, [n for n in notes if n])
     # A description the notes created goes where make_strict writes descriptions: after type.
     head = {k: described[k] for k in ("type", "description") if k in described}

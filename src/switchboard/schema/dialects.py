@@ -6,13 +6,13 @@ own type (named on each function), so that a provider module only passes it alon
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeAlias
 
 from switchboard.errors import ConfigurationError
 from switchboard.schema.anthropic_strict import narrow_for_anthropic
 from switchboard.schema.gemini import to_gemini_schema
+from switchboard.schema.nodes import copy_json
 
 Format = Literal["openai", "openai-responses", "anthropic", "gemini", "mcp"]
 FORMATS: tuple[Format, ...] = ("openai", "openai-responses", "anthropic", "gemini", "mcp")
@@ -64,7 +64,7 @@ def render_tool(
         valid = ", ".join(repr(f) for f in FORMATS if f in STRICT_FORMATS)
         msg = f"Format {fmt!r} has no strict mode. Use strict=False, or one of: {valid}."
         raise ConfigurationError(msg)
-    return renderer(name, description, copy.deepcopy(dict(parameters)), strict)
+    return renderer(name, description, copy_json(dict(parameters)), strict)
 
 
 def _openai_chat(
@@ -75,9 +75,10 @@ def _openai_chat(
     if description:
         function["description"] = description
     function["parameters"] = parameters
-    # `strict` is optional here and off by default; it is sent only when on, because
-    # OpenAI-compatible servers (Ollama, vLLM...) may reject the field, as pydantic-ai
-    # found (`pydantic_ai/models/openai/_chat_model.py`, `openai_supports_strict_tool_definition`).
+    # Chat Completions is non-strict when `strict` is left out
+    # (https://platform.openai.com/docs/guides/function-calling#strict-mode), so it is sent
+    # only when on: OpenAI-compatible servers (Ollama, vLLM...) may reject the field, which
+    # is why pydantic-ai leaves it out too (`pydantic_ai/models/openai/_chat_model.py`).
     if strict:
         function["strict"] = True
     return {"type": "function", "function": function}
@@ -90,9 +91,9 @@ def _openai_responses(
     tool: dict[str, Any] = {"type": "function", "name": name}
     if description:
         tool["description"] = description
-    # `parameters` and `strict` are both required by the SDK type, and the API reference
-    # gives `strict` a default of true here (unlike Chat Completions), so it is always sent:
-    # https://platform.openai.com/docs/api-reference/responses/create#responses_create-tools
+    # `parameters` and `strict` are both required by the SDK type, and strict: false must be
+    # explicit: "If you omit `strict` ... Responses requests will normalize your schema into
+    # strict mode" (https://platform.openai.com/docs/guides/function-calling#strict-mode).
     tool["parameters"] = parameters
     tool["strict"] = strict
     return tool

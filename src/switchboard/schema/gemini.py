@@ -9,7 +9,6 @@ Reference: https://ai.google.dev/gemini-api/docs/function-calling#function_decla
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +17,7 @@ from switchboard.schema.nodes import (
     DEFINITION_KEYS,
     as_list,
     as_schema,
+    copy_json,
     inferred_types,
     pointer,
     ref_path,
@@ -133,7 +133,7 @@ class _Conversion:
                 out = {**self._single_all_of(out, path), **out}
                 del out["allOf"]
             elif "oneOf" in out or "anyOf" in out:
-                branches = as_list(out.pop("oneOf", None) or out.pop("anyOf")) or ()
+                branches = as_list(out.pop("anyOf", None)) or as_list(out.pop("oneOf", None)) or ()
                 kept = [b for b in branches if not _is_null(b, self.root)]
                 nullable = nullable or len(kept) < len(branches)
                 if not kept:
@@ -184,7 +184,7 @@ class _Conversion:
             out["description"] = node["description"]
         for key, value in node.items():
             if key in _COPIED:
-                out[key] = copy.deepcopy(value)
+                out[key] = copy_json(value)
             elif key == "format" and value in _FORMATS.get(type_name or "", ()):
                 out[key] = value
             elif key in _DESCRIBED or key == "format":

@@ -29,6 +29,19 @@ _SCHEMA_LIST = ("anyOf", "oneOf", "allOf", "prefixItems", "items")
 DEFINITION_KEYS = ("$defs", "definitions")
 
 
+def copy_json(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, scalars).
+
+    Several times faster than `copy.deepcopy`, which pays for memo bookkeeping and
+    arbitrary objects that a JSON Schema never holds.
+    """
+    if isinstance(value, dict):
+        return {key: copy_json(item) for key, item in cast(dict[str, Any], value).items()}
+    if isinstance(value, list):
+        return [copy_json(item) for item in cast(list[Any], value)]
+    return value
+
+
 def as_schema(value: object) -> Mapping[str, Any] | None:
     """``value`` as a schema object, or ``None`` when it is not one (``true``, a list...)."""
     return cast("Mapping[str, Any]", value) if isinstance(value, Mapping) else None

@@ -7,13 +7,16 @@ into that subset — an optional property becomes a required one that may be ``n
 a keyword strict mode lacks is written into the description — and `drop_strict_nulls`
 undoes the first rewrite on the arguments the model sends, so that defaults apply.
 
+The size limits live in `switchboard.schema.strict_limits`, and `drop_strict_nulls` in
+`switchboard.schema.strict_nulls` (it is importable from here too).
+
 Reference: https://platform.openai.com/docs/guides/structured-outputs#supported-schemas
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from switchboard.errors import StrictIssue
@@ -22,29 +25,16 @@ from switchboard.schema.nodes import (
     accepts_null,
     as_list,
     as_schema,
-    definitions,
+    copy_json,
     inferred_types,
     is_local_ref,
     pointer,
     resolve_ref,
     split_type_list,
-    subschemas,
 )
 from switchboard.schema.notes import keyword_note, with_notes
-
-# OpenAI Structured Outputs: supported schemas — the documented limits of one schema.
-MAX_OBJECT_PROPERTIES = 5_000
-"""Object properties in the whole schema, definitions included."""
-MAX_NESTING_DEPTH = 10
-"""Levels of objects nested inside the root object."""
-MAX_ENUM_VALUES = 1_000
-"""Enum values across all enums."""
-MAX_TOTAL_STRING_LENGTH = 120_000
-"""Characters of all property names, definition names, enum values and const values."""
-LARGE_ENUM_SIZE = 250
-"""A string enum with more values than this is held to `MAX_LARGE_ENUM_STRING_LENGTH`."""
-MAX_LARGE_ENUM_STRING_LENGTH = 15_000
-"""Characters of all values of one string enum of more than `LARGE_ENUM_SIZE` values."""
+from switchboard.schema.strict_limits import limit_issues
+from switchboard.schema.strict_nulls import drop_strict_nulls as drop_strict_nulls
 
 _TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "null"})
 _NULLABLE_BY_TYPE = frozenset({"string", "number", "integer", "boolean"})
@@ -111,7 +101,6 @@ _CLOSED_BY_DEFAULT = frozenset({"unevaluatedProperties", "unevaluatedItems"})
 _MEANINGFUL = frozenset(
     {*_KEY_ORDER, *_DESCRIBED, *_BLOCKING, *_CLOSED_BY_DEFAULT, "oneOf", "allOf"}
 ) - {*DEFINITION_KEYS}
-_MAX_REF_HOPS = 64
 
 
 def strict_issues(schema: Mapping[str, Any]) -> tuple[StrictIssue, ...]:
@@ -154,24 +143,6 @@ def make_strict(schema: Mapping[str, Any]) -> dict[str, Any]:
     return converted
 
 
-def drop_strict_nulls(arguments: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
-    """Remove the ``null``s strict mode made a model send for parameters it left out.
-
-    A property that is optional in ``schema`` and does not accept ``null`` there is
-    dropped when its value is ``null``, at any depth (nested objects, arrays, ``$ref``s),
-    so that its default applies. A ``null`` that ``schema`` accepts is kept.
-
-    Args:
-        arguments: The arguments the model sent, parsed from JSON.
-        schema: The original (neutral) schema, not its strict form.
-
-    Returns:
-        A new dict; ``arguments`` is not changed.
-    """
-    node = _object_branch(_resolved(schema, schema), arguments, schema)
-    return _restore_object(arguments, node, schema)
-
-
 def _convert(schema: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[StrictIssue, ...]]:
     schema = _dereferenced_root(schema)
     root_problem = _root_problem(schema)
@@ -179,7 +150,7 @@ def _convert(schema: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[StrictIss
         return {}, (StrictIssue("", root_problem),)
     conversion = _Conversion(schema)
     converted = conversion.schema(schema, "")
-    return converted, (*conversion.issues, *_limit_issues(converted))
+    return converted, (*conversion.issues, *limit_issues(converted))
 
 
 def _dereferenced_root(schema: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -198,7 +169,7 @@ def _root_problem(schema: Mapping[str, Any]) -> str | None:
     if types is not None and "object" in types and len(types) > 1:
         return "the root may only be an object, not null or another type. Make it a plain object."
     if not (type_ in ("object", ["object"]) or (type_ is None and "properties" in schema)):
-        what = f"a {combinator}" if type_ is None and combinator else _text(type_ or "untyped")
+        what = f"type {json.dumps(type_)}" if type_ is not None else f"a {combinator or 'schema'}"
         return (
             f"the root must be an object schema, not {what}. "
             "Wrap the value in an object with one property."
@@ -267,7 +238,11 @@ class _Conversion:
         # openai-python's `to_strict_json_schema` does.
         self._flag_clashes(target, siblings, path, "$ref")
         inlined = {k: v for k, v in target.items() if k not in DEFINITION_KEYS}
-        return self.schema({**inlined, **siblings}, path, inlining | {ref})
+        seen = len(self.issues)
+        converted = self.schema({**inlined, **siblings}, path, inlining | {ref})
+        # Issues inside the target are reported once, at its own place in $defs (or the root).
+        self.issues[seen:] = [issue for issue in self.issues[seen:] if issue.path == path]
+        return converted
 
     def _flag_clashes(
         self, target: Mapping[str, Any], siblings: Mapping[str, Any], path: str, keyword: str
@@ -344,7 +319,7 @@ class _Conversion:
         elif key in ("title", "description", "format") and isinstance(value, str):
             out[key] = value
         elif key in _COPIED:
-            out[key] = copy.deepcopy(value)
+            out[key] = copy_json(value)
         elif key in DEFINITION_KEYS and path:
             self.flag(pointer(path, key), "definitions must be at the root. Move them to $defs.")
         elif key in DEFINITION_KEYS:
@@ -371,7 +346,9 @@ class _Conversion:
                 "allows keys not named in properties (a dict[str, X] or free-form object); "
                 f"strict mode needs additionalProperties: false. {_FIX_DICT}",
             )
-        elif properties is None and additional is None:
+        elif properties is None and additional is None and path:
+            # The root is exempt: a bare {"type": "object"} is how tools without parameters
+            # are commonly written (MCP servers, hand-written schemas).
             self.flag(path, f"is an object without properties (a free-form dict). {_FIX_DICT}")
         required = set(as_list(node.get("required")) or ())
         converted: dict[str, Any] = {}
@@ -421,167 +398,3 @@ def _nullable(node: dict[str, Any]) -> dict[str, Any]:
 def _ordered(node: Mapping[str, Any]) -> dict[str, Any]:
     rank = {key: i for i, key in enumerate(_KEY_ORDER)}
     return dict(sorted(node.items(), key=lambda item: rank.get(item[0], len(rank))))
-
-
-def _limit_issues(schema: Mapping[str, Any]) -> list[StrictIssue]:
-    """The documented size limits ``schema`` (already strict) goes over."""
-    issues: list[StrictIssue] = []
-    properties = enum_values = characters = 0
-    deepest: tuple[int, str] | None = None
-    stack: list[tuple[object, str, int]] = [(schema, "", 0)]
-    while stack:
-        value, path, depth = stack.pop()
-        node = as_schema(value)
-        if node is None:
-            continue
-        is_object = "properties" in node
-        if is_object and depth > MAX_NESTING_DEPTH and deepest is None:
-            deepest = (depth, path)
-        names = list(as_schema(node.get("properties")) or {})
-        properties += len(names)
-        characters += sum(map(len, names)) + sum(map(len, _definition_names(node)))
-        enum = as_list(node.get("enum")) or ()
-        enum_values += len(enum)
-        lengths = [len(_text(v)) for v in enum]
-        characters += sum(lengths) + (len(_text(node["const"])) if "const" in node else 0)
-        if len(enum) > LARGE_ENUM_SIZE and all(isinstance(v, str) for v in enum):
-            _check_large_enum(sum(lengths), len(enum), path, issues)
-        children = [*subschemas(node, path), *definitions(node, path)]
-        stack.extend(
-            (child, child_path, depth + is_object) for child_path, child in reversed(children)
-        )
-    if deepest is not None:
-        issues.append(
-            StrictIssue(
-                deepest[1],
-                f"is an object nested {deepest[0]} levels deep; OpenAI strict mode allows "
-                f"{MAX_NESTING_DEPTH}. Flatten the arguments.",
-            )
-        )
-    _check_total(properties, MAX_OBJECT_PROPERTIES, "object properties", issues)
-    _check_total(enum_values, MAX_ENUM_VALUES, "enum values", issues)
-    _check_total(
-        characters, MAX_TOTAL_STRING_LENGTH, "characters of names, enum and const values", issues
-    )
-    return issues
-
-
-def _check_large_enum(length: int, count: int, path: str, issues: list[StrictIssue]) -> None:
-    if length > MAX_LARGE_ENUM_STRING_LENGTH:
-        issues.append(
-            StrictIssue(
-                pointer(path, "enum"),
-                f"has {count} values of {length:,} characters in all; OpenAI strict mode allows "
-                f"{MAX_LARGE_ENUM_STRING_LENGTH:,} in an enum of more than {LARGE_ENUM_SIZE} "
-                "values. Use a plain string and check it in the tool.",
-            )
-        )
-
-
-def _check_total(total: int, limit: int, what: str, issues: list[StrictIssue]) -> None:
-    if total > limit:
-        issues.append(
-            StrictIssue(
-                "",
-                f"has {total:,} {what} in all; OpenAI strict mode allows {limit:,}. "
-                "Split the tool, or drop or shorten parameters.",
-            )
-        )
-
-
-def _definition_names(node: Mapping[str, Any]) -> list[str]:
-    return [name for key in DEFINITION_KEYS for name in as_schema(node.get(key)) or {}]
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else repr(value)
-
-
-def _resolved(schema: object, root: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """``schema`` with ``$ref``s and one-schema ``allOf``s followed to the node that decides."""
-    node = as_schema(schema)
-    for _ in range(_MAX_REF_HOPS):
-        if node is None or "properties" in node or "items" in node:
-            return node
-        all_of = as_list(node.get("allOf"))
-        if "$ref" in node:
-            node = resolve_ref(root, node["$ref"])
-        elif all_of is not None and len(all_of) == 1:
-            node = as_schema(all_of[0])
-        else:
-            return node
-    return node
-
-
-def _object_branch(
-    node: Mapping[str, Any] | None,
-    value: Mapping[str, Any],
-    root: Mapping[str, Any],
-    depth: int = 0,
-) -> Mapping[str, Any] | None:
-    """The object schema among ``node`` and its union branches that ``value`` was written for."""
-    branches = None if node is None else as_list(node.get("anyOf", node.get("oneOf")))
-    if branches is None or depth > _MAX_REF_HOPS:
-        return node
-    options = [
-        option
-        for branch in branches
-        if (option := _object_branch(_resolved(branch, root), value, root, depth + 1)) is not None
-        and as_schema(option.get("properties")) is not None
-    ]
-    keys = set(value)
-    exact = [o for o in options if keys == set(o["properties"])]
-    covering = [o for o in options if keys <= set(o["properties"])]
-    return next(iter(exact or covering), None)
-
-
-def _array_branch(
-    node: Mapping[str, Any] | None, root: Mapping[str, Any]
-) -> Mapping[str, Any] | None:
-    """The array schema among ``node`` and its union branches."""
-    branches = None if node is None else as_list(node.get("anyOf", node.get("oneOf")))
-    if branches is None:
-        return node
-    arrays = (b for b in (_resolved(b, root) for b in branches) if b is not None)
-    return next((b for b in arrays if "items" in b or "prefixItems" in b), None)
-
-
-def _restore(value: object, schema: object, root: Mapping[str, Any]) -> object:
-    node = _resolved(schema, root)
-    mapping, items = as_schema(value), as_list(value)
-    if mapping is not None:
-        return _restore_object(mapping, _object_branch(node, mapping, root), root)
-    if items is not None:
-        return _restore_array(items, _array_branch(node, root), root)
-    return value
-
-
-def _restore_object(
-    value: Mapping[str, Any], node: Mapping[str, Any] | None, root: Mapping[str, Any]
-) -> dict[str, Any]:
-    node = node or {}
-    properties = as_schema(node.get("properties")) or {}
-    required = set(as_list(node.get("required")) or ())
-    out: dict[str, Any] = {}
-    for key, item in value.items():
-        sub = properties[key] if key in properties else node.get("additionalProperties")
-        if (
-            item is None
-            and key in properties
-            and key not in required
-            and not accepts_null(sub, root)
-        ):
-            continue
-        out[key] = _restore(item, sub, root)
-    return out
-
-
-def _restore_array(
-    items: Sequence[Any], node: Mapping[str, Any] | None, root: Mapping[str, Any]
-) -> list[Any]:
-    node = node or {}
-    prefix = as_list(node.get("prefixItems")) or ()
-    rest = node.get("items")
-    return [
-        _restore(item, prefix[i] if i < len(prefix) else rest, root) for i, item in enumerate(items)
-    ]
