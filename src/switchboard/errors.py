@@ -16,6 +16,7 @@ raised: they become error results fed back to the model.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -57,16 +58,24 @@ class ArgumentProblem:
         path: Where, as a dotted path into the arguments (``"items.2.name"``); empty for the
             whole object.
         message: What was expected there.
-        received: The value found there (``None`` when the value is missing).
+        received: The value found there (``None`` when it is missing).
+        missing: Whether a required value is missing there.
     """
 
     path: str
     message: str
     received: Any = None
+    missing: bool = False
 
     def __str__(self) -> str:
         where = self.path or "arguments"
-        return f"{where}: {self.message} (received {self.received!r})"
+        if self.missing:
+            return f"{where}: missing, but required"
+        # JSON, as the model wrote it: null and true, not None and True.
+        shown = json.dumps(self.received, ensure_ascii=False, default=repr)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        return f"{where}: {self.message} (received {shown})"
 
 
 class ArgumentsError(SwitchboardError, ValueError):

@@ -9,7 +9,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal, TypedDict, TypeVar, Unpack, overload
 
 from pydantic import BaseModel
 
@@ -19,6 +19,7 @@ from switchboard.errors import (
     StrictSchemaError,
     ToolDefinitionError,
 )
+from switchboard.execution.retry import RetryPolicy
 from switchboard.schema.dialects import STRICT_FORMATS, Format, render_tool
 from switchboard.schema.strict import drop_strict_nulls, make_strict, strict_issues
 from switchboard.tools.context import is_context_annotation
@@ -42,6 +43,33 @@ _NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class ToolOptions(TypedDict, total=False):
+    """How the executor runs a tool; every builder of tools takes these as keywords.
+
+    Attributes:
+        timeout: Seconds before a call is cancelled and answered with a timeout error.
+        max_retries: How many failing calls (unparsable, invalid or raising) the model may
+            send to this tool in a row within a run before it is told to stop (default 2).
+        retry: Retry the handler itself when it raises one of ``retry.retry_on``.
+        max_concurrency: At most this many calls of this tool run at once in a batch.
+        sequential: Calls of this tool in a batch run one at a time, in order, after the
+            batch's other calls (for tools that change shared state).
+        requires_approval: Each call goes to the executor's approval callback first.
+        inline: Run a sync handler on the event loop instead of a worker thread (for
+            fast, pure functions: saves the thread hop).
+        strict_validation: Validate without Pydantic's lax coercions ("3" is not 3).
+    """
+
+    timeout: float | None
+    max_retries: int
+    retry: RetryPolicy | None
+    max_concurrency: int | None
+    sequential: bool
+    requires_approval: bool
+    inline: bool
+    strict_validation: bool
+
+
 @dataclass(frozen=True, eq=False)
 class Tool:
     """A function the model may call: name, description, neutral JSON Schema and handler.
@@ -57,6 +85,9 @@ class Tool:
         handler: The callable that runs it; ``None`` for a schema-only tool.
         tags: Labels for grouping and routing.
         context_parameter: The handler parameter that receives the `RunContext`, if any.
+        positional_only: Handler parameters that must be passed by position.
+
+    The remaining attributes are the `ToolOptions`.
     """
 
     name: str
@@ -66,6 +97,14 @@ class Tool:
     tags: frozenset[str] = frozenset()
     context_parameter: str | None = None
     positional_only: tuple[str, ...] = ()
+    timeout: float | None = None
+    max_retries: int = 2
+    retry: RetryPolicy | None = None
+    max_concurrency: int | None = None
+    sequential: bool = False
+    requires_approval: bool = False
+    inline: bool = False
+    strict_validation: bool = False
     _validator: ArgumentsValidator | None = field(default=None, repr=False)
     _schemas: dict[tuple[str, bool, str], dict[str, Any]] = field(
         default_factory=dict[tuple[str, bool, str], dict[str, Any]], repr=False
@@ -79,6 +118,7 @@ class Tool:
         name: str | None = None,
         description: str | None = None,
         tags: Iterable[str] = (),
+        **options: Unpack[ToolOptions],
     ) -> Tool:
         """Make a tool from a typed function, sync or async.
 
@@ -91,6 +131,7 @@ class Tool:
             name: The tool's name; defaults to the function's.
             description: The tool's description; defaults to the docstring's summary.
             tags: Labels for grouping and routing.
+            **options: How the executor runs it: see `ToolOptions`.
 
         Raises:
             ToolDefinitionError: The name breaks provider rules, or a parameter cannot be
@@ -107,6 +148,7 @@ class Tool:
             context_parameter=signature.context_parameter,
             positional_only=signature.positional_only,
             _validator=FunctionArguments(signature),
+            **options,
         )
 
     @classmethod
@@ -118,6 +160,7 @@ class Tool:
         name: str | None = None,
         description: str | None = None,
         tags: Iterable[str] = (),
+        **options: Unpack[ToolOptions],
     ) -> Tool:
         """Make a tool whose argument object is a Pydantic model.
 
@@ -128,6 +171,7 @@ class Tool:
             name: The tool's name; defaults to the model's class name.
             description: The tool's description; defaults to the model's docstring.
             tags: Labels for grouping and routing.
+            **options: How the executor runs it: see `ToolOptions`.
 
         Raises:
             ToolDefinitionError: The name breaks provider rules, a field has no JSON Schema,
@@ -152,6 +196,7 @@ class Tool:
             tags=frozenset(tags),
             context_parameter=context,
             _validator=ModelArguments(model, parameter),
+            **options,
         )
 
     @classmethod
@@ -163,6 +208,7 @@ class Tool:
         handler: Callable[..., Any] | None = None,
         *,
         tags: Iterable[str] = (),
+        **options: Unpack[ToolOptions],
     ) -> Tool:
         """Make a tool from a raw JSON Schema; arguments are validated with ``jsonschema``.
 
@@ -172,6 +218,7 @@ class Tool:
             parameters: A JSON Schema whose top level is an object.
             handler: Called with the validated arguments as keyword arguments.
             tags: Labels for grouping and routing.
+            **options: How the executor runs it: see `ToolOptions`.
 
         Raises:
             ToolDefinitionError: The name breaks provider rules, or the schema is invalid or
@@ -191,9 +238,10 @@ class Tool:
             handler=handler,
             tags=frozenset(tags),
             _validator=SchemaArguments(parameters, tool=tool_name),
+            **options,
         )
 
-    @property
+    @functools.cached_property
     def is_async(self) -> bool:
         """Whether the handler is a coroutine function."""
         return inspect.iscoroutinefunction(self.handler)
@@ -244,7 +292,7 @@ class Tool:
         normalised = drop_strict_nulls(arguments, self.parameters)
         if self._validator is None:
             return normalised
-        return self._validator.validate(self.name, normalised)
+        return self._validator.validate(self.name, normalised, strict=self.strict_validation)
 
     @functools.cached_property
     def _strict(self) -> tuple[dict[str, Any] | None, tuple[StrictIssue, ...]]:
@@ -287,6 +335,7 @@ def tool(
     name: str | None = None,
     description: str | None = None,
     tags: Iterable[str] = (),
+    **options: Unpack[ToolOptions],
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 def tool(
     fn: Callable[..., Any] | None = None,
@@ -295,10 +344,12 @@ def tool(
     name: str | None = None,
     description: str | None = None,
     tags: Iterable[str] = (),
+    **options: Unpack[ToolOptions],
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Make a `Tool` from a function; use bare (``@tool``) or called (``@tool(name=...)``).
 
-    Explicit ``name`` and ``description`` win over what is read from the function.
+    Explicit ``name`` and ``description`` win over what is read from the function;
+    ``options`` are the `ToolOptions`.
 
     Example:
         >>> @tool
@@ -310,7 +361,7 @@ def tool(
     """
 
     def decorate(f: Callable[..., Any]) -> Tool:
-        return Tool.from_function(f, name=name, description=description, tags=tags)
+        return Tool.from_function(f, name=name, description=description, tags=tags, **options)
 
     return decorate if fn is None else decorate(fn)
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, Unpack, overload
 
-from switchboard.errors import ToolDefinitionError, ToolNotFoundError
+from switchboard.errors import ConfigurationError, ToolDefinitionError, ToolNotFoundError
+from switchboard.execution.executor import Executor, ExecutorOptions, RunState
+from switchboard.messages import ToolCall, ToolResult
 from switchboard.schema.dialects import Format
-from switchboard.tools.tool import OnStrictIssues, Tool
+from switchboard.tools.tool import OnStrictIssues, Tool, ToolOptions
 
 F = TypeVar("F", bound=Callable[..., Any] | Tool)
 
@@ -44,6 +47,7 @@ class Toolbox:
         name: str | None = None,
         description: str | None = None,
         tags: Iterable[str] = (),
+        **options: Unpack[ToolOptions],
     ) -> Callable[[F], F]: ...
     def register(
         self,
@@ -53,6 +57,7 @@ class Toolbox:
         name: str | None = None,
         description: str | None = None,
         tags: Iterable[str] = (),
+        **options: Unpack[ToolOptions],
     ) -> Any:
         """Register a function (or a ready `Tool`); use bare or called, as a decorator or not.
 
@@ -63,13 +68,14 @@ class Toolbox:
             name: The tool's name; defaults to the function's.
             description: The tool's description; defaults to the docstring's summary.
             tags: Labels for grouping and routing.
+            **options: How the executor runs it: see `ToolOptions`.
 
         Raises:
             ToolDefinitionError: The name is taken or invalid, or the function cannot be a tool.
         """
 
         def decorate(f: F) -> F:
-            self.add(_as_tool(f, name=name, description=description, tags=tags))
+            self.add(_as_tool(f, name=name, description=description, tags=tags, options=options))
             return f
 
         return decorate if fn is None else decorate(fn)
@@ -140,6 +146,57 @@ class Toolbox:
             self._schemas[key] = cached
         return cached
 
+    async def execute(
+        self,
+        calls: Iterable[ToolCall],
+        *,
+        deps: Any = None,
+        state: RunState | None = None,
+        **options: Unpack[ExecutorOptions],
+    ) -> list[ToolResult]:
+        """Run a batch of calls; one result per call, in order, with the call's id.
+
+        Never raises for what the model or a tool got wrong: an unknown name, bad JSON,
+        invalid arguments, an exception or a timeout each become an error result written
+        for the model. Only cancellation and ``KeyboardInterrupt`` propagate.
+
+        Args:
+            calls: The calls, as the model made them.
+            deps: Passed to tools as ``RunContext.deps``.
+            state: Carries failure counts across the batches of one run.
+            **options: The `Executor`'s settings (``max_concurrency``, ``timeout``,
+                ``before``, ``after``, ``approve``, ``format_error``, ``max_result_chars``).
+
+        Example:
+            >>> tools = Toolbox()
+            >>> @tools.register
+            ... def add(a: int, b: int) -> int:
+            ...     return a + b
+            >>> [r.content for r in tools.execute_sync([ToolCall("c1", "add", '{"a": 1, "b": 2}')])]
+            ['3']
+        """
+        return await Executor(**options).execute(self, calls, deps=deps, state=state)
+
+    def execute_sync(
+        self,
+        calls: Iterable[ToolCall],
+        *,
+        deps: Any = None,
+        state: RunState | None = None,
+        **options: Unpack[ExecutorOptions],
+    ) -> list[ToolResult]:
+        """`execute` for code without an event loop.
+
+        Raises:
+            ConfigurationError: Called from inside a running event loop (await `execute`).
+        """
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self.execute(calls, deps=deps, state=state, **options))
+        msg = "execute_sync() was called in a running event loop: use `await toolbox.execute(...)`."
+        raise ConfigurationError(msg)
+
     def __contains__(self, name: object) -> bool:
         return name in self._tools
 
@@ -159,12 +216,13 @@ def _as_tool(
     name: str | None,
     description: str | None,
     tags: Iterable[str],
+    options: ToolOptions,
 ) -> Tool:
     if not isinstance(item, Tool):
-        return Tool.from_function(item, name=name, description=description, tags=tags)
-    if name is not None or description is not None or tags:
+        return Tool.from_function(item, name=name, description=description, tags=tags, **options)
+    if name is not None or description is not None or tags or options:
         msg = (
-            f"Tool {item.name!r} is already built: give name, description and tags "
+            f"Tool {item.name!r} is already built: give name, description, tags and options "
             "when building it, not when registering it."
         )
         raise ToolDefinitionError(msg, tool=item.name)

@@ -21,7 +21,9 @@ from switchboard.tools.signature import FunctionSignature
 class ArgumentsValidator(Protocol):
     """Checks a call's arguments and returns the handler's keyword arguments."""
 
-    def validate(self, tool: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
+    def validate(
+        self, tool: str, arguments: Mapping[str, Any], *, strict: bool = False
+    ) -> dict[str, Any]:
         """Return the handler's keyword arguments, or raise `ArgumentsError`."""
         ...
 
@@ -36,9 +38,11 @@ class FunctionArguments:
             (field, aliases.get(field, field)) for field in self._model.model_fields
         )
 
-    def validate(self, tool: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
+    def validate(
+        self, tool: str, arguments: Mapping[str, Any], *, strict: bool = False
+    ) -> dict[str, Any]:
         """Return the handler's keyword arguments, or raise `ArgumentsError`."""
-        instance = _validate_model(self._model, tool, arguments)
+        instance = _validate_model(self._model, tool, arguments, strict)
         return {param: getattr(instance, field) for field, param in self._names}
 
 
@@ -49,9 +53,11 @@ class ModelArguments:
         self._model = model
         self._parameter = parameter
 
-    def validate(self, tool: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
+    def validate(
+        self, tool: str, arguments: Mapping[str, Any], *, strict: bool = False
+    ) -> dict[str, Any]:
         """Return ``{parameter: model instance}``, or raise `ArgumentsError`."""
-        return {self._parameter: _validate_model(self._model, tool, arguments)}
+        return {self._parameter: _validate_model(self._model, tool, arguments, strict)}
 
 
 class SchemaArguments:
@@ -70,8 +76,11 @@ class SchemaArguments:
             raise ToolDefinitionError(msg, tool=tool) from e
         self._validator: Validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
 
-    def validate(self, tool: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
-        """Return the arguments as a new dict, or raise `ArgumentsError`."""
+    def validate(
+        self, tool: str, arguments: Mapping[str, Any], *, strict: bool = False
+    ) -> dict[str, Any]:
+        """Return the arguments as a new dict, or raise `ArgumentsError` (always strict)."""
+        del strict  # JSON Schema validation has no lax mode
         errors = sorted(self._validator.iter_errors(arguments), key=lambda e: list(e.absolute_path))
         if errors:
             problems = [
@@ -86,15 +95,18 @@ class SchemaArguments:
         return dict(arguments)
 
 
-def _validate_model(model: type[BaseModel], tool: str, arguments: Mapping[str, Any]) -> BaseModel:
+def _validate_model(
+    model: type[BaseModel], tool: str, arguments: Mapping[str, Any], strict: bool
+) -> BaseModel:
     try:
-        return model.model_validate(arguments)
+        return model.model_validate(arguments, strict=strict or None)
     except ValidationError as e:
         problems = [
             ArgumentProblem(
                 path=".".join(str(part) for part in error["loc"]),
                 message=error["msg"],
                 received=None if error["type"] == "missing" else error["input"],
+                missing=error["type"] == "missing",
             )
             for error in e.errors(include_url=False)
         ]

@@ -1,0 +1,1 @@
+"""Execution: turning a model's tool calls into results."""

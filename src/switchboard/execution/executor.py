@@ -1,0 +1,364 @@
+"""Run a batch of tool calls: concurrently, capped, isolated, with timeouts and retries.
+
+Every call gets exactly one `ToolResult`, in the order of the calls, carrying the call's
+id. Whatever the model did wrong (an unknown name, bad JSON, invalid arguments) and
+whatever the tool did wrong (raising, hanging) becomes an error result written for the
+model; only cancellation of the whole run and ``KeyboardInterrupt`` propagate.
+
+A call goes through: lookup -> parse and repair -> before-hooks -> approval ->
+validation -> execution (semaphores, timeout, retries) -> serialisation -> after-hooks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import functools
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from switchboard.errors import ArgumentsError, ConfigurationError
+from switchboard.execution.arguments import ParsedArguments, UnparsableArguments, parse_arguments
+from switchboard.execution.results import DEFAULT_MAX_RESULT_CHARS, to_content
+from switchboard.messages import ErrorKind, ToolCall, ToolResult
+from switchboard.tools.context import RunContext
+from switchboard.tools.tool import Tool
+
+if TYPE_CHECKING:
+    from switchboard.tools.toolbox import Toolbox
+
+logger = logging.getLogger("switchboard")
+
+
+@dataclass(frozen=True, slots=True)
+class Denial:
+    """Returned by a before-hook to refuse a call; ``reason`` is shown to the model."""
+
+    reason: str
+
+
+BeforeHook = Callable[
+    [ToolCall, Tool], "ToolCall | Denial | Awaitable[ToolCall | Denial | None] | None"
+]
+"""Sees each call (arguments parsed to a dict) before it runs: return ``None`` to let it
+run, a `ToolCall` to run that instead, or a `Denial` to refuse it."""
+AfterHook = Callable[[ToolCall, ToolResult], "ToolResult | Awaitable[ToolResult | None] | None"]
+"""Sees each result: return ``None`` to keep it, or a `ToolResult` to send instead."""
+Approver = Callable[[ToolCall, Tool], "bool | Awaitable[bool]"]
+"""Decides calls of tools marked ``requires_approval``: ``True`` runs the call."""
+ErrorFormatter = Callable[[Exception, Tool], "str | None"]
+"""Writes the message the model reads for an exception a tool raised (``None``: default)."""
+
+# Model-caused failures count towards a tool's max_retries; timeouts and denials do not.
+_COUNTED: frozenset[ErrorKind] = frozenset({"unparsable", "invalid", "raised"})
+
+
+class ExecutorOptions(TypedDict, total=False):
+    """The settings of an `Executor`, as keywords of `Toolbox.execute`."""
+
+    max_concurrency: int
+    timeout: float | None
+    before: Sequence[BeforeHook]
+    after: Sequence[AfterHook]
+    approve: Approver | None
+    format_error: ErrorFormatter | None
+    max_result_chars: int
+
+
+@dataclass
+class RunState:
+    """What the executor remembers between the batches of one run.
+
+    Attributes:
+        failures: Tool name -> failing calls in a row (reset by a success).
+    """
+
+    failures: dict[str, int] = field(default_factory=dict[str, int])
+
+
+@dataclass(frozen=True)
+class Executor:
+    """Runs batches of calls against a `Toolbox`.
+
+    Attributes:
+        max_concurrency: At most this many calls of a batch run at once.
+        timeout: Seconds for the whole batch; calls still running then get timeout errors.
+        before: Hooks run before each call, in order (see `BeforeHook`).
+        after: Hooks run on each result, in order (see `AfterHook`).
+        approve: Decides calls of tools marked ``requires_approval``; without it such
+            calls are denied.
+        format_error: Writes the model's message for an exception a tool raised.
+        max_result_chars: Results longer than this are cut, with a marker.
+    """
+
+    max_concurrency: int = 16
+    timeout: float | None = None
+    before: Sequence[BeforeHook] = ()
+    after: Sequence[AfterHook] = ()
+    approve: Approver | None = None
+    format_error: ErrorFormatter | None = None
+    max_result_chars: int = DEFAULT_MAX_RESULT_CHARS
+
+    def __post_init__(self) -> None:
+        if self.max_concurrency < 1:
+            msg = f"max_concurrency must be at least 1 (got {self.max_concurrency})."
+            raise ConfigurationError(msg)
+        if self.timeout is not None and self.timeout <= 0:
+            msg = f"timeout must be a positive number of seconds or None (got {self.timeout})."
+            raise ConfigurationError(msg)
+
+    async def execute(
+        self,
+        toolbox: Toolbox,
+        calls: Iterable[ToolCall],
+        *,
+        deps: Any = None,
+        state: RunState | None = None,
+    ) -> list[ToolResult]:
+        """Run a batch of calls and return one result per call, in the calls' order.
+
+        Calls run concurrently, except those of ``sequential`` tools, which run one at a
+        time in their order after the others have finished.
+
+        Args:
+            toolbox: Where the calls' tools are looked up.
+            calls: The calls, as the model made them.
+            deps: Passed to tools as ``RunContext.deps``.
+            state: Carries failure counts across the batches of a run.
+        """
+        batch = _Batch(self, toolbox, deps, state or RunState())
+        calls = list(calls)
+        results: list[ToolResult | None] = [None] * len(calls)
+        in_turn = [i for i, call in enumerate(calls) if _is_sequential(toolbox, call)]
+        together = [i for i in range(len(calls)) if i not in set(in_turn)]
+        if len(together) == 1:
+            results[together[0]] = await batch.run(calls[together[0]])
+        elif together:
+            async with asyncio.TaskGroup() as group:
+                tasks = [(i, group.create_task(batch.run(calls[i]))) for i in together]
+            for i, task in tasks:
+                results[i] = task.result()
+        for i in in_turn:
+            results[i] = await batch.run(calls[i])
+        return [result for result in results if result is not None]
+
+
+def _is_sequential(toolbox: Toolbox, call: ToolCall) -> bool:
+    return call.name in toolbox and toolbox.get(call.name).sequential
+
+
+class _Batch:
+    """One batch's shared state: limits, deadline, dependencies, run state."""
+
+    def __init__(self, executor: Executor, toolbox: Toolbox, deps: Any, state: RunState) -> None:
+        self.executor = executor
+        self.toolbox = toolbox
+        self.deps = deps
+        self.state = state
+        self.slots = asyncio.Semaphore(executor.max_concurrency)
+        self.tool_slots: dict[str, asyncio.Semaphore] = {}
+        loop = asyncio.get_running_loop()
+        self.deadline = None if executor.timeout is None else loop.time() + executor.timeout
+
+    async def run(self, call: ToolCall) -> ToolResult:
+        started = time.perf_counter()
+        try:
+            outcome = await self._run(call)
+        except Exception as e:  # a hook or switchboard itself failed: isolate this call
+            logger.exception("Call %r to %r failed inside switchboard", call.id, call.name)
+            outcome = _Failure("raised", f"Internal error while running the tool: {e!r}")
+        result = self._result(call, outcome, time.perf_counter() - started)
+        for hook in self.executor.after:
+            replacement = await _resolve(hook(call, result))
+            result = replacement if replacement is not None else result
+        return result
+
+    async def _run(self, call: ToolCall) -> _Outcome:
+        prepared = self._prepare(call)
+        if isinstance(prepared, _Failure):
+            return prepared
+        tool, parsed = prepared
+        call = replace(call, arguments=parsed.value)
+        for hook in self.executor.before:
+            verdict = await _resolve(hook(call, tool))
+            if isinstance(verdict, Denial):
+                return _Failure("denied", f"The call was denied: {verdict.reason}", tool=tool)
+            if verdict is not None:  # a rewritten call: look it up and parse it again
+                prepared = self._prepare(verdict)
+                if isinstance(prepared, _Failure):
+                    return prepared
+                tool, parsed = prepared
+                call = replace(verdict, arguments=parsed.value)
+        if tool.requires_approval and not await self._approved(call, tool):
+            return _Failure(
+                "denied", f"The user did not approve this call to {tool.name}.", tool=tool
+            )
+        try:
+            kwargs = tool.validate(parsed.value)
+        except ArgumentsError as e:
+            return _Failure("invalid", _invalid_message(e), tool=tool, parsed=parsed)
+        return await self._execute(call, tool, kwargs, parsed)
+
+    def _prepare(self, call: ToolCall) -> tuple[Tool, ParsedArguments] | _Failure:
+        if call.name not in self.toolbox:
+            return _Failure("unknown_tool", _unknown_tool_message(call.name, self.toolbox.names))
+        tool = self.toolbox.get(call.name)
+        try:
+            parsed = parse_arguments(call.arguments, accepts=functools.partial(_accepts, tool))
+        except UnparsableArguments as e:
+            return _Failure("unparsable", e.message, tool=tool)
+        return tool, parsed
+
+    async def _approved(self, call: ToolCall, tool: Tool) -> bool:
+        if self.executor.approve is None:
+            logger.warning("Tool %r requires approval, and no approve callback is set", tool.name)
+            return False
+        return await _resolve(self.executor.approve(call, tool))
+
+    async def _execute(
+        self, call: ToolCall, tool: Tool, kwargs: dict[str, Any], parsed: ParsedArguments
+    ) -> _Outcome:
+        if tool.context_parameter is not None:
+            kwargs[tool.context_parameter] = RunContext(self.deps, tool.name, call.id)
+        args = tuple(kwargs.pop(name) for name in tool.positional_only)
+        # The batch's deadline covers waiting for a slot; the tool's own limit only its run.
+        batch_limit = asyncio.timeout_at(self.deadline)
+        tool_limit = asyncio.timeout(tool.timeout)
+        try:
+            async with batch_limit, self.slots, self._tool_slot(tool), tool_limit:
+                value = await _call_with_retries(tool, args, kwargs)
+        except TimeoutError:
+            if tool_limit.expired():
+                message = f"{tool.name} did not finish within its {tool.timeout:g} s time limit."
+            elif batch_limit.expired():
+                message = f"{tool.name} did not finish within the batch's time limit."
+            else:
+                raise
+            return _Failure("timeout", message, tool=tool, parsed=parsed)
+        except Exception as e:
+            return _Failure("raised", self._error_message(e, tool), tool=tool, parsed=parsed)
+        return _Success(value, tool, parsed)
+
+    def _tool_slot(self, tool: Tool) -> asyncio.Semaphore | _NoLimit:
+        if tool.max_concurrency is None:
+            return _NO_LIMIT
+        slot = self.tool_slots.get(tool.name)
+        if slot is None:
+            slot = self.tool_slots[tool.name] = asyncio.Semaphore(tool.max_concurrency)
+        return slot
+
+    def _error_message(self, error: Exception, tool: Tool) -> str:
+        if self.executor.format_error is not None:
+            custom = self.executor.format_error(error, tool)
+            if custom is not None:
+                return custom
+        return f"{tool.name} raised {type(error).__name__}: {error}"
+
+    def _result(self, call: ToolCall, outcome: _Outcome, duration: float) -> ToolResult:
+        repaired = outcome.parsed.repairs if outcome.parsed is not None else ()
+        name = outcome.tool.name if outcome.tool is not None else call.name
+        if isinstance(outcome, _Success):
+            self.state.failures.pop(name, None)
+            content = to_content(outcome.value, self.executor.max_result_chars)
+            return ToolResult(
+                call.id, name, content, False, None, repaired, duration, outcome.value
+            )
+        kind, message = outcome.kind, outcome.message
+        if kind in _COUNTED and outcome.tool is not None:
+            failures = self.state.failures[name] = self.state.failures.get(name, 0) + 1
+            if failures > outcome.tool.max_retries:
+                kind = "retries_exhausted"
+                message += (
+                    f"\n{name} has now failed {failures} times in a row. Do not call it again; "
+                    "answer with what you have, or explain what went wrong."
+                )
+        return ToolResult(call.id, name, message, True, kind, repaired, duration)
+
+
+@dataclass(frozen=True, slots=True)
+class _Success:
+    value: Any
+    tool: Tool
+    parsed: ParsedArguments
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    kind: ErrorKind
+    message: str
+    tool: Tool | None = None
+    parsed: ParsedArguments | None = None
+
+
+_Outcome = _Success | _Failure
+
+
+class _NoLimit:
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+_NO_LIMIT = _NoLimit()
+
+
+async def _call_with_retries(tool: Tool, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    attempt = 1
+    while True:
+        try:
+            return await _call(tool, args, kwargs)
+        except Exception as e:
+            if tool.retry is None or not tool.retry.should_retry(e, attempt):
+                raise
+            delay = tool.retry.delay(attempt)
+            logger.info("Retrying %s in %.2f s after %r (try %d)", tool.name, delay, e, attempt)
+            await asyncio.sleep(delay)
+            attempt += 1
+
+
+async def _call(tool: Tool, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    handler = tool.handler
+    if handler is None:  # a schema-only tool answers with its validated arguments
+        return next(iter(kwargs.values())) if len(kwargs) == 1 and not args else kwargs
+    if tool.is_async:
+        return await handler(*args, **kwargs)
+    if tool.inline:
+        value = handler(*args, **kwargs)
+    else:
+        value = await asyncio.to_thread(handler, *args, **kwargs)
+    return await value if inspect.isawaitable(value) else value
+
+
+async def _resolve(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+def _accepts(tool: Tool, arguments: dict[str, Any]) -> bool:
+    try:
+        tool.validate(arguments)
+    except ArgumentsError:
+        return False
+    return True
+
+
+def _unknown_tool_message(name: str, available: list[str]) -> str:
+    close = difflib.get_close_matches(name, available, n=3, cutoff=0.5)
+    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    listed = ", ".join(available[:50]) + (
+        f" and {len(available) - 50} more" if len(available) > 50 else ""
+    )
+    return f"There is no tool named {name!r}.{hint} Available tools: {listed or 'none'}."
+
+
+def _invalid_message(error: ArgumentsError) -> str:
+    lines = [f"- {problem}" for problem in error.problems[:10]]
+    if len(error.problems) > 10:
+        lines.append(f"- ... and {len(error.problems) - 10} more")
+    body = "\n".join(lines)
+    return f"Invalid arguments for {error.tool}:\n{body}\nCall {error.tool} again with these fixed."

@@ -1,0 +1,359 @@
+import json
+from collections.abc import Callable
+from types import MappingProxyType
+from typing import Any
+
+import json_repair
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from switchboard.execution.arguments import ParsedArguments, UnparsableArguments, parse_arguments
+
+
+def always(arguments: dict[str, Any]) -> bool:
+    """Accept any closed object."""
+    return True
+
+
+def never(arguments: dict[str, Any]) -> bool:
+    """Refuse any closed object."""
+    return False
+
+
+def requires(*names: str) -> Callable[[dict[str, Any]], bool]:
+    """Accept objects that hold every one of ``names``, like a required-parameters check."""
+    return lambda arguments: all(name in arguments for name in names)
+
+
+def unparsable_message(raw: str, accepts: Callable[[dict[str, Any]], bool] | None = None) -> str:
+    """The message parse_arguments refuses ``raw`` with."""
+    with pytest.raises(UnparsableArguments) as caught:
+        parse_arguments(raw, accepts=accepts)
+    return caught.value.message
+
+
+# Input as the providers send it
+
+
+def test_clean_json_object_has_no_repairs() -> None:
+    """A well-formed JSON object comes back as is, with no repairs."""
+    parsed = parse_arguments('{"city": "Tokyo", "days": 3, "metric": true}')
+    assert parsed == ParsedArguments({"city": "Tokyo", "days": 3, "metric": True}, ())
+
+
+def test_mapping_comes_back_as_a_dict_without_repairs() -> None:
+    """Arguments already decoded (Anthropic, Gemini) come back as a plain dict."""
+    parsed = parse_arguments(MappingProxyType({"city": "Tokyo"}))
+    assert type(parsed.value) is dict
+    assert parsed == ParsedArguments({"city": "Tokyo"}, ())
+
+
+def test_none_is_an_empty_object() -> None:
+    """No arguments at all read as {} with the repair "empty"."""
+    assert parse_arguments(None) == ParsedArguments({}, ("empty",))
+
+
+@pytest.mark.parametrize("raw", ["", "  \n\t"])
+def test_blank_string_is_an_empty_object(raw: str) -> None:
+    """An empty or whitespace-only string reads as {} with the repair "empty"."""
+    assert parse_arguments(raw) == ParsedArguments({}, ("empty",))
+
+
+# One test per kind of repair
+
+
+def test_code_fence_is_removed() -> None:
+    """A ```json fence around the object is removed and recorded as "code_fence"."""
+    raw = '```json\n{\n  "query": "hotels in Lisbon",\n  "max_results": 5\n}\n```'
+    parsed = parse_arguments(raw)
+    assert parsed == ParsedArguments(
+        {"query": "hotels in Lisbon", "max_results": 5}, ("code_fence",)
+    )
+
+
+def test_code_fence_without_language_inside_prose_is_removed() -> None:
+    """A bare ``` fence with prose before and after still yields the object inside."""
+    raw = 'Here are the arguments:\n```\n{"ticker": "AAPL"}\n```\nLet me know if you need more.'
+    assert parse_arguments(raw) == ParsedArguments({"ticker": "AAPL"}, ("code_fence",))
+
+
+def test_double_encoded_object_is_decoded() -> None:
+    """An object sent as a JSON string of JSON is decoded and recorded as "double_encoded"."""
+    raw = json.dumps(json.dumps({"path": "/tmp/report.csv", "overwrite": False}))
+    parsed = parse_arguments(raw)
+    assert parsed == ParsedArguments(
+        {"path": "/tmp/report.csv", "overwrite": False}, ("double_encoded",)
+    )
+
+
+def test_python_literals_become_json_literals() -> None:
+    """True, False and None outside strings become true, false and null."""
+    raw = '{"include_archived": True, "dry_run": False, "since": None, "note": "None"}'
+    parsed = parse_arguments(raw)
+    assert parsed == ParsedArguments(
+        {"include_archived": True, "dry_run": False, "since": None, "note": "None"},
+        ("python_literals",),
+    )
+
+
+def test_single_quoted_strings_become_json_strings() -> None:
+    """Single-quoted keys and values are requoted, keeping apostrophes and double quotes."""
+    raw = """{'title': 'Don\\'t panic', 'quote': 'she said "hi"', 'author': "O'Brien"}"""
+    parsed = parse_arguments(raw)
+    assert parsed == ParsedArguments(
+        {"title": "Don't panic", "quote": 'she said "hi"', "author": "O'Brien"},
+        ("single_quotes",),
+    )
+
+
+def test_trailing_commas_are_dropped() -> None:
+    """Commas before a closing brace or bracket are dropped and recorded."""
+    raw = '{\n  "recipients": ["ana@example.com", "bo@example.com",],\n  "subject": "Hi",\n}'
+    parsed = parse_arguments(raw)
+    assert parsed == ParsedArguments(
+        {"recipients": ["ana@example.com", "bo@example.com"], "subject": "Hi"},
+        ("trailing_comma",),
+    )
+
+
+def test_truncated_object_is_closed_when_accepted() -> None:
+    """A cut-off object is closed, recorded as "truncated", when accepts returns True."""
+    raw = '{"city": "Paris", "units": ["metric", "kel'
+    parsed = parse_arguments(raw, accepts=always)
+    assert parsed == ParsedArguments({"city": "Paris", "units": ["metric", "kel"]}, ("truncated",))
+
+
+def test_truncated_object_loses_its_dangling_key() -> None:
+    """A key cut off before its value is dropped rather than given an invented value."""
+    parsed = parse_arguments('{"city": "Paris", "unit": ', accepts=requires("city"))
+    assert parsed == ParsedArguments({"city": "Paris"}, ("truncated",))
+
+
+def test_truncated_object_is_refused_when_accepts_returns_false() -> None:
+    """A cut-off object that the caller's validator refuses is unparsable."""
+    message = unparsable_message('{"city": "Paris", "unit": ', accepts=requires("unit"))
+    assert message.startswith("Arguments were cut off")
+
+
+def test_truncated_object_is_refused_without_accepts() -> None:
+    """Without accepts, a cut-off object is unparsable and the message says it was cut off."""
+    assert unparsable_message('{"city": "Par', accepts=None) == (
+        "Arguments were cut off after 13 characters, before the JSON object was closed "
+        """(they end with '{"city": "Par'). Send the complete arguments as one JSON object."""
+    )
+
+
+def test_accepts_is_not_asked_about_complete_arguments() -> None:
+    """Arguments that were not cut off never go through accepts."""
+    assert parse_arguments('{"a": 1,}', accepts=never) == ParsedArguments(
+        {"a": 1}, ("trailing_comma",)
+    )
+
+
+def test_unclassified_repair_is_recorded_as_other() -> None:
+    """A repair json_repair makes that has no name of its own (a missing comma) is "other"."""
+    parsed = parse_arguments('{"city": "Tokyo" "unit": "celsius"}')
+    assert parsed == ParsedArguments({"city": "Tokyo", "unit": "celsius"}, ("other",))
+
+
+def test_prose_around_an_unfenced_object_is_recorded_as_other() -> None:
+    """Text before and after a bare object is dropped and recorded as "other"."""
+    raw = 'Calling the tool now: {"id": 42} Hope that helps!'
+    assert parse_arguments(raw) == ParsedArguments({"id": 42}, ("other",))
+
+
+def test_doubled_comma_is_not_read_into_a_value() -> None:
+    """A doubled comma is dropped, where json_repair alone would read 1,, as the string "1,"."""
+    assert parse_arguments('{"a": 1,, "b": 2}') == ParsedArguments({"a": 1, "b": 2}, ("other",))
+
+
+def test_raw_newline_inside_a_string_is_recorded_as_other() -> None:
+    """A raw line break inside a string value (invalid JSON) is kept and recorded as "other"."""
+    raw = '{"path": "notes.md", "content": "# Title\nFirst line"}'
+    parsed = parse_arguments(raw)
+    assert parsed == ParsedArguments(
+        {"path": "notes.md", "content": "# Title\nFirst line"}, ("other",)
+    )
+
+
+def test_several_repairs_are_recorded_in_order() -> None:
+    """A fenced Python-style dict records every repair it needed, fence first."""
+    raw = "```python\n{'query': 'rust async', 'exact': False, 'tags': ['lang', 'web',],}\n```"
+    parsed = parse_arguments(raw)
+    assert parsed == ParsedArguments(
+        {"query": "rust async", "exact": False, "tags": ["lang", "web"]},
+        ("code_fence", "python_literals", "single_quotes", "trailing_comma"),
+    )
+
+
+def test_double_encoded_python_dict_records_both_repairs() -> None:
+    """A Python dict sent as a JSON string records the decoding, then the requoting."""
+    parsed = parse_arguments(json.dumps("{'n': 3}"))
+    assert parsed == ParsedArguments({"n": 3}, ("double_encoded", "single_quotes"))
+
+
+def test_fenced_truncated_object_records_both_repairs() -> None:
+    """A fence the model never closed around a cut-off object records both repairs."""
+    parsed = parse_arguments('```json\n{"q": "weather", "limit": 1', accepts=always)
+    assert parsed == ParsedArguments({"q": "weather", "limit": 1}, ("code_fence", "truncated"))
+
+
+# What stays unparsable
+
+
+def test_prose_is_unparsable() -> None:
+    """Plain prose holds no arguments; the message quotes the JSON error and its place."""
+    assert unparsable_message("I need to know the city first.") == (
+        "Arguments are not valid JSON: Expecting value at line 1 column 1 "
+        "(near 'I need to '). Send the arguments as one JSON object, "
+        'e.g. {"param": "value"}.'
+    )
+
+
+def test_json_error_message_points_at_the_error() -> None:
+    """The message keeps json's line, column and an excerpt around the error."""
+    assert unparsable_message('{"city": "Tokyo"} and then {"city": "Osaka"}') == (
+        "Arguments are not valid JSON: Extra data at line 1 column 19 "
+        """(near '{"city": "Tokyo"} and then {'). Send the arguments as one JSON object, """
+        'e.g. {"param": "value"}.'
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind"),
+    [
+        ('["Paris", "metric"]', "an array"),
+        ("42", "a number"),
+        ("true", "a boolean"),
+        ("null", "null"),
+        ('"Paris"', "a string"),
+        ('"[1, 2]"', "a string"),
+    ],
+)
+def test_non_object_json_is_unparsable(raw: str, kind: str) -> None:
+    """A top-level JSON value other than an object is refused, naming what it was."""
+    assert unparsable_message(raw) == (
+        f"Arguments must be a JSON object, but they were {kind}: {raw}. "
+        'Send the arguments as one JSON object, e.g. {"param": "value"}.'
+    )
+
+
+@pytest.mark.parametrize("raw", ["}{", "ok {", "Sure thing: {}"])
+def test_garbage_that_json_repair_reads_as_empty_object_is_unparsable(raw: str) -> None:
+    """Text that json_repair turns into {} is refused, even when accepts takes {}."""
+    assert json_repair.loads(raw) == {}
+    assert unparsable_message(raw, accepts=always).startswith("Arguments are not valid JSON")
+
+
+@pytest.mark.parametrize("raw", ["city = Paris", "get_weather(city='Paris')", "True"])
+def test_garbage_that_json_repair_reads_as_string_is_unparsable(raw: str) -> None:
+    """Text that json_repair turns into a string or other non-object is refused."""
+    assert not isinstance(json_repair.loads(raw), dict)
+    assert unparsable_message(raw).startswith("Arguments are not valid JSON")
+
+
+def test_several_objects_are_unparsable() -> None:
+    """Two objects in one call are refused rather than one being picked or both merged."""
+    assert json_repair.loads('{"a": 1} then {"a": 2}') == {"a": 2}
+    assert unparsable_message('{"a": 1} then {"a": 2}').startswith("Arguments are not valid JSON")
+
+
+@pytest.mark.parametrize("raw", ["[" * 100_000, "{" * 100_000, '{"a": ' * 50_000])
+def test_deeply_nested_input_is_unparsable(raw: str) -> None:
+    """Runaway nesting is refused quickly, without a RecursionError."""
+    assert unparsable_message(raw).startswith("Arguments are not valid JSON")
+
+
+# Properties
+
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(), children, max_size=5)
+    ),
+    max_leaves=20,
+)
+json_objects = st.dictionaries(st.text(), json_values, max_size=6)
+json_dumps_options = st.fixed_dictionaries(
+    {"ensure_ascii": st.booleans(), "indent": st.sampled_from([None, 2])}
+)
+json_like_text = st.text(alphabet="{}[]:,\"'` \n\\TrueFalseNonetrufalsn0123456789.-eEabcu")
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_objects, json_dumps_options)
+def test_any_json_object_parses_without_repairs(
+    obj: dict[str, Any], options: dict[str, Any]
+) -> None:
+    """Every JSON object, however dumped, comes back equal, with no repairs."""
+    assert parse_arguments(json.dumps(obj, **options)) == ParsedArguments(obj, ())
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text() | json_like_text, st.sampled_from([None, always]))
+def test_any_text_gives_an_object_or_unparsable(
+    raw: str, accepts: Callable[[dict[str, Any]], bool] | None
+) -> None:
+    """Arbitrary text yields a dict or UnparsableArguments, never another outcome."""
+    try:
+        parsed = parse_arguments(raw, accepts=accepts)
+    except UnparsableArguments:
+        return
+    assert isinstance(parsed.value, dict)
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_objects, json_dumps_options, st.sampled_from(["json", "JSON", ""]))
+def test_fenced_json_object_records_only_the_fence(
+    obj: dict[str, Any], options: dict[str, Any], language: str
+) -> None:
+    """Any JSON object in a code fence comes back equal, with repairs ("code_fence",)."""
+    raw = f"```{language}\n{json.dumps(obj, **options)}\n```"
+    assert parse_arguments(raw) == ParsedArguments(obj, ("code_fence",))
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_objects, json_dumps_options)
+def test_double_encoded_json_object_records_only_the_decoding(
+    obj: dict[str, Any], options: dict[str, Any]
+) -> None:
+    """Any JSON object encoded twice comes back equal, with repairs ("double_encoded",)."""
+    raw = json.dumps(json.dumps(obj, **options))
+    assert parse_arguments(raw) == ParsedArguments(obj, ("double_encoded",))
+
+
+python_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(), children, max_size=5)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(), python_values, max_size=6))
+def test_python_dict_repr_parses_to_the_same_object(obj: dict[str, Any]) -> None:
+    """Any dict of JSON-like values, written as Python's repr(), parses back equal."""
+    assert parse_arguments(repr(obj)).value == obj
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_objects.filter(bool), json_dumps_options, st.data())
+def test_cut_off_json_object_is_closed_as_truncated(
+    obj: dict[str, Any], options: dict[str, Any], data: st.DataObject
+) -> None:
+    """A JSON object cut anywhere inside closes to an object, with repairs ("truncated",)."""
+    text = json.dumps(obj, **options)
+    cut = data.draw(st.integers(1, len(text) - 1), label="cut")
+    parsed = parse_arguments(text[:cut], accepts=always)
+    assert isinstance(parsed.value, dict)
+    assert parsed.repairs == ("truncated",)
