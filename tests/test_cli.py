@@ -92,3 +92,38 @@ def test_installed_console_script_prints_each_format(fmt: str) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)) == 2
+
+
+def test_call_runs_a_tool_and_prints_what_the_model_reads() -> None:
+    """`call` executes the tool through the executor and prints the result content."""
+    result = runner.invoke(
+        app, ["call", str(EXAMPLES / "weather.py"), "get_weather", '{"city": "Tokyo"}']
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "city": "Tokyo",
+        "temperature": 18.0,
+        "unit": "celsius",
+        "sky": "clear",
+    }
+
+
+def test_call_reports_repairs_on_stderr() -> None:
+    """Repaired arguments still run, and the repairs are named."""
+    args = ["call", str(EXAMPLES / "calculator.py"), "calculate", "{'expression': '2*21'}"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "42"
+    assert "repaired: single_quotes" in result.stderr
+
+
+def test_call_failure_is_a_one_line_error() -> None:
+    """A failing call exits 1 with its error kind and the message the model would read."""
+    _fails_with(
+        ["call", str(EXAMPLES / "weather.py"), "get_weather", '{"city": "Atlantis"}'],
+        "raised: get_weather raised ValueError: No weather station for 'Atlantis'.",
+    )
+    _fails_with(
+        ["call", str(EXAMPLES / "weather.py"), "get_wether", "{}"],
+        "unknown_tool: There is no tool named 'get_wether'. Did you mean 'get_weather'?",
+    )

@@ -44,3 +44,18 @@ def test_readme_has_exactly_two_setup_commands() -> None:
     assert len(commands) == 2
     assert "switchboard " in commands[0]
     assert "pytest" in commands[1]
+
+
+def test_readme_execution_example_runs_and_shows_the_real_content() -> None:
+    """The 'Executing calls' example runs after the quickstart and prints what it claims."""
+    text = README.read_text()
+    quickstart = re.search(r"## Quickstart\n\n```python\n(.*?)```", text, re.S)
+    example = re.search(r"## Executing calls\n.*?```python\n(.*?)```", text, re.S)
+    assert quickstart is not None
+    assert example is not None
+    namespace: dict[str, object] = {}
+    exec(compile(quickstart.group(1), "README.md", "exec"), namespace)
+    exec(compile(example.group(1), "README.md", "exec"), namespace)
+    shown = re.search(r"results\[0\]\.content  # '(.*)'", example.group(1))
+    assert shown is not None
+    assert namespace["results"][0].content == shown.group(1)  # type: ignore[index]

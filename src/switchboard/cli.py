@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from switchboard.errors import SwitchboardError
+from switchboard.messages import ToolCall
 from switchboard.schema.dialects import FORMATS
 from switchboard.tools.loader import load_toolbox
 
@@ -50,6 +51,30 @@ def schema(
     except SwitchboardError as e:
         _fail(str(e))
     _print_json(schemas)
+
+
+@app.command()
+def call(
+    file: Annotated[Path, typer.Argument(help="A Python file that defines tools.")],
+    name: Annotated[str, typer.Argument(help="The tool to call.")],
+    arguments: Annotated[
+        str, typer.Argument(help="The arguments, as a model would send them.")
+    ] = "{}",
+) -> None:
+    """Call one tool in FILE as a model would, and print the result the model would read.
+
+    Exits 1 when the call fails (unknown tool, bad arguments, the tool raised).
+    """
+    try:
+        toolbox = load_toolbox(file)
+    except SwitchboardError as e:
+        _fail(str(e))
+    (result,) = toolbox.execute_sync([ToolCall(id="cli", name=name, arguments=arguments)])
+    if result.repaired:
+        Console(stderr=True).print(f"repaired: {', '.join(result.repaired)}", highlight=False)
+    if result.is_error:
+        _fail(f"{result.error_kind}: {result.content}")
+    sys.stdout.write(result.content + "\n")
 
 
 def _print_json(data: Any) -> None:

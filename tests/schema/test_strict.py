@@ -840,3 +840,15 @@ def test_make_strict_is_idempotent(model: type[BaseModel]) -> None:
     strict = make_strict(neutral(model))
 
     assert make_strict(strict) == strict
+
+
+def test_nested_object_with_empty_properties_is_read_as_having_no_fields() -> None:
+    """An explicitly empty "properties" (Pydantic's model without fields) is closed, no issue."""
+    schema = {
+        "type": "object",
+        "properties": {"meta": {"type": "object", "properties": {}}},
+        "required": ["meta"],
+    }
+    assert strict_issues(schema) == ()
+    meta = make_strict(schema)["properties"]["meta"]
+    assert (meta["properties"], meta["additionalProperties"]) == ({}, False)

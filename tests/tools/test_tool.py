@@ -300,3 +300,19 @@ def test_strict_issue_free_tool_has_no_issues() -> None:
         """F."""
 
     assert Tool.from_function(f).strict_issues() == ()
+
+
+def test_bad_execution_options_are_refused_at_definition() -> None:
+    """A non-positive timeout, negative max_retries or zero concurrency fails at once."""
+    with pytest.raises(ConfigurationError) as info:
+        Tool.from_function(get_weather, timeout=0, max_retries=-1, max_concurrency=0)
+    assert str(info.value) == (
+        "Tool 'get_weather': timeout must be a positive number of seconds (got 0); "
+        "max_retries must be 0 or more (got -1); max_concurrency must be at least 1 (got 0)."
+    )
+
+
+def test_execution_options_are_kept_on_the_tool() -> None:
+    """Options given to a builder land on the tool."""
+    t = Tool.from_function(get_weather, timeout=2.5, sequential=True, requires_approval=True)
+    assert (t.timeout, t.sequential, t.requires_approval, t.inline) == (2.5, True, True, False)

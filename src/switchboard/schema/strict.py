@@ -348,7 +348,9 @@ class _Conversion:
             )
         elif properties is None and additional is None and path:
             # The root is exempt: a bare {"type": "object"} is how tools without parameters
-            # are commonly written (MCP servers, hand-written schemas).
+            # are commonly written (MCP servers, hand-written schemas). An explicitly empty
+            # "properties" is read as an object with no fields: it is what Pydantic emits
+            # for a model without fields, whose extra keys are ignored anyway.
             self.flag(path, f"is an object without properties (a free-form dict). {_FIX_DICT}")
         required = set(as_list(node.get("required")) or ())
         converted: dict[str, Any] = {}

@@ -110,6 +110,18 @@ class Tool:
         default_factory=dict[tuple[str, bool, str], dict[str, Any]], repr=False
     )
 
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        if self.timeout is not None and self.timeout <= 0:
+            problems.append(f"timeout must be a positive number of seconds (got {self.timeout!r})")
+        if self.max_retries < 0:
+            problems.append(f"max_retries must be 0 or more (got {self.max_retries!r})")
+        if self.max_concurrency is not None and self.max_concurrency < 1:
+            problems.append(f"max_concurrency must be at least 1 (got {self.max_concurrency!r})")
+        if problems:
+            msg = f"Tool {self.name!r}: {'; '.join(problems)}."
+            raise ConfigurationError(msg)
+
     @classmethod
     def from_function(
         cls,
