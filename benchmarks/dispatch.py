@@ -1,0 +1,603 @@
+"""Per-call cost of running a model's tool calls: switchboard against the floor and its peers.
+
+Workload: the trivial tool ``add(a: int, b: int) -> int``, once as ``async def`` and once as a
+plain ``def``, called in batches of 1, 100 and 10,000 calls. Every call has its own id and its own
+arguments (``{"a": i, "b": i + 1}`` as JSON text, as a model sends it), and every subject is given
+the same calls. A figure is microseconds per call for the whole path: look the tool up, parse the
+JSON, validate it, run the tool, hand back its result. With a trivial tool, all of it is overhead.
+
+What each subject times, per batch. Each library's own per-call input object (switchboard's
+``ToolCall``, pydantic-ai's ``ToolCallPart``) is built before the clock starts, as a model
+response would give it; so is the tool, as ``register`` is not a per-call cost.
+
+* ``floor_loop``: no framework and no concurrency machinery: for each call ``json.loads``, a
+  prebuilt Pydantic ``TypeAdapter`` of the arguments (``validate_python``), then the call (awaited
+  in a plain loop for the async tool). The raw return value is kept; nothing is serialised.
+* ``floor_gather`` (async tool only): the same per-call work, one coroutine per call, run with
+  ``asyncio.gather``.
+* ``switchboard``: ``await toolbox.execute(calls)`` with default settings (so its default
+  ``max_concurrency``), which returns one ``ToolResult`` per call, its content serialised to
+  ``str``. A sync tool runs in a worker thread.
+* ``switchboard_inline`` (sync tool only): the same, with the tool registered ``inline=True`` so
+  it runs on the event loop.
+* ``openai_agents``: ``FunctionTool.on_invoke_tool(ctx, arguments)`` of ``agents.function_tool``,
+  where ``ctx`` is a ``ToolContext(context=None, tool_name=..., tool_call_id=...,
+  tool_arguments=...)`` built per call inside the timing, as the runner builds one per call (no
+  agent, model or run). It parses, validates and calls, and returns the raw value, which the runner
+  would turn into the output item later (not timed). A sync tool runs in ``asyncio.to_thread``.
+* ``openai_agents_prebuilt_context``: the same with every ``ToolContext`` built before the clock
+  starts, so only ``on_invoke_tool`` is timed. Both count as peers, so the fastest-peer comparison
+  takes the cheaper of the two.
+* ``pydantic_ai``: ``ToolManager.handle_call(ToolCallPart(...))`` on a ``ToolManager`` over a
+  ``FunctionToolset([add])``, prepared once (untimed) with ``for_run_step`` on a ``RunContext``
+  whose model is ``TestModel``: no network. ``handle_call`` resolves the tool, validates the JSON
+  text with the tool's validator, runs the capability hooks and the function and returns the raw
+  value; building the ``ToolReturnPart`` is left to the agent graph (not timed). A sync tool runs
+  in a worker thread.
+* ``langchain``: ``StructuredTool.from_function`` (``coroutine=`` or ``func=``), then
+  ``await tool.ainvoke(json.loads(arguments))``. It takes a dict, so ``json.loads`` is inside its
+  timing. It returns the raw value. A sync-only tool runs ``invoke`` in the loop's executor.
+
+The peers run one call at a time, so a batch of theirs is ``asyncio.gather`` over the per-call
+coroutines, which is what a user would write. ``gather`` puts no bound on concurrency, whereas
+switchboard's ``execute`` applies its ``max_concurrency``.
+
+Comparisons, from the async tool, per batch size: ``switchboard_over_floor`` is switchboard's
+figure over ``floor_loop``'s (target: at most 3), ``switchboard_over_floor_gather`` the same over
+``floor_gather``'s (reported, no target), and ``fastest_peer_over_switchboard`` the fastest peer's
+figure over switchboard's (target: at least 5). Concurrency: 1,000 calls to an async tool that
+awaits ``asyncio.sleep(0.01)``, run by ``execute`` with ``max_concurrency=50``; the ideal is
+1000 / 50 * 10 ms = 200 ms and the target a measured time at most 1.15 times that. For reference,
+the floor's per-call work under an ``asyncio.Semaphore(50)`` and ``gather`` is timed the same way.
+``met`` says whether each target was met, judged on the unrounded figures.
+
+Method: each library is measured in a fresh interpreter (``multiprocessing`` "spawn"), so no
+library's imports, caches or heap size affect another's. Within it, every variant is built and
+sent a warm-up batch before its clock starts, and every warm-up result is checked (``a + b``), so
+no subject is timed down an error path. A sample is 300 batches of 1 call, 5 batches of 100
+calls, or 1 batch of 10,000 calls, run back to back on one event loop; a figure is the median of
+``REPEATS`` samples (``REPEATS_LARGE`` for 10,000 calls). The inputs for a sample are built just
+before it, untimed. Timing uses ``time.perf_counter_ns`` with a ``gc.collect()`` before each
+sample (the collector stays enabled while timing, as in real use). A library that fails is
+reported as ``{"error": ...}`` and the others still run. Output: one JSON line on stdout; progress
+goes to stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from importlib import metadata
+from multiprocessing import get_context
+from typing import Any
+
+from typing_extensions import TypedDict  # pydantic needs it for TypedDicts before 3.12
+
+BATCH_SIZES = (1, 100, 10_000)
+BATCHES_PER_SAMPLE = {1: 300, 100: 5, 10_000: 1}
+REPEATS = 7
+REPEATS_LARGE = 3
+WARMUP_CALLS = 200
+
+CONCURRENCY_CALLS = 1_000
+MAX_CONCURRENCY = 50
+SLEEP_S = 0.01
+CONCURRENCY_RUNS = 3
+IDEAL_CONCURRENCY_MS = CONCURRENCY_CALLS / MAX_CONCURRENCY * SLEEP_S * 1e3
+
+MAX_OVERHEAD_OVER_FLOOR = 3.0
+MIN_PEER_OVER_SWITCHBOARD = 5.0
+MAX_CONCURRENCY_RATIO = 1.15
+
+TOOL_KINDS = ("async", "sync")
+PEERS = ("openai_agents", "openai_agents_prebuilt_context", "pydantic_ai", "langchain")
+
+
+async def add(a: int, b: int) -> int:
+    """Add two integers.
+
+    Args:
+        a: The first addend.
+        b: The second addend.
+    """
+    return a + b
+
+
+def add_sync(a: int, b: int) -> int:
+    """Add two integers.
+
+    Args:
+        a: The first addend.
+        b: The second addend.
+    """
+    return a + b
+
+
+# Every library sees the tool as "add", whichever variant it is given.
+add_sync.__name__ = "add"
+
+
+async def sleepy(a: int, b: int) -> int:
+    """Wait 10 ms, then add two integers.
+
+    Args:
+        a: The first addend.
+        b: The second addend.
+    """
+    await asyncio.sleep(SLEEP_S)
+    return a + b
+
+
+class AddArguments(TypedDict):
+    """The arguments of ``add``, for the floor's prebuilt validator."""
+
+    a: int
+    b: int
+
+
+class Call(TypedDict):
+    """One neutral call: what a model sends."""
+
+    id: str
+    arguments: str
+
+
+def make_calls(tag: str, count: int) -> list[Call]:
+    """Return ``count`` calls with distinct ids and arguments."""
+    return [
+        {"id": f"{tag}_{i}", "arguments": json.dumps({"a": i, "b": i + 1})} for i in range(count)
+    ]
+
+
+def expected(calls: Sequence[Call]) -> list[int]:
+    """Return what ``add`` gives for each call."""
+    return [sum(json.loads(call["arguments"]).values()) for call in calls]
+
+
+class Subject:
+    """One way of running a batch of calls."""
+
+    async def start(self) -> None:
+        """Do any set-up that needs the event loop (untimed)."""
+
+    def prepare(self, calls: Sequence[Call]) -> Any:
+        """Build this subject's input for one batch (untimed)."""
+        raise NotImplementedError
+
+    async def run(self, batch: Any) -> list[int]:
+        """Run one prepared batch (timed) and return each call's value."""
+        raise NotImplementedError
+
+
+class FloorLoop(Subject):
+    """``json.loads`` + prebuilt ``TypeAdapter`` + the call, one after another."""
+
+    def __init__(self, tool_kind: str) -> None:
+        from pydantic import TypeAdapter
+
+        self._validate = TypeAdapter(AddArguments).validate_python
+        self._is_async = tool_kind == "async"
+
+    def prepare(self, calls: Sequence[Call]) -> Any:
+        """Build this subject's input for one batch (untimed)."""
+        return [call["arguments"] for call in calls]
+
+    async def run(self, batch: Any) -> list[int]:
+        """Run one prepared batch (timed) and return each call's value."""
+        validate, loads = self._validate, json.loads
+        if self._is_async:
+            return [await add(**validate(loads(arguments))) for arguments in batch]
+        return [add_sync(**validate(loads(arguments))) for arguments in batch]
+
+
+class FloorGather(FloorLoop):
+    """The floor's per-call work as one coroutine per call, under ``asyncio.gather``."""
+
+    async def _one(self, arguments: str) -> int:
+        return await add(**self._validate(json.loads(arguments)))
+
+    async def run(self, batch: Any) -> list[int]:
+        """Run one prepared batch (timed) and return each call's value."""
+        return list(await asyncio.gather(*(self._one(arguments) for arguments in batch)))
+
+
+class Switchboard(Subject):
+    """``await Toolbox.execute(calls)``."""
+
+    def __init__(self, tool_kind: str, *, inline: bool = False) -> None:
+        from switchboard import Toolbox, ToolCall
+
+        self._call_type = ToolCall
+        self.toolbox = Toolbox()
+        if inline:
+            self.toolbox.register(add_sync, inline=True)
+        else:
+            self.toolbox.register(add if tool_kind == "async" else add_sync)
+
+    def prepare(self, calls: Sequence[Call]) -> Any:
+        """Build this subject's input for one batch (untimed)."""
+        return [self._call_type(id=c["id"], name="add", arguments=c["arguments"]) for c in calls]
+
+    async def run(self, batch: Any) -> list[int]:
+        """Run one prepared batch (timed) and return each call's value."""
+        results = await self.toolbox.execute(batch)
+        return [
+            int(result.content) if not result.is_error else result.content for result in results
+        ]
+
+
+class OpenAIAgents(Subject):
+    """``FunctionTool.on_invoke_tool(ToolContext, arguments)`` under ``asyncio.gather``.
+
+    The runner builds a ``ToolContext`` for every call; ``prebuilt_context=True`` builds them
+    before the clock starts instead, which leaves only ``on_invoke_tool`` in the timing.
+    """
+
+    def __init__(self, tool_kind: str, *, prebuilt_context: bool = False) -> None:
+        from agents import function_tool
+        from agents.tool_context import ToolContext
+
+        self._context_type = ToolContext
+        self._prebuilt_context = prebuilt_context
+        self._invoke = function_tool(add if tool_kind == "async" else add_sync).on_invoke_tool
+
+    def _context(self, call_id: str, arguments: str) -> Any:
+        return self._context_type(
+            context=None, tool_name="add", tool_call_id=call_id, tool_arguments=arguments
+        )
+
+    def prepare(self, calls: Sequence[Call]) -> Any:
+        """Build this subject's input for one batch (untimed)."""
+        if self._prebuilt_context:
+            return [(self._context(c["id"], c["arguments"]), c["arguments"]) for c in calls]
+        return [(c["id"], c["arguments"]) for c in calls]
+
+    async def run(self, batch: Any) -> list[int]:
+        """Run one prepared batch (timed) and return each call's value."""
+        invoke = self._invoke
+        if self._prebuilt_context:
+            coroutines = (invoke(ctx, arguments) for ctx, arguments in batch)
+        else:
+            coroutines = (
+                invoke(self._context(call_id, arguments), arguments) for call_id, arguments in batch
+            )
+        return list(await asyncio.gather(*coroutines))
+
+
+class PydanticAI(Subject):
+    """``ToolManager.handle_call(ToolCallPart)`` under ``asyncio.gather``."""
+
+    def __init__(self, tool_kind: str) -> None:
+        from pydantic_ai import RunContext
+        from pydantic_ai.messages import ToolCallPart
+        from pydantic_ai.models.test import TestModel
+        from pydantic_ai.tool_manager import ToolManager
+        from pydantic_ai.toolsets import FunctionToolset
+        from pydantic_ai.usage import RunUsage
+
+        self._part_type = ToolCallPart
+        toolset = FunctionToolset([add if tool_kind == "async" else add_sync])
+        self._context = RunContext(deps=None, model=TestModel(), usage=RunUsage())
+        self._unprepared = ToolManager(toolset)
+        self._manager: Any = None
+
+    async def start(self) -> None:
+        """Prepare the tool manager for a run step, as the agent does before calling tools."""
+        self._manager = await self._unprepared.for_run_step(self._context)
+
+    def prepare(self, calls: Sequence[Call]) -> Any:
+        """Build this subject's input for one batch (untimed)."""
+        return [
+            self._part_type(tool_name="add", args=call["arguments"], tool_call_id=call["id"])
+            for call in calls
+        ]
+
+    async def run(self, batch: Any) -> list[int]:
+        """Run one prepared batch (timed) and return each call's value."""
+        handle = self._manager.handle_call
+        return list(await asyncio.gather(*(handle(part) for part in batch)))
+
+
+class LangChain(Subject):
+    """``StructuredTool.ainvoke(json.loads(arguments))`` under ``asyncio.gather``."""
+
+    def __init__(self, tool_kind: str) -> None:
+        from langchain_core.tools import StructuredTool
+
+        if tool_kind == "async":
+            self._tool = StructuredTool.from_function(coroutine=add)
+        else:
+            self._tool = StructuredTool.from_function(func=add_sync)
+
+    def prepare(self, calls: Sequence[Call]) -> Any:
+        """Build this subject's input for one batch (untimed)."""
+        return [call["arguments"] for call in calls]
+
+    async def run(self, batch: Any) -> list[int]:
+        """Run one prepared batch (timed) and return each call's value."""
+        ainvoke, loads = self._tool.ainvoke, json.loads
+        return list(await asyncio.gather(*(ainvoke(loads(arguments)) for arguments in batch)))
+
+
+# library -> (distribution for the version, {variant: (tool kinds, factory)})
+Factory = Callable[[str], Subject]
+LIBRARIES: dict[str, tuple[str, dict[str, tuple[tuple[str, ...], Factory]]]] = {
+    "floor": (
+        "pydantic",
+        {"floor_loop": (TOOL_KINDS, FloorLoop), "floor_gather": (("async",), FloorGather)},
+    ),
+    "switchboard": (
+        "switchboard",
+        {
+            "switchboard": (TOOL_KINDS, Switchboard),
+            "switchboard_inline": (("sync",), lambda kind: Switchboard(kind, inline=True)),
+        },
+    ),
+    "openai_agents": (
+        "openai-agents",
+        {
+            "openai_agents": (TOOL_KINDS, OpenAIAgents),
+            "openai_agents_prebuilt_context": (
+                TOOL_KINDS,
+                lambda kind: OpenAIAgents(kind, prebuilt_context=True),
+            ),
+        },
+    ),
+    "pydantic_ai": ("pydantic-ai-slim", {"pydantic_ai": (TOOL_KINDS, PydanticAI)}),
+    "langchain": ("langchain-core", {"langchain": (TOOL_KINDS, LangChain)}),
+}
+
+
+async def sample_ns(subject: Subject, batches: list[Any]) -> int:
+    """Run prepared batches back to back after a collection; return the wall time in ns."""
+    gc.collect()
+    start = time.perf_counter_ns()
+    for batch in batches:
+        await subject.run(batch)
+    return time.perf_counter_ns() - start
+
+
+async def per_call_us(subject: Subject, tag: str, size: int) -> float:
+    """Return the median microseconds per call over the samples for one batch size."""
+    repeats = REPEATS_LARGE if size >= 10_000 else REPEATS
+    batches_per_sample = BATCHES_PER_SAMPLE[size]
+    samples: list[int] = []
+    for repeat in range(repeats):
+        batches = [
+            subject.prepare(make_calls(f"{tag}_{size}_{repeat}_{b}", size))
+            for b in range(batches_per_sample)
+        ]
+        samples.append(await sample_ns(subject, batches))
+        del batches
+    return round(statistics.median(samples) / (size * batches_per_sample) / 1e3, 3)
+
+
+async def warm_up(subject: Subject, tag: str) -> None:
+    """Run one batch untimed and check every value, so no figure times an error path."""
+    await subject.start()
+    calls = make_calls(f"{tag}_warmup", WARMUP_CALLS)
+    values = await subject.run(subject.prepare(calls))
+    if values != expected(calls):
+        wrong = next(v for v, e in zip(values, expected(calls), strict=True) if v != e)
+        msg = f"{tag}: wrong result during warm-up: {wrong!r}"
+        raise RuntimeError(msg)
+
+
+async def switchboard_sleepy_ms(run: int) -> float:
+    """Time ``execute`` on the sleeping calls with ``max_concurrency=50``."""
+    from switchboard import Toolbox, ToolCall
+
+    toolbox = Toolbox()
+    toolbox.register(sleepy)
+    calls = [
+        ToolCall(id=c["id"], name="sleepy", arguments=c["arguments"])
+        for c in make_calls(f"sleepy_{run}", CONCURRENCY_CALLS)
+    ]
+    gc.collect()
+    start = time.perf_counter_ns()
+    results = await toolbox.execute(calls, max_concurrency=MAX_CONCURRENCY)
+    elapsed = time.perf_counter_ns() - start
+    failed = [result.content for result in results if result.is_error]
+    if failed:
+        msg = f"sleepy: {len(failed)} calls failed, e.g. {failed[0]}"
+        raise RuntimeError(msg)
+    return round(elapsed / 1e6, 1)
+
+
+async def floor_sleepy_ms(run: int) -> float:
+    """Time the floor's per-call work on the sleeping calls, under a semaphore and ``gather``."""
+    from pydantic import TypeAdapter
+
+    validate = TypeAdapter(AddArguments).validate_python
+    slots = asyncio.Semaphore(MAX_CONCURRENCY)
+    calls = make_calls(f"sleepy_{run}", CONCURRENCY_CALLS)
+
+    async def one(arguments: str) -> int:
+        async with slots:
+            return await sleepy(**validate(json.loads(arguments)))
+
+    gc.collect()
+    start = time.perf_counter_ns()
+    await asyncio.gather(*(one(call["arguments"]) for call in calls))
+    return round((time.perf_counter_ns() - start) / 1e6, 1)
+
+
+SLEEPY_RUNNERS: dict[str, Callable[[int], Awaitable[float]]] = {
+    "floor": floor_sleepy_ms,
+    "switchboard": switchboard_sleepy_ms,
+}
+
+
+async def measure_async(library: str) -> dict[str, Any]:
+    """Measure every variant of one library, for both tool kinds and every batch size."""
+    figures: dict[str, Any] = {kind: {} for kind in TOOL_KINDS}
+    for variant, (kinds, factory) in LIBRARIES[library][1].items():
+        for kind in kinds:
+            subject = factory(kind)
+            tag = f"{variant}_{kind}"
+            await warm_up(subject, tag)
+            figures[kind][variant] = {
+                str(size): await per_call_us(subject, tag, size) for size in BATCH_SIZES
+            }
+            print(f"dispatch: {tag} {figures[kind][variant]}", file=sys.stderr, flush=True)
+    if library in SLEEPY_RUNNERS:
+        sleepy_ms = SLEEPY_RUNNERS[library]
+        figures["concurrency_runs_ms"] = [await sleepy_ms(run) for run in range(CONCURRENCY_RUNS)]
+    return figures
+
+
+def measure(library: str) -> dict[str, Any]:
+    """Run in a fresh process: measure one library."""
+    try:
+        return asyncio.run(measure_async(library))
+    except Exception as e:
+        # Not every library's exceptions survive pickling back to the parent: send plain text.
+        msg = f"{type(e).__name__}: {e}"
+        raise RuntimeError(msg) from None
+
+
+def run_fresh(library: str) -> dict[str, Any]:
+    """Run ``measure`` in a new interpreter and return what it measured."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(measure, library).result()
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    return round(numerator / denominator, 2)
+
+
+def measured(figure: Any) -> bool:
+    return isinstance(figure, dict) and "error" not in figure
+
+
+def compare(tool: dict[str, Any]) -> dict[str, Any]:
+    """Switchboard's async-tool figures against the floor and the fastest peer, per batch size."""
+    missing = [name for name in ("switchboard", "floor_loop") if not measured(tool.get(name))]
+    if missing:
+        return {"error": f"not measured: {', '.join(missing)}"}
+    ours, floor = tool["switchboard"], tool["floor_loop"]
+    comparison: dict[str, Any] = {
+        "switchboard_over_floor": {s: ratio(ours[s], floor[s]) for s in ours},
+        "switchboard_over_floor_gather": {},
+        "fastest_peer": {},
+        "fastest_peer_over_switchboard": {},
+    }
+    if measured(tool.get("floor_gather")):
+        comparison["switchboard_over_floor_gather"] = {
+            s: ratio(ours[s], tool["floor_gather"][s]) for s in ours
+        }
+    peers = {name: tool[name] for name in PEERS if measured(tool.get(name))}
+    for size in ours if peers else ():
+        fastest = min(peers, key=lambda name: peers[name][size])
+        comparison["fastest_peer"][size] = fastest
+        comparison["fastest_peer_over_switchboard"][size] = ratio(peers[fastest][size], ours[size])
+    return comparison
+
+
+def assess(tool: dict[str, Any], comparison: dict[str, Any], concurrency: Any) -> dict[str, Any]:
+    """Say, per target and batch size, whether it was met (from the unrounded figures)."""
+    met: dict[str, Any] = {}
+    if "error" not in comparison:
+        ours, floor = tool["switchboard"], tool["floor_loop"]
+        met["switchboard_over_floor"] = {
+            s: ours[s] <= MAX_OVERHEAD_OVER_FLOOR * floor[s] for s in ours
+        }
+        met["fastest_peer_over_switchboard"] = {
+            s: tool[peer][s] >= MIN_PEER_OVER_SWITCHBOARD * ours[s]
+            for s, peer in comparison["fastest_peer"].items()
+        }
+    if measured(concurrency):
+        ideal = MAX_CONCURRENCY_RATIO * IDEAL_CONCURRENCY_MS
+        met["concurrency"] = concurrency["measured_ms"] <= ideal
+    complete = len(met) == 3 and bool(met["fastest_peer_over_switchboard"])
+    met["all"] = complete and all(
+        value if isinstance(value, bool) else all(value.values()) for value in met.values()
+    )
+    return met
+
+
+def collect(results: dict[str, dict[str, Any]], failures: dict[str, str]) -> dict[str, Any]:
+    """Lay the per-library measurements out by tool kind and variant."""
+    by_kind: dict[str, dict[str, Any]] = {f"{kind}_tool": {} for kind in TOOL_KINDS}
+    for library, (_, variants) in LIBRARIES.items():
+        for variant, (kinds, _) in variants.items():
+            for kind in kinds:
+                by_kind[f"{kind}_tool"][variant] = (
+                    {"error": failures[library]}
+                    if library in failures
+                    else results[library][kind][variant]
+                )
+    return by_kind
+
+
+def concurrency_figures(results: dict[str, dict[str, Any]], failures: dict[str, str]) -> Any:
+    """Summarise the sleeping-tool runs against the ideal time."""
+    if "switchboard" in failures:
+        return {"error": failures["switchboard"]}
+    runs = results["switchboard"]["concurrency_runs_ms"]
+    figures: dict[str, Any] = {
+        "calls": CONCURRENCY_CALLS,
+        "max_concurrency": MAX_CONCURRENCY,
+        "sleep_ms": SLEEP_S * 1e3,
+        "ideal_ms": IDEAL_CONCURRENCY_MS,
+        "measured_ms": statistics.median(runs),
+        "ratio": round(statistics.median(runs) / IDEAL_CONCURRENCY_MS, 3),
+        "runs_ms": runs,
+    }
+    if "floor" not in failures:
+        floor = statistics.median(results["floor"]["concurrency_runs_ms"])
+        figures["floor_semaphore_gather_ms"] = floor
+        figures["floor_ratio"] = round(floor / IDEAL_CONCURRENCY_MS, 3)
+    return figures
+
+
+def version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def main() -> None:
+    results: dict[str, dict[str, Any]] = {}
+    failures: dict[str, str] = {}
+    for library in LIBRARIES:
+        print(f"dispatch: {library}", file=sys.stderr, flush=True)
+        try:
+            results[library] = run_fresh(library)
+        except Exception as e:  # report a broken library, keep the others
+            failures[library] = f"{type(e).__name__}: {e}"
+            print(f"dispatch: {library} failed: {failures[library]}", file=sys.stderr)
+    figures: dict[str, Any] = {
+        "benchmark": "dispatch",
+        "unit": "us_per_call",
+        "batch_sizes": list(BATCH_SIZES),
+        **collect(results, failures),
+    }
+    figures["concurrency"] = concurrency_figures(results, failures)
+    figures["comparison"] = compare(figures["async_tool"])
+    figures["targets"] = {
+        "switchboard_over_floor_max": MAX_OVERHEAD_OVER_FLOOR,
+        "fastest_peer_over_switchboard_min": MIN_PEER_OVER_SWITCHBOARD,
+        "concurrency_ratio_max": MAX_CONCURRENCY_RATIO,
+    }
+    figures["met"] = assess(figures["async_tool"], figures["comparison"], figures["concurrency"])
+    figures["peers_batched_with"] = "asyncio.gather"
+    figures["versions"] = {
+        library: version(distribution) for library, (distribution, _) in LIBRARIES.items()
+    }
+    figures["repeats"] = {"small_batches": REPEATS, "10000": REPEATS_LARGE}
+    figures["batches_per_sample"] = {str(k): v for k, v in BATCHES_PER_SAMPLE.items()}
+    figures["python"] = platform.python_version()
+    print(json.dumps(figures), flush=True)
+
+
+if __name__ == "__main__":
+    main()
