@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-import functools
 import inspect
 import logging
 import time
@@ -134,17 +133,39 @@ class Executor:
         calls = list(calls)
         results: list[ToolResult | None] = [None] * len(calls)
         in_turn = [i for i, call in enumerate(calls) if _is_sequential(toolbox, call)]
-        together = [i for i in range(len(calls)) if i not in set(in_turn)]
-        if len(together) == 1:
-            results[together[0]] = await batch.run(calls[together[0]])
-        elif together:
-            async with asyncio.TaskGroup() as group:
-                tasks = [(i, group.create_task(batch.run(calls[i]))) for i in together]
-            for i, task in tasks:
-                results[i] = task.result()
-        for i in in_turn:
-            results[i] = await batch.run(calls[i])
+        sequential = set(in_turn)
+        together = [i for i in range(len(calls)) if i not in sequential]
+        await _run_in_lanes(batch, calls, together, results, self.max_concurrency)
+        await _run_in_lanes(batch, calls, in_turn, results, 1)
         return [result for result in results if result is not None]
+
+
+async def _run_in_lanes(
+    batch: _Batch,
+    calls: list[ToolCall],
+    indices: list[int],
+    results: list[ToolResult | None],
+    lanes: int,
+) -> None:
+    """Run the calls at ``indices`` on at most ``lanes`` concurrent workers.
+
+    Each worker takes the next call as soon as its previous one is done, so at most
+    ``lanes`` calls run at once. A task per call parked on a semaphore would do the same,
+    but costs every call a task and two semaphore operations (see benchmarks/dispatch.py).
+    """
+    pending = iter(indices)
+
+    async def lane() -> None:
+        for i in pending:
+            results[i] = await batch.run(calls[i])
+
+    lanes = min(lanes, len(indices))
+    if lanes <= 1:
+        await lane()
+        return
+    async with asyncio.TaskGroup() as group:
+        for _ in range(lanes):
+            group.create_task(lane())
 
 
 def _is_sequential(toolbox: Toolbox, call: ToolCall) -> bool:
@@ -159,7 +180,6 @@ class _Batch:
         self.toolbox = toolbox
         self.deps = deps
         self.state = state
-        self.slots = asyncio.Semaphore(executor.max_concurrency)
         self.tool_slots: dict[str, asyncio.Semaphore] = {}
         loop = asyncio.get_running_loop()
         self.deadline = None if executor.timeout is None else loop.time() + executor.timeout
@@ -182,7 +202,8 @@ class _Batch:
         if isinstance(prepared, _Failure):
             return prepared
         tool, parsed = prepared
-        call = replace(call, arguments=parsed.value)
+        if self.executor.before or tool.requires_approval:  # they see parsed arguments
+            call = replace(call, arguments=parsed.value)
         for hook in self.executor.before:
             verdict = await _resolve(hook(call, tool))
             if isinstance(verdict, Denial):
@@ -208,7 +229,7 @@ class _Batch:
             return _Failure("unknown_tool", _unknown_tool_message(call.name, self.toolbox.names))
         tool = self.toolbox.get(call.name)
         try:
-            parsed = parse_arguments(call.arguments, accepts=functools.partial(_accepts, tool))
+            parsed = parse_arguments(call.arguments, accepts=tool.accepts)
         except UnparsableArguments as e:
             return _Failure("unparsable", e.message, tool=tool)
         return tool, parsed
@@ -224,13 +245,22 @@ class _Batch:
     ) -> _Outcome:
         if tool.context_parameter is not None:
             kwargs[tool.context_parameter] = RunContext(self.deps, tool.name, call.id)
-        args = tuple(kwargs.pop(name) for name in tool.positional_only)
-        # The batch's deadline covers waiting for a slot; the tool's own limit only its run.
+        args = (
+            tuple(kwargs.pop(name) for name in tool.positional_only) if tool.positional_only else ()
+        )
+        if self.deadline is None and tool.timeout is None:  # the common case: no timers to arm
+            try:
+                async with self._tool_slot(tool):
+                    value = await _call_maybe_retrying(tool, args, kwargs)
+            except Exception as e:
+                return _Failure("raised", self._error_message(e, tool), tool=tool, parsed=parsed)
+            return _Success(value, tool, parsed)
+        # The batch's deadline covers waiting for the tool's slot; its own limit only its run.
         batch_limit = asyncio.timeout_at(self.deadline)
         tool_limit = asyncio.timeout(tool.timeout)
         try:
-            async with batch_limit, self.slots, self._tool_slot(tool), tool_limit:
-                value = await _call_with_retries(tool, args, kwargs)
+            async with batch_limit, self._tool_slot(tool), tool_limit:
+                value = await _call_maybe_retrying(tool, args, kwargs)
         except TimeoutError:
             if tool_limit.expired():
                 message = f"{tool.name} did not finish within its {tool.timeout:g} s time limit."
@@ -308,6 +338,13 @@ class _NoLimit:
 _NO_LIMIT = _NoLimit()
 
 
+def _call_maybe_retrying(
+    tool: Tool, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Awaitable[Any]:
+    # One coroutine frame less per call for the common tool without a retry policy.
+    return _call_with_retries(tool, args, kwargs) if tool.retry else _call(tool, args, kwargs)
+
+
 async def _call_with_retries(tool: Tool, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     attempt = 1
     while True:
@@ -337,14 +374,6 @@ async def _call(tool: Tool, args: tuple[Any, ...], kwargs: dict[str, Any]) -> An
 
 async def _resolve(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
-
-
-def _accepts(tool: Tool, arguments: dict[str, Any]) -> bool:
-    try:
-        tool.validate(arguments)
-    except ArgumentsError:
-        return False
-    return True
 
 
 def _unknown_tool_message(name: str, available: list[str]) -> str:

@@ -9,11 +9,12 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypedDict, TypeVar, Unpack, overload
+from typing import Any, Literal, TypedDict, TypeVar, Unpack, cast, overload
 
 from pydantic import BaseModel
 
 from switchboard.errors import (
+    ArgumentsError,
     ConfigurationError,
     StrictIssue,
     StrictSchemaError,
@@ -301,10 +302,23 @@ class Tool:
         Raises:
             ArgumentsError: The arguments do not match; ``problems`` lists each with its path.
         """
-        normalised = drop_strict_nulls(arguments, self.parameters)
+        # Walking the schema for nulls costs more than validating: skip it when none is sent.
+        normalised = (
+            drop_strict_nulls(arguments, self.parameters)
+            if _contains_null(arguments)
+            else dict(arguments)
+        )
         if self._validator is None:
             return normalised
         return self._validator.validate(self.name, normalised, strict=self.strict_validation)
+
+    def accepts(self, arguments: Mapping[str, Any]) -> bool:
+        """Whether `validate` would accept these arguments."""
+        try:
+            self.validate(arguments)
+        except ArgumentsError:
+            return False
+        return True
 
     @functools.cached_property
     def _strict(self) -> tuple[dict[str, Any] | None, tuple[StrictIssue, ...]]:
@@ -394,6 +408,22 @@ def check_name(name: str) -> str:
         f"Pass name={suggestion!r}."
     )
     raise ToolDefinitionError(msg, tool=name)
+
+
+def _contains_null(value: Any) -> bool:
+    # Plain loops and concrete types: this runs on every call (see benchmarks/dispatch.py).
+    if isinstance(value, dict):
+        items: Iterable[Any] = cast(dict[str, Any], value).values()
+    elif isinstance(value, list):
+        items = cast(list[Any], value)
+    elif isinstance(value, Mapping):
+        items = cast(Mapping[str, Any], value).values()
+    else:
+        return False
+    for item in items:
+        if item is None or (isinstance(item, dict | list) and _contains_null(item)):
+            return True
+    return False
 
 
 def _callable_name(fn: Callable[..., Any]) -> str:
