@@ -131,53 +131,51 @@ def test_keyboard_interrupt_from_a_tool_propagates() -> None:
         tools.execute_sync([call("interrupt")])
 
 
+class PeakCounter:
+    """A tool body that records how many copies run at once.
+
+    The first ``expected`` callers wait until all of them are running, so a correct cap
+    is reached exactly, and an exceeded one shows as a higher peak.
+    """
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self.active = self.peak = 0
+        self.gate = asyncio.Event()
+
+    async def work(self) -> None:
+        """Counts how many run at once."""
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        if self.active == self.expected:
+            self.gate.set()
+        await self.gate.wait()
+        await asyncio.sleep(0)
+        self.active -= 1
+
+
 async def test_observed_concurrency_never_exceeds_the_batch_cap() -> None:
     """With 40 calls and max_concurrency=5, at most 5 run at once, and 5 do."""
-    active = peak = 0
-    gate = asyncio.Event()
-
-    async def work() -> None:
-        """Counts how many run at once."""
-        nonlocal active, peak
-        active += 1
-        peak = max(peak, active)
-        if active == 5:
-            gate.set()
-        await gate.wait()
-        await asyncio.sleep(0)
-        active -= 1
-
-    tools = Toolbox([work])
+    counter = PeakCounter(5)
+    tools = Toolbox()
+    tools.register(name="work")(counter.work)
     results = await tools.execute(
         [call("work", "{}", str(i)) for i in range(40)], max_concurrency=5
     )
     assert len(results) == 40
-    assert peak == 5
+    assert counter.peak == 5
 
 
 async def test_per_tool_concurrency_limit_applies_within_the_batch() -> None:
     """A tool with max_concurrency=2 never runs more than 2 at once, while others run freely."""
-    active = peak = 0
-    gate = asyncio.Event()
-
-    async def limited() -> None:
-        """Counts how many run at once."""
-        nonlocal active, peak
-        active += 1
-        peak = max(peak, active)
-        if active == 2:
-            gate.set()
-        await gate.wait()
-        await asyncio.sleep(0)
-        active -= 1
-
+    counter = PeakCounter(2)
     tools = Toolbox([add])
-    tools.register(limited, max_concurrency=2)
+    tools.register(name="limited", max_concurrency=2)(counter.work)
     calls = [call("limited", "{}", f"l{i}") for i in range(10)] + [
         call("add", '{"a": 1, "b": 1}', "x")
     ]
     results = await tools.execute(calls, max_concurrency=50)
-    assert peak == 2
+    assert counter.peak == 2
     assert not any(r.is_error for r in results)
 
 
