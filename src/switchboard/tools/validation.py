@@ -99,7 +99,9 @@ def _validate_model(
     model: type[BaseModel], tool: str, arguments: Mapping[str, Any], strict: bool
 ) -> BaseModel:
     try:
-        return model.model_validate(arguments, strict=strict or None)
+        # The core validator itself: model_validate's wrapper doubles the cost on this
+        # per-call path (see benchmarks/dispatch.py).
+        return model.__pydantic_validator__.validate_python(arguments, strict=strict or None)
     except ValidationError as e:
         problems = [
             ArgumentProblem(
