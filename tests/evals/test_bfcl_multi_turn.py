@@ -32,22 +32,21 @@ from unittest import mock
 
 import pytest
 
-from switchboard import ConfigurationError, Tool, Toolbox, ToolCall, ToolResult
+# No skip when bfcl-eval is missing: the README's test command installs it, and a proof
+# that silently skips proves nothing.
+# Plain constants, no imports of their own: the module of each class, the doc file of
+# each class, the classes that take no scenario.
+from bfcl_eval.constants.executable_backend_config import (
+    CLASS_FILE_PATH_MAPPING,
+    MULTI_TURN_FUNC_DOC_FILE_MAPPING,
+    STATELESS_CLASSES,
+)
+
+from switchboard import Tool, Toolbox, ToolCall, ToolResult
 from switchboard.evals.bfcl import load_bfcl, load_possible_answers
 
-try:
-    # Plain constants, no imports of their own: the module of each class, the doc file of
-    # each class, the classes that take no scenario.
-    from bfcl_eval.constants.executable_backend_config import (
-        CLASS_FILE_PATH_MAPPING,
-        MULTI_TURN_FUNC_DOC_FILE_MAPPING,
-        STATELESS_CLASSES,
-    )
-
-    ENTRIES = {entry["id"]: entry for entry in load_bfcl("multi_turn_base")}
-    ANSWERS = load_possible_answers("multi_turn_base")
-except (ConfigurationError, ModuleNotFoundError):  # pragma: no cover - an optional install
-    pytest.skip("BFCL data missing: pip install --no-deps bfcl-eval", allow_module_level=True)
+ENTRIES = {entry["id"]: entry for entry in load_bfcl("multi_turn_base")}
+ANSWERS = load_possible_answers("multi_turn_base")
 
 # Entries whose replay through switchboard differs from BFCL's direct calls, each checked
 # by hand. The replay test asserts that exactly these fail.

@@ -306,10 +306,10 @@ class Tool:
         normalised = (
             drop_strict_nulls(arguments, self.parameters)
             if _contains_null(arguments)
-            else dict(arguments)
+            else arguments
         )
         if self._validator is None:
-            return normalised
+            return dict(normalised)
         return self._validator.validate(self.name, normalised, strict=self.strict_validation)
 
     def accepts(self, arguments: Mapping[str, Any]) -> bool:
