@@ -3,10 +3,17 @@
 Everything public is importable from here; submodules are private.
 """
 
+from switchboard.agent import Agent, RunResult, RunStopReason, Step
 from switchboard.errors import (
     ArgumentProblem,
     ArgumentsError,
     ConfigurationError,
+    MaxIterationsError,
+    ProviderAuthError,
+    ProviderError,
+    ProviderRateLimitError,
+    ProviderRequestError,
+    ProviderUnavailableError,
     SchemaDialectError,
     StrictIssue,
     StrictSchemaError,
@@ -26,7 +33,26 @@ from switchboard.execution.executor import (
     RunState,
 )
 from switchboard.execution.retry import RetryPolicy
-from switchboard.messages import ErrorKind, ToolCall, ToolResult
+from switchboard.messages import (
+    AssistantTurn,
+    ErrorKind,
+    Message,
+    StopReason,
+    SystemMessage,
+    ToolCall,
+    ToolResult,
+    Usage,
+    UserMessage,
+)
+from switchboard.providers.base import (
+    ModelRequest,
+    ModelResponse,
+    ModelSettings,
+    Provider,
+    ToolChoice,
+)
+from switchboard.providers.models import resolve_model
+from switchboard.providers.scripted import ScriptedModel
 from switchboard.schema.dialects import FORMATS, STRICT_FORMATS, Format
 from switchboard.tools.context import RunContext
 from switchboard.tools.tool import OnStrictIssues, Tool, ToolOptions, tool
@@ -36,9 +62,11 @@ __all__ = [
     "FORMATS",
     "STRICT_FORMATS",
     "AfterHook",
+    "Agent",
     "Approver",
     "ArgumentProblem",
     "ArgumentsError",
+    "AssistantTurn",
     "BeforeHook",
     "ConfigurationError",
     "Denial",
@@ -47,21 +75,42 @@ __all__ = [
     "Executor",
     "ExecutorOptions",
     "Format",
+    "MaxIterationsError",
+    "Message",
+    "ModelRequest",
+    "ModelResponse",
+    "ModelSettings",
     "OnStrictIssues",
+    "Provider",
+    "ProviderAuthError",
+    "ProviderError",
+    "ProviderRateLimitError",
+    "ProviderRequestError",
+    "ProviderUnavailableError",
     "RetryPolicy",
     "RunContext",
+    "RunResult",
     "RunState",
+    "RunStopReason",
     "SchemaDialectError",
+    "ScriptedModel",
+    "Step",
+    "StopReason",
     "StrictIssue",
     "StrictSchemaError",
     "SwitchboardError",
+    "SystemMessage",
     "Tool",
     "ToolCall",
+    "ToolChoice",
     "ToolDefinitionError",
     "ToolNotFoundError",
     "ToolOptions",
     "ToolResult",
     "Toolbox",
+    "Usage",
+    "UserMessage",
     "from_bfcl",
+    "resolve_model",
     "tool",
 ]

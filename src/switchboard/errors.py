@@ -5,9 +5,15 @@ SwitchboardError
 ├── ConfigurationError      (also ValueError)  a setting or argument the program got wrong
 ├── ToolNotFoundError       (also KeyError)    a lookup by a name no tool has
 ├── ArgumentsError          (also ValueError)  arguments that do not match a tool's schema
-└── ToolDefinitionError     (also TypeError)   a function, model or schema that cannot be a tool
-    ├── StrictSchemaError                      a schema with no OpenAI strict-mode form
-    └── SchemaDialectError                     a schema a provider's dialect cannot express
+├── ToolDefinitionError     (also TypeError)   a function, model or schema that cannot be a tool
+│   ├── StrictSchemaError                      a schema with no OpenAI strict-mode form
+│   └── SchemaDialectError                     a schema a provider's dialect cannot express
+├── ProviderError                              a model provider refused or failed a request
+│   ├── ProviderAuthError                      401, 403: the key
+│   ├── ProviderRequestError                   400, 404, 422: the request itself
+│   ├── ProviderRateLimitError                 429 (transient: retried first)
+│   └── ProviderUnavailableError               5xx, timeouts, resets (transient: retried first)
+└── MaxIterationsError                         a run hit max_iterations with raise_on_limit
 ```
 
 Errors that the *model* causes (an unknown tool name, bad arguments) are never
@@ -152,3 +158,64 @@ class SchemaDialectError(ToolDefinitionError):
         self.dialect = dialect
         self.path = path
         super().__init__(message, tool=tool)
+
+
+class ProviderError(SwitchboardError):
+    """A model provider refused or failed a request (after the retries, if it was transient).
+
+    Attributes:
+        provider: The provider's name, e.g. ``"anthropic"``.
+        status_code: The HTTP status, or ``None`` when no response came (connection, timeout).
+        message: The provider's own message.
+        retry_after: Seconds the provider asked to wait before retrying, when it said.
+    """
+
+    transient = False
+    """Whether retrying the same request may succeed (rate limits, outages, timeouts)."""
+
+    def __init__(
+        self,
+        provider: str,
+        message: str,
+        *,
+        status_code: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.provider = provider
+        self.status_code = status_code
+        self.message = message
+        self.retry_after = retry_after
+        status = f" (HTTP {status_code})" if status_code is not None else ""
+        super().__init__(f"{provider}{status}: {message}")
+
+
+class ProviderAuthError(ProviderError):
+    """The API key is missing, wrong or lacks permission (401, 403)."""
+
+
+class ProviderRequestError(ProviderError):
+    """The provider rejected the request itself (400, 404, 422): fix it, do not retry."""
+
+
+class ProviderRateLimitError(ProviderError):
+    """Too many requests or tokens (429)."""
+
+    transient = True
+
+
+class ProviderUnavailableError(ProviderError):
+    """The provider failed or could not be reached (5xx, timeout, connection reset)."""
+
+    transient = True
+
+
+class MaxIterationsError(SwitchboardError):
+    """A run reached ``max_iterations`` and the agent was asked to raise.
+
+    Attributes:
+        result: The run so far (a `RunResult`), messages included, to inspect or continue.
+    """
+
+    def __init__(self, message: str, result: Any) -> None:
+        self.result = result
+        super().__init__(message)

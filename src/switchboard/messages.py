@@ -1,9 +1,9 @@
-"""Provider-neutral data exchanged with models: tool calls and their results."""
+"""The provider-neutral conversation: messages, tool calls, results, usage."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 ErrorKind = Literal[
@@ -63,3 +63,88 @@ class ToolResult:
     repaired: tuple[str, ...] = ()
     duration: float = 0.0
     value: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class SystemMessage:
+    """Instructions for the model, ahead of the conversation.
+
+    Attributes:
+        content: The instructions.
+    """
+
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserMessage:
+    """What the user said.
+
+    Attributes:
+        content: The user's text.
+    """
+
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class AssistantTurn:
+    """One reply of the model: text, tool calls, or both.
+
+    Attributes:
+        text: The text the model wrote ("" when it only called tools).
+        tool_calls: The calls it made, in its order.
+        provider_state: Opaque data one provider needs back to continue the conversation
+            (Anthropic's content blocks, Gemini's thought signatures, Responses reasoning
+            items), keyed by the provider's name. Other providers ignore it, so a
+            conversation can move from one provider to another.
+    """
+
+    text: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    provider_state: Mapping[str, Any] = field(default_factory=dict[str, Any])
+
+
+Message = SystemMessage | UserMessage | AssistantTurn | ToolResult
+"""An entry of a conversation. Tool results follow the turn whose calls they answer."""
+
+StopReason = Literal["answer", "tool_calls", "length", "content_filter", "error"]
+"""Why the model stopped, the same for every provider.
+
+- ``answer``: it finished its reply.
+- ``tool_calls``: it wants the calls of its turn run.
+- ``length``: it hit the output token limit; text or calls may be cut off.
+- ``content_filter``: the provider withheld or cut the reply (safety, recitation, refusal).
+- ``error``: the provider reported a failure while generating.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Tokens spent, summed with ``+`` over the requests of a run.
+
+    Attributes:
+        input_tokens: Tokens sent to the model (prompt, history and tool schemas).
+        output_tokens: Tokens the model wrote.
+        requests: Model requests made.
+
+    Example:
+        >>> Usage(10, 2, 1) + Usage(30, 5, 1)
+        Usage(input_tokens=40, output_tokens=7, requests=2)
+    """
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    requests: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        """Input and output tokens together."""
+        return self.input_tokens + self.output_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.requests + other.requests,
+        )

@@ -1,0 +1,1 @@
+"""Model providers: one module per wire protocol, all behind the `Provider` protocol."""

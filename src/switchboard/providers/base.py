@@ -1,0 +1,164 @@
+"""What every provider adapter implements, and the pieces they share.
+
+An adapter does three mappings and nothing else: a `ModelRequest` (neutral messages,
+tools, tool_choice) to its SDK's request; the SDK's response to a `ModelResponse`; the
+SDK's exceptions to `ProviderError`s. Retrying transient failures is shared
+(`call_with_retries`): every adapter builds its SDK client with the SDK's own retries
+switched off, so a request is never retried twice over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, TypeVar
+
+from switchboard.errors import ConfigurationError, ProviderError
+from switchboard.execution.retry import RetryPolicy
+from switchboard.messages import AssistantTurn, Message, StopReason, Usage
+from switchboard.tools.tool import Tool
+
+logger = logging.getLogger("switchboard")
+
+T = TypeVar("T")
+
+ToolChoice = Literal["auto", "none", "required"] | str
+"""Whether and which tool the model must call: ``"auto"`` (it decides), ``"none"`` (no
+call), ``"required"`` (at least one call, of any tool), or a tool's name (that tool)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSettings:
+    """Sampling settings, the same for every provider; ``None`` leaves the provider's default.
+
+    Attributes:
+        max_tokens: The most tokens the model may write in one reply.
+        temperature: Sampling temperature.
+        seed: Seed for reproducible sampling, where the provider supports one.
+    """
+
+    max_tokens: int | None = None
+    temperature: float | None = None
+    seed: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRequest:
+    """One request to a model: the conversation so far and the tools it may call.
+
+    Attributes:
+        messages: The conversation, oldest first.
+        tools: The tools offered this turn.
+        tool_choice: See `ToolChoice`.
+        parallel_tool_calls: Whether the model may make several calls in one turn;
+            ``None`` leaves the provider's default.
+        strict: Send tool schemas in OpenAI strict form where the provider has one.
+        settings: Sampling settings.
+    """
+
+    messages: Sequence[Message]
+    tools: Sequence[Tool] = ()
+    tool_choice: ToolChoice = "auto"
+    parallel_tool_calls: bool | None = None
+    strict: bool = False
+    settings: ModelSettings = field(default_factory=ModelSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelResponse:
+    """A model's reply, with every provider difference removed.
+
+    Attributes:
+        turn: What the model said and which calls it made.
+        usage: Tokens this request spent (``requests`` is 1).
+        stop_reason: Why the model stopped.
+        model: The model that answered, as the provider names it.
+    """
+
+    turn: AssistantTurn
+    usage: Usage
+    stop_reason: StopReason
+    model: str = ""
+
+
+class Provider(Protocol):
+    """A model behind one wire protocol."""
+
+    @property
+    def name(self) -> str:
+        """The provider's name, as in model strings: ``"openai"``, ``"anthropic"``, ..."""
+        ...
+
+    @property
+    def model(self) -> str:
+        """The model asked for."""
+        ...
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        """Send one request and return the model's reply.
+
+        Raises:
+            ProviderError: The provider refused or failed the request (after retries).
+            ConfigurationError: The request cannot be expressed for this provider
+                (e.g. a ``tool_choice`` it has no form for).
+        """
+        ...
+
+
+DEFAULT_RETRY = RetryPolicy(attempts=4, base=0.5, cap=30.0)
+"""Provider retries: 4 tries in all, delays drawn up to 0.5, 1, 2 s (or ``Retry-After``)."""
+
+
+async def call_with_retries(
+    send: Callable[[], Awaitable[T]],
+    *,
+    policy: RetryPolicy = DEFAULT_RETRY,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> T:
+    """Run ``send``, retrying transient `ProviderError`s with backoff.
+
+    A transient error (429, 5xx, timeout, reset) is retried up to ``policy.attempts``
+    tries in all; the wait is the provider's ``Retry-After`` when it gave one, else full
+    jitter. Any other error, and the last transient one, is raised.
+    """
+    attempt = 1
+    while True:
+        try:
+            return await send()
+        except ProviderError as e:
+            if not e.transient or attempt >= policy.attempts:
+                raise
+            delay = e.retry_after if e.retry_after is not None else policy.delay(attempt)
+            logger.warning(
+                "%s; retrying in %.2f s (try %d of %d)", e, delay, attempt + 1, policy.attempts
+            )
+            await sleep(delay)
+            attempt += 1
+
+
+def api_key(explicit: str | None, variable: str, provider: str) -> str:
+    """The API key given, else the one in ``variable``; raise naming both when neither is set."""
+    key = explicit or os.environ.get(variable)
+    if not key:
+        msg = (
+            f"No API key for {provider}: set the environment variable {variable} "
+            f"or pass api_key=... ."
+        )
+        raise ConfigurationError(msg)
+    return key
+
+
+def require_tool_choice(choice: ToolChoice, tools: Sequence[Tool], provider: str) -> None:
+    """Raise `ConfigurationError` if ``choice`` forces a call but names no offered tool."""
+    if choice in ("auto", "none"):
+        return
+    if not tools:
+        msg = f"tool_choice={choice!r} asks {provider} for a tool call, but no tools are offered."
+        raise ConfigurationError(msg)
+    if choice != "required" and all(tool.name != choice for tool in tools):
+        names = ", ".join(tool.name for tool in tools)
+        msg = f"tool_choice={choice!r} names no offered tool (offered: {names})."
+        raise ConfigurationError(msg)

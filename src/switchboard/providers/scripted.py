@@ -1,0 +1,92 @@
+"""A deterministic model for testing agents: it replies from a script, with no network."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+
+from switchboard.errors import ConfigurationError
+from switchboard.messages import AssistantTurn, ToolCall, Usage
+from switchboard.providers.base import ModelRequest, ModelResponse
+
+Reply = str | ToolCall | Sequence[ToolCall] | AssistantTurn | ModelResponse
+"""One scripted reply: text, one call, several calls, a whole turn, or a whole response."""
+
+
+class ScriptedModel:
+    """A model that answers from a list of replies, or from a function of the request.
+
+    Every request it receives is kept in ``requests``, so a test can assert on what the
+    agent sent (the messages, the tools offered, the tool_choice).
+
+    Args:
+        script: The replies in order (one per request), or a function that gets each
+            `ModelRequest` and returns the reply.
+        model: The model name it reports.
+
+    Example:
+        >>> from switchboard import Agent, ToolCall
+        >>> def add(a: int, b: int) -> int:
+        ...     "Add two numbers."
+        ...     return a + b
+        >>> model = ScriptedModel([ToolCall("c1", "add", '{"a": 2, "b": 3}'), "It is 5."])
+        >>> result = Agent(model, tools=[add]).run_sync("What is 2 + 3?")
+        >>> result.output, result.messages[2].content
+        ('It is 5.', '5')
+    """
+
+    def __init__(
+        self, script: Sequence[Reply] | Callable[[ModelRequest], Reply], *, model: str = "scripted"
+    ) -> None:
+        self._model = model
+        self._reply: Callable[[ModelRequest], Reply]
+        if callable(script):
+            self._reply = script
+        else:
+            self._reply = _in_order(list(script))
+        self.requests: list[ModelRequest] = []
+
+    @property
+    def name(self) -> str:
+        """Always ``"scripted"``."""
+        return "scripted"
+
+    @property
+    def model(self) -> str:
+        """The model name given."""
+        return self._model
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        """Record the request and return the next scripted reply."""
+        self.requests.append(request)
+        return _as_response(self._reply(request), self._model)
+
+
+def _in_order(replies: list[Reply]) -> Callable[[ModelRequest], Reply]:
+    remaining: Iterator[Reply] = iter(replies)
+
+    def next_reply(request: ModelRequest) -> Reply:
+        reply = next(remaining, None)
+        if reply is None:
+            msg = (
+                f"ScriptedModel ran out of replies: it was given {len(replies)} and got "
+                f"request {len(replies) + 1}. Add a reply for every model request."
+            )
+            raise ConfigurationError(msg)
+        return reply
+
+    return next_reply
+
+
+def _as_response(reply: Reply, model: str) -> ModelResponse:
+    if isinstance(reply, ModelResponse):
+        return reply
+    if isinstance(reply, str):
+        turn = AssistantTurn(text=reply)
+    elif isinstance(reply, ToolCall):
+        turn = AssistantTurn(tool_calls=(reply,))
+    elif isinstance(reply, AssistantTurn):
+        turn = reply
+    else:
+        turn = AssistantTurn(tool_calls=tuple(reply))
+    stop = "tool_calls" if turn.tool_calls else "answer"
+    return ModelResponse(turn, Usage(requests=1), stop, model)
