@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
@@ -23,34 +23,36 @@ def fixture_path(relative: str) -> Path:
 
 @dataclass
 class Replay:
-    """An httpx transport that answers each request with the next queued response.
+    """An httpx2 transport (the SDKs' HTTP layer) answering with the queued responses.
 
     Every request the SDK sends is kept in ``requests`` (with its JSON body in
     ``bodies``), so tests can assert on exactly what went over the wire.
     """
 
-    responses: list[httpx.Response] = field(default_factory=list[httpx.Response])
-    requests: list[httpx.Request] = field(default_factory=list[httpx.Request])
+    responses: list[httpx2.Response] = field(default_factory=list[httpx2.Response])
+    requests: list[httpx2.Request] = field(default_factory=list[httpx2.Request])
 
     @property
     def bodies(self) -> list[Any]:
         return [json.loads(request.content) for request in self.requests]
 
-    def queue_json(self, body: Any, status: int = 200, headers: dict[str, str] | None = None) -> None:
-        self.responses.append(httpx.Response(status, json=body, headers=headers))
+    def queue_json(
+        self, body: Any, status: int = 200, headers: dict[str, str] | None = None
+    ) -> None:
+        self.responses.append(httpx2.Response(status, json=body, headers=headers))
 
     def queue_bytes(self, content: bytes, content_type: str, status: int = 200) -> None:
         self.responses.append(
-            httpx.Response(status, content=content, headers={"content-type": content_type})
+            httpx2.Response(status, content=content, headers={"content-type": content_type})
         )
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    def handle(self, request: httpx2.Request) -> httpx2.Response:
         self.requests.append(request)
         assert self.responses, f"unexpected request {request.method} {request.url}"
         return self.responses.pop(0)
 
-    def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx.MockTransport(self.handle))
+    def client(self) -> httpx2.AsyncClient:
+        return httpx2.AsyncClient(transport=httpx2.MockTransport(self.handle))
 
 
 @pytest.fixture

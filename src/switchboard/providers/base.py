@@ -10,13 +10,23 @@ switched off, so a request is never retried twice over.
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import logging
+import math
 import os
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, TypeVar
 
-from switchboard.errors import ConfigurationError, ProviderError
+from switchboard.errors import (
+    ConfigurationError,
+    ProviderAuthError,
+    ProviderError,
+    ProviderRateLimitError,
+    ProviderRequestError,
+    ProviderUnavailableError,
+)
 from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import AssistantTurn, Message, StopReason, Usage
 from switchboard.tools.tool import Tool
@@ -162,3 +172,55 @@ def require_tool_choice(choice: ToolChoice, tools: Sequence[Tool], provider: str
         names = ", ".join(tool.name for tool in tools)
         msg = f"tool_choice={choice!r} names no offered tool (offered: {names})."
         raise ConfigurationError(msg)
+
+
+def status_error(
+    provider: str, status: int, message: str, retry_after: float | None = None
+) -> ProviderError:
+    """The `ProviderError` for an HTTP error status, the same rule for every provider.
+
+    401/403 -> `ProviderAuthError`; 429 -> `ProviderRateLimitError`; 5xx, 408 and 409
+    (which the SDKs themselves treat as transient) -> `ProviderUnavailableError`; any other
+    status -> `ProviderRequestError`.
+    """
+    if status in (401, 403):
+        return ProviderAuthError(provider, message, status_code=status)
+    if status == 429:
+        return ProviderRateLimitError(
+            provider, message, status_code=status, retry_after=retry_after
+        )
+    if status >= 500 or status in (408, 409):
+        return ProviderUnavailableError(
+            provider, message, status_code=status, retry_after=retry_after
+        )
+    return ProviderRequestError(provider, message, status_code=status)
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds a provider asked to wait before retrying, or ``None`` when it said nothing.
+
+    Read from ``retry-after-ms`` (OpenAI's, Anthropic's), else ``Retry-After`` in seconds
+    or as an HTTP date.
+    """
+    milliseconds = headers.get("retry-after-ms")
+    if milliseconds is not None:
+        try:
+            seconds = float(milliseconds) / 1000
+        except ValueError:
+            pass
+        else:
+            return max(0.0, seconds) if math.isfinite(seconds) else None
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

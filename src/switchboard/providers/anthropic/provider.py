@@ -1,0 +1,151 @@
+"""`AnthropicProvider`: the Messages API through the official SDK, and its errors mapped."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from contextlib import contextmanager
+from typing import Any, cast
+
+from switchboard.errors import (
+    ProviderError,
+    ProviderUnavailableError,
+)
+from switchboard.execution.retry import RetryPolicy
+from switchboard.providers.anthropic.parse import continue_turn, parse_response
+from switchboard.providers.anthropic.render import DEFAULT_MAX_TOKENS, PROVIDER, render_request
+from switchboard.providers.base import (
+    DEFAULT_RETRY,
+    ModelRequest,
+    ModelResponse,
+    call_with_retries,
+    retry_after,
+    status_error,
+)
+from switchboard.providers.base import api_key as api_key_or_env
+
+try:
+    import anthropic
+    import httpx2
+    from anthropic.types import Message
+except ImportError as e:  # pragma: no cover - exercised only without the extra
+    msg = 'Install the extra: pip install "switchboard[anthropic]"'
+    raise ImportError(msg) from e
+
+API_KEY_VARIABLE = "ANTHROPIC_API_KEY"
+
+MAX_CONTINUATIONS = 5
+"""How many times a paused turn (``pause_turn``) is sent back to be continued."""
+
+
+class AnthropicProvider:
+    """Claude models behind the Anthropic Messages API.
+
+    Example:
+        >>> provider = AnthropicProvider("claude-haiku-4-5", api_key="sk-ant-...")
+        >>> provider.name, provider.model
+        ('anthropic', 'claude-haiku-4-5')
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        http_client: httpx2.AsyncClient | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        timeout: float = 600.0,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+    ) -> None:
+        """Set up the client; nothing is sent yet.
+
+        Args:
+            model: The model's name, e.g. ``"claude-sonnet-4-5"``.
+            api_key: The key; defaults to ``$ANTHROPIC_API_KEY``.
+            base_url: Another endpoint for the API (a proxy or gateway).
+            http_client: The HTTP client to send with (proxies, tests). The SDK (1.0 on)
+                is built on ``httpx2``, so it must be an ``httpx2.AsyncClient``.
+            retry: How transient failures (429, 5xx, timeouts) are retried.
+            timeout: Seconds before one request gives up.
+            max_tokens: The output limit when a request's settings set none (the API
+                requires one).
+
+        Raises:
+            ConfigurationError: No key given and ``ANTHROPIC_API_KEY`` unset.
+        """
+        key = api_key_or_env(api_key, API_KEY_VARIABLE, PROVIDER)
+        self._model = model
+        self._retry = retry
+        self._max_tokens = max_tokens
+        self._client = anthropic.AsyncAnthropic(
+            api_key=key, base_url=base_url, http_client=http_client, timeout=timeout, max_retries=0
+        )
+
+    @property
+    def name(self) -> str:
+        """``"anthropic"``."""
+        return PROVIDER
+
+    @property
+    def model(self) -> str:
+        """The model asked for."""
+        return self._model
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        """Send one request (retrying transient failures) and return the model's reply.
+
+        A reply paused by the API (``pause_turn``: a long server-side tool turn) is sent
+        back to be continued, up to `MAX_CONTINUATIONS` times, and the parts are returned
+        as one reply; ``usage.requests`` counts every request.
+
+        Raises:
+            ProviderError: The provider refused or failed the request (after retries).
+            ConfigurationError: ``tool_choice`` names no offered tool, or forces a call with
+                no tools.
+        """
+        kwargs = render_request(request, max_tokens=self._max_tokens)
+        message = await self._send(kwargs)
+        response = parse_response(message)
+        for _ in range(MAX_CONTINUATIONS):
+            if message.stop_reason != "pause_turn":
+                break
+            paused = {"role": "assistant", "content": response.turn.provider_state[PROVIDER]}
+            message = await self._send({**kwargs, "messages": [*kwargs["messages"], paused]})
+            response = continue_turn(response, parse_response(message))
+        return response
+
+    async def _send(self, kwargs: dict[str, Any]) -> Message:
+        # With **kwargs pyright picks no overload of create(); this one returns a Message.
+        create = cast(Callable[..., Awaitable[Message]], self._client.messages.create)
+
+        async def send() -> Message:
+            with _map_errors():
+                return await create(model=self._model, **kwargs)
+
+        return await call_with_retries(send, policy=self._retry)
+
+
+@contextmanager
+def _map_errors() -> Generator[None]:
+    """Raise the SDK's exceptions as `ProviderError`s, chained."""
+    try:
+        yield
+    except anthropic.APIStatusError as e:
+        waited = retry_after(e.response.headers)
+        raise status_error(PROVIDER, e.status_code, _message(e), waited) from e
+    except anthropic.APIConnectionError as e:  # APITimeoutError included
+        raise ProviderUnavailableError(PROVIDER, e.message) from e
+    except anthropic.APIError as e:
+        raise ProviderError(PROVIDER, e.message) from e
+
+
+def _message(e: anthropic.APIStatusError) -> str:
+    """The API's own words: ``error.message`` of the body, else the SDK's summary."""
+    body: object = e.body
+    if isinstance(body, Mapping):
+        error = cast(Mapping[str, object], body).get("error")
+        if isinstance(error, Mapping):
+            text = cast(Mapping[str, object], error).get("message")
+            if isinstance(text, str) and text:
+                return text
+    return e.message

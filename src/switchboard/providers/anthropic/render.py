@@ -1,0 +1,193 @@
+"""A neutral `ModelRequest` as the keyword arguments of ``messages.create``.
+
+Pure: no SDK, no I/O. The conversation is first mended by `repair_pairing`, so what is
+sent never holds a ``tool_use`` without its ``tool_result`` or the reverse.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+from switchboard.messages import AssistantTurn, Message, SystemMessage, ToolResult, UserMessage
+from switchboard.providers.anthropic.pairing import repair_pairing
+from switchboard.providers.base import ModelRequest, require_tool_choice
+
+logger = logging.getLogger("switchboard")
+
+PROVIDER = "anthropic"
+
+DEFAULT_MAX_TOKENS = 4096
+"""The output limit sent when the request sets none: the API requires one."""
+
+
+def render_request(
+    request: ModelRequest, *, max_tokens: int = DEFAULT_MAX_TOKENS
+) -> dict[str, Any]:
+    """The keyword arguments of ``messages.create`` for ``request`` (all but ``model``).
+
+    System messages, wherever they stand, become the top-level ``system``. ``tool_choice``
+    and ``parallel_tool_calls`` are sent only when they differ from the API's default
+    (``auto``, parallel calls allowed). ``settings.seed`` is ignored: Anthropic has no
+    seed. ``temperature`` goes in ``extra_body``: the SDK (1.0 on) dropped the argument,
+    while the API still honours it for the models that use it.
+
+    Args:
+        request: The neutral request.
+        max_tokens: The output limit when ``request.settings.max_tokens`` is unset.
+
+    Raises:
+        ConfigurationError: ``tool_choice`` names no offered tool, or forces a call with none.
+    """
+    require_tool_choice(request.tool_choice, request.tools, PROVIDER)
+    settings = request.settings
+    kwargs: dict[str, Any] = {
+        "max_tokens": settings.max_tokens if settings.max_tokens is not None else max_tokens,
+        "messages": render_messages(request.messages),
+    }
+    system = "\n\n".join(m.content for m in request.messages if isinstance(m, SystemMessage))
+    if system:
+        kwargs["system"] = system
+    if request.tools:
+        kwargs["tools"] = [
+            tool.schema("anthropic", strict=request.strict) for tool in request.tools
+        ]
+        choice = render_tool_choice(request.tool_choice, request.parallel_tool_calls)
+        if choice is not None:
+            kwargs["tool_choice"] = choice
+    if settings.temperature is not None:
+        kwargs["extra_body"] = {"temperature": settings.temperature}
+    return kwargs
+
+
+def render_tool_choice(choice: str, parallel_tool_calls: bool | None) -> dict[str, Any] | None:
+    """Anthropic's ``tool_choice`` object, or ``None`` where the API's default says the same.
+
+    Example:
+        >>> render_tool_choice("required", False)
+        {'type': 'any', 'disable_parallel_tool_use': True}
+        >>> render_tool_choice("auto", None) is None
+        True
+    """
+    if choice == "none":
+        return {"type": "none"}  # no calls at all: the parallel setting means nothing here
+    if choice == "auto":
+        rendered: dict[str, Any] = {"type": "auto"}
+    elif choice == "required":
+        rendered = {"type": "any"}
+    else:
+        rendered = {"type": "tool", "name": choice}
+    if parallel_tool_calls is False:
+        rendered["disable_parallel_tool_use"] = True
+    elif rendered == {"type": "auto"}:
+        return None
+    return rendered
+
+
+def render_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    """The conversation, system messages left out, as Messages API ``messages``.
+
+    The results that follow a turn go in one user message, a ``tool_result`` block each;
+    a user message right after them joins that message as a text block, since the API
+    wants roles to alternate there. A turn with nothing in it is left out (the API
+    rejects empty content).
+    """
+    rendered: list[dict[str, Any]] = []
+    results_open = False  # whether rendered[-1] is a user message of tool results
+    for message in repair_pairing(messages):
+        match message:
+            case SystemMessage():
+                continue
+            case UserMessage(content=content):
+                if results_open:
+                    rendered[-1]["content"].append({"type": "text", "text": content})
+                else:
+                    rendered.append({"role": "user", "content": content})
+                results_open = False
+            case AssistantTurn():
+                blocks = turn_blocks(message)
+                if blocks:
+                    rendered.append({"role": "assistant", "content": blocks})
+                else:
+                    logger.debug("Left out an empty assistant turn: the API rejects one.")
+                results_open = False
+            case ToolResult():
+                if not results_open:
+                    rendered.append({"role": "user", "content": []})
+                rendered[-1]["content"].append(_result_block(message))
+                results_open = True
+    return rendered
+
+
+def turn_blocks(turn: AssistantTurn) -> list[dict[str, Any]]:
+    """The content blocks of an assistant turn.
+
+    The blocks Anthropic sent (``provider_state["anthropic"]``) go back verbatim, so
+    thinking, redacted thinking and server tool blocks survive; they are rebuilt from the
+    text and calls when absent, or when they no longer carry the turn's calls.
+    """
+    kept = _kept_blocks(turn)
+    if kept is not None:
+        return kept
+    blocks: list[dict[str, Any]] = []
+    if turn.text:
+        blocks.append({"type": "text", "text": turn.text})
+    blocks.extend(
+        {
+            "type": "tool_use",
+            "id": call.id,
+            "name": call.name,
+            "input": _input(call.id, call.arguments),
+        }
+        for call in turn.tool_calls
+    )
+    return blocks
+
+
+def _kept_blocks(turn: AssistantTurn) -> list[dict[str, Any]] | None:
+    state: Any = turn.provider_state.get(PROVIDER)
+    if state is None:
+        return None
+    if not isinstance(state, list) or not all(isinstance(b, dict) for b in cast(list[Any], state)):
+        logger.warning("Ignored provider_state['anthropic'] of a turn: it is not a list of blocks.")
+        return None
+    blocks = [dict(block) for block in cast(list[dict[str, Any]], state)]
+    kept_calls = [block.get("id") for block in blocks if block.get("type") == "tool_use"]
+    if kept_calls != [call.id for call in turn.tool_calls]:
+        logger.warning(
+            "Rebuilt an assistant turn from its text and calls: its Anthropic blocks carry "
+            "the calls %s, the turn %s.",
+            kept_calls,
+            [call.id for call in turn.tool_calls],
+        )
+        return None
+    return blocks
+
+
+def _input(call_id: str, arguments: str | Mapping[str, Any]) -> dict[str, Any]:
+    """A call's arguments as the ``input`` object Anthropic expects."""
+    if not isinstance(arguments, str):
+        return dict(arguments)
+    try:
+        parsed: Any = json.loads(arguments or "{}")
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        return cast(dict[str, Any], parsed)
+    logger.warning(
+        "Tool call %r: its arguments are not a JSON object (%.80r); sent as {}.", call_id, arguments
+    )
+    return {}
+
+
+def _result_block(result: ToolResult) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "tool_result",
+        "tool_use_id": result.call_id,
+        "content": result.content,
+    }
+    if result.is_error:
+        block["is_error"] = True
+    return block

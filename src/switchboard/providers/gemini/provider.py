@@ -1,0 +1,115 @@
+"""`GeminiProvider`: the ``google-genai`` client, with retries and error mapping."""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+from google import genai
+from google.genai import types
+
+from switchboard.errors import ConfigurationError
+from switchboard.execution.retry import RetryPolicy
+from switchboard.providers.base import (
+    DEFAULT_RETRY,
+    ModelRequest,
+    ModelResponse,
+    call_with_retries,
+)
+from switchboard.providers.gemini.errors import map_errors
+from switchboard.providers.gemini.parse import PROVIDER, parse_response
+from switchboard.providers.gemini.render import render_request
+
+API_KEY_VARIABLES = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
+"""Where the key is looked for, in the SDK's own order (``google.genai`` prefers
+``GOOGLE_API_KEY`` when both are set)."""
+
+
+class GeminiProvider:
+    """A Gemini model behind the Gemini Developer API.
+
+    Example:
+        >>> provider = GeminiProvider("gemini-2.5-flash", api_key="...")
+        >>> provider.name, provider.model
+        ('gemini', 'gemini-2.5-flash')
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        timeout: float = 600.0,
+    ) -> None:
+        """Set up the client; nothing is sent yet.
+
+        Args:
+            model: The model's name, e.g. ``"gemini-2.5-flash"``.
+            api_key: The key; defaults to ``$GOOGLE_API_KEY``, then ``$GEMINI_API_KEY``.
+            base_url: Another endpoint for the API (a proxy).
+            http_client: The HTTP client to send with (proxies, tests).
+            retry: How transient failures (429, 5xx, timeouts) are retried.
+            timeout: Seconds before one request gives up.
+
+        Raises:
+            ConfigurationError: No key was given and neither variable is set.
+        """
+        self._model = model
+        self._retry = retry
+        options = types.HttpOptions(
+            base_url=base_url,
+            timeout=round(timeout * 1000),  # the SDK takes milliseconds
+            # One try per call: `call_with_retries` does the retrying. Setting retry_options
+            # also stops the SDK's own unconditional retry of aiohttp connection errors.
+            retry_options=types.HttpRetryOptions(attempts=1),
+            httpx_async_client=http_client,
+        )
+        # vertexai=False: GOOGLE_GENAI_USE_VERTEXAI in the environment must not switch the
+        # client to Vertex AI, whose request form and authentication differ.
+        self._client = genai.Client(api_key=_api_key(api_key), vertexai=False, http_options=options)
+
+    @property
+    def name(self) -> str:
+        """``"gemini"``."""
+        return PROVIDER
+
+    @property
+    def model(self) -> str:
+        """The model asked for."""
+        return self._model
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        """Send one ``generateContent`` request and return the model's reply.
+
+        Raises:
+            ProviderError: Gemini refused or failed the request (after retries).
+            ConfigurationError: The request has no Gemini form (see `render_request`).
+        """
+        arguments = render_request(request)
+
+        async def send() -> types.GenerateContentResponse:
+            with map_errors():
+                # The SDK's signature names PIL.Image, which may not be installed.
+                return await self._client.aio.models.generate_content(  # pyright: ignore[reportUnknownMemberType]
+                    model=self._model, contents=arguments["contents"], config=arguments["config"]
+                )
+
+        response = await call_with_retries(send, policy=self._retry)
+        return parse_response(response)
+
+
+def _api_key(explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    for variable in API_KEY_VARIABLES:
+        key = os.environ.get(variable)
+        if key:
+            return key
+    msg = (
+        f"No API key for gemini: set the environment variable {API_KEY_VARIABLES[1]} "
+        f"(or {API_KEY_VARIABLES[0]}) or pass api_key=... ."
+    )
+    raise ConfigurationError(msg)

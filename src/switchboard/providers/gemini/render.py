@@ -1,0 +1,174 @@
+"""A `ModelRequest` as the keyword arguments of ``client.aio.models.generate_content``.
+
+How the neutral conversation maps onto Gemini's ``contents``:
+
+- `SystemMessage`s become ``config.system_instruction`` (one part each), wherever they
+  stand: Gemini has no system role inside ``contents``.
+- A `UserMessage` is a ``user`` Content with one text part.
+- An `AssistantTurn` is a ``model`` Content: the raw parts Gemini sent, verbatim, when the
+  turn carries them in ``provider_state["gemini"]`` (Gemini 3 rejects a ``functionCall``
+  part sent back without its ``thoughtSignature``); else a text part and one
+  ``functionCall`` part per call.
+- The `ToolResult`s that follow a turn are ONE ``user`` Content with a ``functionResponse``
+  part per result. Gemini has no ``is_error`` flag: a result is sent as
+  ``{"result": content}``, a failure as ``{"error": content}`` (the ``error`` key is the one
+  the API documents for failures; ``result`` is what the SDK's own automatic function
+  calling sends).
+- Ids the adapter made up (see `SYNTHETIC_ID_PREFIX`) are never sent: Gemini matches such
+  responses by name and order. A real provider id is sent on both the call and its result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict
+
+from google.genai import types
+
+from switchboard.errors import ConfigurationError
+from switchboard.messages import AssistantTurn, Message, SystemMessage, ToolCall, ToolResult
+from switchboard.providers.base import ModelRequest, ToolChoice, require_tool_choice
+from switchboard.providers.gemini.parse import PROVIDER, SYNTHETIC_ID_PREFIX
+from switchboard.tools.tool import Tool
+
+UNPARSABLE_ARGUMENTS_KEY = "invalid_json"
+"""Gemini takes a call's arguments as an object only: arguments that are not a JSON object
+(a turn written by another provider's model) are sent as ``{"invalid_json": "<the text>"}``."""
+
+
+class GenerateArgs(TypedDict):
+    """The keyword arguments of ``generate_content``, less ``model``."""
+
+    contents: list[types.Content]
+    config: types.GenerateContentConfig
+
+
+def render_request(request: ModelRequest) -> GenerateArgs:
+    """The ``generate_content`` keyword arguments (all but ``model``) for ``request``.
+
+    Raises:
+        ConfigurationError: ``tool_choice`` names no offered tool or forces a call with no
+            tools, or ``parallel_tool_calls=False``, which Gemini has no switch for.
+    """
+    require_tool_choice(request.tool_choice, request.tools, PROVIDER)
+    if request.parallel_tool_calls is False:
+        msg = (
+            "gemini has no way to turn off parallel tool calls (parallel_tool_calls=False): "
+            "leave parallel_tool_calls at None, or use a provider that has the switch."
+        )
+        raise ConfigurationError(msg)
+    system, contents = render_messages(request.messages)
+    settings = request.settings
+    # `request.strict` is not sent: Gemini has no per-tool strict flag (tool.schema refuses
+    # strict=True for "gemini"); its schema-adherent calling is the preview VALIDATED mode,
+    # which is a tool_choice of its own, not a property of the schemas.
+    config = types.GenerateContentConfig(
+        system_instruction=system,
+        tools=_render_tools(request.tools),
+        tool_config=_render_tool_choice(request.tool_choice, request.tools),
+        max_output_tokens=settings.max_tokens,
+        temperature=settings.temperature,
+        seed=settings.seed,
+        # The calls are run by switchboard, never by the SDK.
+        automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
+    )
+    return GenerateArgs(contents=contents, config=config)
+
+
+def render_messages(
+    messages: Sequence[Message],
+) -> tuple[types.Content | None, list[types.Content]]:
+    """The system instruction (``None`` without `SystemMessage`s) and the ``contents``."""
+    system: list[types.Part] = []
+    contents: list[types.Content] = []
+    calls: dict[str, ToolCall] = {}
+    results: list[types.Part] = []
+    for message in messages:
+        if isinstance(message, ToolResult):
+            results.append(_render_result(message, calls.get(message.call_id)))
+            continue
+        if results:
+            contents.append(types.Content(role="user", parts=results))
+            results = []
+        if isinstance(message, SystemMessage):
+            system.append(types.Part(text=message.content))
+        elif isinstance(message, AssistantTurn):
+            calls = {call.id: call for call in message.tool_calls}
+            turn = _render_turn(message)
+            if turn.parts:
+                contents.append(turn)
+        else:
+            contents.append(types.Content(role="user", parts=[types.Part(text=message.content)]))
+    if results:
+        contents.append(types.Content(role="user", parts=results))
+    return (types.Content(parts=system) if system else None), contents
+
+
+def _render_turn(turn: AssistantTurn) -> types.Content:
+    raw: Any = turn.provider_state.get(PROVIDER)
+    if isinstance(raw, list):
+        # Round-tripped as JSON so that base64 thought signatures decode back to bytes.
+        return types.Content.model_validate_json(json.dumps({"role": "model", "parts": raw}))
+    parts: list[types.Part] = []
+    if turn.text:
+        parts.append(types.Part(text=turn.text))
+    for call in turn.tool_calls:
+        function_call = types.FunctionCall(
+            id=_wire_id(call.id), name=call.name, args=_arguments(call.arguments)
+        )
+        parts.append(types.Part(function_call=function_call))
+    return types.Content(role="model", parts=parts)
+
+
+def _render_result(result: ToolResult, call: ToolCall | None) -> types.Part:
+    key = "error" if result.is_error else "result"
+    response = types.FunctionResponse(
+        id=_wire_id(result.call_id),
+        name=call.name if call is not None else result.name,
+        response={key: result.content},
+    )
+    return types.Part(function_response=response)
+
+
+def _wire_id(call_id: str) -> str | None:
+    """The id to send: ``None`` for one the adapter made up, which Gemini never saw."""
+    return None if call_id.startswith(SYNTHETIC_ID_PREFIX) else call_id
+
+
+def _arguments(arguments: str | Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(arguments, str):
+        return dict(arguments)
+    if not arguments.strip():
+        return {}
+    try:
+        parsed: Any = json.loads(arguments)
+    except json.JSONDecodeError:
+        return {UNPARSABLE_ARGUMENTS_KEY: arguments}
+    if not isinstance(parsed, dict):
+        return {UNPARSABLE_ARGUMENTS_KEY: arguments}
+    return dict(parsed)  # pyright: ignore[reportUnknownArgumentType] - JSON from the wire
+
+
+def _render_tools(tools: Sequence[Tool]) -> list[types.ToolUnion] | None:
+    if not tools:
+        return None
+    declarations = [
+        types.FunctionDeclaration.model_validate(tool.schema("gemini")) for tool in tools
+    ]
+    return [types.Tool(function_declarations=declarations)]
+
+
+def _render_tool_choice(choice: ToolChoice, tools: Sequence[Tool]) -> types.ToolConfig | None:
+    if not tools:
+        return None
+    mode = types.FunctionCallingConfigMode
+    if choice == "auto":
+        config = types.FunctionCallingConfig(mode=mode.AUTO)
+    elif choice == "none":
+        config = types.FunctionCallingConfig(mode=mode.NONE)
+    elif choice == "required":
+        config = types.FunctionCallingConfig(mode=mode.ANY)
+    else:
+        config = types.FunctionCallingConfig(mode=mode.ANY, allowed_function_names=[choice])
+    return types.ToolConfig(function_calling_config=config)

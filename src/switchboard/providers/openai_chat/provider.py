@@ -1,0 +1,111 @@
+"""`OpenAIChatProvider`: the Chat Completions client, with retries and error mapping."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, cast
+
+import httpx
+import openai
+from openai.types.chat import ChatCompletion
+
+from switchboard.execution.retry import RetryPolicy
+from switchboard.providers.base import (
+    DEFAULT_RETRY,
+    ModelRequest,
+    ModelResponse,
+    api_key,
+    call_with_retries,
+)
+from switchboard.providers.openai_chat.parse import parse_response
+from switchboard.providers.openai_chat.render import PROVIDER, MaxTokensField, render_request
+from switchboard.providers.openai_errors import map_errors
+
+API_KEY_VARIABLE = "OPENAI_API_KEY"
+
+NO_KEY = "no-key"
+"""The key sent to a ``base_url`` server when none is set: local servers check none, but the
+SDK will not send a request without one."""
+
+
+class OpenAIChatProvider:
+    """A model behind the Chat Completions API: OpenAI's, or any compatible server's.
+
+    Example:
+        >>> provider = OpenAIChatProvider("smollm2", base_url="http://127.0.0.1:8080/v1")
+        >>> provider.name, provider.model
+        ('openai', 'smollm2')
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        timeout: float = 600.0,
+    ) -> None:
+        """Set up the client; nothing is sent yet.
+
+        Args:
+            model: The model's name, e.g. ``"gpt-4.1-mini"``.
+            api_key: The key; defaults to ``$OPENAI_API_KEY``. With ``base_url`` and no key
+                set anywhere, a placeholder (`NO_KEY`) is sent: local servers need none.
+            base_url: A compatible server's URL, e.g. ``"http://127.0.0.1:8080/v1"``.
+            http_client: The HTTP client to send with (proxies, tests).
+            retry: How transient failures (429, 5xx, timeouts) are retried.
+            timeout: Seconds before one request gives up.
+
+        Raises:
+            ConfigurationError: No ``base_url`` and no key.
+        """
+        key = _key(api_key, base_url)
+        self._model = model
+        self._retry = retry
+        self._max_tokens_field: MaxTokensField = (
+            "max_tokens" if base_url else "max_completion_tokens"
+        )
+        # openai>=3 types http_client as an httpx2 client but takes an httpx one as well
+        # (openai/_httpx2.py: is_legacy_httpx_async_client).
+        client: Any = http_client
+        self._client = openai.AsyncOpenAI(
+            api_key=key, base_url=base_url, http_client=client, timeout=timeout, max_retries=0
+        )
+
+    @property
+    def name(self) -> str:
+        """``"openai"``, for OpenAI and compatible servers alike."""
+        return PROVIDER
+
+    @property
+    def model(self) -> str:
+        """The model asked for."""
+        return self._model
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        """Send one request, retrying transient failures, and return the model's reply.
+
+        Raises:
+            ProviderError: The provider refused or failed the request (after retries).
+            ConfigurationError: ``tool_choice`` names no offered tool, or forces a call with
+                no tools.
+        """
+        kwargs = render_request(request, max_tokens_field=self._max_tokens_field)
+
+        async def send() -> ChatCompletion:
+            with map_errors(PROVIDER):
+                # create() is overloaded on ``stream``; unpacked kwargs match no one overload.
+                return cast(
+                    ChatCompletion,
+                    await self._client.chat.completions.create(model=self._model, **kwargs),
+                )
+
+        return parse_response(await call_with_retries(send, policy=self._retry))
+
+
+def _key(explicit: str | None, base_url: str | None) -> str:
+    if base_url is None:
+        return api_key(explicit, API_KEY_VARIABLE, PROVIDER)
+    return explicit or os.environ.get(API_KEY_VARIABLE) or NO_KEY

@@ -1,0 +1,113 @@
+"""A `ModelRequest` as the keyword arguments of ``chat.completions.create``: pure, no I/O."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from switchboard.messages import AssistantTurn, Message, SystemMessage, ToolResult, UserMessage
+from switchboard.providers.base import ModelRequest, ToolChoice, require_tool_choice
+
+PROVIDER = "openai"
+
+MaxTokensField = Literal["max_completion_tokens", "max_tokens"]
+"""Where the output limit goes: OpenAI reads ``max_completion_tokens`` (its reasoning models
+reject ``max_tokens``); compatible servers (llama.cpp, vLLM, Ollama) read ``max_tokens``."""
+
+ERROR_PREFIX = "Error: "
+"""Chat Completions has no error flag on a tool message, so an error result's content is sent
+with this prefix, unless it already starts with "error" (in any case)."""
+
+
+def render_request(
+    request: ModelRequest, *, max_tokens_field: MaxTokensField = "max_completion_tokens"
+) -> dict[str, Any]:
+    """The keyword arguments of ``chat.completions.create`` for ``request``, all but ``model``.
+
+    Args:
+        request: The neutral request.
+        max_tokens_field: The field the server reads the output limit from.
+
+    Raises:
+        ConfigurationError: ``tool_choice`` names no offered tool, or forces a call with none.
+    """
+    require_tool_choice(request.tool_choice, request.tools, PROVIDER)
+    kwargs: dict[str, Any] = {"messages": render_messages(request.messages)}
+    if request.tools:
+        kwargs["tools"] = [tool.schema("openai", strict=request.strict) for tool in request.tools]
+        kwargs["tool_choice"] = _tool_choice(request.tool_choice)
+        if request.parallel_tool_calls is not None:
+            kwargs["parallel_tool_calls"] = request.parallel_tool_calls
+    settings = request.settings
+    if settings.max_tokens is not None:
+        kwargs[max_tokens_field] = settings.max_tokens
+    if settings.temperature is not None:
+        kwargs["temperature"] = settings.temperature
+    if settings.seed is not None:
+        kwargs["seed"] = settings.seed
+    return kwargs
+
+
+def render_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    """The conversation as Chat Completions messages, one for each neutral message.
+
+    An assistant turn's calls carry their arguments as JSON text (a mapping is dumped
+    compactly), and its content is always a string, ``""`` when it only called tools. A
+    failed result's content starts with `ERROR_PREFIX`. ``provider_state`` is ignored:
+    Chat Completions keeps no opaque state in a turn.
+    """
+    return [_render_message(message) for message in messages]
+
+
+def _render_message(message: Message) -> dict[str, Any]:
+    match message:
+        case SystemMessage(content=content):
+            return {"role": "system", "content": content}
+        case UserMessage(content=content):
+            return {"role": "user", "content": content}
+        case AssistantTurn():
+            return _render_turn(message)
+        case ToolResult():
+            return {
+                "role": "tool",
+                "tool_call_id": message.call_id,
+                "content": _result_content(message),
+            }
+
+
+def _render_turn(turn: AssistantTurn) -> dict[str, Any]:
+    if not turn.tool_calls:
+        return {"role": "assistant", "content": turn.text}
+    return {
+        "role": "assistant",
+        # "" rather than null beside calls: OpenAI takes either, but llama-cpp-python's
+        # server rejects a null assistant content (its request model wants a string).
+        "content": turn.text,
+        "tool_calls": [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": _arguments_text(call.arguments)},
+            }
+            for call in turn.tool_calls
+        ],
+    }
+
+
+def _arguments_text(arguments: str | Mapping[str, Any]) -> str:
+    if isinstance(arguments, str):
+        return arguments
+    return json.dumps(arguments, separators=(",", ":"), ensure_ascii=False)
+
+
+def _result_content(result: ToolResult) -> str:
+    if not result.is_error or result.content.lower().startswith("error"):
+        return result.content
+    return ERROR_PREFIX + result.content
+
+
+def _tool_choice(choice: ToolChoice) -> str | dict[str, Any]:
+    if choice in ("auto", "none", "required"):
+        return choice
+    return {"type": "function", "function": {"name": choice}}

@@ -1,0 +1,69 @@
+"""A Responses API ``Response`` as a `ModelResponse`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openai.types.responses import (
+    Response,
+    ResponseFunctionToolCall,
+    ResponseOutputMessage,
+    ResponseOutputRefusal,
+)
+
+from switchboard.messages import AssistantTurn, StopReason, ToolCall, Usage
+from switchboard.providers.base import ModelResponse
+from switchboard.providers.openai_responses.render import PROVIDER
+
+
+def parse_response(response: Response) -> ModelResponse:
+    """The model's reply in ``response``, with every Responses API detail removed.
+
+    The turn's text is the ``output_text`` parts of the message items, joined; a refusal
+    part adds its text too and makes the stop reason ``content_filter``. Each
+    ``function_call`` item is a `ToolCall` (``id`` is its ``call_id``, ``arguments`` the raw
+    JSON text). Every output item, reasoning and server tools' included, is kept as the
+    API sent it in ``provider_state["openai-responses"]``, to be sent back verbatim.
+
+    The stop reason: ``completed`` is ``tool_calls`` when there are calls, else
+    ``answer``; ``incomplete`` is ``content_filter`` when the filter cut it, else
+    ``length``; ``failed``, ``cancelled`` and any other status are ``error``.
+    """
+    texts: list[str] = []
+    calls: list[ToolCall] = []
+    refused = False
+    for item in response.output:
+        if isinstance(item, ResponseFunctionToolCall):
+            calls.append(ToolCall(id=item.call_id, name=item.name, arguments=item.arguments))
+        elif isinstance(item, ResponseOutputMessage):
+            for part in item.content:
+                if isinstance(part, ResponseOutputRefusal):
+                    refused = True
+                    texts.append(part.refusal)
+                else:
+                    texts.append(part.text)
+    items: list[dict[str, Any]] = [item.to_dict(mode="json") for item in response.output]
+    turn = AssistantTurn(
+        text="".join(texts), tool_calls=tuple(calls), provider_state={PROVIDER: items}
+    )
+    usage = response.usage
+    return ModelResponse(
+        turn=turn,
+        usage=Usage(usage.input_tokens, usage.output_tokens, 1) if usage else Usage(requests=1),
+        stop_reason=_stop_reason(response, has_calls=bool(calls), refused=refused),
+        model=response.model,
+    )
+
+
+def _stop_reason(response: Response, *, has_calls: bool, refused: bool) -> StopReason:
+    status = response.status
+    if status in ("completed", None):
+        if refused:
+            return "content_filter"
+        return "tool_calls" if has_calls else "answer"
+    if status == "incomplete":
+        details = response.incomplete_details
+        if details is not None and details.reason == "content_filter":
+            return "content_filter"
+        return "length"
+    return "error"

@@ -1,0 +1,106 @@
+"""`OpenAIResponsesProvider`: the Responses API through the official ``openai`` SDK."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, cast
+
+import openai
+from openai.types.responses import Response
+
+from switchboard.execution.retry import RetryPolicy
+from switchboard.providers.base import (
+    DEFAULT_RETRY,
+    ModelRequest,
+    ModelResponse,
+    api_key,
+    call_with_retries,
+)
+from switchboard.providers.openai_errors import map_errors
+from switchboard.providers.openai_responses.parse import parse_response
+from switchboard.providers.openai_responses.render import PROVIDER, render_request
+
+if TYPE_CHECKING:
+    import httpx
+
+API_KEY_VARIABLE = "OPENAI_API_KEY"
+"""The environment variable the key is read from when none is passed."""
+
+
+class OpenAIResponsesProvider:
+    """OpenAI's Responses API (``client.responses.create``), used statelessly.
+
+    Each request sends the whole conversation with ``store=False``; reasoning items come
+    back in ``AssistantTurn.provider_state`` and are sent again on the next request. See
+    `render_request` and `parse_response` for how each message and reply maps.
+
+    Args:
+        model: The model, e.g. ``"gpt-5-mini"``.
+        api_key: The key; by default ``OPENAI_API_KEY``.
+        base_url: Another endpoint for the API (e.g. an Azure or compatible server).
+        http_client: The httpx client the SDK sends through (proxies, tests).
+        retry: How transient failures (429, 5xx, timeouts, resets) are retried.
+        timeout: Seconds before one request is abandoned.
+        encrypted_reasoning: Ask for reasoning items' encrypted content, so reasoning can be
+            sent back; ``None`` decides by the model's name (`is_reasoning_model`). Set it
+            for a reasoning model behind a name that does not say so (an Azure deployment).
+
+    Raises:
+        ConfigurationError: No key was passed and ``OPENAI_API_KEY`` is not set.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        timeout: float = 600.0,
+        encrypted_reasoning: bool | None = None,
+    ) -> None:
+        self._model = model
+        self._retry = retry
+        self._encrypted_reasoning = encrypted_reasoning
+        self._client = openai.AsyncOpenAI(
+            api_key=_key(api_key),
+            base_url=base_url,
+            # The SDK runs on httpx2 but accepts an httpx.AsyncClient as well.
+            http_client=cast(Any, http_client),
+            max_retries=0,
+            timeout=timeout,
+        )
+
+    @property
+    def name(self) -> str:
+        """Always ``"openai-responses"``."""
+        return PROVIDER
+
+    @property
+    def model(self) -> str:
+        """The model asked for."""
+        return self._model
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        """Send one request and return the model's reply.
+
+        Raises:
+            ProviderError: The API refused or failed the request (after retries).
+            ConfigurationError: ``tool_choice`` names no offered tool.
+        """
+        kwargs = render_request(request, self._model, encrypted_reasoning=self._encrypted_reasoning)
+
+        # The non-streaming overload (kwargs never hold ``stream``), which pyright cannot
+        # pick from an unpacked dict.
+        create = cast(Callable[..., Awaitable[Response]], self._client.responses.create)
+
+        async def send() -> Response:
+            with map_errors(PROVIDER):
+                return await create(**kwargs)
+
+        return parse_response(await call_with_retries(send, policy=self._retry))
+
+
+def _key(explicit: str | None) -> str:
+    return api_key(explicit, API_KEY_VARIABLE, PROVIDER)

@@ -1,0 +1,133 @@
+"""A `ModelRequest` as the keyword arguments of ``client.responses.create``.
+
+Requests are stateless (``store=False``, no ``previous_response_id``): the whole
+conversation goes out as ``input`` items each time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, cast
+
+from switchboard.messages import AssistantTurn, Message, SystemMessage, ToolResult, UserMessage
+from switchboard.providers.base import ModelRequest, require_tool_choice
+
+PROVIDER = "openai-responses"
+"""The provider's name, as in model strings; also its key in ``AssistantTurn.provider_state``."""
+
+ERROR_PREFIX = "Error: "
+"""Put before an error result's content: ``function_call_output`` has no error flag."""
+
+# OpenAI's reasoning families. Other models answer 400 "Encrypted content is not supported
+# with this model" to include=["reasoning.encrypted_content"]; gpt-5-chat is no reasoner.
+_REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5", "codex")
+_NON_REASONING_PREFIXES = ("gpt-5-chat",)
+
+
+def render_request(
+    request: ModelRequest, model: str, *, encrypted_reasoning: bool | None = None
+) -> dict[str, Any]:
+    """The keyword arguments of ``client.responses.create`` for ``request``.
+
+    - System messages become ``instructions`` (joined by a blank line when there are
+      several); the rest of the conversation becomes ``input`` items, in order.
+    - An `AssistantTurn` that holds this provider's output items in its ``provider_state``
+      is sent back as those items (reasoning included); any other turn as an assistant
+      message for its text and a ``function_call`` item per call.
+    - A failed `ToolResult` is sent with its content after `ERROR_PREFIX`.
+    - ``settings.seed`` is not sent: the Responses API has no seed.
+
+    Args:
+        request: The request.
+        model: The model to ask.
+        encrypted_reasoning: Ask for reasoning items' encrypted content, which is what lets
+            a stateless request send reasoning back. ``None`` asks for it when ``model``
+            names an OpenAI reasoning model (o1, o3, o4, gpt-5 but gpt-5-chat, codex).
+
+    Raises:
+        ConfigurationError: ``tool_choice`` names no offered tool, or forces a call when
+            no tool is offered.
+    """
+    require_tool_choice(request.tool_choice, request.tools, PROVIDER)
+    kwargs: dict[str, Any] = {
+        "model": model,
+        "input": list(_input_items(request.messages)),
+        "store": False,
+    }
+    instructions = [m.content for m in request.messages if isinstance(m, SystemMessage)]
+    if instructions:
+        kwargs["instructions"] = "\n\n".join(instructions)
+    if request.tools:
+        kwargs["tools"] = [
+            tool.schema("openai-responses", strict=request.strict) for tool in request.tools
+        ]
+        kwargs["tool_choice"] = _tool_choice(request.tool_choice)
+        if request.parallel_tool_calls is not None:
+            kwargs["parallel_tool_calls"] = request.parallel_tool_calls
+    if encrypted_reasoning is None:
+        encrypted_reasoning = is_reasoning_model(model)
+    if encrypted_reasoning:
+        kwargs["include"] = ["reasoning.encrypted_content"]
+    settings = request.settings
+    if settings.max_tokens is not None:
+        kwargs["max_output_tokens"] = settings.max_tokens
+    if settings.temperature is not None:
+        kwargs["temperature"] = settings.temperature
+    return kwargs
+
+
+def is_reasoning_model(model: str) -> bool:
+    """Whether ``model`` names an OpenAI reasoning model (o1, o3, o4, gpt-5, codex)."""
+    name = model.rsplit("/", 1)[-1]
+    return name.startswith(_REASONING_PREFIXES) and not name.startswith(_NON_REASONING_PREFIXES)
+
+
+def _input_items(messages: Sequence[Message]) -> Iterator[dict[str, Any]]:
+    for message in messages:
+        if isinstance(message, UserMessage):
+            yield {"role": "user", "content": message.content}
+        elif isinstance(message, AssistantTurn):
+            yield from _turn_items(message)
+        elif isinstance(message, ToolResult):
+            yield _result_item(message)
+
+
+def _turn_items(turn: AssistantTurn) -> Iterator[dict[str, Any]]:
+    state = turn.provider_state.get(PROVIDER)
+    if isinstance(state, Sequence):
+        yield from _resendable(cast(Sequence[Mapping[str, Any]], state))
+        return
+    if turn.text:
+        yield {"role": "assistant", "content": turn.text}
+    for call in turn.tool_calls:
+        arguments = call.arguments
+        if not isinstance(arguments, str):
+            arguments = json.dumps(arguments, separators=(",", ":"), ensure_ascii=False)
+        yield {
+            "type": "function_call",
+            "call_id": call.id,
+            "name": call.name,
+            "arguments": arguments,
+        }
+
+
+def _resendable(items: Sequence[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+    for item in items:
+        # With store=False the API keeps no reasoning item: one without its encrypted
+        # content cannot be resolved and is refused ("Item with id 'rs_...' not found.
+        # Items are not persisted when `store` is set to false.").
+        if item.get("type") == "reasoning" and not item.get("encrypted_content"):
+            continue
+        yield dict(item)
+
+
+def _result_item(result: ToolResult) -> dict[str, Any]:
+    output = ERROR_PREFIX + result.content if result.is_error else result.content
+    return {"type": "function_call_output", "call_id": result.call_id, "output": output}
+
+
+def _tool_choice(choice: str) -> str | dict[str, str]:
+    if choice in ("auto", "none", "required"):
+        return choice
+    return {"type": "function", "name": choice}
