@@ -8,7 +8,7 @@ from typing import Any
 from anthropic.types import Message as AnthropicMessage
 from google.genai import types as gemini_types
 
-from switchboard import ModelRequest, SystemMessage, ToolResult, Toolbox, UserMessage
+from switchboard import ModelRequest, SystemMessage, Toolbox, ToolResult, UserMessage
 from switchboard.providers import anthropic, gemini, openai_chat, openai_responses
 from tests.providers.conftest import fixture_path
 
