@@ -53,6 +53,7 @@ from switchboard.providers.base import (
 )
 from switchboard.providers.models import resolve_model
 from switchboard.providers.scripted import ScriptedModel
+from switchboard.routing import Router, RoutingMode
 from switchboard.schema.dialects import FORMATS, STRICT_FORMATS, Format
 from switchboard.tools.context import RunContext
 from switchboard.tools.tool import OnStrictIssues, Tool, ToolOptions, tool
@@ -88,6 +89,8 @@ __all__ = [
     "ProviderRequestError",
     "ProviderUnavailableError",
     "RetryPolicy",
+    "Router",
+    "RoutingMode",
     "RunContext",
     "RunResult",
     "RunState",
