@@ -55,6 +55,18 @@ from switchboard.providers.models import resolve_model
 from switchboard.providers.scripted import ScriptedModel
 from switchboard.routing import Router, RoutingMode
 from switchboard.schema.dialects import FORMATS, STRICT_FORMATS, Format
+from switchboard.streaming import (
+    RunEnd,
+    RunEvent,
+    StreamEvent,
+    TextDelta,
+    ToolCallCut,
+    ToolCallDelta,
+    ToolCallReady,
+    ToolCallStart,
+    ToolResultEvent,
+    TurnEnd,
+)
 from switchboard.tools.context import RunContext
 from switchboard.tools.tool import OnStrictIssues, Tool, ToolOptions, tool
 from switchboard.tools.toolbox import Toolbox
@@ -92,6 +104,8 @@ __all__ = [
     "Router",
     "RoutingMode",
     "RunContext",
+    "RunEnd",
+    "RunEvent",
     "RunResult",
     "RunState",
     "RunStopReason",
@@ -99,18 +113,26 @@ __all__ = [
     "ScriptedModel",
     "Step",
     "StopReason",
+    "StreamEvent",
     "StrictIssue",
     "StrictSchemaError",
     "SwitchboardError",
     "SystemMessage",
+    "TextDelta",
     "Tool",
     "ToolCall",
+    "ToolCallCut",
+    "ToolCallDelta",
+    "ToolCallReady",
+    "ToolCallStart",
     "ToolChoice",
     "ToolDefinitionError",
     "ToolNotFoundError",
     "ToolOptions",
     "ToolResult",
+    "ToolResultEvent",
     "Toolbox",
+    "TurnEnd",
     "Usage",
     "UserMessage",
     "from_bfcl",

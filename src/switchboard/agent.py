@@ -13,9 +13,9 @@ import asyncio
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Unpack
+from typing import Any, Literal, Unpack, cast
 
 from switchboard.errors import ConfigurationError, MaxIterationsError
 from switchboard.execution.executor import Executor, ExecutorOptions, RunState
@@ -36,6 +36,8 @@ from switchboard.providers.base import (
     ToolChoice,
 )
 from switchboard.providers.models import resolve_model
+from switchboard.routing import Router
+from switchboard.streaming import RunEnd, RunEvent, StreamedTurn
 from switchboard.tools.tool import Tool
 from switchboard.tools.toolbox import Toolbox
 
@@ -114,6 +116,16 @@ class Agent:
         raise_on_limit: Raise `MaxIterationsError` (carrying the partial result)
             instead of returning when ``max_iterations`` is reached.
         deps: Passed to tools as ``RunContext.deps``.
+        router: Offers each request only the tools a `Router` picks for the
+            conversation (plus its ``always`` tools and those already called in the run);
+            ``None`` offers every tool.
+        early_execution: In `run_stream`, start a call as soon as the model has finished
+            writing it, while it still streams the rest of its reply (never for
+            ``sequential`` or ``requires_approval`` tools).
+        on_cut_off: In `run_stream`, when the reply ends (max tokens, a broken stream)
+            inside a call: ``"retry"`` tells the model which calls were cut off (an error
+            result each) and goes on; ``"stop"`` ends the run with the reply's stop reason.
+            Calls already complete run either way.
         api_key: With a model string: the provider's key (default: its variable).
         base_url: With a model string: another endpoint, e.g. an OpenAI-compatible
             local server for ``"openai:<model>"``.
@@ -147,6 +159,9 @@ class Agent:
         repeat_limit: int = 3,
         raise_on_limit: bool = False,
         deps: Any = None,
+        router: Router | None = None,
+        early_execution: bool = True,
+        on_cut_off: Literal["retry", "stop"] = "retry",
         api_key: str | None = None,
         base_url: str | None = None,
         **executor: Unpack[ExecutorOptions],
@@ -177,6 +192,9 @@ class Agent:
         self.repeat_limit = repeat_limit
         self.raise_on_limit = raise_on_limit
         self.deps = deps
+        self.router = router
+        self.early_execution = early_execution
+        self.on_cut_off: Literal["retry", "stop"] = on_cut_off
         self.executor = Executor(**executor)
 
     async def run(
@@ -199,7 +217,44 @@ class Agent:
             ProviderError: The model provider failed (after its retries).
         """
         run = _Run(self, self._opening(prompt, messages), self.deps if deps is None else deps)
-        result = await run.loop()
+        async for event in run.events(streaming=False):
+            if isinstance(event, RunEnd):
+                return self._checked(event.result)
+        msg = "The loop ended without a result."  # unreachable: events() ends with RunEnd
+        raise RuntimeError(msg)
+
+    async def run_stream(
+        self,
+        prompt: str | None = None,
+        *,
+        messages: Sequence[Message] = (),
+        deps: Any = None,
+        partial_args: bool = False,
+    ) -> AsyncIterator[RunEvent]:
+        """Run the loop, yielding the model's replies as they stream and the calls' results.
+
+        Yields `TextDelta`, `ToolCallStart`, `ToolCallDelta`, `ToolCallReady`,
+        `ToolCallCut` and `TurnEnd` for each reply, `ToolResultEvent` as each call
+        finishes, and `RunEnd` last, whose result is what `run` returns for the same
+        replies. With ``early_execution`` a call starts as soon as it is complete.
+
+        Args:
+            prompt: The user's message. May be left out when ``messages`` ends with one.
+            messages: Earlier conversation to continue.
+            deps: Overrides the agent's ``deps`` for this run.
+            partial_args: Compute `ToolCallDelta.partial_args`, the arguments so far.
+
+        Raises:
+            MaxIterationsError: ``max_iterations`` was reached and ``raise_on_limit`` set.
+            ProviderError: The model provider failed before a stream began (after retries).
+        """
+        run = _Run(self, self._opening(prompt, messages), self.deps if deps is None else deps)
+        async for event in run.events(streaming=True, partial_args=partial_args):
+            if isinstance(event, RunEnd):
+                self._checked(event.result)
+            yield event
+
+    def _checked(self, result: RunResult) -> RunResult:
         if result.stop_reason == "max_iterations" and self.raise_on_limit:
             msg = (
                 f"The run reached max_iterations={self.max_iterations} while the model was "
@@ -244,11 +299,19 @@ class _Run:
         self.tool_choice = agent.tool_choice
         self.calls_made = 0
         self.repeats: Counter[tuple[str, str]] = Counter()
+        self._guard_stop: RunStopReason | None = None
 
-    async def loop(self) -> RunResult:
+    async def events(
+        self, *, streaming: bool, partial_args: bool = False
+    ) -> AsyncIterator[RunEvent]:
+        """The loop, shared by `Agent.run` and `Agent.run_stream`; `RunEnd` comes last.
+
+        Without ``streaming`` each reply is asked for whole and nothing but `RunEnd` is
+        yielded; with it, each reply streams (see `StreamedTurn`).
+        """
         agent = self.agent
         for _ in range(agent.max_iterations):
-            offered = list(agent.toolbox)
+            offered = await self._offered()
             request = ModelRequest(
                 tuple(self.messages),
                 offered,
@@ -257,22 +320,83 @@ class _Run:
                 agent.strict,
                 agent.settings,
             )
-            response = await agent.provider.complete(request)
-            self.usage = self.usage + response.usage
-            self.messages.append(response.turn)
             names = tuple(tool.name for tool in offered)
-            calls = response.turn.tool_calls
-            if not calls:
-                self.steps.append(Step(response, (), names))
-                return self._finish(_final_reason(response))
-            results, stop = await self._run_calls(calls)
-            self.messages.extend(results)
-            self.steps.append(Step(response, tuple(results), names))
-            if stop is not None:
-                return self._finish(stop)
-            if agent.reset_tool_choice and self.tool_choice not in ("auto", "none"):
-                self.tool_choice = "auto"
-        return self._finish("max_iterations")
+            if streaming:
+                turn = self._streamed_turn()
+                async for event in turn.run(
+                    agent.provider.stream(request, partial_args=partial_args)
+                ):
+                    yield event
+                # run() has filled the reply in (it raises when the stream gave none).
+                response, results = cast(ModelResponse, turn.response), turn.results
+                stop = self._guard_stop
+                if turn.cut and agent.on_cut_off == "stop":
+                    stop = _final_reason(response)
+            else:
+                response = await agent.provider.complete(request)
+                calls = response.turn.tool_calls
+                results, stop = await self._run_calls(calls) if calls else ([], None)
+            ended = self._record(response, results, stop, names)
+            if ended is not None:
+                yield RunEnd(self._finish(ended))
+                return
+        yield RunEnd(self._finish("max_iterations"))
+
+    async def _offered(self) -> list[Tool]:
+        """The tools for the next request: all, or those the router picks."""
+        router = self.agent.router
+        if router is None:
+            return list(self.agent.toolbox)
+        called = {
+            call.name
+            for m in self.messages
+            if isinstance(m, AssistantTurn)
+            for call in m.tool_calls
+        }
+        return await router.select_async(self.agent.toolbox, _query(self.messages), called=called)
+
+    def _record(
+        self,
+        response: ModelResponse,
+        results: list[ToolResult],
+        stop: RunStopReason | None,
+        names: tuple[str, ...],
+    ) -> RunStopReason | None:
+        """Add a reply and its results to the run; the reason to stop, if it must."""
+        self.usage = self.usage + response.usage
+        self.messages.append(response.turn)
+        if not response.turn.tool_calls:
+            self.steps.append(Step(response, (), names))
+            return _final_reason(response)
+        self.messages.extend(results)
+        self.steps.append(Step(response, tuple(results), names))
+        if stop is not None:
+            return stop
+        if self.agent.reset_tool_choice and self.tool_choice not in ("auto", "none"):
+            self.tool_choice = "auto"
+        return None
+
+    def _streamed_turn(self) -> StreamedTurn:
+        agent = self.agent
+        self._guard_stop = None
+
+        def admit(call: ToolCall) -> ToolResult | None:
+            refusal, stop = self._admit(call)
+            self._guard_stop = stop or self._guard_stop
+            return refusal
+
+        def early(call: ToolCall) -> bool:
+            if not agent.early_execution or call.name not in agent.toolbox:
+                return False
+            tool = agent.toolbox.get(call.name)
+            return not (tool.sequential or tool.requires_approval)
+
+        async def execute(calls: Sequence[ToolCall]) -> list[ToolResult]:
+            return await agent.executor.execute(
+                agent.toolbox, calls, deps=self.deps, state=self.state
+            )
+
+        return StreamedTurn(admit=admit, execute=execute, early=early)
 
     async def _run_calls(
         self, calls: Sequence[ToolCall]
@@ -280,29 +404,11 @@ class _Run:
         """Run the calls the guards let through; every call gets a result, in order."""
         refused: dict[int, ToolResult] = {}
         stop: RunStopReason | None = None
-        limit = self.agent.max_tool_calls
         for i, call in enumerate(calls):
-            if limit is not None and self.calls_made >= limit:
-                refused[i] = _refusal(
-                    call,
-                    f"Not run: this run's limit of {limit} tool calls is reached. "
-                    "Answer with what you have.",
-                )
-                stop = "max_tool_calls"
-                continue
-            self.calls_made += 1
-            key = (call.name, _canonical(call.arguments))
-            self.repeats[key] += 1
-            seen = self.repeats[key]
-            if seen >= self.agent.repeat_limit:
-                refused[i] = _refusal(
-                    call,
-                    f"Not run: you have now called {call.name} with these same arguments "
-                    f"{seen} times, and it will not give a different result. Do not repeat "
-                    "it: answer with what you have, or try something else.",
-                )
-                if seen > self.agent.repeat_limit:
-                    stop = "loop_guard"
+            refusal, reason = self._admit(call)
+            if refusal is not None:
+                refused[i] = refusal
+            stop = reason or stop
         allowed = [call for i, call in enumerate(calls) if i not in refused]
         ran = iter(
             await self.agent.executor.execute(
@@ -312,11 +418,49 @@ class _Run:
         results = [refused[i] if i in refused else next(ran) for i in range(len(calls))]
         return results, stop
 
+    def _admit(self, call: ToolCall) -> tuple[ToolResult | None, RunStopReason | None]:
+        """The guards, for the run's next call: a refusal or ``None``, and a reason to stop."""
+        limit = self.agent.max_tool_calls
+        if limit is not None and self.calls_made >= limit:
+            refusal = _refusal(
+                call,
+                f"Not run: this run's limit of {limit} tool calls is reached. "
+                "Answer with what you have.",
+            )
+            return refusal, "max_tool_calls"
+        self.calls_made += 1
+        key = (call.name, _canonical(call.arguments))
+        self.repeats[key] += 1
+        seen = self.repeats[key]
+        if seen < self.agent.repeat_limit:
+            return None, None
+        refusal = _refusal(
+            call,
+            f"Not run: you have now called {call.name} with these same arguments "
+            f"{seen} times, and it will not give a different result. Do not repeat "
+            "it: answer with what you have, or try something else.",
+        )
+        return refusal, "loop_guard" if seen > self.agent.repeat_limit else None
+
     def _finish(self, stop_reason: RunStopReason) -> RunResult:
         last = self.messages[-1]
         output = last.text if isinstance(last, AssistantTurn) else ""
         logger.debug("Run ended: %s after %d steps", stop_reason, len(self.steps))
         return RunResult(output, tuple(self.messages), self.usage, tuple(self.steps), stop_reason)
+
+
+def _query(messages: Sequence[Message], context: int = 2) -> str:
+    """What to route on: the latest user message, after a little recent context.
+
+    The context is the text of up to ``context`` earlier user and assistant messages, so a
+    follow-up ("and in Paris?") still finds the tools of the topic it follows.
+    """
+    texts = [
+        m.content if isinstance(m, UserMessage) else m.text
+        for m in messages
+        if isinstance(m, UserMessage) or (isinstance(m, AssistantTurn) and m.text)
+    ]
+    return "\n".join(texts[-(context + 1) :])
 
 
 def _final_reason(response: ModelResponse) -> RunStopReason:

@@ -15,9 +15,10 @@ import logging
 import math
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 from switchboard.errors import (
     ConfigurationError,
@@ -31,9 +32,13 @@ from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import AssistantTurn, Message, StopReason, Usage
 from switchboard.tools.tool import Tool
 
+if TYPE_CHECKING:
+    from switchboard.streaming.events import StreamEvent
+
 logger = logging.getLogger("switchboard")
 
 T = TypeVar("T")
+T_contra = TypeVar("T_contra", contravariant=True)
 
 ToolChoice = Literal["auto", "none", "required"] | str
 """Whether and which tool the model must call: ``"auto"`` (it decides), ``"none"`` (no
@@ -114,6 +119,24 @@ class Provider(Protocol):
             ProviderError: The provider refused or failed the request (after retries).
             ConfigurationError: The request cannot be expressed for this provider
                 (e.g. a ``tool_choice`` it has no form for).
+        """
+        ...
+
+    def stream(
+        self, request: ModelRequest, *, partial_args: bool = False
+    ) -> AsyncIterator[StreamEvent]:
+        """Send one request and yield the reply as it arrives, `TurnEnd` last.
+
+        `TurnEnd.response` is the reply `complete` would have returned. A stream that
+        breaks off ends with stop reason ``error``, its open calls cut (`ToolCallCut`).
+
+        Args:
+            request: The request.
+            partial_args: Compute `ToolCallDelta.partial_args`.
+
+        Raises:
+            ProviderError: The provider refused or failed the request before the stream
+                began (after retries).
         """
         ...
 
@@ -224,3 +247,51 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+class StreamReader(Protocol[T_contra]):
+    """Turns one provider's stream items into events (see `relay_stream`)."""
+
+    def read(self, item: T_contra, /) -> list[StreamEvent]:
+        """The events of one item of the stream."""
+        ...
+
+    def finish(self) -> list[StreamEvent]:
+        """The last events, `TurnEnd` last."""
+        ...
+
+
+async def relay_stream(
+    items: AsyncIterator[T_contra],
+    reader: StreamReader[T_contra],
+    errors: Callable[[], AbstractContextManager[None]],
+) -> AsyncIterator[StreamEvent]:
+    """Yield the events ``reader`` makes of ``items``, then its last events.
+
+    An item the reader fails on (a malformed event) is logged with its payload and
+    skipped. An error while reading the stream (a reset connection, an undecodable event)
+    ends it: it is logged (mapped by ``errors`` where the SDK raises its own) and the
+    reader finishes, so the turn ends with what arrived, the open calls cut, and stop
+    reason ``error``.
+    """
+    iterator = aiter(items)
+    while True:
+        try:
+            with errors():
+                item = await anext(iterator)
+        except StopAsyncIteration:
+            break
+        # Any failure mid-stream (a reset, an undecodable event; the SDKs raise their HTTP
+        # library's errors unwrapped while a stream is read) ends the turn, not the run.
+        except Exception as e:
+            logger.warning("The stream broke off: %r", e, exc_info=True)
+            break
+        try:
+            events = reader.read(item)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            logger.warning("Stream: malformed event skipped: %r", item, exc_info=True)
+            continue
+        for event in events:
+            yield event
+    for event in reader.finish():
+        yield event

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 
 from switchboard.errors import ConfigurationError
 from switchboard.messages import AssistantTurn, ToolCall, Usage
 from switchboard.providers.base import ModelRequest, ModelResponse
+from switchboard.streaming import StreamEvent, replay_response
 
 Reply = str | ToolCall | Sequence[ToolCall] | AssistantTurn | ModelResponse
 """One scripted reply: text, one call, several calls, a whole turn, or a whole response."""
@@ -22,6 +23,7 @@ class ScriptedModel:
         script: The replies in order (one per request), or a function that gets each
             `ModelRequest` and returns the reply.
         model: The model name it reports.
+        fragment_chars: When streaming, the size of the pieces text and arguments come in.
 
     Example:
         >>> from switchboard import Agent, ToolCall
@@ -35,9 +37,14 @@ class ScriptedModel:
     """
 
     def __init__(
-        self, script: Sequence[Reply] | Callable[[ModelRequest], Reply], *, model: str = "scripted"
+        self,
+        script: Sequence[Reply] | Callable[[ModelRequest], Reply],
+        *,
+        model: str = "scripted",
+        fragment_chars: int = 16,
     ) -> None:
         self._model = model
+        self._fragment_chars = fragment_chars
         self._reply: Callable[[ModelRequest], Reply]
         if callable(script):
             self._reply = script
@@ -59,6 +66,21 @@ class ScriptedModel:
         """Record the request and return the next scripted reply."""
         self.requests.append(request)
         return _as_response(self._reply(request), self._model)
+
+    async def stream(
+        self, request: ModelRequest, *, partial_args: bool = False
+    ) -> AsyncIterator[StreamEvent]:
+        """Record the request and yield the next scripted reply as a stream.
+
+        Text and arguments come in pieces of ``fragment_chars``. A reply whose stop reason
+        is ``length`` or ``error`` and whose call's arguments are not a JSON object (text
+        cut mid-way) streams that call as cut (see `replay_response`).
+        """
+        response = await self.complete(request)
+        async for event in replay_response(
+            response, partial_args=partial_args, fragment_chars=self._fragment_chars
+        ):
+            yield event
 
 
 def _in_order(replies: list[Reply]) -> Callable[[ModelRequest], Reply]:

@@ -44,7 +44,13 @@ def parse_response(message: Message) -> ModelResponse:
     )
     blocks: list[dict[str, Any]] = [b.model_dump(mode="json", exclude_none=True) for b in content]
     turn = AssistantTurn(
-        text="".join(block.text for block in content if isinstance(block, TextBlock)),
+        # A block type this SDK does not know (e.g. "compaction") is built as a TextBlock
+        # with its own type and text=None: only real text blocks hold the answer.
+        text="".join(
+            block.text
+            for block in content
+            if isinstance(block, TextBlock) and block.type == "text" and block.text
+        ),
         tool_calls=calls,
         provider_state={PROVIDER: blocks},
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -13,20 +13,24 @@ from switchboard.errors import (
 from switchboard.execution.retry import RetryPolicy
 from switchboard.providers.anthropic.parse import continue_turn, parse_response
 from switchboard.providers.anthropic.render import DEFAULT_MAX_TOKENS, PROVIDER, render_request
+from switchboard.providers.anthropic.stream import AnthropicStreamReader
 from switchboard.providers.base import (
     DEFAULT_RETRY,
     ModelRequest,
     ModelResponse,
     call_with_retries,
+    relay_stream,
     retry_after,
     status_error,
 )
 from switchboard.providers.base import api_key as api_key_or_env
+from switchboard.streaming import StreamEvent
 
 try:
     import anthropic
     import httpx2
-    from anthropic.types import Message
+    from anthropic import AsyncStream
+    from anthropic.types import Message, RawMessageStreamEvent
 except ImportError as e:  # pragma: no cover - exercised only without the extra
     msg = 'Install the extra: pip install "switchboard[anthropic]"'
     raise ImportError(msg) from e
@@ -123,6 +127,39 @@ class AnthropicProvider:
                 return await create(model=self._model, **kwargs)
 
         return await call_with_retries(send, policy=self._retry)
+
+    async def stream(
+        self, request: ModelRequest, *, partial_args: bool = False
+    ) -> AsyncIterator[StreamEvent]:
+        """Send one request with ``stream=True`` and yield the reply as it arrives.
+
+        Opening the stream is retried like `complete`; a stream that breaks off ends the
+        turn with stop reason ``error`` and its open calls cut (see `relay_stream`). A
+        paused turn (``pause_turn``) is not continued: it ends with stop reason ``length``.
+
+        Args:
+            request: The request.
+            partial_args: Compute `ToolCallDelta.partial_args`.
+
+        Raises:
+            ProviderError: The provider refused or failed the request (after retries).
+        """
+        kwargs = render_request(request, max_tokens=self._max_tokens)
+        # The streaming overload of create(), which pyright cannot pick from unpacked kwargs.
+        create = cast(
+            Callable[..., Awaitable[AsyncStream[RawMessageStreamEvent]]],
+            self._client.messages.create,
+        )
+
+        async def open_stream() -> AsyncStream[RawMessageStreamEvent]:
+            with _map_errors():
+                return await create(model=self._model, stream=True, **kwargs)
+
+        events = await call_with_retries(open_stream, policy=self._retry)
+        reader = AnthropicStreamReader(partial_args=partial_args)
+        async with events:
+            async for event in relay_stream(events, reader, _map_errors):
+                yield event
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 
 import httpx
 from google import genai
@@ -15,10 +16,13 @@ from switchboard.providers.base import (
     ModelRequest,
     ModelResponse,
     call_with_retries,
+    relay_stream,
 )
 from switchboard.providers.gemini.errors import map_errors
 from switchboard.providers.gemini.parse import PROVIDER, parse_response
 from switchboard.providers.gemini.render import render_request
+from switchboard.providers.gemini.stream import GeminiStreamReader
+from switchboard.streaming import StreamEvent
 
 API_KEY_VARIABLES = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
 """Where the key is looked for, in the SDK's own order (``google.genai`` prefers
@@ -99,6 +103,35 @@ class GeminiProvider:
 
         response = await call_with_retries(send, policy=self._retry)
         return parse_response(response)
+
+    async def stream(
+        self, request: ModelRequest, *, partial_args: bool = False
+    ) -> AsyncIterator[StreamEvent]:
+        """Send one ``streamGenerateContent`` request and yield the reply as it arrives.
+
+        Opening the stream is retried like `complete`; a stream that breaks off ends the
+        turn with stop reason ``error`` and its open call cut (see `relay_stream`).
+
+        Args:
+            request: The request.
+            partial_args: Compute `ToolCallDelta.partial_args`.
+
+        Raises:
+            ProviderError: Gemini refused or failed the request (after retries).
+        """
+        arguments = render_request(request)
+
+        async def open_stream() -> AsyncIterator[types.GenerateContentResponse]:
+            with map_errors():
+                # The SDK's signature names PIL.Image, which may not be installed.
+                return await self._client.aio.models.generate_content_stream(  # pyright: ignore[reportUnknownMemberType]
+                    model=self._model, contents=arguments["contents"], config=arguments["config"]
+                )
+
+        chunks = await call_with_retries(open_stream, policy=self._retry)
+        reader = GeminiStreamReader(partial_args=partial_args)
+        async for event in relay_stream(chunks, reader, map_errors):
+            yield event
 
 
 def _api_key(explicit: str | None) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, cast
 
 import httpx
 import openai
-from openai.types.chat import ChatCompletion
+from openai import AsyncStream
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from switchboard.execution.retry import RetryPolicy
 from switchboard.providers.base import (
@@ -16,10 +18,13 @@ from switchboard.providers.base import (
     ModelResponse,
     api_key,
     call_with_retries,
+    relay_stream,
 )
 from switchboard.providers.openai_chat.parse import parse_response
 from switchboard.providers.openai_chat.render import PROVIDER, MaxTokensField, render_request
+from switchboard.providers.openai_chat.stream import ChatStreamReader
 from switchboard.providers.openai_errors import map_errors
+from switchboard.streaming import StreamEvent
 
 API_KEY_VARIABLE = "OPENAI_API_KEY"
 
@@ -103,6 +108,44 @@ class OpenAIChatProvider:
                 )
 
         return parse_response(await call_with_retries(send, policy=self._retry))
+
+    async def stream(
+        self, request: ModelRequest, *, partial_args: bool = False
+    ) -> AsyncIterator[StreamEvent]:
+        """Send one request with ``stream=True`` and yield the reply as it arrives.
+
+        Usage is asked for (``stream_options.include_usage``). Opening the stream is
+        retried like `complete`; a stream that breaks off ends the turn with stop reason
+        ``error`` and its open calls cut (see `relay_stream`).
+
+        Args:
+            request: The request.
+            partial_args: Compute `ToolCallDelta.partial_args`.
+
+        Raises:
+            ProviderError: The provider refused or failed the request (after retries).
+        """
+        kwargs = render_request(request, max_tokens_field=self._max_tokens_field)
+        # The streaming overload of create(), which pyright cannot pick from unpacked kwargs.
+        create = cast(
+            Callable[..., Awaitable[AsyncStream[ChatCompletionChunk]]],
+            self._client.chat.completions.create,
+        )
+
+        async def open_stream() -> AsyncStream[ChatCompletionChunk]:
+            with map_errors(PROVIDER):
+                return await create(
+                    model=self._model,
+                    stream=True,
+                    stream_options={"include_usage": True},
+                    **kwargs,
+                )
+
+        chunks = await call_with_retries(open_stream, policy=self._retry)
+        reader = ChatStreamReader(partial_args=partial_args)
+        async with chunks:
+            async for event in relay_stream(chunks, reader, lambda: map_errors(PROVIDER)):
+                yield event
 
 
 def _key(explicit: str | None, base_url: str | None) -> str:

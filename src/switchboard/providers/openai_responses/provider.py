@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, cast
 
 import openai
-from openai.types.responses import Response
+from openai import AsyncStream
+from openai.types.responses import Response, ResponseStreamEvent
 
 from switchboard.execution.retry import RetryPolicy
 from switchboard.providers.base import (
@@ -15,10 +16,13 @@ from switchboard.providers.base import (
     ModelResponse,
     api_key,
     call_with_retries,
+    relay_stream,
 )
 from switchboard.providers.openai_errors import map_errors
 from switchboard.providers.openai_responses.parse import parse_response
 from switchboard.providers.openai_responses.render import PROVIDER, render_request
+from switchboard.providers.openai_responses.stream import ResponsesStreamReader
+from switchboard.streaming import StreamEvent
 
 if TYPE_CHECKING:
     import httpx
@@ -100,6 +104,38 @@ class OpenAIResponsesProvider:
                 return await create(**kwargs)
 
         return parse_response(await call_with_retries(send, policy=self._retry))
+
+    async def stream(
+        self, request: ModelRequest, *, partial_args: bool = False
+    ) -> AsyncIterator[StreamEvent]:
+        """Send one request with ``stream=True`` and yield the reply as it arrives.
+
+        Opening the stream is retried like `complete`; a stream that breaks off ends the
+        turn with stop reason ``error`` and its open calls cut (see `relay_stream`).
+
+        Args:
+            request: The request.
+            partial_args: Compute `ToolCallDelta.partial_args`.
+
+        Raises:
+            ProviderError: The API refused or failed the request (after retries).
+        """
+        kwargs = render_request(request, self._model, encrypted_reasoning=self._encrypted_reasoning)
+        # The streaming overload of create(), which pyright cannot pick from unpacked kwargs.
+        create = cast(
+            Callable[..., Awaitable[AsyncStream[ResponseStreamEvent]]],
+            self._client.responses.create,
+        )
+
+        async def open_stream() -> AsyncStream[ResponseStreamEvent]:
+            with map_errors(PROVIDER):
+                return await create(stream=True, **kwargs)
+
+        events = await call_with_retries(open_stream, policy=self._retry)
+        reader = ResponsesStreamReader(partial_args=partial_args)
+        async with events:
+            async for event in relay_stream(events, reader, lambda: map_errors(PROVIDER)):
+                yield event
 
 
 def _key(explicit: str | None) -> str:

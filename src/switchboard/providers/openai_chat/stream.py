@@ -1,0 +1,165 @@
+"""A Chat Completions stream read into neutral events and one `ModelResponse`: pure, no I/O.
+
+Calls arrive as deltas keyed by ``index``; the ``id`` and ``name`` come on a call's first
+delta only. Servers differ: some repeat an empty ``name`` on later deltas, some send a whole
+call in one chunk, and Ollama reuses index 0 for every call of a turn, so a new ``id`` under
+an index that already has a call starts a new call
+(https://github.com/ollama/ollama/issues/15457). A call is complete when the next index
+starts (calls are streamed one after another) or when the stream finishes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
+from openai.types.chat.chat_completion_chunk import ChoiceDeltaToolCall
+
+from switchboard.messages import StopReason
+from switchboard.providers.base import ModelResponse
+from switchboard.providers.openai_chat.parse import parse_response
+from switchboard.streaming import StreamEvent, TextDelta, TurnAccumulator, TurnEnd
+
+logger = logging.getLogger("switchboard")
+
+# Compatible servers may send other reasons; the completion model accepts only these.
+_FINISH_REASONS = {
+    reason: reason for reason in ("stop", "length", "tool_calls", "content_filter", "function_call")
+}
+
+
+class ChatStreamReader:
+    """Reads the chunks of one streamed completion, in order.
+
+    `read` turns each chunk into events; `finish` ends the turn (closing or cutting the
+    open calls) and returns the last events, `TurnEnd` with the whole reply last.
+
+    Args:
+        partial_args: Compute `ToolCallDelta.partial_args`.
+    """
+
+    def __init__(self, *, partial_args: bool = False) -> None:
+        self.turn = TurnAccumulator(partial_args=partial_args)
+        self._ids: dict[int, str] = {}
+        self._current: int | None = None
+        self._finish_reason: str | None = None
+        self._refusal: list[str] = []
+        self._completion_id = ""
+        self._model = ""
+        self._usage: dict[str, Any] | None = None
+
+    def read(self, chunk: ChatCompletionChunk) -> list[StreamEvent]:
+        """The events of one chunk (only its first choice is read)."""
+        if not self._completion_id:
+            # Read loosely by the SDK: a malformed chunk may lack either.
+            self._completion_id = chunk.id or ""
+            self._model = chunk.model or ""
+        if chunk.usage is not None:
+            self._usage = chunk.usage.model_dump()
+        events: list[StreamEvent] = []
+        for choice in chunk.choices:
+            if choice.index != 0:
+                continue
+            delta = choice.delta
+            if delta.content:
+                events.extend(self.turn.add_text(delta.content))
+            if delta.refusal:
+                # A refusal is the reply's text (as `parse_response` reads it).
+                self._refusal.append(delta.refusal)
+                events.append(TextDelta(delta.refusal))
+            calls = delta.tool_calls
+            if calls:
+                for tool_call in calls:
+                    events.extend(self._read_call(tool_call))
+            if choice.finish_reason is not None:
+                self._finish_reason = choice.finish_reason
+        return events
+
+    def _read_call(self, delta: ChoiceDeltaToolCall) -> list[StreamEvent]:
+        index = delta.index
+        function = delta.function
+        if index == self._current and (not delta.id or delta.id == self._ids[index]):
+            # The common case, kept short: the next fragment of the open call (some
+            # servers, llama-cpp-python's, repeat its id and name on every delta).
+            fragment = function.arguments if function else None
+            return self.turn.add_fragment(index, fragment) if fragment else []
+        known = self._ids.get(index)
+        if known is not None and delta.id in (None, known):
+            logger.warning("Stream: delta for closed call index %d skipped: %r", index, delta)
+            return []
+        events: list[StreamEvent] = []
+        # The next index started: the call before it is complete. (With the same index and
+        # a new id, `open_call` closes it.)
+        if self._current is not None and self._current != index:
+            events.extend(self.turn.close_call(self._current))
+        name = (function.name if function else None) or ""
+        call_id = delta.id or self._made_up_id(index, name)
+        self._ids[index] = call_id
+        events.extend(self.turn.open_call(index, call_id, name))
+        self._current = index
+        arguments = function.arguments if function else None
+        if arguments:
+            events.extend(self.turn.add_fragment(index, arguments))
+        return events
+
+    def _made_up_id(self, index: int, name: str) -> str:
+        digest = hashlib.sha256(f"{self._completion_id}\0{index}\0{name}".encode())
+        return f"call_{digest.hexdigest()[:24]}"
+
+    def finish(self) -> list[StreamEvent]:
+        """End the turn: open calls closed (or cut), and `TurnEnd` with the whole reply.
+
+        Calls still open are cut when the stream stopped at the length limit or broke off.
+        """
+        stop = self._stop_reason()
+        events = self.turn.end(stop)
+        response = self._response(stop)
+        events.append(TurnEnd(response.usage, response.stop_reason, response))
+        return events
+
+    def _stop_reason(self) -> StopReason:
+        if self._finish_reason is None:
+            return "error"  # the stream ended before the server said why
+        if self._finish_reason == "length":
+            return "length"
+        return "answer"
+
+    def _response(self, stop: StopReason) -> ModelResponse:
+        calls = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {
+                    "name": call.name,
+                    "arguments": (self.turn.cut_text(call) if call.cut else call.raw_arguments),
+                },
+            }
+            for call in self.turn.calls
+        ]
+        message: dict[str, Any] = {"role": "assistant", "content": self.turn.text or None}
+        if calls:
+            message["tool_calls"] = calls
+        if self._refusal:
+            message["refusal"] = "".join(self._refusal)
+        completion = ChatCompletion.model_validate(
+            {
+                "id": self._completion_id,
+                "object": "chat.completion",
+                "created": 0,
+                "model": self._model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": message,
+                        "finish_reason": _FINISH_REASONS.get(self._finish_reason or "", "stop"),
+                    }
+                ],
+                "usage": self._usage,
+            }
+        )
+        response = parse_response(completion)
+        if stop == "error":
+            return ModelResponse(response.turn, response.usage, "error", response.model)
+        return response

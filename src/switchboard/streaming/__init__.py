@@ -1,0 +1,39 @@
+"""Streaming: the events of a stream, and the pieces that assemble a reply from it."""
+
+from switchboard.streaming.accumulate import CUT_REASONS, StreamedCall, TurnAccumulator
+from switchboard.streaming.events import (
+    RunEnd,
+    RunEvent,
+    StreamEvent,
+    TextDelta,
+    ToolCallCut,
+    ToolCallDelta,
+    ToolCallReady,
+    ToolCallStart,
+    ToolResultEvent,
+    TurnEnd,
+)
+from switchboard.streaming.partial import GROWTH, ArgumentBuffer
+from switchboard.streaming.replay import replay_response
+from switchboard.streaming.turn import StreamedTurn, cut_result
+
+__all__ = [
+    "CUT_REASONS",
+    "GROWTH",
+    "ArgumentBuffer",
+    "RunEnd",
+    "RunEvent",
+    "StreamEvent",
+    "StreamedCall",
+    "StreamedTurn",
+    "TextDelta",
+    "ToolCallCut",
+    "ToolCallDelta",
+    "ToolCallReady",
+    "ToolCallStart",
+    "ToolResultEvent",
+    "TurnAccumulator",
+    "TurnEnd",
+    "cut_result",
+    "replay_response",
+]

@@ -1,0 +1,188 @@
+import json
+from typing import Any
+
+import pytest
+
+from switchboard.execution.retry import RetryPolicy
+from switchboard.messages import UserMessage
+from switchboard.providers.base import ModelRequest
+from switchboard.providers.gemini import SYNTHETIC_ID_PREFIX, GeminiProvider
+from switchboard.streaming import StreamEvent, TextDelta, ToolCallDelta
+from switchboard.tools.tool import tool
+
+from .conftest import Replay
+from .streams import (
+    cut_calls,
+    expected_calls,
+    queue_pieces,
+    ready_calls,
+    recorded_bytes,
+    sse_lines,
+    stream_fixtures,
+    turn_end,
+)
+
+pytestmark = pytest.mark.anyio
+
+FIXTURES = stream_fixtures("gemini")
+STREAMED = "gemini/vercel-google-stream-tool-call-arguments.chunks.txt"
+MODEL = "gemini-2.5-flash"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@tool
+def weather(location: str) -> str:
+    """Get the weather at a place.
+
+    Args:
+        location: A city name.
+    """
+    return "sunny"
+
+
+REQUEST = ModelRequest([UserMessage("Weather in Paris?")], [weather])
+
+
+def provider(replay: Replay) -> GeminiProvider:
+    return GeminiProvider(
+        MODEL,
+        api_key="test-key",
+        http_client=replay.client(),  # pyright: ignore[reportArgumentType]
+        retry=RetryPolicy(attempts=1, base=0.0),
+    )
+
+
+async def collect(replay: Replay, **options: Any) -> list[StreamEvent]:
+    return [event async for event in provider(replay).stream(REQUEST, **options)]
+
+
+def chunk(parts: list[dict[str, Any]], finish: str | None = None) -> str:
+    candidate: dict[str, Any] = {"content": {"role": "model", "parts": parts}}
+    if finish is not None:
+        candidate["finishReason"] = finish
+    return json.dumps({"candidates": [candidate], "responseId": "r1", "modelVersion": MODEL})
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+async def test_recorded_stream_accumulates_to_the_expected_calls(replay: Replay, name: str) -> None:
+    """Every recorded stream gives exactly the calls EXPECTED.json lists: names, args, order."""
+    replay.queue_bytes(recorded_bytes(name), "text/event-stream")
+    events = await collect(replay)
+    assert [(n, args) for _, n, args in ready_calls(events)] == [
+        (c["name"], c["args"]) for c in expected_calls(name)
+    ]
+    assert [(c.name, c.arguments) for c in turn_end(events).response.turn.tool_calls] == [
+        (c["name"], c["args"]) for c in expected_calls(name)
+    ]
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+async def test_calls_without_ids_get_distinct_made_up_ids(replay: Replay, name: str) -> None:
+    """Calls Gemini sent without an id get distinct made-up ids, the same in the reply."""
+    replay.queue_bytes(recorded_bytes(name), "text/event-stream")
+    events = await collect(replay)
+    ids = [call_id for call_id, _, _ in ready_calls(events)]
+    assert all(i.startswith(SYNTHETIC_ID_PREFIX) for i in ids)
+    assert len(set(ids)) == len(ids)
+    assert [c.id for c in turn_end(events).response.turn.tool_calls] == ids
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+async def test_stream_split_at_awkward_points_gives_the_same_events(
+    replay: Replay, name: str
+) -> None:
+    """Delivered 9 bytes at a time, a recorded stream yields the same events."""
+    content = recorded_bytes(name)
+    replay.queue_bytes(content, "text/event-stream")
+    whole = await collect(replay)
+    queue_pieces(replay, content, 9)
+    assert await collect(replay) == whole
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+async def test_streamed_text_is_the_replys_text(replay: Replay, name: str) -> None:
+    """The reply's text is its text deltas joined (thoughts left out)."""
+    replay.queue_bytes(recorded_bytes(name), "text/event-stream")
+    events = await collect(replay)
+    text = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert turn_end(events).response.turn.text == text
+
+
+async def test_streamed_call_keeps_its_thought_signature_in_one_part(replay: Replay) -> None:
+    """A call streamed in pieces is one functionCall part, with its start's signature."""
+    replay.queue_bytes(recorded_bytes(STREAMED), "text/event-stream")
+    parts = turn_end(await collect(replay)).response.turn.provider_state["gemini"]
+    calls = [p for p in parts if "functionCall" in p]
+    assert [c["functionCall"] for c in calls] == [
+        {"name": "getWeather", "args": {"location": "Boston"}},
+        {"name": "getWeather", "args": {"location": "San Francisco"}},
+    ]
+    assert "thoughtSignature" in calls[0]
+
+
+async def test_streamed_partial_args_grow_value_by_value(replay: Replay) -> None:
+    """With partial_args on, each delta carries the values so far."""
+    replay.queue_bytes(recorded_bytes(STREAMED), "text/event-stream")
+    events = await collect(replay, partial_args=True)
+    deltas = [(e.fragment, e.partial_args) for e in events if isinstance(e, ToolCallDelta)]
+    assert deltas[:2] == [('"Boston"', {"location": "Boston"}), ('""', {"location": "Boston"})]
+
+
+async def test_stream_request_goes_to_stream_generate_content(replay: Replay) -> None:
+    """The request is sent to streamGenerateContent as server-sent events."""
+    replay.queue_bytes(recorded_bytes(STREAMED), "text/event-stream")
+    await collect(replay)
+    [sent] = replay.requests
+    assert sent.url.path == f"/v1/models/{MODEL}:streamGenerateContent"
+    assert sent.url.params["alt"] == "sse"
+    assert replay.bodies[0]["tools"][0]["functionDeclarations"][0]["name"] == "weather"
+
+
+async def test_nested_json_paths_build_nested_arguments(replay: Replay) -> None:
+    """Partial values at nested paths and list indices build the nested arguments."""
+    start = {"functionCall": {"name": "weather", "willContinue": True}}
+    values = [
+        {"jsonPath": "$.where.city", "stringValue": "Par", "willContinue": True},
+        {"jsonPath": "$.where.city", "stringValue": "is"},
+        {"jsonPath": "$.days[1]", "numberValue": 3},
+        {"jsonPath": "$.metric", "boolValue": True},
+    ]
+    lines = [
+        chunk([start]),
+        chunk([{"functionCall": {"partialArgs": values, "willContinue": True}}]),
+        chunk([{"functionCall": {}}], "STOP"),
+    ]
+    replay.queue_bytes(sse_lines(lines, named=False), "text/event-stream")
+    [(_, _, arguments)] = ready_calls(await collect(replay))
+    assert arguments == {"where": {"city": "Paris"}, "days": [None, 3], "metric": True}
+
+
+async def test_streamed_call_open_at_max_tokens_is_cut(replay: Replay) -> None:
+    """A streamed call open when Gemini stops at max tokens is cut, kept with its values."""
+    start = {"functionCall": {"name": "weather", "willContinue": True}}
+    value = {"jsonPath": "$.location", "stringValue": "Bos", "willContinue": True}
+    lines = [
+        chunk([start]),
+        chunk([{"functionCall": {"partialArgs": [value], "willContinue": True}}], "MAX_TOKENS"),
+    ]
+    replay.queue_bytes(sse_lines(lines, named=False), "text/event-stream")
+    events = await collect(replay)
+    assert ready_calls(events) == []
+    [cut] = cut_calls(events)
+    assert (cut.call.arguments, cut.reason) == ({"location": "Bos"}, "length")
+    end = turn_end(events)
+    assert end.stop_reason == "length"
+    assert [(c.id, c.arguments) for c in end.response.turn.tool_calls] == [
+        (cut.call.id, {"location": "Bos"})
+    ]
+
+
+async def test_stream_without_a_finish_reason_ends_with_error(replay: Replay) -> None:
+    """A stream that stops before Gemini gives a finish reason is an error turn."""
+    replay.queue_bytes(sse_lines([chunk([{"text": "Hel"}])], named=False), "text/event-stream")
+    end = turn_end(await collect(replay))
+    assert (end.stop_reason, end.response.turn.text) == ("error", "Hel")

@@ -1,0 +1,123 @@
+"""Streaming against a real OpenAI-compatible server: llama-cpp-python serving SmolLM2.
+
+Its ``chatml-function-calling`` format streams a call only when ``tool_choice`` names the
+tool (one call per reply); it cannot stream ``"auto"`` (nor take ``"required"``), so no
+reply of this server streams parallel calls.
+"""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from switchboard.agent import Agent
+from switchboard.messages import UserMessage
+from switchboard.providers.base import ModelRequest, ModelSettings
+from switchboard.providers.embedded import embedded_model_path
+from switchboard.providers.openai_chat import OpenAIChatProvider
+from switchboard.streaming import RunEnd, ToolCallDelta, ToolCallReady, ToolResultEvent
+from switchboard.tools.toolbox import Toolbox
+
+from .llama_server import llama_server
+from .streams import ready_calls, turn_end
+
+pytestmark = pytest.mark.anyio
+
+SETTINGS = ModelSettings(max_tokens=48, temperature=0.0, seed=1)
+QUESTION = "What is the weather in Paris?"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def server_url() -> Iterator[str]:
+    with llama_server(embedded_model_path()) as base_url:
+        yield base_url
+
+
+def weather_tools(calls: list[str]) -> Toolbox:
+    tools = Toolbox()
+
+    @tools.register
+    def get_weather(city: str) -> str:
+        """Get the current weather for a city.
+
+        Args:
+            city: City name, e.g. "Tokyo".
+        """
+        calls.append(city)
+        return f"Sunny in {city}."
+
+    return tools
+
+
+def request(tools: Toolbox, choice: str) -> ModelRequest:
+    return ModelRequest([UserMessage(QUESTION)], list(tools), choice, settings=SETTINGS)
+
+
+async def test_streamed_call_is_the_one_the_server_returns_whole(server_url: str) -> None:
+    """Streamed, the forced call has the name and arguments the same request gets whole."""
+    tools = weather_tools([])
+    async with httpx.AsyncClient(timeout=120) as client:
+        provider = OpenAIChatProvider("smollm2", base_url=server_url, http_client=client)
+        events = [e async for e in provider.stream(request(tools, "get_weather"))]
+        whole = await provider.complete(request(tools, "get_weather"))
+    [(_, name, arguments)] = ready_calls(events)
+    [expected] = whole.turn.tool_calls
+    assert (name, arguments) == (expected.name, expected.arguments)
+    assert isinstance(arguments, str)
+    assert tools.get("get_weather").validate(json.loads(arguments))["city"]
+    fragments = [e.fragment for e in events if isinstance(e, ToolCallDelta)]
+    assert len(fragments) > 1
+    assert "".join(fragments) == arguments
+    assert turn_end(events).stop_reason == "tool_calls"
+
+
+async def test_stream_the_server_cannot_give_ends_as_an_error_turn(server_url: str) -> None:
+    """llama-cpp-python cannot stream tool_choice "auto" (its body is empty): an error turn."""
+    async with httpx.AsyncClient(timeout=120) as client:
+        provider = OpenAIChatProvider("smollm2", base_url=server_url, http_client=client)
+        events = [e async for e in provider.stream(request(weather_tools([]), "auto"))]
+    end = turn_end(events)
+    assert (end.stop_reason, end.response.turn.tool_calls) == ("error", ())
+
+
+async def test_run_stream_runs_the_streamed_call_and_sends_its_result(server_url: str) -> None:
+    """A streamed run calls the tool once the call is complete and sends its result back."""
+    calls: list[str] = []
+    sent: list[dict[str, Any]] = []
+
+    async def record(sending: httpx.Request) -> None:
+        sent.append(json.loads(sending.content))
+
+    tools = weather_tools(calls)
+    async with httpx.AsyncClient(timeout=120, event_hooks={"request": [record]}) as client:
+        provider = OpenAIChatProvider("smollm2", base_url=server_url, http_client=client)
+        agent = Agent(
+            provider,
+            tools=tools,
+            max_iterations=2,
+            tool_choice="get_weather",
+            reset_tool_choice=False,
+            settings=SETTINGS,
+        )
+        events = [e async for e in agent.run_stream(QUESTION)]
+    ready = [e.call for e in events if isinstance(e, ToolCallReady)]
+    results = [e.result for e in events if isinstance(e, ToolResultEvent)]
+    end = events[-1]
+    assert isinstance(end, RunEnd)
+    assert ready[0].name == "get_weather"
+    assert (results[0].call_id, results[0].is_error) == (ready[0].id, False)
+    assert results[0].content == f"Sunny in {calls[0]}."
+    assert sent[1]["messages"][-1] == {
+        "role": "tool",
+        "tool_call_id": ready[0].id,
+        "content": results[0].content,
+    }
+    assert sent[0]["stream"] is True
+    assert end.result.steps[0].results[0] == results[0]

@@ -1,0 +1,110 @@
+from switchboard.messages import ToolCall
+from switchboard.streaming import (
+    TextDelta,
+    ToolCallCut,
+    ToolCallDelta,
+    ToolCallReady,
+    ToolCallStart,
+    TurnAccumulator,
+)
+
+
+def test_text_pieces_join_into_the_turns_text() -> None:
+    """Text pieces are yielded as deltas and joined once into the text."""
+    turn = TurnAccumulator()
+    events = turn.add_text("Hel") + turn.add_text("") + turn.add_text("lo")
+    assert events == [TextDelta("Hel"), TextDelta("lo")]
+    assert turn.text == "Hello"
+
+
+def test_call_goes_from_start_through_fragments_to_ready() -> None:
+    """A call yields its start, one delta per fragment, and its ready call."""
+    turn = TurnAccumulator()
+    events = [
+        *turn.open_call(0, "c1", "f"),
+        *turn.add_fragment(0, '{"a": '),
+        *turn.add_fragment(0, "1}"),
+        *turn.close_call(0),
+    ]
+    assert events == [
+        ToolCallStart("c1", "f"),
+        ToolCallDelta("c1", '{"a": '),
+        ToolCallDelta("c1", "1}"),
+        ToolCallReady(ToolCall("c1", "f", '{"a": 1}')),
+    ]
+
+
+def test_new_call_under_an_open_key_closes_the_open_one_first() -> None:
+    """Opening a call under a key in use completes the call open there."""
+    turn = TurnAccumulator()
+    turn.open_call(0, "c1", "f")
+    turn.add_fragment(0, "{}")
+    events = turn.open_call(0, "c2", "f")
+    assert events == [ToolCallReady(ToolCall("c1", "f", "{}")), ToolCallStart("c2", "f")]
+
+
+def test_fragment_for_no_open_call_is_skipped() -> None:
+    """A fragment under a key with no open call yields nothing."""
+    assert TurnAccumulator().add_fragment(3, "{") == []
+
+
+def test_call_without_arguments_is_ready_with_an_empty_object() -> None:
+    """A call closed with no fragments carries ``{}``."""
+    turn = TurnAccumulator()
+    turn.open_call(0, "c1", "f")
+    assert turn.close_call(0) == [ToolCallReady(ToolCall("c1", "f", "{}"))]
+
+
+def test_final_text_given_on_close_wins_over_the_fragments() -> None:
+    """The provider's whole arguments, sent on closing, replace what the fragments made."""
+    turn = TurnAccumulator()
+    turn.open_call("item", "c1", "f")
+    turn.add_fragment("item", '{"a": 1')
+    assert turn.close_call("item", '{"a": 12}') == [ToolCallReady(ToolCall("c1", "f", '{"a": 12}'))]
+
+
+def test_end_at_the_length_limit_cuts_the_open_calls() -> None:
+    """A turn ending with length cuts its open call, with the arguments that parsed."""
+    turn = TurnAccumulator()
+    turn.open_call(0, "c1", "f")
+    turn.add_fragment(0, '{"a": 1, "b": "x')
+    assert turn.end("length") == [
+        ToolCallCut(ToolCall("c1", "f", {"a": 1}), '{"a": 1, "b": "x', "length")
+    ]
+    assert turn.calls[0].cut
+
+
+def test_end_of_a_finished_turn_closes_the_open_calls_in_order() -> None:
+    """A turn ending normally completes its open calls, in the order they began."""
+    turn = TurnAccumulator()
+    turn.open_call(1, "c1", "f")
+    turn.open_call(0, "c2", "f")
+    assert [e.call.id for e in turn.end("tool_calls") if isinstance(e, ToolCallReady)] == [
+        "c1",
+        "c2",
+    ]
+
+
+def test_parsed_arguments_are_ready_as_a_mapping() -> None:
+    """For providers that send parsed input, a ready call carries a mapping."""
+    turn = TurnAccumulator(parsed_arguments=True)
+    turn.open_call(0, "c1", "f")
+    turn.add_fragment(0, '{"a": [1, 2]}')
+    assert turn.close_call(0) == [ToolCallReady(ToolCall("c1", "f", {"a": [1, 2]}))]
+
+
+def test_parsed_arguments_that_are_not_an_object_are_cut() -> None:
+    """For providers that send parsed input, text that is no JSON object cuts the call."""
+    turn = TurnAccumulator(parsed_arguments=True)
+    turn.open_call(0, "c1", "f")
+    turn.add_fragment(0, '{"a": ')
+    assert turn.close_call(0) == [ToolCallCut(ToolCall("c1", "f", {}), '{"a": ', "error")]
+
+
+def test_partial_args_are_given_only_when_asked_for() -> None:
+    """Deltas carry the arguments so far only with partial_args on."""
+    plain, live = TurnAccumulator(), TurnAccumulator(partial_args=True)
+    for turn in (plain, live):
+        turn.open_call(0, "c1", "f")
+    assert plain.add_fragment(0, '{"a": 1,') == [ToolCallDelta("c1", '{"a": 1,')]
+    assert live.add_fragment(0, '{"a": 1,') == [ToolCallDelta("c1", '{"a": 1,', {"a": 1})]
