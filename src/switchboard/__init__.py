@@ -3,7 +3,7 @@
 Everything public is importable from here; submodules are private.
 """
 
-from switchboard.agent import Agent, RunResult, RunStopReason, Step
+from switchboard.agent import Agent
 from switchboard.errors import (
     ArgumentProblem,
     ArgumentsError,
@@ -54,6 +54,7 @@ from switchboard.providers.base import (
 from switchboard.providers.models import resolve_model
 from switchboard.providers.scripted import ScriptedModel
 from switchboard.routing import Router, RoutingMode
+from switchboard.run import RunResult, RunStopReason, Step
 from switchboard.schema.dialects import FORMATS, STRICT_FORMATS, Format
 from switchboard.streaming import (
     RunEnd,

@@ -43,9 +43,10 @@ from typing import Any, Literal
 
 import pytest
 
-from switchboard.agent import Agent, RunResult
+from switchboard.agent import Agent
 from switchboard.execution.retry import RetryPolicy
 from switchboard.providers.anthropic import AnthropicProvider
+from switchboard.run import RunResult
 from switchboard.tools.tool import Tool
 from switchboard.tools.toolbox import Toolbox
 

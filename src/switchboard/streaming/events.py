@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from switchboard.messages import StopReason, ToolCall, ToolResult, Usage
 
 if TYPE_CHECKING:
-    from switchboard.agent import RunResult
     from switchboard.providers.base import ModelResponse
+    from switchboard.run import RunResult
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,278 @@
+"""One run of the loop: its conversation, guards, steps, and result.
+
+`Agent` holds the settings; a `RunLoop` holds what one run has done so far and drives
+it, whole (`Agent.run`) or streamed (`Agent.run_stream`), through the same code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from switchboard.execution.executor import RunState
+from switchboard.messages import (
+    AssistantTurn,
+    Message,
+    ToolCall,
+    ToolResult,
+    Usage,
+    UserMessage,
+)
+from switchboard.providers.base import (
+    ModelRequest,
+    ModelResponse,
+)
+from switchboard.streaming import RunEnd, RunEvent, StreamedTurn
+from switchboard.tools.tool import Tool
+
+if TYPE_CHECKING:
+    from switchboard.agent import Agent
+
+logger = logging.getLogger("switchboard")
+
+RunStopReason = Literal[
+    "answer", "max_iterations", "max_tool_calls", "loop_guard", "length", "content_filter", "error"
+]
+"""Why a run ended.
+
+- ``answer``: the model answered without calling a tool.
+- ``max_iterations``: it made ``max_iterations`` requests and still wanted tools.
+- ``max_tool_calls``: the run's calls reached ``max_tool_calls``.
+- ``loop_guard``: the model kept making the same call with the same arguments.
+- ``length``, ``content_filter``, ``error``: the model's last reply stopped so (see
+  `StopReason`).
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One iteration of a run: a model reply and the results of the calls it made.
+
+    Attributes:
+        response: The model's reply.
+        results: One result per call of the reply, in order (empty for an answer).
+        tools: The names of the tools offered to the model for this reply.
+    """
+
+    response: ModelResponse
+    results: tuple[ToolResult, ...] = ()
+    tools: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What a run produced.
+
+    Attributes:
+        output: The model's final text ("" if the run stopped before an answer).
+        messages: The whole conversation, the system message and the prompt included;
+            pass it back as ``messages=`` to continue the run.
+        usage: Tokens and requests, summed over the run.
+        steps: Each iteration, in order.
+        stop_reason: Why the run ended.
+    """
+
+    output: str
+    messages: tuple[Message, ...]
+    usage: Usage
+    steps: tuple[Step, ...]
+    stop_reason: RunStopReason
+
+
+class RunLoop:
+    """The state of one run: the conversation, counters, and the steps so far."""
+
+    def __init__(self, agent: Agent, messages: list[Message], deps: Any) -> None:
+        self.agent = agent
+        self.messages = messages
+        self.deps = deps
+        self.state = RunState()
+        self.usage = Usage()
+        self.steps: list[Step] = []
+        self.tool_choice = agent.tool_choice
+        self.calls_made = 0
+        self.repeats: Counter[tuple[str, str]] = Counter()
+        self._guard_stop: RunStopReason | None = None
+
+    async def events(
+        self, *, streaming: bool, partial_args: bool = False
+    ) -> AsyncIterator[RunEvent]:
+        """The loop, shared by `Agent.run` and `Agent.run_stream`; `RunEnd` comes last.
+
+        Without ``streaming`` each reply is asked for whole and nothing but `RunEnd` is
+        yielded; with it, each reply streams (see `StreamedTurn`).
+        """
+        agent = self.agent
+        for _ in range(agent.max_iterations):
+            offered = await self._offered()
+            request = ModelRequest(
+                tuple(self.messages),
+                offered,
+                self.tool_choice if offered else "auto",
+                agent.parallel_tool_calls,
+                agent.strict,
+                agent.settings,
+            )
+            names = tuple(tool.name for tool in offered)
+            if streaming:
+                turn = self._streamed_turn()
+                async for event in turn.run(
+                    agent.provider.stream(request, partial_args=partial_args)
+                ):
+                    yield event
+                # run() has filled the reply in (it raises when the stream gave none).
+                response, results = cast(ModelResponse, turn.response), turn.results
+                stop = self._guard_stop
+                if turn.cut and agent.on_cut_off == "stop":
+                    stop = _final_reason(response)
+            else:
+                response = await agent.provider.complete(request)
+                calls = response.turn.tool_calls
+                results, stop = await self._run_calls(calls) if calls else ([], None)
+            ended = self._record(response, results, stop, names)
+            if ended is not None:
+                yield RunEnd(self._finish(ended))
+                return
+        yield RunEnd(self._finish("max_iterations"))
+
+    async def _offered(self) -> list[Tool]:
+        """The tools for the next request: all, or those the router picks."""
+        router = self.agent.router
+        if router is None:
+            return list(self.agent.toolbox)
+        called = {
+            call.name
+            for m in self.messages
+            if isinstance(m, AssistantTurn)
+            for call in m.tool_calls
+        }
+        return await router.select_async(self.agent.toolbox, _query(self.messages), called=called)
+
+    def _record(
+        self,
+        response: ModelResponse,
+        results: list[ToolResult],
+        stop: RunStopReason | None,
+        names: tuple[str, ...],
+    ) -> RunStopReason | None:
+        """Add a reply and its results to the run; the reason to stop, if it must."""
+        self.usage = self.usage + response.usage
+        self.messages.append(response.turn)
+        if not response.turn.tool_calls:
+            self.steps.append(Step(response, (), names))
+            return _final_reason(response)
+        self.messages.extend(results)
+        self.steps.append(Step(response, tuple(results), names))
+        if stop is not None:
+            return stop
+        if self.agent.reset_tool_choice and self.tool_choice not in ("auto", "none"):
+            self.tool_choice = "auto"
+        return None
+
+    def _streamed_turn(self) -> StreamedTurn:
+        agent = self.agent
+        self._guard_stop = None
+
+        def admit(call: ToolCall) -> ToolResult | None:
+            refusal, stop = self._admit(call)
+            self._guard_stop = stop or self._guard_stop
+            return refusal
+
+        def early(call: ToolCall) -> bool:
+            if not agent.early_execution or call.name not in agent.toolbox:
+                return False
+            tool = agent.toolbox.get(call.name)
+            return not (tool.sequential or tool.requires_approval)
+
+        async def execute(calls: Sequence[ToolCall]) -> list[ToolResult]:
+            return await agent.executor.execute(
+                agent.toolbox, calls, deps=self.deps, state=self.state
+            )
+
+        return StreamedTurn(admit=admit, execute=execute, early=early)
+
+    async def _run_calls(
+        self, calls: Sequence[ToolCall]
+    ) -> tuple[list[ToolResult], RunStopReason | None]:
+        """Run the calls the guards let through; every call gets a result, in order."""
+        refused: dict[int, ToolResult] = {}
+        stop: RunStopReason | None = None
+        for i, call in enumerate(calls):
+            refusal, reason = self._admit(call)
+            if refusal is not None:
+                refused[i] = refusal
+            stop = reason or stop
+        allowed = [call for i, call in enumerate(calls) if i not in refused]
+        ran = iter(
+            await self.agent.executor.execute(
+                self.agent.toolbox, allowed, deps=self.deps, state=self.state
+            )
+        )
+        results = [refused[i] if i in refused else next(ran) for i in range(len(calls))]
+        return results, stop
+
+    def _admit(self, call: ToolCall) -> tuple[ToolResult | None, RunStopReason | None]:
+        """The guards, for the run's next call: a refusal or ``None``, and a reason to stop."""
+        limit = self.agent.max_tool_calls
+        if limit is not None and self.calls_made >= limit:
+            refusal = _refusal(
+                call,
+                f"Not run: this run's limit of {limit} tool calls is reached. "
+                "Answer with what you have.",
+            )
+            return refusal, "max_tool_calls"
+        self.calls_made += 1
+        key = (call.name, _canonical(call.arguments))
+        self.repeats[key] += 1
+        seen = self.repeats[key]
+        if seen < self.agent.repeat_limit:
+            return None, None
+        refusal = _refusal(
+            call,
+            f"Not run: you have now called {call.name} with these same arguments "
+            f"{seen} times, and it will not give a different result. Do not repeat "
+            "it: answer with what you have, or try something else.",
+        )
+        return refusal, "loop_guard" if seen > self.agent.repeat_limit else None
+
+    def _finish(self, stop_reason: RunStopReason) -> RunResult:
+        last = self.messages[-1]
+        output = last.text if isinstance(last, AssistantTurn) else ""
+        logger.debug("Run ended: %s after %d steps", stop_reason, len(self.steps))
+        return RunResult(output, tuple(self.messages), self.usage, tuple(self.steps), stop_reason)
+
+
+def _query(messages: Sequence[Message], context: int = 2) -> str:
+    """What to route on: the latest user message, after a little recent context.
+
+    The context is the text of up to ``context`` earlier user and assistant messages, so a
+    follow-up ("and in Paris?") still finds the tools of the topic it follows.
+    """
+    texts = [
+        m.content if isinstance(m, UserMessage) else m.text
+        for m in messages
+        if isinstance(m, UserMessage) or (isinstance(m, AssistantTurn) and m.text)
+    ]
+    return "\n".join(texts[-(context + 1) :])
+
+
+def _final_reason(response: ModelResponse) -> RunStopReason:
+    reason = response.stop_reason
+    return "answer" if reason in ("answer", "tool_calls") else reason
+
+
+def _refusal(call: ToolCall, message: str) -> ToolResult:
+    return ToolResult(call.id, call.name, message, is_error=True, error_kind="denied")
+
+
+def _canonical(arguments: str | Any) -> str:
+    """The arguments as one comparable string: key order and spacing do not matter."""
+    try:
+        value = json.loads(arguments) if isinstance(arguments, str) else arguments
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    except (ValueError, TypeError):
+        return str(arguments)
