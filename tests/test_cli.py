@@ -127,3 +127,66 @@ def test_call_failure_is_a_one_line_error() -> None:
         ["call", str(EXAMPLES / "weather.py"), "get_wether", "{}"],
         "unknown_tool: There is no tool named 'get_wether'. Did you mean 'get_weather'?",
     )
+
+
+def test_run_shows_each_call_its_result_and_the_answer_offline() -> None:
+    """`run` on the embedded model prints the call, its result and an answer, and exits 0."""
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            "What's the weather in Tokyo and Paris?",
+            "--tools",
+            str(EXAMPLES / "weather.py"),
+            "--max-tokens",
+            "64",
+            "--seed",
+            "1",
+            "--threads",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("-> get_weather({")
+    assert lines[1].startswith("   <- {")
+    assert '"temperature"' in lines[1]
+    assert any(line.startswith("answer: ") and len(line) > len("answer: ") for line in lines)
+
+
+def test_run_with_an_unknown_model_is_a_one_line_error() -> None:
+    """An unknown model string exits 1 naming the forms it accepts."""
+    _fails_with(["run", "Hi", "--model", "nope:x"], "'local:<path>'")
+
+
+def test_eval_bfcl_prints_the_table_and_writes_json_lines(tmp_path: Path) -> None:
+    """`eval bfcl --limit 2` scores two entries, prints the figures, writes two JSON lines."""
+    output = tmp_path / "results.jsonl"
+    result = runner.invoke(
+        app,
+        [
+            "eval",
+            "bfcl",
+            "--limit",
+            "2",
+            "--threads",
+            "1",
+            "--max-tokens",
+            "64",
+            "--output",
+            str(output),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "accuracy" in result.stdout
+    assert "schema-valid calls" in result.stdout
+    rows = [json.loads(line) for line in output.read_text().splitlines()]
+    assert [row["id"] for row in rows] == ["simple_python_0", "simple_python_1"]
+    assert all(row["valid_calls"] == len(row["calls"]) == 1 for row in rows)
+
+
+def test_eval_bfcl_no_grammar_needs_a_local_model() -> None:
+    """--no-grammar with a remote model exits 1: only a local model has a grammar."""
+    _fails_with(
+        ["eval", "bfcl", "--model", "openai:gpt-4.1-mini", "--no-grammar"], "local models only"
+    )

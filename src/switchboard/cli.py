@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -9,9 +10,18 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress
+from rich.table import Table
 
+from switchboard.agent import Agent
 from switchboard.errors import SwitchboardError
-from switchboard.messages import ToolCall
+from switchboard.evals.bfcl import load_bfcl
+from switchboard.evals.harness import run_bfcl, summarize
+from switchboard.messages import ToolCall, ToolResult
+from switchboard.providers.base import ModelSettings, Provider
+from switchboard.providers.local import LocalProvider
+from switchboard.providers.models import LOCAL, resolve_model
 from switchboard.schema.dialects import FORMATS
 from switchboard.tools.loader import load_toolbox
 
@@ -22,6 +32,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+eval_app = typer.Typer(
+    help="Evaluate a model on external function-calling suites.", no_args_is_help=True
+)
+app.add_typer(eval_app, name="eval")
 
 
 @app.callback()
@@ -75,6 +91,131 @@ def call(
     if result.is_error:
         _fail(f"{result.error_kind}: {result.content}")
     sys.stdout.write(result.content + "\n")
+
+
+@app.command()
+def run(
+    prompt: Annotated[str, typer.Argument(help="What to ask the model.")],
+    tools: Annotated[
+        list[Path] | None,
+        typer.Option("--tools", "-t", help="A Python file that defines tools (repeatable)."),
+    ] = None,
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            "-m",
+            help="'local' (the embedded model, offline), 'local:/path/model.gguf', "
+            "'openai:<model>', 'anthropic:<model>', 'gemini:<model>'...",
+        ),
+    ] = LOCAL,
+    tool_choice: Annotated[
+        str,
+        typer.Option(
+            help="required (default): the first reply must call a tool, later replies may "
+            "answer; auto: the model decides from the start; none; or a tool's name.",
+        ),
+    ] = "required",
+    system: Annotated[str | None, typer.Option(help="Instructions for the model.")] = None,
+    max_iterations: Annotated[int, typer.Option(help="The most model requests.")] = 6,
+    max_tokens: Annotated[int, typer.Option(help="The most tokens per reply.")] = 256,
+    temperature: Annotated[float | None, typer.Option(help="Sampling temperature.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Sampling seed.")] = None,
+    threads: Annotated[
+        int | None, typer.Option(help="CPU threads for a local model (default: every core).")
+    ] = None,
+) -> None:
+    """Ask a model PROMPT with the tools of the --tools files; show each call and the answer.
+
+    Each call is shown with its result as it finishes, then the model's answer. Exits 1
+    when the run stops without an answer (a limit, the loop guard) or fails.
+    """
+    console = Console(highlight=False, soft_wrap=True)
+
+    def show(call: ToolCall, result: ToolResult) -> None:
+        arguments = (
+            call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments)
+        )
+        mark = "[red]x[/]" if result.is_error else "[green]<-[/]"
+        console.print(f"[bold cyan]->[/] [bold]{escape(call.name)}[/]({escape(arguments)})")
+        console.print(f"   {mark} {escape(result.content)}")
+
+    try:
+        toolboxes = [load_toolbox(file) for file in tools or ()]
+        agent = Agent(
+            _model(model, threads),
+            tools=[tool for toolbox in toolboxes for tool in toolbox],
+            system=system,
+            tool_choice=tool_choice if toolboxes else "auto",
+            max_iterations=max_iterations,
+            settings=ModelSettings(max_tokens=max_tokens, temperature=temperature, seed=seed),
+            after=[show],
+        )
+        result = asyncio.run(agent.run(prompt))
+    except SwitchboardError as e:
+        _fail(str(e))
+    if result.stop_reason != "answer":
+        _fail(f"The run stopped without an answer: {result.stop_reason}.")
+    console.print(f"[bold]answer:[/] {escape(result.output)}")
+
+
+@eval_app.command("bfcl")
+def eval_bfcl(
+    model: Annotated[str, typer.Option("--model", "-m", help="A model string.")] = LOCAL,
+    category: Annotated[str, typer.Option(help="A BFCL category.")] = "simple_python",
+    limit: Annotated[int | None, typer.Option(help="Run the first N entries only.")] = None,
+    grammar: Annotated[
+        bool, typer.Option(help="Constrain a local model's calls with the schema grammar.")
+    ] = True,
+    output: Annotated[
+        Path | None, typer.Option(help="Write each entry's result here, as JSON Lines.")
+    ] = None,
+    max_tokens: Annotated[int, typer.Option(help="The most tokens per reply.")] = 256,
+    threads: Annotated[
+        int | None, typer.Option(help="CPU threads for a local model (default: every core).")
+    ] = None,
+) -> None:
+    """Run a BFCL category through MODEL, score it with BFCL's AST checker, print a table."""
+    console = Console(highlight=False, soft_wrap=True)
+    try:
+        provider = _model(model, threads, grammar=grammar)
+        total = len(load_bfcl(category)[:limit])
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task(f"{category} on {model}", total=total)
+            results = asyncio.run(
+                run_bfcl(
+                    provider,
+                    category,
+                    limit=limit,
+                    settings=ModelSettings(max_tokens=max_tokens, temperature=0.0, seed=0),
+                    on_item=lambda _: progress.advance(task),
+                )
+            )
+    except SwitchboardError as e:
+        _fail(str(e))
+    if output is not None:
+        output.write_text("".join(r.to_json() + "\n" for r in results), encoding="utf-8")
+    summary = summarize(results)
+    table = Table(title=f"BFCL {category} - {model}" + ("" if grammar else " (no grammar)"))
+    for column in ("items", "accuracy", "schema-valid calls", "calls/s", "tokens/s", "seconds"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(summary.items),
+        f"{summary.accuracy:.1%}",
+        f"{summary.schema_valid_rate:.1%} of {summary.calls}",
+        f"{summary.calls_per_second:.2f}",
+        f"{summary.output_tokens_per_second:.1f}",
+        f"{summary.seconds:.1f}",
+    )
+    console.print(table)
+
+
+def _model(model: str, threads: int | None, *, grammar: bool = True) -> Provider:
+    if model == LOCAL or model.startswith(f"{LOCAL}:"):
+        return LocalProvider(model.partition(":")[2] or None, n_threads=threads, grammar=grammar)
+    if not grammar:
+        _fail(f"--no-grammar applies to local models only, not {model!r}.")
+    return resolve_model(model)
 
 
 def _print_json(data: Any) -> None:

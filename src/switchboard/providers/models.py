@@ -7,6 +7,7 @@ from typing import Any
 
 from switchboard.errors import ConfigurationError
 from switchboard.providers.base import Provider
+from switchboard.providers.local import LocalProvider
 
 # prefix -> (module, class). Imported on use, so each SDK stays an optional extra.
 _PROVIDERS: dict[str, tuple[str, str]] = {
@@ -15,6 +16,9 @@ _PROVIDERS: dict[str, tuple[str, str]] = {
     "anthropic": ("switchboard.providers.anthropic", "AnthropicProvider"),
     "gemini": ("switchboard.providers.gemini", "GeminiProvider"),
 }
+
+LOCAL = "local"
+"""The model string of the embedded model; ``"local:<path>"`` names a GGUF file."""
 
 
 def resolve_model(
@@ -25,7 +29,8 @@ def resolve_model(
     Args:
         model: ``"<provider>:<model>"``, with provider one of ``openai`` (Chat
             Completions, and any OpenAI-compatible server through ``base_url``),
-            ``openai-responses``, ``anthropic`` or ``gemini``.
+            ``openai-responses``, ``anthropic`` or ``gemini``; or ``"local"`` (the
+            embedded model, in-process) or ``"local:/path/model.gguf"`` (any GGUF file).
         api_key: The key; by default each provider reads its standard variable.
         base_url: Another endpoint for the provider's API (e.g. a local server).
 
@@ -34,10 +39,12 @@ def resolve_model(
     """
     if not isinstance(model, str):
         return model
+    if model == LOCAL or model.startswith(f"{LOCAL}:"):
+        return LocalProvider(model.partition(":")[2] or None)
     prefix, _, name = model.partition(":")
     target = _PROVIDERS.get(prefix)
     if target is None or not name:
-        known = ", ".join(f"'{p}:<model>'" for p in _PROVIDERS)
+        known = ", ".join([f"'{p}:<model>'" for p in _PROVIDERS] + ["'local'", "'local:<path>'"])
         msg = f"Unknown model {model!r}: write it as one of {known}."
         raise ConfigurationError(msg)
     module, cls = target

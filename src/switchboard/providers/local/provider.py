@@ -25,7 +25,6 @@ from switchboard.providers.local.prompt import (
     template_renders_tools,
     tool_listing,
 )
-from switchboard.providers.local.sampling import TopTokenGrammar
 from switchboard.streaming.events import (
     StreamEvent,
     TextDelta,
@@ -209,6 +208,10 @@ class LocalProvider:
 
     def _load(self) -> Llama:
         if self._llama is None:
+            # llama.cpp's OpenMP workers spin while waiting by default: on a busy machine
+            # (CI, shared cores) a reply took 88 s instead of 6 s on 2 cores. libgomp reads
+            # this once, when llama_cpp loads it; a value the user set is kept.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             try:
                 from llama_cpp import Llama
             except ImportError as e:
@@ -225,6 +228,9 @@ class LocalProvider:
     def _generate(self, llama: Llama, request: ModelRequest, messages: Sequence[Message]) -> _Reply:
         from llama_cpp import LlamaGrammar, LogitsProcessorList
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        # Like llama_cpp, only needed once a model is loaded.
+        from switchboard.providers.local.sampling import TopTokenGrammar
 
         template = str(llama.metadata.get("tokenizer.chat_template") or _CHATML)
         # The formatter's parameters are typed as llama_cpp's TypedDicts: plain dicts here.

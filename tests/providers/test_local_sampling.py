@@ -1,0 +1,53 @@
+"""TopTokenGrammar against llama.cpp's own grammar sampler, on the real embedded model."""
+
+import json
+
+import pytest
+from llama_cpp import Llama, LlamaGrammar, LogitsProcessorList
+
+from switchboard.errors import ProviderRequestError
+from switchboard.evals.bfcl import from_bfcl, load_bfcl
+from switchboard.providers.embedded import embedded_model_path
+from switchboard.providers.local.grammar import call_grammar, tools_key
+from switchboard.providers.local.sampling import TopTokenGrammar
+
+
+@pytest.fixture(scope="module")
+def llama() -> Llama:
+    return Llama(str(embedded_model_path()), n_ctx=1024, n_threads=1, verbose=False)
+
+
+def prompt(question: str, listing: str) -> str:
+    return (
+        f"<|im_start|>system\n{listing}<|im_end|>\n"
+        f"<|im_start|>user\n{question}<|im_end|>\n<|im_start|>assistant\n"
+    )
+
+
+@pytest.mark.parametrize("index", [0, 7])
+def test_top_token_check_decodes_what_the_full_grammar_sampler_decodes(
+    llama: Llama, index: int
+) -> None:
+    """Greedy decoding with TopTokenGrammar yields the same text as llama.cpp's grammar."""
+    entry = load_bfcl("simple_python")[index]
+    tool = from_bfcl(entry["function"][0])
+    gbnf = call_grammar(tools_key([(tool.name, tool.parameters)]), text=False, parallel=False)
+    text = prompt(entry["question"][0][-1]["content"], json.dumps(tool.parameters))
+    full = llama.create_completion(
+        text, max_tokens=48, temperature=0.0, grammar=LlamaGrammar.from_string(gbnf)
+    )
+    checker = TopTokenGrammar(llama, gbnf)
+    try:
+        lazy = llama.create_completion(
+            text, max_tokens=48, temperature=0.0, logits_processor=LogitsProcessorList([checker])
+        )
+    finally:
+        checker.close()
+    assert lazy["choices"][0]["text"] == full["choices"][0]["text"]  # type: ignore[index]
+    assert json.loads(lazy["choices"][0]["text"])["name"] == tool.name  # type: ignore[index]
+
+
+def test_grammar_llama_cpp_cannot_parse_is_a_provider_error(llama: Llama) -> None:
+    """A grammar with no valid root is refused with ProviderRequestError, not a crash."""
+    with pytest.raises(ProviderRequestError, match="could not parse"):
+        TopTokenGrammar(llama, 'root ::= "a" undefined-rule\n')
