@@ -59,12 +59,16 @@ calls, or 1 batch of 10,000 calls, run back to back on one event loop; a figure 
 ``REPEATS`` samples (``REPEATS_LARGE`` for 10,000 calls). The inputs for a sample are built just
 before it, untimed. Timing uses ``time.perf_counter_ns`` with a ``gc.collect()`` before each
 sample (the collector stays enabled while timing, as in real use). A library that fails is
-reported as ``{"error": ...}`` and the others still run. Output: one JSON line on stdout; progress
-goes to stderr.
+reported as ``{"error": ...}`` and the others still run. With ``--rounds N`` (default 1) all of
+this is repeated N times, the libraries taking turns, and each figure is the median of its N
+values (the concurrency figure, of all runs): on a machine whose load comes and goes, a slow
+spell then does not fall on one library alone. Output: one JSON line on stdout; progress goes
+to stderr.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gc
 import json
@@ -565,16 +569,50 @@ def version(distribution: str) -> str | None:
         return None
 
 
+def median_of_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One library's figures from several rounds: each the median of the rounds' figures."""
+    first = rounds[0]
+    combined: dict[str, Any] = {
+        kind: {
+            variant: {
+                size: round(statistics.median(r[kind][variant][size] for r in rounds), 3)
+                for size in by_size
+            }
+            for variant, by_size in first[kind].items()
+        }
+        for kind in TOOL_KINDS
+    }
+    if "concurrency_runs_ms" in first:
+        combined["concurrency_runs_ms"] = [ms for r in rounds for ms in r["concurrency_runs_ms"]]
+    return combined
+
+
 def main() -> None:
-    results: dict[str, dict[str, Any]] = {}
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure every library this many times, in turn; each figure is the median",
+    )
+    rounds = max(1, parser.parse_args().rounds)
+    measured_rounds: dict[str, list[dict[str, Any]]] = {library: [] for library in LIBRARIES}
     failures: dict[str, str] = {}
-    for library in LIBRARIES:
-        print(f"dispatch: {library}", file=sys.stderr, flush=True)
-        try:
-            results[library] = run_fresh(library)
-        except Exception as e:  # report a broken library, keep the others
-            failures[library] = f"{type(e).__name__}: {e}"
-            print(f"dispatch: {library} failed: {failures[library]}", file=sys.stderr)
+    for round_number in range(rounds):
+        for library in LIBRARIES:
+            if library in failures:
+                continue
+            print(f"dispatch: {library} (round {round_number + 1})", file=sys.stderr, flush=True)
+            try:
+                measured_rounds[library].append(run_fresh(library))
+            except Exception as e:  # report a broken library, keep the others
+                failures[library] = f"{type(e).__name__}: {e}"
+                print(f"dispatch: {library} failed: {failures[library]}", file=sys.stderr)
+    results = {
+        library: median_of_rounds(measured)
+        for library, measured in measured_rounds.items()
+        if library not in failures
+    }
     figures: dict[str, Any] = {
         "benchmark": "dispatch",
         "unit": "us_per_call",
@@ -594,6 +632,7 @@ def main() -> None:
         library: version(distribution) for library, (distribution, _) in LIBRARIES.items()
     }
     figures["repeats"] = {"small_batches": REPEATS, "10000": REPEATS_LARGE}
+    figures["rounds"] = rounds
     figures["batches_per_sample"] = {str(k): v for k, v in BATCHES_PER_SAMPLE.items()}
     figures["python"] = platform.python_version()
     print(json.dumps(figures), flush=True)

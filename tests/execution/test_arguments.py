@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from switchboard.execution.arguments import ParsedArguments, UnparsableArguments, parse_arguments
+from switchboard.execution.arguments import (
+    ParsedArguments,
+    UnparsableArguments,
+    load_json,
+    load_json_object,
+    parse_arguments,
+)
 
 
 def always(arguments: dict[str, Any]) -> bool:
@@ -357,3 +363,60 @@ def test_cut_off_json_object_is_closed_as_truncated(
     parsed = parse_arguments(text[:cut], accepts=always)
     assert isinstance(parsed.value, dict)
     assert parsed.repairs == ("truncated",)
+
+
+# Strict JSON is read as json.loads reads it
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """Equal, with the same types throughout (1 is not 1.0, -0.0 is not 0.0, NaN is NaN)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        return repr(a) == repr(b)
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+json_numbers = st.from_regex(r"\A-?(0|[1-9][0-9]{0,30})(\.[0-9]{1,30})?([eE][+-]?[0-9]{1,3})?\Z")
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values | st.floats() | json_numbers.map(json.loads), json_dumps_options)
+def test_load_json_reads_json_as_json_loads_does(value: Any, options: dict[str, Any]) -> None:
+    """Any JSON text (NaN, big and negative-zero numbers too) decodes to the same values."""
+    text = json.dumps(value, **options)
+    assert same_json(load_json(text), json.loads(text))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text() | json_like_text | json_numbers)
+def test_load_json_object_reads_only_what_json_loads_reads_as_an_object(text: str) -> None:
+    """Whatever the fast reader accepts, json.loads reads the same object from."""
+    value = load_json_object(text)
+    if value is not None:
+        assert same_json(value, json.loads(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": "\\ud800"}',  # a lone surrogate, escaped
+        '{"a": "\ud800"}',  # a lone surrogate, raw
+        '{"a": ' * 300 + "1" + "}" * 300,  # deeper than pydantic-core goes
+        '{"a": 1, "a": 2}',
+        '{"a": NaN, "b": -Infinity, "c": 1e400, "d": -0.0}',
+    ],
+)
+def test_load_json_reads_edge_cases_as_json_loads_does(text: str) -> None:
+    """Lone surrogates, deep nesting, repeated keys and NaN decode as json.loads decodes them."""
+    assert same_json(load_json(text), json.loads(text))
+
+
+@pytest.mark.parametrize("text", ['{"a": 1,}', "{'a': 1}", '{"a": "x\ny"}', "[1]", '"{}"', ""])
+def test_load_json_object_refuses_anything_but_a_strict_json_object(text: str) -> None:
+    """Text to repair, or JSON that is not an object, is left to parse_arguments."""
+    assert load_json_object(text) is None

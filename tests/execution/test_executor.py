@@ -166,6 +166,19 @@ async def test_observed_concurrency_never_exceeds_the_batch_cap() -> None:
     assert counter.peak == 5
 
 
+async def test_calls_that_never_wait_run_in_the_callers_task() -> None:
+    """A batch of calls that never wait starts no worker task: each runs in the caller's."""
+    tasks: list[asyncio.Task[Any] | None] = []
+
+    async def whose() -> None:
+        """Records the task it runs in."""
+        tasks.append(asyncio.current_task())
+
+    tools = Toolbox([whose])
+    await tools.execute([call("whose", "{}", str(i)) for i in range(20)], max_concurrency=4)
+    assert tasks == [asyncio.current_task()] * 20
+
+
 async def test_per_tool_concurrency_limit_applies_within_the_batch() -> None:
     """A tool with max_concurrency=2 never runs more than 2 at once, while others run freely."""
     counter = PeakCounter(2)

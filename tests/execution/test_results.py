@@ -1,10 +1,13 @@
 import dataclasses
 import datetime
 import enum
+import pickle
 
+import pytest
 from pydantic import BaseModel
 
-from switchboard.execution.results import to_content
+from switchboard.execution.results import new_result, to_content
+from switchboard.messages import ToolResult
 
 
 class Color(enum.Enum):
@@ -45,6 +48,21 @@ def test_none_and_numbers_are_json() -> None:
     )
 
 
+def test_integers_of_any_size_and_int_subclasses_are_json() -> None:
+    """Ints past str()'s digit limit and int subclasses with their own str() are JSON too."""
+
+    class Code(int):
+        def __str__(self) -> str:
+            return "code"
+
+    huge = 10**5000
+    assert (to_content(huge), to_content(-(10**18)), to_content(Code(7))) == (
+        "1" + "0" * 5000,
+        "-1000000000000000000",
+        "7",
+    )
+
+
 def test_unicode_is_kept_readable() -> None:
     """Non-ASCII text is not escaped: the model reads it as written."""
     assert to_content({"city": "東京"}) == '{"city":"東京"}'
@@ -70,3 +88,15 @@ def test_long_content_is_truncated_with_a_marker() -> None:
     """Past the limit, text is cut and the marker gives the full length."""
     assert to_content("abcdef", max_chars=4) == "abcd\n[truncated: 4 of 6 characters shown]"
     assert to_content("abcd", max_chars=4) == "abcd"
+
+
+def test_new_result_is_an_ordinary_frozen_tool_result() -> None:
+    """new_result gives what the ToolResult constructor gives: equal, frozen, picklable."""
+    fields = ("c1", "add", "3", False, None, ("trailing_comma",), 0.5, 3)
+    built, constructed = new_result(*fields), ToolResult(*fields)
+    assert type(built) is ToolResult
+    assert (built, repr(built), hash(built)) == (constructed, repr(constructed), hash(constructed))
+    assert pickle.loads(pickle.dumps(built)) == constructed
+    assert dataclasses.replace(built, content="4") == ToolResult(*fields[:2], "4", *fields[3:])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.content = "changed"  # type: ignore[misc]

@@ -1,10 +1,10 @@
 """Parse a tool call's arguments, repairing the JSON mistakes models commonly make.
 
 OpenAI, OpenAI-compatible servers and local models send a call's arguments as a JSON string;
-Anthropic and Gemini send them already decoded. Clean JSON costs one `json.loads`. Anything
-else goes through targeted repairs, each recorded by kind so that the executor can report
-them, with `json_repair` as the general fallback. A repair never invents an argument object:
-text that holds none, or only a cut-off one the caller does not accept, raises
+Anthropic and Gemini send them already decoded. Clean JSON costs one parse (`load_json`).
+Anything else goes through targeted repairs, each recorded by kind so that the executor can
+report them, with `json_repair` as the general fallback. A repair never invents an argument
+object: text that holds none, or only a cut-off one the caller does not accept, raises
 `UnparsableArguments`, whose message tells the model how to fix its call.
 
 The targeted repairs are made by `Scan`, in `switchboard.execution.scan`; `Repair` lives
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import json_repair
+from pydantic_core import from_json
 
 from switchboard.execution.scan import Repair as Repair
 from switchboard.execution.scan import Scan
@@ -94,7 +95,7 @@ def parse_arguments(
     """
     if isinstance(raw, str):
         try:
-            value = json.loads(raw)
+            value = load_json(raw)
         except (ValueError, RecursionError) as error:
             return _parse_repaired(raw, error, accepts)
         if isinstance(value, dict):
@@ -104,6 +105,37 @@ def parse_arguments(
     if raw is None:
         return ParsedArguments({}, ("empty",))
     return ParsedArguments(dict(raw), ())
+
+
+def load_json(text: str) -> Any:
+    """Decode strict JSON exactly as `json.loads` does, several times faster on small objects.
+
+    pydantic-core's parser reads every text it accepts as ``json.loads`` reads it (same
+    values, same types, the last of duplicate keys, ``NaN`` and ``Infinity``); the few
+    texts it refuses and ``json.loads`` reads (lone surrogates, nesting deeper than 200)
+    go to ``json.loads``, so errors are always ``json.loads``'s own.
+
+    Raises:
+        ValueError: ``text`` is not JSON (a `json.JSONDecodeError`).
+        RecursionError: It is nested too deeply for ``json.loads``.
+    """
+    try:
+        return from_json(text)
+    except (ValueError, TypeError):  # TypeError: a str that cannot be encoded as UTF-8
+        return json.loads(text)
+
+
+def load_json_object(text: str) -> dict[str, Any] | None:
+    """The object that ``text`` is as strict JSON; None when it is anything else.
+
+    The executor's fast path: None sends the text to `parse_arguments`, which repairs
+    what it can and explains what it cannot.
+    """
+    try:
+        value = from_json(text)
+    except (ValueError, TypeError):
+        return None
+    return value if value.__class__ is dict else None
 
 
 def _parse_repaired(

@@ -7,6 +7,8 @@ model; only cancellation of the whole run and ``KeyboardInterrupt`` propagate.
 
 A call goes through: lookup -> parse and repair -> before-hooks -> approval ->
 validation -> execution (semaphores, timeout, retries) -> serialisation -> after-hooks.
+The common call (clean JSON, for a tool with no hook, approval, limit or slot around it)
+takes a short way through the same steps, skipping those with nothing to do.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
-from switchboard.errors import ArgumentsError, ConfigurationError
+from switchboard.errors import ArgumentsError, ConfigurationError, ToolNotFoundError
 from switchboard.execution.arguments import ParsedArguments, UnparsableArguments, parse_arguments
-from switchboard.execution.results import DEFAULT_MAX_RESULT_CHARS, to_content
+from switchboard.execution.handlers import call_handler, handler_arguments
+from switchboard.execution.lanes import run_in_lanes
+from switchboard.execution.results import DEFAULT_MAX_RESULT_CHARS, new_result, to_content
 from switchboard.messages import ErrorKind, ToolCall, ToolResult
-from switchboard.tools.context import RunContext
 from switchboard.tools.tool import Tool
 
 if TYPE_CHECKING:
@@ -76,7 +79,8 @@ class RunState:
         failures: Tool name -> failing calls in a row (reset by a success).
     """
 
-    failures: dict[str, int] = field(default_factory=dict[str, int])
+    # A lambda, not dict[str, int]: calling the generic alias costs five times as much.
+    failures: dict[str, int] = field(default_factory=lambda: {})
 
 
 @dataclass(frozen=True)
@@ -131,45 +135,23 @@ class Executor:
         """
         batch = _Batch(self, toolbox, deps, state or RunState())
         calls = list(calls)
+        if len(calls) == 1:  # nothing to order or share out
+            return [await batch.run(calls[0])]
         results: list[ToolResult | None] = [None] * len(calls)
-        in_turn = [i for i, call in enumerate(calls) if _is_sequential(toolbox, call)]
+        in_turn = _sequential_indices(toolbox, calls)
         sequential = set(in_turn)
         together = [i for i in range(len(calls)) if i not in sequential]
-        await _run_in_lanes(batch, calls, together, results, self.max_concurrency)
-        await _run_in_lanes(batch, calls, in_turn, results, 1)
-        return [result for result in results if result is not None]
+        await run_in_lanes(batch.run, calls, together, results, self.max_concurrency)
+        await run_in_lanes(batch.run, calls, in_turn, results, 1)
+        # Every position now holds its call's result: an exception would have left the lanes.
+        return cast("list[ToolResult]", results)
 
 
-async def _run_in_lanes(
-    batch: _Batch,
-    calls: list[ToolCall],
-    indices: list[int],
-    results: list[ToolResult | None],
-    lanes: int,
-) -> None:
-    """Run the calls at ``indices`` on at most ``lanes`` concurrent workers.
-
-    Each worker takes the next call as soon as its previous one is done, so at most
-    ``lanes`` calls run at once. A task per call parked on a semaphore would do the same,
-    but costs every call a task and two semaphore operations (see benchmarks/dispatch.py).
-    """
-    pending = iter(indices)
-
-    async def lane() -> None:
-        for i in pending:
-            results[i] = await batch.run(calls[i])
-
-    lanes = min(lanes, len(indices))
-    if lanes <= 1:
-        await lane()
-        return
-    async with asyncio.TaskGroup() as group:
-        for _ in range(lanes):
-            group.create_task(lane())
-
-
-def _is_sequential(toolbox: Toolbox, call: ToolCall) -> bool:
-    return call.name in toolbox and toolbox.get(call.name).sequential
+def _sequential_indices(toolbox: Toolbox, calls: list[ToolCall]) -> list[int]:
+    """The positions of the calls to ``sequential`` tools, in order."""
+    names = {call.name for call in calls}
+    sequential = {name for name in names if name in toolbox and toolbox.get(name).sequential}
+    return [i for i, call in enumerate(calls) if call.name in sequential] if sequential else []
 
 
 class _Batch:
@@ -183,21 +165,42 @@ class _Batch:
         self.tool_slots: dict[str, asyncio.Semaphore] = {}
         loop = asyncio.get_running_loop()
         self.deadline = None if executor.timeout is None else loop.time() + executor.timeout
+        self.plain = not executor.before and self.deadline is None
 
     async def run(self, call: ToolCall) -> ToolResult:
         started = time.perf_counter()
         try:
-            outcome = await self._run(call)
+            outcome = await self._run(call, started)
         except Exception as e:  # a hook or switchboard itself failed: isolate this call
             logger.exception("Call %r to %r failed inside switchboard", call.id, call.name)
             outcome = _Failure("raised", f"Internal error while running the tool: {e!r}")
-        result = self._result(call, outcome, time.perf_counter() - started)
+        if isinstance(outcome, _Failure):
+            result = self._failed(call, outcome, time.perf_counter() - started)
+        else:
+            result = outcome
         for hook in self.executor.after:
             replacement = await _resolve(hook(call, result))
             result = replacement if replacement is not None else result
         return result
 
-    async def _run(self, call: ToolCall) -> _Outcome:
+    async def _run(self, call: ToolCall, started: float) -> ToolResult | _Failure:
+        try:
+            tool = self.toolbox.get(call.name)
+        except ToolNotFoundError:
+            tool = None
+        if tool is not None and isinstance(call.arguments, str) and self._takes_short_way(tool):
+            # The common call, the short way: clean JSON for a tool with nothing around it
+            # (see _takes_short_way). What validate_json leaves goes the long way below.
+            try:
+                kwargs = tool.validate_json(call.arguments)
+            except ArgumentsError as e:
+                return _Failure("invalid", _invalid_message(e), tool=tool)
+            if kwargs is not None:
+                try:
+                    value = await call_handler(tool, (), kwargs)
+                except Exception as e:
+                    return _Failure("raised", self._error_message(e, tool), tool=tool)
+                return self._succeeded(call, tool, value, (), started)
         prepared = self._prepare(call)
         if isinstance(prepared, _Failure):
             return prepared
@@ -222,7 +225,22 @@ class _Batch:
             kwargs = tool.validate(parsed.value)
         except ArgumentsError as e:
             return _Failure("invalid", _invalid_message(e), tool=tool, parsed=parsed)
-        return await self._execute(call, tool, kwargs, parsed)
+        return await self._execute(call, tool, kwargs, parsed, started)
+
+    def _takes_short_way(self, tool: Tool) -> bool:
+        """Whether the tool's calls with clean JSON can skip the steps that have nothing to do.
+
+        That is: no before-hook or approval sees them, no time limit or slot applies, and
+        the handler takes exactly its validated arguments (no context, none positional).
+        """
+        return (
+            self.plain
+            and not tool.requires_approval
+            and tool.timeout is None
+            and tool.max_concurrency is None
+            and tool.context_parameter is None
+            and not tool.positional_only
+        )
 
     def _prepare(self, call: ToolCall) -> tuple[Tool, ParsedArguments] | _Failure:
         if call.name not in self.toolbox:
@@ -241,26 +259,27 @@ class _Batch:
         return await _resolve(self.executor.approve(call, tool))
 
     async def _execute(
-        self, call: ToolCall, tool: Tool, kwargs: dict[str, Any], parsed: ParsedArguments
-    ) -> _Outcome:
-        if tool.context_parameter is not None:
-            kwargs[tool.context_parameter] = RunContext(self.deps, tool.name, call.id)
-        args = (
-            tuple(kwargs.pop(name) for name in tool.positional_only) if tool.positional_only else ()
-        )
+        self,
+        call: ToolCall,
+        tool: Tool,
+        kwargs: dict[str, Any],
+        parsed: ParsedArguments,
+        started: float,
+    ) -> ToolResult | _Failure:
+        args = handler_arguments(tool, kwargs, self.deps, call.id)
         if self.deadline is None and tool.timeout is None and tool.max_concurrency is None:
-            # The common case, kept lean: no timers to arm, no slot to take.
+            # No timers to arm, no slot to take.
             try:
-                value = await _call_maybe_retrying(tool, args, kwargs)
+                value = await call_handler(tool, args, kwargs)
             except Exception as e:
                 return _Failure("raised", self._error_message(e, tool), tool=tool, parsed=parsed)
-            return _Success(value, tool, parsed)
+            return self._succeeded(call, tool, value, parsed.repairs, started)
         # The batch's deadline covers waiting for the tool's slot; its own limit only its run.
         batch_limit = asyncio.timeout_at(self.deadline)
         tool_limit = asyncio.timeout(tool.timeout)
         try:
             async with batch_limit, self._tool_slot(tool), tool_limit:
-                value = await _call_maybe_retrying(tool, args, kwargs)
+                value = await call_handler(tool, args, kwargs)
         except TimeoutError:
             if tool_limit.expired():
                 message = f"{tool.name} did not finish within its {tool.timeout:g} s time limit."
@@ -271,7 +290,7 @@ class _Batch:
             return _Failure("timeout", message, tool=tool, parsed=parsed)
         except Exception as e:
             return _Failure("raised", self._error_message(e, tool), tool=tool, parsed=parsed)
-        return _Success(value, tool, parsed)
+        return self._succeeded(call, tool, value, parsed.repairs, started)
 
     def _tool_slot(self, tool: Tool) -> asyncio.Semaphore | _NoLimit:
         if tool.max_concurrency is None:
@@ -288,44 +307,38 @@ class _Batch:
                 return custom
         return f"{tool.name} raised {type(error).__name__}: {error}"
 
-    def _result(self, call: ToolCall, outcome: _Outcome, duration: float) -> ToolResult:
-        repaired = outcome.parsed.repairs if outcome.parsed is not None else ()
-        name = outcome.tool.name if outcome.tool is not None else call.name
-        if isinstance(outcome, _Success):
-            self.state.failures.pop(name, None)
-            content = to_content(outcome.value, self.executor.max_result_chars)
-            return ToolResult(
-                call.id, name, content, False, None, repaired, duration, outcome.value
-            )
-        kind, message = outcome.kind, outcome.message
-        if kind in _COUNTED and outcome.tool is not None:
-            failures = self.state.failures[name] = self.state.failures.get(name, 0) + 1
-            if failures > outcome.tool.max_retries:
+    def _succeeded(
+        self, call: ToolCall, tool: Tool, value: Any, repaired: tuple[str, ...], started: float
+    ) -> ToolResult:
+        duration = time.perf_counter() - started
+        if self.state.failures:
+            self.state.failures.pop(tool.name, None)
+        content = to_content(value, self.executor.max_result_chars)
+        return new_result(call.id, tool.name, content, False, None, repaired, duration, value)
+
+    def _failed(self, call: ToolCall, failure: _Failure, duration: float) -> ToolResult:
+        repaired = failure.parsed.repairs if failure.parsed is not None else ()
+        name = failure.tool.name if failure.tool is not None else call.name
+        kind, message = failure.kind, failure.message
+        if kind in _COUNTED and failure.tool is not None:
+            failures = self.state.failures
+            count = failures[name] = failures.get(name, 0) + 1
+            if count > failure.tool.max_retries:
                 kind = "retries_exhausted"
                 message += (
-                    f"\n{name} has now failed {failures} times in a row. Do not call it again; "
+                    f"\n{name} has now failed {count} times in a row. Do not call it again; "
                     "answer with what you have, or explain what went wrong."
                 )
-        return ToolResult(call.id, name, message, True, kind, repaired, duration)
+        return new_result(call.id, name, message, True, kind, repaired, duration, None)
 
 
-# Private, short-lived and made per call: plain slots are a third of a frozen dataclass's cost.
-@dataclass(slots=True)
-class _Success:
-    value: Any
-    tool: Tool
-    parsed: ParsedArguments
-
-
+# Private, short-lived and made per failed call: plain slots cost a third of frozen ones.
 @dataclass(slots=True)
 class _Failure:
     kind: ErrorKind
     message: str
     tool: Tool | None = None
     parsed: ParsedArguments | None = None
-
-
-_Outcome = _Success | _Failure
 
 
 class _NoLimit:
@@ -337,44 +350,6 @@ class _NoLimit:
 
 
 _NO_LIMIT = _NoLimit()
-
-
-def _call_maybe_retrying(
-    tool: Tool, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> Awaitable[Any]:
-    # Fewer coroutine frames per call for the common tools (see benchmarks/dispatch.py).
-    if tool.retry:
-        return _call_with_retries(tool, args, kwargs)
-    if tool.is_async and tool.handler is not None:
-        return tool.handler(*args, **kwargs)
-    return _call(tool, args, kwargs)
-
-
-async def _call_with_retries(tool: Tool, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    attempt = 1
-    while True:
-        try:
-            return await _call(tool, args, kwargs)
-        except Exception as e:
-            if tool.retry is None or not tool.retry.should_retry(e, attempt):
-                raise
-            delay = tool.retry.delay(attempt)
-            logger.info("Retrying %s in %.2f s after %r (try %d)", tool.name, delay, e, attempt)
-            await asyncio.sleep(delay)
-            attempt += 1
-
-
-async def _call(tool: Tool, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    handler = tool.handler
-    if handler is None:  # a schema-only tool answers with its validated arguments
-        return next(iter(kwargs.values())) if len(kwargs) == 1 and not args else kwargs
-    if tool.is_async:
-        return await handler(*args, **kwargs)
-    if tool.inline:
-        value = handler(*args, **kwargs)
-    else:
-        value = await asyncio.to_thread(handler, *args, **kwargs)
-    return await value if inspect.isawaitable(value) else value
 
 
 async def _resolve(value: Any) -> Any:

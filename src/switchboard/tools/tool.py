@@ -20,6 +20,7 @@ from switchboard.errors import (
     StrictSchemaError,
     ToolDefinitionError,
 )
+from switchboard.execution.arguments import load_json_object
 from switchboard.execution.retry import RetryPolicy
 from switchboard.schema.dialects import STRICT_FORMATS, Format, render_tool
 from switchboard.schema.strict import drop_strict_nulls, make_strict, strict_issues
@@ -293,6 +294,18 @@ class Tool:
         """Every reason this tool's schema has no OpenAI strict-mode form (empty if it has one)."""
         return self._strict[1]
 
+    def local_issues(self) -> tuple[str, ...]:
+        """What the local model's call grammar cannot enforce of this tool's schema.
+
+        Each entry names a path and a keyword (``"/properties/n: numeric bounds are not
+        enforced"``). Calls of a tool with issues are validated after decoding and asked
+        for again when invalid; an empty tuple means every decoded call is valid.
+        """
+        # Imported here: the grammar module belongs to a provider, which imports this one.
+        from switchboard.providers.local.grammar import grammar_issues
+
+        return tuple(grammar_issues(self.parameters))
+
     def validate(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """Check arguments against the schema and return the handler's keyword arguments.
 
@@ -311,6 +324,27 @@ class Tool:
         if self._validator is None:
             return dict(normalised)
         return self._validator.validate(self.name, normalised, strict=self.strict_validation)
+
+    def validate_json(self, text: str) -> dict[str, Any] | None:
+        """The handler's keyword arguments from clean JSON text; None to take the long way.
+
+        The executor's fast path for the common call: ``text`` is one strict JSON object with
+        no ``null`` in it, and this equals `validate` on the object. For any other text (one
+        to repair, or with a ``null`` that may stand for a default) it returns None without
+        validating, and the caller goes through `parse_arguments` and `validate`.
+
+        Raises:
+            ArgumentsError: The object does not match the schema.
+        """
+        # No "null" in the text, no None in the object: validate's null walk would find none.
+        if "null" in text:
+            return None
+        arguments = load_json_object(text)
+        if arguments is None:
+            return None
+        if self._validator is None:
+            return arguments
+        return self._validator.validate(self.name, arguments, strict=self.strict_validation)
 
     def accepts(self, arguments: Mapping[str, Any]) -> bool:
         """Whether `validate` would accept these arguments."""

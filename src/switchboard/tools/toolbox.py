@@ -14,6 +14,9 @@ from switchboard.tools.tool import OnStrictIssues, Tool, ToolOptions
 
 F = TypeVar("F", bound=Callable[..., Any] | Tool)
 
+# Executors are immutable and keep nothing between batches: the default one is shared.
+_DEFAULT_EXECUTOR = Executor()
+
 
 class Toolbox:
     """The tools a model may call, by name.
@@ -175,7 +178,8 @@ class Toolbox:
             >>> [r.content for r in tools.execute_sync([ToolCall("c1", "add", '{"a": 1, "b": 2}')])]
             ['3']
         """
-        return await Executor(**options).execute(self, calls, deps=deps, state=state)
+        executor = Executor(**options) if options else _DEFAULT_EXECUTOR
+        return await executor.execute(self, calls, deps=deps, state=state)
 
     def execute_sync(
         self,
