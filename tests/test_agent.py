@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-
 from switchboard import (
     Agent,
     AssistantTurn,
@@ -11,9 +10,9 @@ from switchboard import (
     ModelResponse,
     ScriptedModel,
     SystemMessage,
+    Toolbox,
     ToolCall,
     ToolResult,
-    Toolbox,
     Usage,
     UserMessage,
 )
