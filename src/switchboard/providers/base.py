@@ -18,7 +18,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol, TypeVar
 
 from switchboard.errors import (
     ConfigurationError,
@@ -139,6 +139,34 @@ class Provider(Protocol):
                 began (after retries).
         """
         ...
+
+
+class SDKProvider:
+    """What the adapters built on a provider's SDK share: name, model, retry policy.
+
+    A subclass sets ``provider`` and calls ``super().__init__(model, retry)``; it sends
+    each request through `_with_retries`.
+    """
+
+    provider: ClassVar[str]
+    """The provider's name, as in model strings."""
+
+    def __init__(self, model: str, retry: RetryPolicy) -> None:
+        self._model = model
+        self._retry = retry
+
+    @property
+    def name(self) -> str:
+        """The provider's name, as in model strings: ``"openai"``, ``"anthropic"``, ..."""
+        return self.provider
+
+    @property
+    def model(self) -> str:
+        """The model asked for."""
+        return self._model
+
+    async def _with_retries(self, send: Callable[[], Awaitable[T]]) -> T:
+        return await call_with_retries(send, policy=self._retry)
 
 
 DEFAULT_RETRY = RetryPolicy(attempts=4, base=0.5, cap=30.0)

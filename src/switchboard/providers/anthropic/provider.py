@@ -18,7 +18,7 @@ from switchboard.providers.base import (
     DEFAULT_RETRY,
     ModelRequest,
     ModelResponse,
-    call_with_retries,
+    SDKProvider,
     relay_stream,
     retry_after,
     status_error,
@@ -41,7 +41,7 @@ MAX_CONTINUATIONS = 5
 """How many times a paused turn (``pause_turn``) is sent back to be continued."""
 
 
-class AnthropicProvider:
+class AnthropicProvider(SDKProvider):
     """Claude models behind the Anthropic Messages API.
 
     Example:
@@ -49,6 +49,8 @@ class AnthropicProvider:
         >>> provider.name, provider.model
         ('anthropic', 'claude-haiku-4-5')
     """
+
+    provider = PROVIDER
 
     def __init__(
         self,
@@ -78,22 +80,11 @@ class AnthropicProvider:
             ConfigurationError: No key given and ``ANTHROPIC_API_KEY`` unset.
         """
         key = api_key_or_env(api_key, API_KEY_VARIABLE, PROVIDER)
-        self._model = model
-        self._retry = retry
+        super().__init__(model, retry)
         self._max_tokens = max_tokens
         self._client = anthropic.AsyncAnthropic(
             api_key=key, base_url=base_url, http_client=http_client, timeout=timeout, max_retries=0
         )
-
-    @property
-    def name(self) -> str:
-        """``"anthropic"``."""
-        return PROVIDER
-
-    @property
-    def model(self) -> str:
-        """The model asked for."""
-        return self._model
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
         """Send one request (retrying transient failures) and return the model's reply.
@@ -126,7 +117,7 @@ class AnthropicProvider:
             with _map_errors():
                 return await create(model=self._model, **kwargs)
 
-        return await call_with_retries(send, policy=self._retry)
+        return await self._with_retries(send)
 
     async def stream(
         self, request: ModelRequest, *, partial_args: bool = False
@@ -155,7 +146,7 @@ class AnthropicProvider:
             with _map_errors():
                 return await create(model=self._model, stream=True, **kwargs)
 
-        events = await call_with_retries(open_stream, policy=self._retry)
+        events = await self._with_retries(open_stream)
         reader = AnthropicStreamReader(partial_args=partial_args)
         async with events:
             async for event in relay_stream(events, reader, _map_errors):

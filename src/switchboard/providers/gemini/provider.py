@@ -15,7 +15,7 @@ from switchboard.providers.base import (
     DEFAULT_RETRY,
     ModelRequest,
     ModelResponse,
-    call_with_retries,
+    SDKProvider,
     relay_stream,
 )
 from switchboard.providers.gemini.errors import map_errors
@@ -29,7 +29,7 @@ API_KEY_VARIABLES = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
 ``GOOGLE_API_KEY`` when both are set)."""
 
 
-class GeminiProvider:
+class GeminiProvider(SDKProvider):
     """A Gemini model behind the Gemini Developer API.
 
     Example:
@@ -37,6 +37,8 @@ class GeminiProvider:
         >>> provider.name, provider.model
         ('gemini', 'gemini-2.5-flash')
     """
+
+    provider = PROVIDER
 
     def __init__(
         self,
@@ -61,8 +63,7 @@ class GeminiProvider:
         Raises:
             ConfigurationError: No key was given and neither variable is set.
         """
-        self._model = model
-        self._retry = retry
+        super().__init__(model, retry)
         options = types.HttpOptions(
             base_url=base_url,
             timeout=round(timeout * 1000),  # the SDK takes milliseconds
@@ -74,16 +75,6 @@ class GeminiProvider:
         # vertexai=False: GOOGLE_GENAI_USE_VERTEXAI in the environment must not switch the
         # client to Vertex AI, whose request form and authentication differ.
         self._client = genai.Client(api_key=_api_key(api_key), vertexai=False, http_options=options)
-
-    @property
-    def name(self) -> str:
-        """``"gemini"``."""
-        return PROVIDER
-
-    @property
-    def model(self) -> str:
-        """The model asked for."""
-        return self._model
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
         """Send one ``generateContent`` request and return the model's reply.
@@ -101,7 +92,7 @@ class GeminiProvider:
                     model=self._model, contents=arguments["contents"], config=arguments["config"]
                 )
 
-        response = await call_with_retries(send, policy=self._retry)
+        response = await self._with_retries(send)
         return parse_response(response)
 
     async def stream(
@@ -128,7 +119,7 @@ class GeminiProvider:
                     model=self._model, contents=arguments["contents"], config=arguments["config"]
                 )
 
-        chunks = await call_with_retries(open_stream, policy=self._retry)
+        chunks = await self._with_retries(open_stream)
         reader = GeminiStreamReader(partial_args=partial_args)
         async for event in relay_stream(chunks, reader, map_errors):
             yield event

@@ -16,8 +16,8 @@ from switchboard.providers.base import (
     DEFAULT_RETRY,
     ModelRequest,
     ModelResponse,
+    SDKProvider,
     api_key,
-    call_with_retries,
     relay_stream,
 )
 from switchboard.providers.openai_chat.parse import parse_response
@@ -33,7 +33,7 @@ NO_KEY = "no-key"
 SDK will not send a request without one."""
 
 
-class OpenAIChatProvider:
+class OpenAIChatProvider(SDKProvider):
     """A model behind the Chat Completions API: OpenAI's, or any compatible server's.
 
     Example:
@@ -41,6 +41,8 @@ class OpenAIChatProvider:
         >>> provider.name, provider.model
         ('openai', 'smollm2')
     """
+
+    provider = PROVIDER
 
     def __init__(
         self,
@@ -67,8 +69,7 @@ class OpenAIChatProvider:
             ConfigurationError: No ``base_url`` and no key.
         """
         key = _key(api_key, base_url)
-        self._model = model
-        self._retry = retry
+        super().__init__(model, retry)
         self._max_tokens_field: MaxTokensField = (
             "max_tokens" if base_url else "max_completion_tokens"
         )
@@ -78,16 +79,6 @@ class OpenAIChatProvider:
         self._client = openai.AsyncOpenAI(
             api_key=key, base_url=base_url, http_client=client, timeout=timeout, max_retries=0
         )
-
-    @property
-    def name(self) -> str:
-        """``"openai"``, for OpenAI and compatible servers alike."""
-        return PROVIDER
-
-    @property
-    def model(self) -> str:
-        """The model asked for."""
-        return self._model
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
         """Send one request, retrying transient failures, and return the model's reply.
@@ -107,7 +98,7 @@ class OpenAIChatProvider:
                     await self._client.chat.completions.create(model=self._model, **kwargs),
                 )
 
-        return parse_response(await call_with_retries(send, policy=self._retry))
+        return parse_response(await self._with_retries(send))
 
     async def stream(
         self, request: ModelRequest, *, partial_args: bool = False
@@ -141,7 +132,7 @@ class OpenAIChatProvider:
                     **kwargs,
                 )
 
-        chunks = await call_with_retries(open_stream, policy=self._retry)
+        chunks = await self._with_retries(open_stream)
         reader = ChatStreamReader(partial_args=partial_args)
         async with chunks:
             async for event in relay_stream(chunks, reader, lambda: map_errors(PROVIDER)):

@@ -14,8 +14,8 @@ from switchboard.providers.base import (
     DEFAULT_RETRY,
     ModelRequest,
     ModelResponse,
+    SDKProvider,
     api_key,
-    call_with_retries,
     relay_stream,
 )
 from switchboard.providers.openai_errors import map_errors
@@ -31,7 +31,7 @@ API_KEY_VARIABLE = "OPENAI_API_KEY"
 """The environment variable the key is read from when none is passed."""
 
 
-class OpenAIResponsesProvider:
+class OpenAIResponsesProvider(SDKProvider):
     """OpenAI's Responses API (``client.responses.create``), used statelessly.
 
     Each request sends the whole conversation with ``store=False``; reasoning items come
@@ -53,6 +53,8 @@ class OpenAIResponsesProvider:
         ConfigurationError: No key was passed and ``OPENAI_API_KEY`` is not set.
     """
 
+    provider = PROVIDER
+
     def __init__(
         self,
         model: str,
@@ -64,8 +66,7 @@ class OpenAIResponsesProvider:
         timeout: float = 600.0,
         encrypted_reasoning: bool | None = None,
     ) -> None:
-        self._model = model
-        self._retry = retry
+        super().__init__(model, retry)
         self._encrypted_reasoning = encrypted_reasoning
         self._client = openai.AsyncOpenAI(
             api_key=_key(api_key),
@@ -75,16 +76,6 @@ class OpenAIResponsesProvider:
             max_retries=0,
             timeout=timeout,
         )
-
-    @property
-    def name(self) -> str:
-        """Always ``"openai-responses"``."""
-        return PROVIDER
-
-    @property
-    def model(self) -> str:
-        """The model asked for."""
-        return self._model
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
         """Send one request and return the model's reply.
@@ -103,7 +94,7 @@ class OpenAIResponsesProvider:
             with map_errors(PROVIDER):
                 return await create(**kwargs)
 
-        return parse_response(await call_with_retries(send, policy=self._retry))
+        return parse_response(await self._with_retries(send))
 
     async def stream(
         self, request: ModelRequest, *, partial_args: bool = False
@@ -131,7 +122,7 @@ class OpenAIResponsesProvider:
             with map_errors(PROVIDER):
                 return await create(stream=True, **kwargs)
 
-        events = await call_with_retries(open_stream, policy=self._retry)
+        events = await self._with_retries(open_stream)
         reader = ResponsesStreamReader(partial_args=partial_args)
         async with events:
             async for event in relay_stream(events, reader, lambda: map_errors(PROVIDER)):
