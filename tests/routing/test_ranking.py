@@ -1,6 +1,6 @@
 import numpy as np
 
-from switchboard.routing.ranking import reciprocal_rank_fusion, top_indices
+from switchboard.routing.ranking import interleave, reciprocal_rank_fusion, top_indices
 
 
 def test_top_indices_orders_best_first_and_breaks_ties_by_index() -> None:
@@ -40,3 +40,15 @@ def test_fusion_score_is_the_reciprocal_rank_sum() -> None:
     assert reciprocal_rank_fusion(
         [np.array([0, 1]), np.array([2, 1]), np.array([2])], 3, k=1
     ).tolist() == [2, 1, 0]
+
+
+def test_interleave_takes_each_rankings_next_item_in_turn() -> None:
+    """First items of every ranking, then second items; a repeat keeps its earliest place."""
+    rankings = [np.array([5, 1, 2]), np.array([1, 4]), np.array([3, 5, 0])]
+    assert interleave(rankings, 6).tolist() == [5, 1, 3, 4, 2, 0]
+
+
+def test_interleave_of_one_ranking_is_that_ranking() -> None:
+    ranking = np.array([2, 0, 3])
+    assert interleave([ranking], 4).tolist() == [2, 0, 3]
+    assert interleave([np.array([], dtype=np.intp)], 4).tolist() == []

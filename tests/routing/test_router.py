@@ -137,6 +137,43 @@ def test_embedding_mode_uses_the_users_function_and_embeds_each_tool_once(
     assert [len(batch) for batch in batches] == [1, len(examples), 1]
 
 
+def test_each_request_of_a_query_gets_its_best_tool() -> None:
+    """A short second request is not drowned by a long first one that matches many tools."""
+    tools = Toolbox(
+        [
+            _tool("circle_area", "Area of a circle from its radius."),
+            _tool("circle_perimeter", "Perimeter of a circle from its radius."),
+            _tool("circle_diameter", "Diameter of a circle from its radius."),
+            _tool("convert_length", "Convert a length between units of length."),
+        ]
+    )
+    query = (
+        "Area, perimeter and diameter of the circle of radius 5, circle radius in cm? "
+        "Then convert units."
+    )
+    assert _names(Router(top_k=2, split_intents=False).select(tools, query)) == [
+        "circle_area",
+        "circle_perimeter",
+    ]
+    assert _names(Router(top_k=2).select(tools, query)) == ["circle_area", "convert_length"]
+
+
+def test_a_multi_request_query_is_embedded_in_one_call(examples: Toolbox) -> None:
+    """The whole query and each request go to the embedding function together."""
+    batches: list[list[str]] = []
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        batches.append(texts)
+        return [[1.0, float("forecast" in text.lower())] for text in texts]
+
+    Router(mode="embedding", embed=embed).select(examples, "Forecast for Oslo. Then 3 lb in kg.")
+    assert batches[0] == [
+        "Forecast for Oslo. Then 3 lb in kg.",
+        "Forecast for Oslo.",
+        "3 lb in kg.",
+    ]
+
+
 def test_routers_can_share_an_embedding_cache(examples: Toolbox, minilm: MiniLM) -> None:
     """Two routers over one cache embed the tools once between them."""
     cache = EmbeddingCache(minilm)

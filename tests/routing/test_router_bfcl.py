@@ -83,3 +83,23 @@ def test_embedding_recall_at_1_on_a_sample(vectors: EmbeddingCache, mode: Routin
     toolbox = _toolbox(frozenset(id_ for id_, _, _ in sample))
     assert len(toolbox) == 57
     assert _recall(Router(mode=mode, embed=vectors), toolbox, sample, k=1) >= 0.9
+
+
+def test_splitting_requests_raises_parallel_multiple_recall() -> None:
+    """200 questions asking for 2 to 4 functions each: ranking request by request finds more."""
+    answers = load_possible_answers("parallel_multiple")
+    entries = load_bfcl("parallel_multiple")
+    docs = {bfcl_tool_name(doc["name"]): doc for entry in entries for doc in entry["function"]}
+    toolbox = Toolbox([from_bfcl(doc) for doc in docs.values()])
+    questions = tuple(
+        (
+            entry["id"],
+            " ".join(m["content"] for turn in entry["question"] for m in turn),
+            frozenset(bfcl_tool_name(n) for call in answers[entry["id"]] for n in call),
+        )
+        for entry in entries
+    )
+    whole = _recall(Router(split_intents=False), toolbox, questions, k=5)
+    split = _recall(Router(), toolbox, questions, k=5)
+    assert split >= 0.75
+    assert split > whole

@@ -1,5 +1,5 @@
 from switchboard import Tool
-from switchboard.routing.text import identifier_words, terms, tool_terms, tool_text
+from switchboard.routing.text import identifier_words, intents, terms, tool_terms, tool_text
 
 WEATHER = Tool.from_schema(
     "getWeather",
@@ -42,3 +42,24 @@ def test_tool_text_is_name_words_and_description() -> None:
     assert tool_text(WEATHER) == (
         "get weather: Get the current weather for a city. (city name, unit, where)"
     )
+
+
+def test_intents_split_sentences_and_linked_clauses() -> None:
+    """Sentences, line breaks and linking words end a request; a plain "and" does not."""
+    text = (
+        "Find the area and perimeter of a circle of radius 5, and also its diameter in cm. "
+        "Then convert 3 miles to km\nweather in Oslo; additionally the time in Rome"
+    )
+    assert intents(text) == [
+        "Find the area and perimeter of a circle of radius 5",
+        "its diameter in cm.",
+        "convert 3 miles to km",
+        "weather in Oslo;",
+        "the time in Rome",
+    ]
+
+
+def test_intents_drop_fragments_of_fewer_than_two_terms() -> None:
+    """A fragment such as 'Thanks.' is no request of its own; a one-request text stays whole."""
+    assert intents("Convert 3 lb to kg. Thanks.") == ["Convert 3 lb to kg."]
+    assert intents("  ") == []

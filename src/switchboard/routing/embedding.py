@@ -56,6 +56,10 @@ class EmbeddingCache:
         """The unit vector of one query text (not cached)."""
         return self._call([text])[0]
 
+    def queries(self, texts: Sequence[str]) -> Matrix:
+        """The unit vectors of query texts, one row each, in one call of ``embed`` (not cached)."""
+        return self._call(list(texts))
+
     def _call(self, texts: list[str]) -> Matrix:
         vectors = np.asarray(self.embed(texts), dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != len(texts):

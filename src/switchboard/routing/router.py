@@ -15,8 +15,8 @@ from switchboard.errors import ConfigurationError
 from switchboard.routing.embedding import Embed, EmbeddingCache
 from switchboard.routing.index import GroupIndex, Mask, ToolIndex
 from switchboard.routing.lexical import LexicalIndex
-from switchboard.routing.ranking import reciprocal_rank_fusion, top_indices
-from switchboard.routing.text import terms, tool_terms
+from switchboard.routing.ranking import interleave, reciprocal_rank_fusion, top_indices
+from switchboard.routing.text import intents, terms, tool_terms
 from switchboard.tools.tool import Tool
 from switchboard.tools.toolbox import Toolbox
 
@@ -42,6 +42,11 @@ class Router:
     from the packaged all-MiniLM-L6-v2 (`MiniLM`) or any ``embed`` function; hybrid fuses
     both rankings by reciprocal rank.
 
+    A query that asks for several things ("Find the area of a circle. Then convert 3
+    miles to km.") is also ranked request by request (`intents`: sentences and linked
+    clauses), and the rankings are interleaved after the whole query's best tool, so that
+    each request's best tool is offered.
+
     A router serves any number of toolboxes. Each toolbox's index is built on first use
     and rebuilt when its tools change (checked on every call, by identity and order);
     tools' terms and embeddings are cached across rebuilds.
@@ -58,6 +63,7 @@ class Router:
             tools. ``None`` ranks all tools at once.
         group_descriptions: Text describing some groups, by tag, to match queries on.
         fusion_k: The reciprocal-rank-fusion constant of ``"hybrid"``.
+        split_intents: Rank each request of a multi-request query as well as the whole.
 
     Raises:
         ConfigurationError: A count below 1 or an unknown mode.
@@ -88,6 +94,7 @@ class Router:
         group_top_k: int | None = None,
         group_descriptions: Mapping[str, str] | None = None,
         fusion_k: int = 60,
+        split_intents: bool = True,
     ) -> None:
         _check_count("top_k", top_k)
         if group_top_k is not None:
@@ -102,6 +109,7 @@ class Router:
         self.group_top_k = group_top_k
         self.group_descriptions = dict(group_descriptions or {})
         self.fusion_k = fusion_k
+        self.split_intents = split_intents
         self._cache = None if mode == "lexical" else _embedding_cache(embed)
         self._indexes: weakref.WeakKeyDictionary[Toolbox, ToolIndex] = weakref.WeakKeyDictionary()
         self._terms: weakref.WeakKeyDictionary[Tool, list[str]] = weakref.WeakKeyDictionary()
@@ -175,16 +183,33 @@ class Router:
     ) -> Indices:
         if not query.strip() or not index.tools:
             return np.zeros(0, dtype=np.intp)
-        query_terms = terms(query)
-        query_vector = self._cache.query(query) if self._cache is not None else None
+        parts = intents(query) if self.split_intents else []
+        texts = [query, *parts] if len(parts) > 1 else [query]
+        query_vectors = self._cache.queries(texts) if self._cache is not None else None
+        query_terms = [terms(text) for text in texts]
         allowed = None if excluded is None else ~excluded
         if self.group_top_k is not None:
             groups = index.groups(self.group_descriptions)
-            chosen = self._rank_groups(groups, query_terms, query_vector)
+            whole = None if query_vectors is None else query_vectors[0]
+            chosen = self._rank_groups(groups, query_terms[0], whole)
             in_groups = groups.allowed(chosen)
             allowed = in_groups if allowed is None else allowed & in_groups
         vectors = index.vectors(self._cache) if self._cache is not None else None
-        return self._fuse(index.lexical, vectors, query_terms, query_vector, k, allowed)
+        rankings = [
+            self._fuse(
+                index.lexical,
+                vectors,
+                words,
+                None if query_vectors is None else query_vectors[i],
+                k,
+                allowed,
+            )
+            for i, words in enumerate(query_terms)
+        ]
+        if len(rankings) == 1:
+            return rankings[0]
+        merged = interleave(rankings, len(index.tools))
+        return merged if k is None else merged[:k]
 
     def _rank_groups(
         self,

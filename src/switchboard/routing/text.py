@@ -18,12 +18,22 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS  # pyright: ignore[reportMissingTy
 
 from switchboard.tools.tool import Tool
 
-__all__ = ["identifier_words", "terms", "tool_terms", "tool_text"]
+__all__ = ["identifier_words", "intents", "terms", "tool_terms", "tool_text"]
 
 # Lower-to-upper ("getWeather") and acronym-to-word ("HTTPServer") boundaries.
 _CAMEL: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _WORD: Final = re.compile(r"[a-z0-9]+")
 _STOPWORDS: Final = frozenset(STOPWORDS_EN_PLUS)
+
+# Where one request ends and the next begins: a sentence end, a line break, or a linking
+# word ("..., and also ...", "... Then ..."). A plain "and" is not one: it joins the
+# parts of a single request ("the area and perimeter of a circle") as often as two.
+_LINK: Final = (
+    r"(?:and also|also|additionally|and then|then|as well as|after that|furthermore|moreover|plus)"
+)
+_INTENT_BREAK: Final = re.compile(
+    rf"(?:(?<=[.?!;])\s+|\n+)(?:{_LINK}\b,?\s*)?|,?\s+{_LINK}\b,?\s+", re.IGNORECASE
+)
 
 # Deeply nested schemas repeat their words; the first levels say what a tool is about.
 _MAX_DEPTH: Final = 3
@@ -43,6 +53,19 @@ def terms(text: str) -> list[str]:
     """The BM25 terms of a text: lower-case words, identifiers split, stop words dropped."""
     words = _WORD.findall(_CAMEL.sub(" ", text).lower())
     return [word for word in words if word not in _STOPWORDS and len(word) > 1]
+
+
+def intents(text: str) -> list[str]:
+    """The separate requests in a text: its sentences and linked clauses of two terms or more.
+
+    Example:
+        >>> intents("Find the area of a circle of radius 5. Then convert 3 miles to km.")
+        ['Find the area of a circle of radius 5.', 'convert 3 miles to km.']
+        >>> intents("What's the weather in Paris?")
+        ["What's the weather in Paris?"]
+    """
+    parts = (part.strip() for part in _INTENT_BREAK.split(text))
+    return [part for part in parts if part and len(terms(part)) >= 2]
 
 
 def tool_terms(tool: Tool) -> list[str]:
