@@ -8,19 +8,32 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from switchboard.agent import Agent
-from switchboard.errors import ConfigurationError
+from switchboard.errors import ConfigurationError, ProviderRequestError
 from switchboard.evals.bfcl import from_bfcl, load_bfcl
 from switchboard.messages import UserMessage
-from switchboard.providers.base import ModelRequest, ModelSettings
+from switchboard.providers.base import ModelRequest, ModelResponse, ModelSettings
 from switchboard.providers.local import LocalProvider
 from switchboard.providers.local.provider import REPAIR_ATTEMPTS
+from switchboard.providers.local.sampling import closing_reserve
 from switchboard.providers.models import resolve_model
-from switchboard.streaming.events import ToolCallReady, TurnEnd
+from switchboard.streaming.events import (
+    RunEnd,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallReady,
+    ToolCallStart,
+    ToolResultEvent,
+    TurnEnd,
+)
 from switchboard.tools.loader import load_toolbox
 from switchboard.tools.tool import Tool
 from switchboard.tools.toolbox import Toolbox
@@ -31,6 +44,17 @@ EXAMPLES = Path(__file__).parents[2] / "examples"
 
 SETTINGS = ModelSettings(max_tokens=48, temperature=0.0, seed=1)
 """Short, greedy and seeded: fast and repeatable."""
+
+
+async def warm_complete(provider: LocalProvider, request: ModelRequest) -> ModelResponse:
+    """complete()'s reply to a request made once already.
+
+    A prompt read from llama.cpp's cache (all but its last token kept from the request
+    before) can decode a near tie otherwise than a prompt read anew: compare replies
+    that were both read from the cache.
+    """
+    await provider.complete(request)
+    return await provider.complete(request)
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +102,30 @@ async def test_auto_loop_completes_on_the_weather_example(
     assert result.stop_reason == "answer"
     assert result.output
     assert result.usage.requests == len(result.steps)
+
+
+async def test_streamed_run_on_the_weather_example_completes(
+    provider: LocalProvider, weather: Toolbox
+) -> None:
+    """Agent.run_stream over examples/weather.py ends with an answer, its text streamed.
+
+    Each reply's events end as the step records it, and every call made is run.
+    """
+    agent = Agent(provider, tools=weather, settings=SETTINGS, max_iterations=4)
+    events = [event async for event in agent.run_stream("What's the weather in Tokyo and Paris?")]
+    end = events[-1]
+    assert isinstance(end, RunEnd)
+    result = end.result
+    # How long the answer runs depends on what llama.cpp's cache kept from the tests before.
+    assert result.stop_reason in ("answer", "length")
+    assert result.output
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == result.output
+    ends = [e.response for e in events if isinstance(e, TurnEnd)]
+    assert ends == [step.response for step in result.steps]
+    ready = [e.call.id for e in events if isinstance(e, ToolCallReady)]
+    assert ready == [
+        r.call_id for e in events if isinstance(e, ToolResultEvent) for r in [e.result]
+    ]
 
 
 async def test_every_call_of_the_first_20_bfcl_simple_python_tools_validates(
@@ -137,19 +185,84 @@ async def test_max_tokens_stops_with_length(provider: LocalProvider) -> None:
     assert (response.stop_reason, response.usage.output_tokens) == ("length", 4)
 
 
-async def test_stream_relays_the_call_and_ends_with_the_response(
+async def test_streamed_call_arrives_in_fragments_and_ends_as_complete_gives_it(
     provider: LocalProvider, weather: Toolbox
 ) -> None:
-    """stream() yields a ToolCallReady for the forced call and a TurnEnd carrying the reply."""
+    """A forced call streams: start, several argument fragments, complete()'s call and reply."""
     request = ModelRequest(
         [UserMessage("Weather in London?")], list(weather), "get_weather", settings=SETTINGS
     )
-    events = [event async for event in provider.stream(request)]
+    expected = await warm_complete(provider, request)
+    events = [event async for event in provider.stream(request, partial_args=True)]
+    [call] = expected.turn.tool_calls
+    assert events[0] == ToolCallStart(call.id, "get_weather")
+    deltas = [e for e in events if isinstance(e, ToolCallDelta)]
+    assert len(deltas) > 1
+    assert {e.id for e in deltas} == {call.id}
+    assert all(e.partial_args is not None for e in deltas)
+    assert isinstance(call.arguments, str)
+    assert json.loads("".join(e.fragment for e in deltas)) == json.loads(call.arguments)
+    assert [e for e in events if isinstance(e, ToolCallReady)] == [ToolCallReady(call)]
     end = events[-1]
     assert isinstance(end, TurnEnd)
-    ready = [e.call for e in events if isinstance(e, ToolCallReady)]
-    assert ready == list(end.response.turn.tool_calls)
-    assert [c.name for c in ready] == ["get_weather"]
+    assert (end.response, end.usage, end.stop_reason) == (
+        expected,
+        expected.usage,
+        expected.stop_reason,
+    )
+
+
+@pytest.mark.parametrize("tool_choice", ["none", "auto"])
+async def test_streamed_text_arrives_token_by_token_and_ends_as_complete_gives_it(
+    provider: LocalProvider, weather: Toolbox, tool_choice: str
+) -> None:
+    """A text reply streams as many deltas that join to complete()'s text."""
+    request = ModelRequest(
+        [UserMessage("Write a story about a dragon.")],
+        list(weather) if tool_choice == "auto" else [weather.get("get_weather")],
+        tool_choice,
+        settings=ModelSettings(max_tokens=12, temperature=0.0, seed=1),
+    )
+    expected = await warm_complete(provider, request)
+    events = [event async for event in provider.stream(request)]
+    deltas = [e.text for e in events if isinstance(e, TextDelta)]
+    assert len(deltas) > 1
+    assert "".join(deltas) == expected.turn.text
+    assert [type(e) for e in events[len(deltas) :]] == [TurnEnd]
+    end = events[-1]
+    assert isinstance(end, TurnEnd)
+    assert end.response == expected
+
+
+async def test_leaving_a_stream_early_stops_it_and_frees_the_model(
+    provider: LocalProvider, weather: Toolbox
+) -> None:
+    """Closing a stream after its first fragment ends the generation; the next request runs."""
+    request = ModelRequest(
+        [UserMessage("Weather in Paris?")], list(weather), "get_weather", settings=SETTINGS
+    )
+    # LocalProvider.stream is an async generator, which aclosing closes.
+    stream = cast("AsyncGenerator[StreamEvent, None]", provider.stream(request))
+    async with aclosing(stream) as events:
+        async for event in events:
+            if isinstance(event, ToolCallDelta):
+                break
+    assert not provider._lock.locked()  # pyright: ignore[reportPrivateUsage]
+    async for event in provider.stream(request):
+        if isinstance(event, ToolCallStart):
+            break  # left without closing it: closed when collected
+    response = await provider.complete(request)
+    assert [c.name for c in response.turn.tool_calls] == ["get_weather"]
+
+
+async def test_stream_of_a_prompt_longer_than_the_context_raises() -> None:
+    """llama.cpp's refusal reaches the stream's reader as ProviderRequestError."""
+    small = LocalProvider(n_threads=1, n_ctx=64)
+    request = ModelRequest([UserMessage("Hello there. " * 40)], settings=SETTINGS)
+    with pytest.raises(ProviderRequestError):
+        async for _ in small.stream(request):
+            pass
+    small.close()
 
 
 def test_local_model_strings_resolve_to_the_local_provider(tmp_path: Path) -> None:
@@ -193,13 +306,24 @@ async def test_call_the_grammar_cannot_make_valid_is_asked_for_again(
     [call] = response.turn.tool_calls
     assert call.name == "pick"
     assert response.usage.requests == 1 + REPAIR_ATTEMPTS
+    # Streamed, the call comes whole once it is validated (and repaired).
+    events = [event async for event in provider.stream(request)]
+    end = events[-1]
+    assert isinstance(end, TurnEnd)
+    [call] = end.response.turn.tool_calls
+    assert events[:-1] == [
+        ToolCallStart(call.id, "pick"),
+        ToolCallDelta(call.id, str(call.arguments)),
+        ToolCallReady(call),
+    ]
+    assert end.usage.requests == 1 + REPAIR_ATTEMPTS
 
 
 def test_first_load_makes_idle_openmp_workers_sleep_unless_the_user_chose() -> None:
     """Loading sets OMP_WAIT_POLICY=PASSIVE when unset, and keeps a value the user set."""
     script = (
         "import asyncio, os; from switchboard.providers.local import LocalProvider; "
-        "from switchboard.providers.base import ModelRequest, ModelSettings; "
+        "from switchboard.providers.base import ModelRequest, ModelResponse, ModelSettings; "
         "from switchboard.messages import UserMessage; "
         "request = ModelRequest([UserMessage('Hi')], settings=ModelSettings(max_tokens=1)); "
         "asyncio.run(LocalProvider(n_threads=1).complete(request)); "
@@ -218,3 +342,41 @@ def test_first_load_makes_idle_openmp_workers_sleep_unless_the_user_chose() -> N
         )
         shown.append(done.stdout.strip())
     assert shown == ["PASSIVE", "ACTIVE"]
+
+
+async def test_a_call_looping_to_the_token_limit_is_closed_valid(provider: LocalProvider) -> None:
+    """simple_python_37 makes the model repeat a list item forever: the call still ends valid.
+
+    Past its closing reserve the reply is steered to close (a quote, brackets, braces)
+    instead of being cut by max_tokens.
+    """
+    entry = load_bfcl("simple_python")[37]
+    tool = from_bfcl(entry["function"][0])
+    request = ModelRequest(
+        [UserMessage(entry["question"][0][-1]["content"])],
+        [tool],
+        "required",
+        settings=ModelSettings(max_tokens=64, temperature=0.0, seed=0),
+    )
+    response = await provider.complete(request)
+    (call,) = response.turn.tool_calls
+    assert isinstance(call.arguments, str)
+    assert tool.accepts(json.loads(call.arguments))
+    assert response.stop_reason == "tool_calls"
+    assert 64 - closing_reserve(64) < response.usage.output_tokens <= 64
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_sampled_calls_validate_too(provider: LocalProvider, seed: int) -> None:
+    """At temperature 1 the grammar filters every token: each sampled call validates."""
+    for entry in load_bfcl("simple_python")[:4]:
+        tool = from_bfcl(entry["function"][0])
+        request = ModelRequest(
+            [UserMessage(entry["question"][0][-1]["content"])],
+            [tool],
+            "required",
+            settings=ModelSettings(max_tokens=64, temperature=1.0, seed=seed),
+        )
+        (call,) = (await provider.complete(request)).turn.tool_calls
+        assert isinstance(call.arguments, str)
+        assert tool.accepts(json.loads(call.arguments)), (entry["id"], call.arguments)

@@ -9,7 +9,7 @@ from switchboard.errors import ProviderRequestError
 from switchboard.evals.bfcl import from_bfcl, load_bfcl
 from switchboard.providers.embedded import embedded_model_path
 from switchboard.providers.local.grammar import call_grammar, tools_key
-from switchboard.providers.local.sampling import TopTokenGrammar
+from switchboard.providers.local.sampling import TopTokenGrammar, closing_reserve
 
 
 @pytest.fixture(scope="module")
@@ -51,3 +51,24 @@ def test_grammar_llama_cpp_cannot_parse_is_a_provider_error(llama: Llama) -> Non
     """A grammar with no valid root is refused with ProviderRequestError, not a crash."""
     with pytest.raises(ProviderRequestError, match="could not parse"):
         TopTokenGrammar(llama, 'root ::= "a" undefined-rule\n')
+
+
+def test_a_text_reply_is_never_steered_to_close(llama: Llama) -> None:
+    """Under auto a plain-text reply runs to max_tokens: only calls are closed early."""
+    tool = from_bfcl(load_bfcl("simple_python")[0]["function"][0])
+    gbnf = call_grammar(tools_key([(tool.name, tool.parameters)]), text=True, parallel=False)
+    text = prompt("Write a long story about a dragon.", "Answer in plain text.")
+    checker = TopTokenGrammar(llama, gbnf, max_tokens=16)
+    try:
+        output = llama.create_completion(
+            text, max_tokens=16, temperature=0.0, logits_processor=LogitsProcessorList([checker])
+        )
+    finally:
+        checker.close()
+    choice = output["choices"][0]  # type: ignore[index]
+    assert not choice["text"].lstrip().startswith(("{", "["))
+    assert (choice["finish_reason"], output["usage"]["completion_tokens"]) == ("length", 16)  # type: ignore[index]
+
+
+def test_closing_reserve_is_a_quarter_within_bounds() -> None:
+    assert [closing_reserve(n) for n in (1, 8, 128, 512)] == [2, 2, 32, 48]

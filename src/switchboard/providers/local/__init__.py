@@ -1,10 +1,12 @@
 """The local provider: a GGUF model run in-process by llama.cpp (``llama-cpp-python``).
 
-Four parts: `prompt` shows tools to the model and reads its calls back; `grammar` turns
+Its parts: `prompt` shows tools to the model and reads its calls back; `grammar` turns
 the tool schemas into a GBNF grammar so that every call decoded is valid; `sampling`
 enforces that grammar cheaply in greedy decoding (the top token is checked first);
-`provider` loads the model and runs it. The model is the embedded SmolLM2-135M-Instruct by default
-(`switchboard.providers.embedded`), or any GGUF file (``"local:/path/model.gguf"``).
+`stream` reads a reply into stream events as it is decoded; `runtime` counts the tokens
+of each generation; `provider` loads the model and runs it. The model is the embedded
+SmolLM2-135M-Instruct by default (`switchboard.providers.embedded`), or any GGUF file
+(``"local:/path/model.gguf"``).
 """
 
 from switchboard.providers.local.grammar import call_grammar, call_schema, grammar_issues

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import threading
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -25,18 +26,14 @@ from switchboard.providers.local.prompt import (
     template_renders_tools,
     tool_listing,
 )
-from switchboard.streaming.events import (
-    StreamEvent,
-    TextDelta,
-    ToolCallDelta,
-    ToolCallReady,
-    ToolCallStart,
-    TurnEnd,
-)
+from switchboard.providers.local.stream import ReplyReader
+from switchboard.streaming.events import StreamEvent
 from switchboard.tools.tool import Tool
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
+
+    from switchboard.providers.local.runtime import CountingLlama
 
 DEFAULT_MAX_TOKENS: Final = 512
 """The output limit when the request's settings give none."""
@@ -64,6 +61,19 @@ class _Reply:
     finish_reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    error: Exception
+
+
+class _Stopped(Exception):
+    """The stream's reader went away: the generation stops."""
+
+
+_Item = str | ModelResponse | _Failed
+"""What the worker thread of a stream hands over: text, then the reply or its error."""
+
+
 class LocalProvider:
     """A local GGUF model, run in-process: no network, no key.
 
@@ -74,7 +84,8 @@ class LocalProvider:
     reply is a call whose arguments match the tool's schema; under ``"auto"`` a reply is
     such a call or plain text; under ``"none"`` it is plain text. Calls of tools whose
     schemas use keywords the grammar cannot enforce (`Tool.local_issues`) are validated
-    and, when invalid, asked for again (`REPAIR_ATTEMPTS` times).
+    and, when invalid, asked for again (`REPAIR_ATTEMPTS` times). `stream` yields the
+    reply token by token as it is decoded.
 
     Example:
         >>> provider = LocalProvider()
@@ -123,7 +134,7 @@ class LocalProvider:
         self._grammar = grammar
         self._verbose = verbose
         self._lock = threading.Lock()
-        self._llama: Llama | None = None
+        self._llama: CountingLlama | None = None
         self._issues: dict[Tool, bool] = {}
 
     @property
@@ -158,40 +169,91 @@ class LocalProvider:
     async def stream(
         self, request: ModelRequest, *, partial_args: bool = False
     ) -> AsyncIterator[StreamEvent]:
-        """Generate one reply and yield it as stream events, `TurnEnd` last.
+        """Generate one reply and yield it as it is decoded, token by token, `TurnEnd` last.
 
-        The reply is decoded whole first (a constrained call is only known to be one
-        once it is complete), then relayed: the text as one `TextDelta`, each call as
-        `ToolCallStart`, one `ToolCallDelta` with all its arguments, and `ToolCallReady`.
+        Text comes as `TextDelta`s (without the leading and trailing whitespace that the
+        reply's text drops). A call is `ToolCallStart` as soon as its tool's name is
+        written, then `ToolCallDelta`s with the JSON text of its arguments as it is
+        written; its `ToolCallReady`, with the call as `complete` gives it, comes once the
+        whole reply is read (a call is only known to be one when the reply parses). A
+        call the reply turns out not to hold (cut by ``max_tokens``) is `ToolCallCut`.
+        `TurnEnd` carries the reply as `complete` returns it. Calls of tools with
+        `Tool.local_issues`, which may be asked for again, come whole at the end, after
+        validation (text is still streamed). Stopping early (``aclose()``, or leaving an
+        ``async with aclosing(...)`` block) stops the generation.
 
         Args:
             request: The request.
-            partial_args: Fill `ToolCallDelta.partial_args` (here, the whole arguments).
+            partial_args: Fill `ToolCallDelta.partial_args` with the arguments so far.
 
         Raises:
             ConfigurationError: As `complete`.
             ProviderRequestError: As `complete`.
         """
-        response = await self.complete(request)
-        if response.turn.text:
-            yield TextDelta(response.turn.text)
-        for call in response.turn.tool_calls:
-            yield ToolCallStart(call.id, call.name)
-            fragment = (
-                call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments)
-            )
-            parsed = _object(fragment) if partial_args else None
-            yield ToolCallDelta(call.id, fragment, parsed)
-            yield ToolCallReady(call)
-        yield TurnEnd(response.usage, response.stop_reason, response)
+        require_tool_choice(request.tool_choice, request.tools, PROVIDER)
+        calls = request.tool_choice != "none" and bool(request.tools)
+        reader = ReplyReader(
+            _call_prefix(request.messages),
+            calls=calls,
+            held={t.name for t in _callable(request) if self._held(t)} if calls else (),
+            partial_args=partial_args,
+        )
+        async with contextlib.aclosing(self._decoded(request)) as items:
+            async for item in items:
+                events = (
+                    reader.finish(item) if isinstance(item, ModelResponse) else reader.read(item)
+                )
+                for event in events:
+                    yield event
 
-    def _complete(self, request: ModelRequest) -> ModelResponse:
+    async def _decoded(self, request: ModelRequest) -> AsyncGenerator[str | ModelResponse, None]:
+        """The reply's text as it is decoded in a worker thread, then the whole reply.
+
+        Closing it stops the generation and waits for the thread, so the model is free
+        when it returns.
+        """
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[_Item] = asyncio.Queue()
+        stop = threading.Event()
+
+        def hand_over(item: _Item) -> bool:
+            if item != "" and not stop.is_set():
+                try:
+                    loop.call_soon_threadsafe(queue.put_nowait, item)
+                except RuntimeError:  # the loop is closed: nobody is reading
+                    stop.set()
+            return not stop.is_set()
+
+        def work() -> None:
+            try:
+                hand_over(self._complete(request, hand_over))
+            except _Stopped:
+                pass
+            except Exception as e:  # raised where the stream is read
+                hand_over(_Failed(e))
+
+        worker = asyncio.ensure_future(asyncio.to_thread(work))
+        try:
+            while True:
+                item = await queue.get()
+                if isinstance(item, _Failed):
+                    raise item.error
+                yield item
+                if isinstance(item, ModelResponse):
+                    return
+        finally:
+            stop.set()
+            await asyncio.shield(worker)
+
+    def _complete(
+        self, request: ModelRequest, on_text: Callable[[str], bool] | None = None
+    ) -> ModelResponse:
+        """The reply; with ``on_text``, the first try is streamed to it (see `_generate`)."""
         with self._lock:
             llama = self._load()
             messages = list(request.messages)
-            usage = Usage()
-            prefix = f"call-{sum(isinstance(m, AssistantTurn) for m in messages)}"
-            reply = self._generate(llama, request, messages)
+            prefix = _call_prefix(messages)
+            reply = self._generate(llama, request, messages, on_text)
             usage = reply.usage
             text, calls = _read(reply.text, request, prefix)
             for _ in range(REPAIR_ATTEMPTS):
@@ -206,17 +268,17 @@ class LocalProvider:
             turn = AssistantTurn(text, calls, {PROVIDER: reply.text})
             return ModelResponse(turn, usage, _stop_reason(reply.finish_reason, calls), self.model)
 
-    def _load(self) -> Llama:
+    def _load(self) -> CountingLlama:
         if self._llama is None:
             # llama.cpp's OpenMP workers spin while waiting by default: on a busy machine
             # (CI, shared cores) a reply took 88 s instead of 6 s on 2 cores. libgomp reads
             # this once, when llama_cpp loads it; a value the user set is kept.
             os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             try:
-                from llama_cpp import Llama
+                from switchboard.providers.local.runtime import CountingLlama
             except ImportError as e:
                 raise ImportError(_INSTALL_HINT) from e
-            self._llama = Llama(
+            self._llama = CountingLlama(
                 str(self._path),
                 n_ctx=self._n_ctx,
                 n_threads=self._n_threads,
@@ -225,8 +287,32 @@ class LocalProvider:
             )
         return self._llama
 
-    def _generate(self, llama: Llama, request: ModelRequest, messages: Sequence[Message]) -> _Reply:
-        from llama_cpp import LlamaGrammar, LogitsProcessorList
+    def _generate(
+        self,
+        llama: CountingLlama,
+        request: ModelRequest,
+        messages: Sequence[Message],
+        on_text: Callable[[str], bool] | None = None,
+    ) -> _Reply:
+        """Decode one reply; with ``on_text``, streamed to it piece by piece.
+
+        Raises:
+            _Stopped: ``on_text`` returned ``False``: the generation was stopped.
+        """
+        with self._options(llama, request, messages) as options:
+            try:
+                if on_text is None:
+                    return _whole(llama.create_completion(**options))
+                return _streamed(llama, llama.create_completion(**options, stream=True), on_text)
+            except (ValueError, RuntimeError) as e:
+                raise ProviderRequestError(PROVIDER, str(e)) from e
+
+    @contextlib.contextmanager
+    def _options(
+        self, llama: Llama, request: ModelRequest, messages: Sequence[Message]
+    ) -> Generator[dict[str, Any], None, None]:
+        """The arguments of ``create_completion`` for the request (the grammar freed after)."""
+        from llama_cpp import LogitsProcessorList
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         # Like llama_cpp, only needed once a model is loaded.
@@ -255,38 +341,25 @@ class LocalProvider:
         if self._grammar and offered:
             pairs = [(tool.name, tool.parameters) for tool in _callable(request)]
             gbnf = call_grammar(tools_key(pairs), text=answer, parallel=parallel)
-        # Greedy decoding checks the top token only (same output, far cheaper); sampling
-        # needs every token filtered, which llama.cpp's own grammar sampler does.
-        top_token = TopTokenGrammar(llama, gbnf) if gbnf and temperature == 0 else None
-        grammar = (
-            LlamaGrammar.from_string(gbnf, verbose=self._verbose)
-            if gbnf and not top_token
+        max_tokens = settings.max_tokens or DEFAULT_MAX_TOKENS
+        constrained = (
+            TopTokenGrammar(llama, gbnf, max_tokens=max_tokens, greedy=temperature == 0)
+            if gbnf
             else None
         )
         try:
-            output: Any = llama.create_completion(
-                prompt.prompt,
-                max_tokens=settings.max_tokens or DEFAULT_MAX_TOKENS,
-                temperature=temperature,
-                seed=seed,
-                stop=prompt.stop,
-                stopping_criteria=prompt.stopping_criteria,
-                logits_processor=LogitsProcessorList([top_token]) if top_token else None,
-                grammar=grammar,
-            )
-        except (ValueError, RuntimeError) as e:
-            raise ProviderRequestError(PROVIDER, str(e)) from e
+            yield {
+                "prompt": prompt.prompt,
+                "max_tokens": max_tokens,
+                "temperature": temperature,
+                "seed": seed,
+                "stop": prompt.stop,
+                "stopping_criteria": prompt.stopping_criteria,
+                "logits_processor": LogitsProcessorList([constrained]) if constrained else None,
+            }
         finally:
-            if top_token is not None:
-                top_token.close()
-        completion = cast("dict[str, Any]", output)
-        choice = cast("dict[str, Any]", completion["choices"][0])
-        counts = cast("dict[str, int]", completion["usage"])
-        return _Reply(
-            str(choice["text"]),
-            Usage(counts["prompt_tokens"], counts["completion_tokens"], 1),
-            str(choice.get("finish_reason") or "stop"),
-        )
+            if constrained is not None:
+                constrained.close()
 
     def _invalid(self, calls: Sequence[ToolCall], tools: Sequence[Tool]) -> str | None:
         """The validation error of the first call that the grammar could not make valid."""
@@ -296,7 +369,7 @@ class LocalProvider:
             if tool is None:
                 continue
             # Unconstrained decoding is left as it is: it is what the grammar is measured against.
-            if not self._grammar or not self._has_issues(tool):
+            if not self._held(tool):
                 continue
             try:
                 arguments = (
@@ -318,12 +391,55 @@ class LocalProvider:
             self._issues[tool] = bool(tool.local_issues())
         return self._issues[tool]
 
+    def _held(self, tool: Tool) -> bool:
+        """Whether calls of ``tool`` are validated, and may be asked for again."""
+        return self._grammar and self._has_issues(tool)
+
 
 def _callable(request: ModelRequest) -> Sequence[Tool]:
     """The tools a reply may call: the one named by ``tool_choice``, else all offered."""
     if request.tool_choice in ("auto", "required"):
         return request.tools
     return [tool for tool in request.tools if tool.name == request.tool_choice]
+
+
+def _call_prefix(messages: Sequence[Message]) -> str:
+    """What the ids of a reply's calls start with: unique in the conversation."""
+    return f"call-{sum(isinstance(m, AssistantTurn) for m in messages)}"
+
+
+def _whole(output: Any) -> _Reply:
+    """A whole completion's reply."""
+    completion = cast("dict[str, Any]", output)
+    choice = cast("dict[str, Any]", completion["choices"][0])
+    counts = cast("dict[str, int]", completion["usage"])
+    return _Reply(
+        str(choice["text"]),
+        Usage(counts["prompt_tokens"], counts["completion_tokens"], 1),
+        str(choice.get("finish_reason") or "stop"),
+    )
+
+
+def _streamed(llama: CountingLlama, output: Any, on_text: Callable[[str], bool]) -> _Reply:
+    """A streamed completion's reply, each piece of text handed to ``on_text`` as it comes.
+
+    Raises:
+        _Stopped: ``on_text`` returned ``False``.
+    """
+    chunks = cast("Generator[dict[str, Any], None, None]", output)
+    pieces: list[str] = []
+    finish_reason = "stop"
+    try:
+        for chunk in chunks:
+            choice = cast("dict[str, Any]", chunk["choices"][0])
+            pieces.append(str(choice["text"]))
+            if not on_text(pieces[-1]):
+                raise _Stopped
+            finish_reason = str(choice.get("finish_reason") or finish_reason)
+    finally:
+        chunks.close()  # stops llama.cpp's generation before the grammar is freed
+    usage = Usage(llama.prompt_tokens, llama.completion_tokens, 1)
+    return _Reply("".join(pieces), usage, finish_reason)
 
 
 def _read(text: str, request: ModelRequest, prefix: str) -> tuple[str, tuple[ToolCall, ...]]:
@@ -343,11 +459,3 @@ def _token_text(llama: Llama, token: int) -> str:
     if token < 0:
         return ""
     return llama.detokenize([token], special=True).decode("utf-8", errors="replace")
-
-
-def _object(text: str) -> Mapping[str, Any] | None:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return cast("dict[str, Any]", value) if isinstance(value, dict) else None

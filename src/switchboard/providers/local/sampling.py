@@ -1,13 +1,20 @@
-"""Grammar-constrained greedy decoding that checks the model's top token first.
+"""Grammar-constrained decoding as a logits processor: cheap when greedy, closed on budget.
 
 llama.cpp's grammar sampler, placed in the sampler chain, tests every token of the
 vocabulary against the grammar at every step (49,152 tokens for SmolLM2), which costs
 more than decoding a token of a small model. In greedy decoding only the top token
 matters: `TopTokenGrammar` tests that one token and, only when the grammar rejects it,
 tries the next best few, one by one, and filters the whole vocabulary only when none
-fits. The output is the same token for token (the best token
-the grammar allows) at a fraction of the cost, the idea of llama.cpp's own
-``common_sampler_sample`` (sample first, resample with the grammar on rejection).
+fits. The output is the same token for token (the best token the grammar allows) at a
+fraction of the cost, the idea of llama.cpp's own ``common_sampler_sample`` (sample
+first, resample with the grammar on rejection). When sampling, every token is filtered.
+
+A grammar makes every finished call valid, but a small model can loop inside one (the
+same list item, again and again) until ``max_tokens`` cuts it, and a cut call is no call.
+So, once a call has used all but its last few tokens (`closing_reserve`), the processor
+steers it to an end: of the tokens the grammar allows, it picks the best that only closes
+(a quote, a bracket, a brace, end of text) whenever one is allowed. The call then ends
+valid, with its last values cut short, rather than not at all.
 
 It runs as a llama-cpp-python logits processor: called before each token with the
 tokens so far and the logits, it feeds the grammar the tokens chosen since its last call.
@@ -16,6 +23,7 @@ tokens so far and the logits, it feeds the grammar the tokens chosen since its l
 from __future__ import annotations
 
 import ctypes
+import weakref
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -27,27 +35,53 @@ from switchboard.providers.local.prompt import PROVIDER
 if TYPE_CHECKING:
     from llama_cpp import Llama
 
+__all__ = ["TopTokenGrammar", "closing_reserve"]
+
 # Tokens tried one by one when the best is rejected, before filtering the vocabulary.
 _SHORTLIST: Final = 32
 
 _TOKEN_DATA: Final = np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)], align=True)
 
+# What a token that only ends things is made of (whitespace aside).
+_CLOSING_CHARACTERS: Final = frozenset('"]}')
+
+Tokens = npt.NDArray[np.intc]
+
+# Each model's closing tokens, found once (a pass over the vocabulary).
+_closing_tokens: weakref.WeakKeyDictionary[Llama, Tokens] = weakref.WeakKeyDictionary()
+
+
+def closing_reserve(max_tokens: int) -> int:
+    """How many of a reply's last tokens are spent closing a call: a quarter, 2 to 48.
+
+    Closing a call takes a few tokens per open string, list and object and per required
+    property still missing; 48 covers deep calls, and a quarter keeps small budgets useful.
+    """
+    return min(48, max(2, max_tokens // 4))
+
 
 class TopTokenGrammar:
-    """A logits processor that keeps greedy decoding inside a GBNF grammar.
+    """A logits processor that keeps decoding inside a GBNF grammar.
 
     Args:
         llama: The loaded model (for its vocabulary).
         grammar: GBNF text with a ``root`` rule.
+        max_tokens: The reply's token limit: a call still open when only
+            `closing_reserve` tokens remain is steered to close. ``None``: never.
+        greedy: Temperature 0: check the best tokens first. Otherwise every token is
+            filtered, for the sampler to choose among those the grammar allows.
 
     Raises:
         ProviderRequestError: llama.cpp could not parse the grammar.
     """
 
-    def __init__(self, llama: Llama, grammar: str) -> None:
+    def __init__(
+        self, llama: Llama, grammar: str, *, max_tokens: int | None = None, greedy: bool = True
+    ) -> None:
         import llama_cpp
 
         self._api: Any = llama_cpp
+        self._llama = llama
         vocab: Any = llama_cpp.llama_model_get_vocab(llama.model)
         self._sampler: Any = llama_cpp.llama_sampler_init_grammar(
             vocab, grammar.encode("utf-8"), b"root"
@@ -55,20 +89,30 @@ class TopTokenGrammar:
         if not self._sampler:
             msg = "llama.cpp could not parse the tool-call grammar."
             raise ProviderRequestError(PROVIDER, msg)
+        self._greedy = greedy
+        self._closing_after = (
+            None if max_tokens is None else max_tokens - closing_reserve(max_tokens)
+        )
         self._one = (llama_cpp.llama_token_data * 1)()
         self._pointer: Any = ctypes.POINTER(llama_cpp.llama_token_data)
-        self._ids = np.arange(llama.n_vocab(), dtype=np.intc)
-        self._seen: int | None = None
+        self._start: int | None = None
+        self._seen = 0
 
     def __call__(
         self, input_ids: npt.NDArray[np.intc], scores: npt.NDArray[np.single]
     ) -> npt.NDArray[np.single]:
         """The logits, with each token the grammar rejects at -inf unless the best is allowed."""
-        if self._seen is None:
-            self._seen = len(input_ids)
+        if self._start is None:
+            self._start = self._seen = len(input_ids)
         for token in input_ids[self._seen :]:
             self._api.llama_sampler_accept(self._sampler, int(token))
         self._seen = len(input_ids)
+        if self._closing(input_ids):
+            closed = self._best_closing(scores)
+            if closed is not None:
+                return closed
+        if not self._greedy:
+            return self._filter(scores, np.arange(len(scores), dtype=np.intc))
         best = int(np.argmax(scores))
         if self._allows(best, float(scores[best])):
             return scores
@@ -79,6 +123,16 @@ class TopTokenGrammar:
         if self._sampler:
             self._api.llama_sampler_free(self._sampler)
             self._sampler = None
+
+    def _closing(self, input_ids: npt.NDArray[np.intc]) -> bool:
+        """Whether the reply is a call that has reached its closing reserve."""
+        if self._closing_after is None or self._start is None:
+            return False
+        if len(input_ids) - self._start < max(1, self._closing_after):
+            return False
+        first = self._llama.detokenize([int(input_ids[self._start])]).lstrip()
+        # The grammar lets plain text start with anything but these (see grammar.py).
+        return first[:1] in (b"{", b"[")
 
     def _allows(self, token: int, logit: float) -> bool:
         self._one[0].id = token
@@ -93,19 +147,49 @@ class TopTokenGrammar:
         top = np.argpartition(scores, -_SHORTLIST)[-_SHORTLIST:]
         for token in top[np.argsort(scores[top])[::-1]]:
             if self._allows(int(token), float(scores[token])):
-                only = np.full(len(scores), -np.inf, dtype=np.single)
-                only[token] = scores[token]
-                return only
-        return self._filter(scores)
+                return _only(scores, int(token))
+        return self._filter(scores, np.arange(len(scores), dtype=np.intc))
 
-    def _filter(self, scores: npt.NDArray[np.single]) -> npt.NDArray[np.single]:
-        data = np.zeros(len(scores), dtype=_TOKEN_DATA)
-        data["id"] = self._ids[: len(scores)]
-        data["logit"] = scores
+    def _best_closing(self, scores: npt.NDArray[np.single]) -> npt.NDArray[np.single] | None:
+        """Only the best closing token the grammar allows left, or None if it allows none."""
+        candidates = _closing(self._llama)
+        filtered = self._filter(scores, candidates[candidates < len(scores)])
+        token = int(np.argmax(filtered))
+        return _only(scores, token) if np.isfinite(filtered[token]) else None
+
+    def _filter(self, scores: npt.NDArray[np.single], ids: Tokens) -> npt.NDArray[np.single]:
+        """The scores of the tokens ``ids`` that the grammar allows; -inf for all others."""
+        data = np.zeros(len(ids), dtype=_TOKEN_DATA)
+        data["id"] = ids
+        data["logit"] = scores[ids]
         data_as: Any = data.ctypes.data_as
         pointer: Any = data_as(self._pointer)
-        array = self._api.llama_token_data_array(pointer, len(scores), -1, False)
+        array = self._api.llama_token_data_array(pointer, len(ids), -1, False)
         self._api.llama_sampler_apply(self._sampler, ctypes.byref(array))
         filtered = np.full(len(scores), -np.inf, dtype=np.single)
         filtered[data["id"]] = data["logit"]
         return filtered
+
+
+def _only(scores: npt.NDArray[np.single], token: int) -> npt.NDArray[np.single]:
+    only = np.full(len(scores), -np.inf, dtype=np.single)
+    only[token] = scores[token]
+    return only
+
+
+def _closing(llama: Llama) -> Tokens:
+    """The model's tokens made only of quotes, brackets and braces, and its end of text."""
+    found = _closing_tokens.get(llama)
+    if found is None:
+        ids = [
+            token
+            for token in range(llama.n_vocab())
+            if _closes(llama.detokenize([token]).decode("utf-8", errors="replace"))
+        ]
+        found = _closing_tokens[llama] = np.array([*ids, llama.token_eos()], dtype=np.intc)
+    return found
+
+
+def _closes(text: str) -> bool:
+    stripped = text.strip()
+    return bool(stripped) and set(stripped) <= _CLOSING_CHARACTERS
