@@ -7,67 +7,38 @@ import contextlib
 import json
 import os
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, cast
 
-from switchboard.errors import ArgumentsError, ConfigurationError, ProviderRequestError
-from switchboard.messages import AssistantTurn, Message, StopReason, ToolCall, Usage, UserMessage
+from switchboard.errors import ArgumentsError, ConfigurationError
+from switchboard.messages import AssistantTurn, Message, StopReason, ToolCall, UserMessage
 from switchboard.providers.base import ModelRequest, ModelResponse, require_tool_choice
 from switchboard.providers.embedded import embedded_model_path
-from switchboard.providers.local.grammar import call_grammar, tools_key
-from switchboard.providers.local.prompt import (
-    PROVIDER,
-    native_tools,
-    parse_reply,
-    render_generic,
-    render_native,
-    template_renders_tools,
-    tool_listing,
+from switchboard.providers.local.generation import (
+    Decoding,
+    Stopped,
+    callable_tools,
+    generate,
 )
+from switchboard.providers.local.prompt import PROVIDER, parse_reply
 from switchboard.providers.local.stream import ReplyReader
 from switchboard.streaming.events import StreamEvent
 from switchboard.tools.tool import Tool
 
 if TYPE_CHECKING:
-    from llama_cpp import Llama
-
     from switchboard.providers.local.runtime import CountingLlama
-
-DEFAULT_MAX_TOKENS: Final = 512
-"""The output limit when the request's settings give none."""
-
-DEFAULT_TEMPERATURE: Final = 0.0
-"""Greedy decoding unless the request asks otherwise: the same prompt, the same reply."""
 
 REPAIR_ATTEMPTS: Final = 2
 """New tries for a call whose tool has `Tool.local_issues` and whose arguments fail validation."""
-
-# For a GGUF file with no chat template: ChatML, which most small instruct models use.
-_CHATML: Final = (
-    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + "
-    "message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
-)
 
 _INSTALL_HINT: Final = "Install the runtime: pip install llama-cpp-python"
 
 
 @dataclass(frozen=True, slots=True)
-class _Reply:
-    text: str
-    usage: Usage
-    finish_reason: str
-
-
-@dataclass(frozen=True, slots=True)
 class _Failed:
     error: Exception
-
-
-class _Stopped(Exception):
-    """The stream's reader went away: the generation stops."""
 
 
 _Item = str | ModelResponse | _Failed
@@ -130,8 +101,7 @@ class LocalProvider:
         self._path = path
         self._n_threads = n_threads or os.cpu_count() or 1
         self._n_ctx = n_ctx
-        self._seed = seed
-        self._grammar = grammar
+        self._decoding = Decoding(grammar=grammar, seed=seed)
         self._verbose = verbose
         self._lock = threading.Lock()
         self._llama: CountingLlama | None = None
@@ -195,7 +165,7 @@ class LocalProvider:
         reader = ReplyReader(
             _call_prefix(request.messages),
             calls=calls,
-            held={t.name for t in _callable(request) if self._held(t)} if calls else (),
+            held={t.name for t in callable_tools(request) if self._held(t)} if calls else (),
             partial_args=partial_args,
         )
         async with contextlib.aclosing(self._decoded(request)) as items:
@@ -227,7 +197,7 @@ class LocalProvider:
         def work() -> None:
             try:
                 hand_over(self._complete(request, hand_over))
-            except _Stopped:
+            except Stopped:
                 pass
             except Exception as e:  # raised where the stream is read
                 hand_over(_Failed(e))
@@ -253,7 +223,7 @@ class LocalProvider:
             llama = self._load()
             messages = list(request.messages)
             prefix = _call_prefix(messages)
-            reply = self._generate(llama, request, messages, on_text)
+            reply = generate(llama, request, messages, self._decoding, on_text)
             usage = reply.usage
             text, calls = _read(reply.text, request, prefix)
             for _ in range(REPAIR_ATTEMPTS):
@@ -262,7 +232,7 @@ class LocalProvider:
                     break
                 messages.append(AssistantTurn(provider_state={PROVIDER: reply.text}))
                 messages.append(UserMessage(f"{problem}\nWrite the call again, fixed."))
-                reply = self._generate(llama, request, messages)
+                reply = generate(llama, request, messages, self._decoding)
                 usage = usage + reply.usage
                 text, calls = _read(reply.text, request, prefix)
             turn = AssistantTurn(text, calls, {PROVIDER: reply.text})
@@ -286,80 +256,6 @@ class LocalProvider:
                 verbose=self._verbose,
             )
         return self._llama
-
-    def _generate(
-        self,
-        llama: CountingLlama,
-        request: ModelRequest,
-        messages: Sequence[Message],
-        on_text: Callable[[str], bool] | None = None,
-    ) -> _Reply:
-        """Decode one reply; with ``on_text``, streamed to it piece by piece.
-
-        Raises:
-            _Stopped: ``on_text`` returned ``False``: the generation was stopped.
-        """
-        with self._options(llama, request, messages) as options:
-            try:
-                if on_text is None:
-                    return _whole(llama.create_completion(**options))
-                return _streamed(llama, llama.create_completion(**options, stream=True), on_text)
-            except (ValueError, RuntimeError) as e:
-                raise ProviderRequestError(PROVIDER, str(e)) from e
-
-    @contextlib.contextmanager
-    def _options(
-        self, llama: Llama, request: ModelRequest, messages: Sequence[Message]
-    ) -> Generator[dict[str, Any], None, None]:
-        """The arguments of ``create_completion`` for the request (the grammar freed after)."""
-        from llama_cpp import LogitsProcessorList
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-        # Like llama_cpp, only needed once a model is loaded.
-        from switchboard.providers.local.sampling import TopTokenGrammar
-
-        template = str(llama.metadata.get("tokenizer.chat_template") or _CHATML)
-        # The formatter's parameters are typed as llama_cpp's TypedDicts: plain dicts here.
-        formatter: Any = Jinja2ChatFormatter(
-            template,
-            eos_token=_token_text(llama, llama.token_eos()),
-            bos_token=_token_text(llama, llama.token_bos()),
-        )
-        offered = request.tools if request.tool_choice != "none" else ()
-        parallel = bool(request.parallel_tool_calls)
-        answer = request.tool_choice == "auto"
-        if template_renders_tools(template):
-            tools = native_tools(offered) or None
-            prompt = formatter(messages=render_native(messages), tools=tools)
-        else:
-            listing = tool_listing(offered, parallel=parallel, answer=answer) if offered else None
-            prompt = formatter(messages=render_generic(messages, listing))
-        settings = request.settings
-        temperature = DEFAULT_TEMPERATURE if settings.temperature is None else settings.temperature
-        seed = settings.seed if settings.seed is not None else self._seed
-        gbnf = None
-        if self._grammar and offered:
-            pairs = [(tool.name, tool.parameters) for tool in _callable(request)]
-            gbnf = call_grammar(tools_key(pairs), text=answer, parallel=parallel)
-        max_tokens = settings.max_tokens or DEFAULT_MAX_TOKENS
-        constrained = (
-            TopTokenGrammar(llama, gbnf, max_tokens=max_tokens, greedy=temperature == 0)
-            if gbnf
-            else None
-        )
-        try:
-            yield {
-                "prompt": prompt.prompt,
-                "max_tokens": max_tokens,
-                "temperature": temperature,
-                "seed": seed,
-                "stop": prompt.stop,
-                "stopping_criteria": prompt.stopping_criteria,
-                "logits_processor": LogitsProcessorList([constrained]) if constrained else None,
-            }
-        finally:
-            if constrained is not None:
-                constrained.close()
 
     def _invalid(self, calls: Sequence[ToolCall], tools: Sequence[Tool]) -> str | None:
         """The validation error of the first call that the grammar could not make valid."""
@@ -393,53 +289,12 @@ class LocalProvider:
 
     def _held(self, tool: Tool) -> bool:
         """Whether calls of ``tool`` are validated, and may be asked for again."""
-        return self._grammar and self._has_issues(tool)
-
-
-def _callable(request: ModelRequest) -> Sequence[Tool]:
-    """The tools a reply may call: the one named by ``tool_choice``, else all offered."""
-    if request.tool_choice in ("auto", "required"):
-        return request.tools
-    return [tool for tool in request.tools if tool.name == request.tool_choice]
+        return self._decoding.grammar and self._has_issues(tool)
 
 
 def _call_prefix(messages: Sequence[Message]) -> str:
     """What the ids of a reply's calls start with: unique in the conversation."""
     return f"call-{sum(isinstance(m, AssistantTurn) for m in messages)}"
-
-
-def _whole(output: Any) -> _Reply:
-    """A whole completion's reply."""
-    completion = cast("dict[str, Any]", output)
-    choice = cast("dict[str, Any]", completion["choices"][0])
-    counts = cast("dict[str, int]", completion["usage"])
-    return _Reply(
-        str(choice["text"]),
-        Usage(counts["prompt_tokens"], counts["completion_tokens"], 1),
-        str(choice.get("finish_reason") or "stop"),
-    )
-
-
-def _streamed(llama: CountingLlama, output: Any, on_text: Callable[[str], bool]) -> _Reply:
-    """A streamed completion's reply, each piece of text handed to ``on_text`` as it comes.
-
-    Raises:
-        _Stopped: ``on_text`` returned ``False``.
-    """
-    chunks = cast("Generator[dict[str, Any], None, None]", output)
-    pieces: list[str] = []
-    finish_reason = "stop"
-    try:
-        for chunk in chunks:
-            choice = cast("dict[str, Any]", chunk["choices"][0])
-            pieces.append(str(choice["text"]))
-            if not on_text(pieces[-1]):
-                raise _Stopped
-            finish_reason = str(choice.get("finish_reason") or finish_reason)
-    finally:
-        chunks.close()  # stops llama.cpp's generation before the grammar is freed
-    usage = Usage(llama.prompt_tokens, llama.completion_tokens, 1)
-    return _Reply("".join(pieces), usage, finish_reason)
 
 
 def _read(text: str, request: ModelRequest, prefix: str) -> tuple[str, tuple[ToolCall, ...]]:
@@ -453,9 +308,3 @@ def _stop_reason(finish_reason: str, calls: Sequence[ToolCall]) -> StopReason:
     if finish_reason == "length":
         return "length"
     return "tool_calls" if calls else "answer"
-
-
-def _token_text(llama: Llama, token: int) -> str:
-    if token < 0:
-        return ""
-    return llama.detokenize([token], special=True).decode("utf-8", errors="replace")

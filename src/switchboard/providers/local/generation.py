@@ -1,0 +1,201 @@
+"""One reply decoded by llama.cpp: the prompt, the grammar, and the completion, whole or streamed.
+
+`generate` renders the conversation with the model's chat template, builds the call
+grammar of the tools the reply may call, and runs ``create_completion``; `LocalProvider`
+holds the model, the lock and the repair loop around it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, cast
+
+from switchboard.errors import ProviderRequestError
+from switchboard.messages import Message, Usage
+from switchboard.providers.base import ModelRequest
+from switchboard.providers.local.grammar import call_grammar, tools_key
+from switchboard.providers.local.prompt import (
+    PROVIDER,
+    native_tools,
+    render_generic,
+    render_native,
+    template_renders_tools,
+    tool_listing,
+)
+from switchboard.tools.tool import Tool
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+    from switchboard.providers.local.runtime import CountingLlama
+
+__all__ = [
+    "DEFAULT_MAX_TOKENS",
+    "DEFAULT_TEMPERATURE",
+    "Decoding",
+    "Reply",
+    "Stopped",
+    "callable_tools",
+    "generate",
+]
+
+DEFAULT_MAX_TOKENS: Final = 512
+"""The output limit when the request's settings give none."""
+
+DEFAULT_TEMPERATURE: Final = 0.0
+"""Greedy decoding unless the request asks otherwise: the same prompt, the same reply."""
+
+# For a GGUF file with no chat template: ChatML, which most small instruct models use.
+_CHATML: Final = (
+    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + "
+    "message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Decoding:
+    """The provider's settings that shape every reply.
+
+    Attributes:
+        grammar: Constrain calls with the tools' grammar.
+        seed: The sampling seed when a request sets none.
+    """
+
+    grammar: bool
+    seed: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A decoded reply: its raw text, token counts, and llama.cpp's finish reason."""
+
+    text: str
+    usage: Usage
+    finish_reason: str
+
+
+class Stopped(Exception):
+    """The stream's reader went away: the generation stops."""
+
+
+def callable_tools(request: ModelRequest) -> Sequence[Tool]:
+    """The tools a reply may call: the one named by ``tool_choice``, else all offered."""
+    if request.tool_choice in ("auto", "required"):
+        return request.tools
+    return [tool for tool in request.tools if tool.name == request.tool_choice]
+
+
+def generate(
+    llama: CountingLlama,
+    request: ModelRequest,
+    messages: Sequence[Message],
+    decoding: Decoding,
+    on_text: Callable[[str], bool] | None = None,
+) -> Reply:
+    """Decode one reply to ``messages``; with ``on_text``, streamed to it piece by piece.
+
+    Raises:
+        ProviderRequestError: llama.cpp refused the request (e.g. a prompt longer than
+            the context window).
+        Stopped: ``on_text`` returned ``False``: the generation was stopped.
+    """
+    with _options(llama, request, messages, decoding) as options:
+        try:
+            if on_text is None:
+                return _whole(llama.create_completion(**options))
+            return _streamed(llama, llama.create_completion(**options, stream=True), on_text)
+        except (ValueError, RuntimeError) as e:
+            raise ProviderRequestError(PROVIDER, str(e)) from e
+
+
+@contextlib.contextmanager
+def _options(
+    llama: Llama, request: ModelRequest, messages: Sequence[Message], decoding: Decoding
+) -> Generator[dict[str, Any], None, None]:
+    """The arguments of ``create_completion`` for the request (the grammar freed after)."""
+    from llama_cpp import LogitsProcessorList
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    # Like llama_cpp, only needed once a model is loaded.
+    from switchboard.providers.local.sampling import TopTokenGrammar
+
+    template = str(llama.metadata.get("tokenizer.chat_template") or _CHATML)
+    # The formatter's parameters are typed as llama_cpp's TypedDicts: plain dicts here.
+    formatter: Any = Jinja2ChatFormatter(
+        template,
+        eos_token=_token_text(llama, llama.token_eos()),
+        bos_token=_token_text(llama, llama.token_bos()),
+    )
+    offered = request.tools if request.tool_choice != "none" else ()
+    parallel = bool(request.parallel_tool_calls)
+    answer = request.tool_choice == "auto"
+    if template_renders_tools(template):
+        tools = native_tools(offered) or None
+        prompt = formatter(messages=render_native(messages), tools=tools)
+    else:
+        listing = tool_listing(offered, parallel=parallel, answer=answer) if offered else None
+        prompt = formatter(messages=render_generic(messages, listing))
+    settings = request.settings
+    temperature = DEFAULT_TEMPERATURE if settings.temperature is None else settings.temperature
+    max_tokens = settings.max_tokens or DEFAULT_MAX_TOKENS
+    constrained = None
+    if decoding.grammar and offered:
+        pairs = [(tool.name, tool.parameters) for tool in callable_tools(request)]
+        gbnf = call_grammar(tools_key(pairs), text=answer, parallel=parallel)
+        constrained = TopTokenGrammar(llama, gbnf, max_tokens=max_tokens, greedy=temperature == 0)
+    try:
+        yield {
+            "prompt": prompt.prompt,
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "seed": settings.seed if settings.seed is not None else decoding.seed,
+            "stop": prompt.stop,
+            "stopping_criteria": prompt.stopping_criteria,
+            "logits_processor": LogitsProcessorList([constrained]) if constrained else None,
+        }
+    finally:
+        if constrained is not None:
+            constrained.close()
+
+
+def _whole(output: Any) -> Reply:
+    """A whole completion's reply."""
+    completion = cast("dict[str, Any]", output)
+    choice = cast("dict[str, Any]", completion["choices"][0])
+    counts = cast("dict[str, int]", completion["usage"])
+    return Reply(
+        str(choice["text"]),
+        Usage(counts["prompt_tokens"], counts["completion_tokens"], 1),
+        str(choice.get("finish_reason") or "stop"),
+    )
+
+
+def _streamed(llama: CountingLlama, output: Any, on_text: Callable[[str], bool]) -> Reply:
+    """A streamed completion's reply, each piece of text handed to ``on_text`` as it comes.
+
+    Raises:
+        Stopped: ``on_text`` returned ``False``.
+    """
+    chunks = cast("Generator[dict[str, Any], None, None]", output)
+    pieces: list[str] = []
+    finish_reason = "stop"
+    try:
+        for chunk in chunks:
+            choice = cast("dict[str, Any]", chunk["choices"][0])
+            pieces.append(str(choice["text"]))
+            if not on_text(pieces[-1]):
+                raise Stopped
+            finish_reason = str(choice.get("finish_reason") or finish_reason)
+    finally:
+        chunks.close()  # stops llama.cpp's generation before the grammar is freed
+    usage = Usage(llama.prompt_tokens, llama.completion_tokens, 1)
+    return Reply("".join(pieces), usage, finish_reason)
+
+
+def _token_text(llama: Llama, token: int) -> str:
+    if token < 0:
+        return ""
+    return llama.detokenize([token], special=True).decode("utf-8", errors="replace")
