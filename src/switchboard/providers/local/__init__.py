@@ -6,9 +6,9 @@ enforces that grammar (cheaply in greedy decoding: the top token is checked firs
 closes a call that reaches the token limit; `generation` decodes one reply, whole or
 streamed; `stream` reads a reply into stream events as it is decoded; `runtime` counts
 the tokens of each generation; `provider` loads the model, runs requests one at a time
-in a worker thread, and asks again for calls the grammar could not make valid. The model is the embedded
-SmolLM2-135M-Instruct by default (`switchboard.providers.embedded`), or any GGUF file
-(``"local:/path/model.gguf"``).
+in a worker thread, and asks again for calls the grammar could not make valid. The model
+is the embedded SmolLM2-135M-Instruct by default (`switchboard.providers.embedded`), or
+any GGUF file (``"local:/path/model.gguf"``).
 """
 
 from switchboard.providers.local.grammar import call_grammar, call_schema, grammar_issues
