@@ -347,8 +347,8 @@ def test_first_load_makes_idle_openmp_workers_sleep_unless_the_user_chose() -> N
 async def test_a_call_looping_to_the_token_limit_is_closed_valid(provider: LocalProvider) -> None:
     """simple_python_37 makes the model repeat a list item forever: the call still ends valid.
 
-    Past its closing reserve the reply is steered to close (a quote, brackets, braces)
-    instead of being cut by max_tokens.
+    Past its closing reserve the looping reply is steered to close (a quote, brackets,
+    braces) instead of being cut by max_tokens.
     """
     entry = load_bfcl("simple_python")[37]
     tool = from_bfcl(entry["function"][0])
@@ -380,3 +380,18 @@ async def test_sampled_calls_validate_too(provider: LocalProvider, seed: int) ->
         (call,) = (await provider.complete(request)).turn.tool_calls
         assert isinstance(call.arguments, str)
         assert tool.accepts(json.loads(call.arguments)), (entry["id"], call.arguments)
+
+
+async def test_a_long_call_that_does_not_loop_is_cut_not_closed(
+    provider: LocalProvider, weather: Toolbox
+) -> None:
+    """Closing a call that is merely long would pass truncated values: it is cut instead."""
+    request = ModelRequest(
+        [UserMessage("What's the weather in Tokyo?")],
+        [weather.get("get_weather")],
+        "required",
+        settings=ModelSettings(max_tokens=8, temperature=0.0, seed=0),
+    )
+    response = await provider.complete(request)
+    assert (response.stop_reason, response.turn.tool_calls) == ("length", ())
+    assert response.usage.output_tokens == 8

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 from llama_cpp import Llama, LlamaGrammar, LogitsProcessorList
 
@@ -9,7 +10,7 @@ from switchboard.errors import ProviderRequestError
 from switchboard.evals.bfcl import from_bfcl, load_bfcl
 from switchboard.providers.embedded import embedded_model_path
 from switchboard.providers.local.grammar import call_grammar, tools_key
-from switchboard.providers.local.sampling import TopTokenGrammar, closing_reserve
+from switchboard.providers.local.sampling import TopTokenGrammar, closing_reserve, looping
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +73,21 @@ def test_a_text_reply_is_never_steered_to_close(llama: Llama) -> None:
 
 def test_closing_reserve_is_a_quarter_within_bounds() -> None:
     assert [closing_reserve(n) for n in (1, 8, 128, 512)] == [2, 2, 32, 48]
+
+
+@pytest.mark.parametrize(
+    ("tokens", "expected"),
+    [
+        ([9, *[4, 5, 6, 7] * 6], True),  # a block of 4 six times: 24 tokens
+        ([9, *[4, 5, 6, 7] * 5], False),  # 20 tokens: too short to call a loop
+        ([3] * 24, True),
+        ([3] * 23, False),
+        (list(range(40)), False),
+        ([*range(30)] * 4, True),  # a block of 30, four times
+        ([*range(30)] * 3, False),
+    ],
+)
+def test_looping_needs_a_block_repeated_over_24_tokens_and_4_times(
+    tokens: list[int], expected: bool
+) -> None:
+    assert looping(np.array(tokens, dtype=np.intc)) is expected

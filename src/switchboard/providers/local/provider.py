@@ -305,6 +305,8 @@ def _read(text: str, request: ModelRequest, prefix: str) -> tuple[str, tuple[Too
 
 
 def _stop_reason(finish_reason: str, calls: Sequence[ToolCall]) -> StopReason:
-    if finish_reason == "length":
-        return "length"
-    return "tool_calls" if calls else "answer"
+    # Calls are read from the whole reply's JSON: a reply with calls was not cut, even if
+    # its last token was the last one allowed.
+    if calls:
+        return "tool_calls"
+    return "length" if finish_reason == "length" else "answer"

@@ -11,10 +11,12 @@ first, resample with the grammar on rejection). When sampling, every token is fi
 
 A grammar makes every finished call valid, but a small model can loop inside one (the
 same list item, again and again) until ``max_tokens`` cuts it, and a cut call is no call.
-So, once a call has used all but its last few tokens (`closing_reserve`), the processor
-steers it to an end: of the tokens the grammar allows, it picks the best that only closes
-(a quote, a bracket, a brace, end of text) whenever one is allowed. The call then ends
-valid, with its last values cut short, rather than not at all.
+So, once a call has used all but its last few tokens (`closing_reserve`) and its last
+tokens repeat (`looping`), the processor steers it to an end: of the tokens the grammar
+allows, it picks the best that only closes (a quote, a bracket, a brace, end of text)
+whenever one is allowed. The call ends valid, its repetition cut short. A call that is
+merely long is left to be cut by ``max_tokens``: closing it would pass the tool
+truncated values as if they were whole.
 
 It runs as a llama-cpp-python logits processor: called before each token with the
 tokens so far and the logits, it feeds the grammar the tokens chosen since its last call.
@@ -35,12 +37,18 @@ from switchboard.providers.local.prompt import PROVIDER
 if TYPE_CHECKING:
     from llama_cpp import Llama
 
-__all__ = ["TopTokenGrammar", "closing_reserve"]
+__all__ = ["TopTokenGrammar", "closing_reserve", "looping"]
 
 # Tokens tried one by one when the best is rejected, before filtering the vocabulary.
 _SHORTLIST: Final = 32
 
 _TOKEN_DATA: Final = np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)], align=True)
+
+# A loop: a block of at most _LOOP_PERIOD tokens, repeated over at least _LOOP_SPAN tokens
+# and at least _LOOP_REPEATS times, ending the reply.
+_LOOP_PERIOD: Final = 32
+_LOOP_SPAN: Final = 24
+_LOOP_REPEATS: Final = 4
 
 # What a token that only ends things is made of (whitespace aside).
 _CLOSING_CHARACTERS: Final = frozenset('"]}')
@@ -60,13 +68,33 @@ def closing_reserve(max_tokens: int) -> int:
     return min(48, max(2, max_tokens // 4))
 
 
+def looping(tokens: npt.NDArray[np.intc]) -> bool:
+    """Whether ``tokens`` end with a block repeated again and again (see `_LOOP_PERIOD`).
+
+    Example:
+        >>> looping(np.array([7, *[1, 2, 3] * 8], dtype=np.intc))
+        True
+        >>> looping(np.array([1, 2, 3] * 3 + [4], dtype=np.intc))
+        False
+    """
+    for period in range(1, _LOOP_PERIOD + 1):
+        repeats = max(_LOOP_REPEATS, -(-_LOOP_SPAN // period))
+        span = repeats * period
+        if span > len(tokens):
+            break
+        tail = tokens[len(tokens) - span :]
+        if np.array_equal(tail[period:], tail[:-period]):
+            return True
+    return False
+
+
 class TopTokenGrammar:
     """A logits processor that keeps decoding inside a GBNF grammar.
 
     Args:
         llama: The loaded model (for its vocabulary).
         grammar: GBNF text with a ``root`` rule.
-        max_tokens: The reply's token limit: a call still open when only
+        max_tokens: The reply's token limit: a call looping when only
             `closing_reserve` tokens remain is steered to close. ``None``: never.
         greedy: Temperature 0: check the best tokens first. Otherwise every token is
             filtered, for the sampler to choose among those the grammar allows.
@@ -97,6 +125,7 @@ class TopTokenGrammar:
         self._pointer: Any = ctypes.POINTER(llama_cpp.llama_token_data)
         self._start: int | None = None
         self._seen = 0
+        self._closing_now = False
 
     def __call__(
         self, input_ids: npt.NDArray[np.intc], scores: npt.NDArray[np.single]
@@ -125,14 +154,18 @@ class TopTokenGrammar:
             self._sampler = None
 
     def _closing(self, input_ids: npt.NDArray[np.intc]) -> bool:
-        """Whether the reply is a call that has reached its closing reserve."""
+        """Whether the reply is a looping call that has reached its closing reserve."""
+        if self._closing_now:
+            return True
         if self._closing_after is None or self._start is None:
             return False
-        if len(input_ids) - self._start < max(1, self._closing_after):
+        generated = input_ids[self._start :]
+        if len(generated) < max(1, self._closing_after):
             return False
-        first = self._llama.detokenize([int(input_ids[self._start])]).lstrip()
+        first = self._llama.detokenize([int(generated[0])]).lstrip()
         # The grammar lets plain text start with anything but these (see grammar.py).
-        return first[:1] in (b"{", b"[")
+        self._closing_now = first[:1] in (b"{", b"[") and looping(generated)
+        return self._closing_now
 
     def _allows(self, token: int, logit: float) -> bool:
         self._one[0].id = token
