@@ -16,7 +16,8 @@ answer. ``recall@k`` counts a question when all of its functions are among the t
 ``mrr@10`` averages 1 / the rank of the first of its functions found (0 if none in the top 10).
 
 Subjects: switchboard's `Router` in ``lexical`` (bm25s), ``embedding`` (all-MiniLM-L6-v2 run
-by `MiniLM`) and ``hybrid`` mode, and ``rank_bm25`` (``BM25Okapi`` over the same terms, top k
+by `MiniLM`) and ``hybrid`` mode, with its defaults (a multi-request question is also ranked
+request by request, `split_intents`), and ``rank_bm25`` (``BM25Okapi`` over the same terms, top k
 by ``argsort``) as the baseline. ``build_s``: building the index of a pool from scratch
 (embedding included; the 10k embedding index reuses the nonlive pool's cached vectors, so
 its build time counts only the new texts). ``latency_ms``: p50 and p99 of one query's
