@@ -155,7 +155,9 @@ class _CallScanner:
 
     Only the shape the grammar writes is followed: ``{"name": "<tool>", "arguments":
     {...}}``, or a list of those. On anything else (or a held tool's name) it stops, and
-    the calls are relayed at the end.
+    the calls are relayed at the end. Written by hand: partial-JSON parsers (such as
+    pydantic-core's ``allow_partial``, which fills ``partial_args``) give values, not where
+    in the reply the arguments' text begins and ends, which each fragment needs.
 
     Args:
         start: Where the call (``{``) or list of calls (``[``) begins in the reply.
