@@ -83,11 +83,12 @@ def test_closing_reserve_is_a_quarter_within_bounds() -> None:
         ([3] * 24, True),
         ([3] * 23, False),
         (list(range(40)), False),
-        ([*range(30)] * 4, True),  # a block of 30, four times
-        ([*range(30)] * 3, False),
+        ([*range(30)] * 3, True),  # a block of 30, three times
+        ([*range(30)] * 2, False),
+        ([*[4, 5, 6, 7, 8, 9, 10, 11, 12] * 2, 4, 5, 6, 7, 8, 9], False),
     ],
 )
-def test_looping_needs_a_block_repeated_over_24_tokens_and_4_times(
+def test_looping_needs_a_block_repeated_over_24_tokens_and_3_times(
     tokens: list[int], expected: bool
 ) -> None:
     assert looping(np.array(tokens, dtype=np.intc)) is expected

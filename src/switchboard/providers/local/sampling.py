@@ -45,10 +45,11 @@ _SHORTLIST: Final = 32
 _TOKEN_DATA: Final = np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)], align=True)
 
 # A loop: a block of at most _LOOP_PERIOD tokens, repeated over at least _LOOP_SPAN tokens
-# and at least _LOOP_REPEATS times, ending the reply.
+# and at least _LOOP_REPEATS times, ending the reply. Only looked for in the last tokens a
+# reply may have, where a reply that repeats itself is one that will not end on its own.
 _LOOP_PERIOD: Final = 32
 _LOOP_SPAN: Final = 24
-_LOOP_REPEATS: Final = 4
+_LOOP_REPEATS: Final = 3
 
 # What a token that only ends things is made of (whitespace aside).
 _CLOSING_CHARACTERS: Final = frozenset('"]}')
