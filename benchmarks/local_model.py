@@ -28,7 +28,7 @@ so the fixed cost would otherwise weigh three times more on the grammar. Prints 
 ``entries_without_valid_call`` lists (up to 10) the entries whose reply is not a valid call.
 
 Run: ``python benchmarks/local_model.py [--limit N] [--threads N]``; all 400 entries take
-about 45 minutes on two cores.
+about 35 minutes on two quiet cores.
 """
 
 from __future__ import annotations
