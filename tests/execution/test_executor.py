@@ -20,11 +20,6 @@ from switchboard import (
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def add(a: int, b: int) -> int:
     """Add two integers."""
     return a + b

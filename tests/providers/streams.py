@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx2
 
-from switchboard.streaming import StreamEvent, ToolCallCut, ToolCallReady, TurnEnd
+from switchboard.streaming import StreamEvent, TextDelta, ToolCallCut, ToolCallReady, TurnEnd
 
 from .conftest import FIXTURES, Replay, fixture_path
 
@@ -86,6 +86,11 @@ def ready_calls(events: Sequence[StreamEvent]) -> list[tuple[str, str, Any]]:
 def cut_calls(events: Sequence[StreamEvent]) -> list[ToolCallCut]:
     """Every `ToolCallCut`, in order."""
     return [e for e in events if isinstance(e, ToolCallCut)]
+
+
+def streamed_text(events: Sequence[StreamEvent]) -> str:
+    """The text deltas joined."""
+    return "".join(e.text for e in events if isinstance(e, TextDelta))
 
 
 def turn_end(events: Sequence[StreamEvent]) -> TurnEnd:

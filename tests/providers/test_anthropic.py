@@ -47,11 +47,6 @@ RECORDINGS = fixture_path(
 ).parent
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def recording(prefix: str) -> list[dict[str, Any]]:
     """The recorded (request, response) pairs of the recording whose name starts so."""
     (path,) = RECORDINGS.glob(f"{prefix}*.json")

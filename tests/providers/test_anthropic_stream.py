@@ -7,7 +7,7 @@ from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import ToolCall, UserMessage
 from switchboard.providers.anthropic import AnthropicProvider
 from switchboard.providers.base import ModelRequest
-from switchboard.streaming import StreamEvent, TextDelta, ToolCallDelta
+from switchboard.streaming import StreamEvent, ToolCallDelta
 from switchboard.tools.tool import tool
 
 from .conftest import Replay
@@ -20,6 +20,7 @@ from .streams import (
     recorded_bytes,
     sse_lines,
     stream_fixtures,
+    streamed_text,
     turn_end,
 )
 
@@ -28,11 +29,6 @@ pytestmark = pytest.mark.anyio
 FIXTURES = stream_fixtures("anthropic")
 COMPLETE = [name for name in FIXTURES if "incomplete" not in name]
 INCOMPLETE = "anthropic/incomplete_partial_json_response.txt"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @tool
@@ -155,7 +151,7 @@ async def test_streamed_text_is_the_replys_text(replay: Replay, name: str) -> No
     """The reply's text is its text deltas joined."""
     replay.queue_bytes(recorded_bytes(name, named=True), "text/event-stream")
     events = await collect(replay)
-    text = "".join(e.text for e in events if isinstance(e, TextDelta))
+    text = streamed_text(events)
     assert turn_end(events).response.turn.text == text
 
 

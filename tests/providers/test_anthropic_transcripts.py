@@ -59,11 +59,6 @@ RECORDINGS = fixture_path(
 ).parent
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def weather(location: str, units: Literal["c", "f"]) -> str:
     """What the SDK tests' ``_get_weather`` returns, as its tools serialise it."""
     temperature = "20°C" if units == "c" else "68°F"

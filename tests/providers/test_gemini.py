@@ -45,11 +45,6 @@ RECORDED = {
 MODEL = "gemini-2.5-flash"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @tool
 def weather(location: str) -> str:
     """Get the weather at a place.

@@ -7,7 +7,7 @@ from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import UserMessage
 from switchboard.providers.base import ModelRequest
 from switchboard.providers.gemini import SYNTHETIC_ID_PREFIX, GeminiProvider
-from switchboard.streaming import StreamEvent, TextDelta, ToolCallDelta
+from switchboard.streaming import StreamEvent, ToolCallDelta
 from switchboard.tools.tool import tool
 
 from .conftest import Replay
@@ -19,6 +19,7 @@ from .streams import (
     recorded_bytes,
     sse_lines,
     stream_fixtures,
+    streamed_text,
     turn_end,
 )
 
@@ -27,11 +28,6 @@ pytestmark = pytest.mark.anyio
 FIXTURES = stream_fixtures("gemini")
 STREAMED = "gemini/vercel-google-stream-tool-call-arguments.chunks.txt"
 MODEL = "gemini-2.5-flash"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @tool
@@ -108,7 +104,7 @@ async def test_streamed_text_is_the_replys_text(replay: Replay, name: str) -> No
     """The reply's text is its text deltas joined (thoughts left out)."""
     replay.queue_bytes(recorded_bytes(name), "text/event-stream")
     events = await collect(replay)
-    text = "".join(e.text for e in events if isinstance(e, TextDelta))
+    text = streamed_text(events)
     assert turn_end(events).response.turn.text == text
 
 

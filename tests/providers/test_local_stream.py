@@ -19,6 +19,8 @@ from switchboard.streaming import (
     TurnEnd,
 )
 
+from .streams import streamed_text
+
 CALL = '{"name": "get_weather", "arguments": {"city": "Paris", "unit": "celsius"}}'
 
 
@@ -45,10 +47,6 @@ def arguments(events: Sequence[StreamEvent], call_id: str) -> str:
     return "".join(e.fragment for e in events if isinstance(e, ToolCallDelta) and e.id == call_id)
 
 
-def text(events: Sequence[StreamEvent]) -> str:
-    return "".join(e.text for e in events if isinstance(e, TextDelta))
-
-
 @pytest.mark.parametrize("size", [1, 3, len(CALL)])
 def test_a_call_opens_on_its_name_and_streams_its_arguments_text(size: int) -> None:
     """Start, the arguments' JSON text in fragments, then parse_reply's call and TurnEnd."""
@@ -58,7 +56,7 @@ def test_a_call_opens_on_its_name_and_streams_its_arguments_text(size: int) -> N
     assert arguments(events, "call-0-0") == '{"city": "Paris", "unit": "celsius"}'
     assert events[-2:-1] == [ToolCallReady(call)]
     assert isinstance(events[-1], TurnEnd)
-    assert text(events) == ""
+    assert streamed_text(events) == ""
     if size == 1:
         assert sum(isinstance(e, ToolCallDelta) for e in events) == len(
             arguments(events, "call-0-0")
@@ -101,7 +99,7 @@ def test_text_streams_without_the_whitespace_the_reply_drops(size: int) -> None:
     """Text deltas join to the reply's text, stripped as parse_reply strips it."""
     reply = " \n Hello,  world. \n\n"
     events = read(reply, size=size)
-    assert text(events) == "Hello,  world."
+    assert streamed_text(events) == "Hello,  world."
     assert not any(isinstance(e, ToolCallStart) for e in events)
     if size == 1:
         assert sum(isinstance(e, TextDelta) for e in events) > 5
@@ -112,14 +110,14 @@ def test_a_call_in_a_code_fence_is_streamed_as_a_call() -> None:
     for reply in (f"```json\n{CALL}\n```", f"<tool_call>{CALL}</tool_call>"):
         events = read(reply)
         assert events[0] == ToolCallStart("call-0-0", "get_weather")
-        assert text(events) == ""
+        assert streamed_text(events) == ""
         assert sum(isinstance(e, ToolCallReady) for e in events) == 1
 
 
 def test_a_code_fence_around_code_is_text() -> None:
     """A fence whose content is not a call is text, from the fence on."""
     reply = "```python\nprint(1)\n```"
-    assert text(read(reply)) == reply
+    assert streamed_text(read(reply)) == reply
 
 
 def test_a_call_cut_by_the_token_limit_is_cut_and_the_reply_is_text() -> None:
@@ -130,7 +128,7 @@ def test_a_call_cut_by_the_token_limit_is_cut_and_the_reply_is_text() -> None:
     assert (cut.call.id, cut.call.name, cut.reason) == ("call-0-0", "get_weather", "length")
     assert cut.raw_arguments == '{"city": "Par'
     assert not any(isinstance(e, ToolCallReady) for e in events)
-    assert text(events) == reply
+    assert streamed_text(events) == reply
 
 
 def test_calls_of_held_tools_come_whole_at_the_end() -> None:
@@ -161,5 +159,5 @@ def test_a_call_in_another_shape_is_relayed_at_the_end() -> None:
 def test_without_calls_a_json_reply_is_text() -> None:
     """Under "none" (or with no tools) a reply that looks like a call is text."""
     events = read(CALL, calls=False)
-    assert text(events) == CALL
+    assert streamed_text(events) == CALL
     assert not any(isinstance(e, ToolCallStart) for e in events)

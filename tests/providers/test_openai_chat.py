@@ -43,11 +43,6 @@ RECORDED = [
 BY_TEST = {record["test"]: record["response"] for record in RECORDED}
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @tool
 def get_weather(city: str, unit: Literal["celsius", "fahrenheit"] = "celsius") -> str:
     """Get the current weather for a city.

@@ -11,7 +11,6 @@ from switchboard.providers.base import ModelRequest
 from switchboard.providers.openai_chat import OpenAIChatProvider
 from switchboard.streaming import (
     StreamEvent,
-    TextDelta,
     ToolCallDelta,
     ToolCallReady,
     ToolCallStart,
@@ -27,17 +26,13 @@ from .streams import (
     recorded_bytes,
     sse_lines,
     stream_fixtures,
+    streamed_text,
     turn_end,
 )
 
 pytestmark = pytest.mark.anyio
 
 FIXTURES = stream_fixtures("openai-chat")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @tool
@@ -118,7 +113,7 @@ async def test_streamed_reply_equals_the_text_of_its_deltas(replay: Replay, name
     """The reply's text is its text deltas joined."""
     replay.queue_bytes(recorded_bytes(name), "text/event-stream")
     events = await collect(replay)
-    text = "".join(e.text for e in events if isinstance(e, TextDelta))
+    text = streamed_text(events)
     assert turn_end(events).response.turn.text == text
 
 

@@ -22,11 +22,6 @@ SETTINGS = ModelSettings(max_tokens=48, temperature=0.0, seed=1)
 """Short, greedy and seeded: the server tests stay fast and repeatable."""
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
     with llama_server(embedded_model_path()) as base_url:

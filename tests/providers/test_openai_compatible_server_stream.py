@@ -29,11 +29,6 @@ SETTINGS = ModelSettings(max_tokens=48, temperature=0.0, seed=1)
 QUESTION = "What is the weather in Paris?"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
     with llama_server(embedded_model_path()) as base_url:

@@ -41,11 +41,6 @@ from .conftest import Replay, fixture_path
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 EXPECTED: dict[str, Any] = json.loads(fixture_path("EXPECTED.json").read_text())
 RECORDED_STREAMS = sorted(name for name in EXPECTED if name.startswith("openai-responses/"))
 NO_RETRY = RetryPolicy(attempts=1)

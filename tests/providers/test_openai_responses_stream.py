@@ -7,20 +7,23 @@ from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import UserMessage
 from switchboard.providers.base import ModelRequest
 from switchboard.providers.openai_responses import OpenAIResponsesProvider
-from switchboard.streaming import StreamEvent, TextDelta
+from switchboard.streaming import StreamEvent
 from switchboard.tools.tool import tool
 
 from .conftest import Replay, fixture_path
-from .streams import cut_calls, expected_calls, ready_calls, sse_lines, stream_fixtures, turn_end
+from .streams import (
+    cut_calls,
+    expected_calls,
+    ready_calls,
+    sse_lines,
+    stream_fixtures,
+    streamed_text,
+    turn_end,
+)
 
 pytestmark = pytest.mark.anyio
 
 FIXTURES = stream_fixtures("openai-responses")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @tool
@@ -105,7 +108,7 @@ async def test_streamed_text_is_the_replys_text(replay: Replay, name: str) -> No
     """The reply's text is its text deltas joined."""
     for lines in recorded_streams(name):
         events = await collect(replay, lines)
-        text = "".join(e.text for e in events if isinstance(e, TextDelta))
+        text = streamed_text(events)
         assert turn_end(events).response.turn.text == text
 
 

@@ -52,11 +52,6 @@ class ScriptedServer:
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def server() -> Iterator[ScriptedServer]:
     scripted = ScriptedServer()
 
