@@ -344,48 +344,106 @@ def test_first_load_makes_idle_openmp_workers_sleep_unless_the_user_chose() -> N
     assert shown == ["PASSIVE", "ACTIVE"]
 
 
-async def test_a_call_looping_to_the_token_limit_is_closed_valid(provider: LocalProvider) -> None:
-    """simple_python_37 makes the model repeat a list item forever: the call still ends valid.
-
-    Past its closing reserve the looping reply is steered to close (a quote, brackets,
-    braces) instead of being cut by max_tokens.
-    """
-    entry = load_bfcl("simple_python")[37]
+def bfcl_request(index: int, settings: ModelSettings) -> tuple[Tool, ModelRequest]:
+    """BFCL simple_python entry ``index``'s tool, and its question asked under required."""
+    entry = load_bfcl("simple_python")[index]
     tool = from_bfcl(entry["function"][0])
+    question = UserMessage(entry["question"][0][-1]["content"])
+    return tool, ModelRequest([question], [tool], "required", settings=settings)
+
+
+def only_arguments(response: ModelResponse, tool: Tool) -> dict[str, object]:
+    """The arguments of the reply's one call, checked against the tool's schema."""
+    (call,) = response.turn.tool_calls
+    assert isinstance(call.arguments, str)
+    arguments = json.loads(call.arguments)
+    assert tool.accepts(arguments), call.arguments
+    return arguments
+
+
+async def test_a_runaway_list_ends_at_a_whole_item_when_the_budget_runs_low(
+    provider: LocalProvider,
+) -> None:
+    """simple_python_130 makes the model count on through a list: the call still ends valid.
+
+    In its closing reserve the call starts no new item: the list ends where the model
+    would write a comma. The items kept are whole, the first ones of what a bigger budget
+    gives, and the reply is flagged ``length``.
+    """
+    tool, short = bfcl_request(130, ModelSettings(max_tokens=128, temperature=0.0, seed=0))
+    _, longer = bfcl_request(130, ModelSettings(max_tokens=256, temperature=0.0, seed=0))
+    kept, more = await provider.complete(short), await provider.complete(longer)
+    assert (kept.stop_reason, more.stop_reason) == ("length", "length")
+    assert 128 - closing_reserve(128) < kept.usage.output_tokens <= 128
+    flows, more_flows = (
+        only_arguments(kept, tool)["cash_flows"],
+        only_arguments(more, tool)["cash_flows"],
+    )
+    assert isinstance(flows, list)
+    assert isinstance(more_flows, list)
+    assert len(flows) > 5  # the five flows asked for, and the run
+    assert len(more_flows) > len(flows)
+    assert flows == more_flows[: len(flows)]
+
+
+async def test_a_string_repeating_itself_at_the_budget_is_ended(provider: LocalProvider) -> None:
+    """A string value that loops in the closing reserve is closed: the call ends valid."""
+
+    def shout(message: str) -> str:
+        """Shout a message to the room.
+
+        Args:
+            message: What to shout.
+        """
+        return message
+
+    tool = Tool.from_function(shout)
     request = ModelRequest(
-        [UserMessage(entry["question"][0][-1]["content"])],
+        [UserMessage("Shout the word 'na' 50 times then 'Batman'.")],
         [tool],
         "required",
         settings=ModelSettings(max_tokens=64, temperature=0.0, seed=0),
     )
     response = await provider.complete(request)
-    (call,) = response.turn.tool_calls
-    assert isinstance(call.arguments, str)
-    assert tool.accepts(json.loads(call.arguments))
-    assert response.stop_reason == "tool_calls"
-    assert 64 - closing_reserve(64) < response.usage.output_tokens <= 64
+    message = only_arguments(response, tool)["message"]
+    assert isinstance(message, str)
+    assert "Shout Batman. " * 3 in message  # the loop, left off early
+    assert response.stop_reason == "length"
+    assert 64 - closing_reserve(64) < response.usage.output_tokens < 64
+
+
+async def test_a_stream_of_a_shortened_call_ends_as_complete_gives_it(
+    provider: LocalProvider,
+) -> None:
+    """The shortened call streams whole, ToolCallReady, then TurnEnd with length."""
+    tool, request = bfcl_request(37, ModelSettings(max_tokens=64, temperature=0.0, seed=0))
+    expected = await warm_complete(provider, request)
+    events = [event async for event in provider.stream(request)]
+    (ready,) = [e for e in events if isinstance(e, ToolCallReady)]
+    end = events[-1]
+    assert isinstance(end, TurnEnd)
+    assert end.stop_reason == "length"
+    assert ready.call == expected.turn.tool_calls[0]
+    assert isinstance(ready.call.arguments, str)
+    assert tool.accepts(json.loads(ready.call.arguments))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 async def test_sampled_calls_validate_too(provider: LocalProvider, seed: int) -> None:
-    """At temperature 1 the grammar filters every token: each sampled call validates."""
-    for entry in load_bfcl("simple_python")[:4]:
-        tool = from_bfcl(entry["function"][0])
-        request = ModelRequest(
-            [UserMessage(entry["question"][0][-1]["content"])],
-            [tool],
-            "required",
-            settings=ModelSettings(max_tokens=64, temperature=1.0, seed=seed),
-        )
-        (call,) = (await provider.complete(request)).turn.tool_calls
-        assert isinstance(call.arguments, str)
-        assert tool.accepts(json.loads(call.arguments)), (entry["id"], call.arguments)
+    """At temperature 1 the grammar filters every token: each sampled call validates.
+
+    simple_python_130's runaway list ends at an item when sampling too.
+    """
+    for index in (0, 1, 2, 3, 130):
+        settings = ModelSettings(max_tokens=64, temperature=1.0, seed=seed)
+        tool, request = bfcl_request(index, settings)
+        only_arguments(await provider.complete(request), tool)
 
 
-async def test_a_long_call_that_does_not_loop_is_cut_not_closed(
+async def test_a_call_still_writing_a_value_at_the_limit_is_cut_not_closed(
     provider: LocalProvider, weather: Toolbox
 ) -> None:
-    """Closing a call that is merely long would pass truncated values: it is cut instead."""
+    """Closing a value mid-way would pass the tool a truncated one: the call is cut instead."""
     request = ModelRequest(
         [UserMessage("What's the weather in Tokyo?")],
         [weather.get("get_weather")],

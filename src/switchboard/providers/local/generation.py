@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from switchboard.errors import ProviderRequestError
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from llama_cpp import Llama
 
     from switchboard.providers.local.runtime import CountingLlama
+    from switchboard.providers.local.sampling import TopTokenGrammar
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
@@ -70,11 +71,16 @@ class Decoding:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A decoded reply: its raw text, token counts, and llama.cpp's finish reason."""
+    """A decoded reply: its raw text, token counts, and llama.cpp's finish reason.
+
+    ``shortened``: a call of the reply was closed early, in its closing reserve (see
+    `switchboard.providers.local.sampling`).
+    """
 
     text: str
     usage: Usage
     finish_reason: str
+    shortened: bool = False
 
 
 class Stopped(Exception):
@@ -102,20 +108,24 @@ def generate(
             the context window).
         Stopped: ``on_text`` returned ``False``: the generation was stopped.
     """
-    with _options(llama, request, messages, decoding) as options:
+    with _options(llama, request, messages, decoding) as (options, constrained):
         try:
             if on_text is None:
-                return _whole(llama.create_completion(**options))
-            return _streamed(llama, llama.create_completion(**options, stream=True), on_text)
+                reply = _whole(llama.create_completion(**options))
+            else:
+                output = llama.create_completion(**options, stream=True)
+                reply = _streamed(llama, output, on_text)
         except (ValueError, RuntimeError) as e:
             raise ProviderRequestError(PROVIDER, str(e)) from e
+        shortened = constrained is not None and constrained.shortened
+        return replace(reply, shortened=shortened)
 
 
 @contextlib.contextmanager
 def _options(
     llama: Llama, request: ModelRequest, messages: Sequence[Message], decoding: Decoding
-) -> Generator[dict[str, Any], None, None]:
-    """The arguments of ``create_completion`` for the request (the grammar freed after)."""
+) -> Generator[tuple[dict[str, Any], TopTokenGrammar | None], None, None]:
+    """The arguments of ``create_completion`` for the request, and its grammar (freed after)."""
     from llama_cpp import LogitsProcessorList
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -147,7 +157,7 @@ def _options(
         gbnf = call_grammar(tools_key(pairs), text=answer, parallel=parallel)
         constrained = TopTokenGrammar(llama, gbnf, max_tokens=max_tokens, greedy=temperature == 0)
     try:
-        yield {
+        options = {
             "prompt": prompt.prompt,
             "max_tokens": max_tokens,
             "temperature": temperature,
@@ -156,6 +166,7 @@ def _options(
             "stopping_criteria": prompt.stopping_criteria,
             "logits_processor": LogitsProcessorList([constrained]) if constrained else None,
         }
+        yield options, constrained
     finally:
         if constrained is not None:
             constrained.close()

@@ -18,6 +18,7 @@ from switchboard.providers.base import ModelRequest, ModelResponse, require_tool
 from switchboard.providers.embedded import embedded_model_path
 from switchboard.providers.local.generation import (
     Decoding,
+    Reply,
     Stopped,
     callable_tools,
     generate,
@@ -55,8 +56,11 @@ class LocalProvider:
     reply is a call whose arguments match the tool's schema; under ``"auto"`` a reply is
     such a call or plain text; under ``"none"`` it is plain text. Calls of tools whose
     schemas use keywords the grammar cannot enforce (`Tool.local_issues`) are validated
-    and, when invalid, asked for again (`REPAIR_ATTEMPTS` times). `stream` yields the
-    reply token by token as it is decoded.
+    and, when invalid, asked for again (`REPAIR_ATTEMPTS` times). A call that nears
+    ``max_tokens`` starts no new list item or property, so it ends valid with every value
+    whole, and the reply's stop reason is ``length`` (see
+    `switchboard.providers.local.sampling`). `stream` yields the reply token by token as
+    it is decoded.
 
     Example:
         >>> provider = LocalProvider()
@@ -236,7 +240,7 @@ class LocalProvider:
                 usage = usage + reply.usage
                 text, calls = _read(reply.text, request, prefix)
             turn = AssistantTurn(text, calls, {PROVIDER: reply.text})
-            return ModelResponse(turn, usage, _stop_reason(reply.finish_reason, calls), self.model)
+            return ModelResponse(turn, usage, _stop_reason(reply, calls), self.model)
 
     def _load(self) -> CountingLlama:
         if self._llama is None:
@@ -304,9 +308,9 @@ def _read(text: str, request: ModelRequest, prefix: str) -> tuple[str, tuple[Too
     return parse_reply(text, call_id_prefix=prefix)
 
 
-def _stop_reason(finish_reason: str, calls: Sequence[ToolCall]) -> StopReason:
+def _stop_reason(reply: Reply, calls: Sequence[ToolCall]) -> StopReason:
     # Calls are read from the whole reply's JSON: a reply with calls was not cut, even if
-    # its last token was the last one allowed.
+    # its last token was the last one allowed. It may have been closed early, though.
     if calls:
-        return "tool_calls"
-    return "length" if finish_reason == "length" else "answer"
+        return "length" if reply.shortened else "tool_calls"
+    return "length" if reply.finish_reason == "length" else "answer"

@@ -9,14 +9,16 @@ fits. The output is the same token for token (the best token the grammar allows)
 fraction of the cost, the idea of llama.cpp's own ``common_sampler_sample`` (sample
 first, resample with the grammar on rejection). When sampling, every token is filtered.
 
-A grammar makes every finished call valid, but a small model can loop inside one (the
-same list item, again and again) until ``max_tokens`` cuts it, and a cut call is no call.
-So, once a call has used all but its last few tokens (`closing_reserve`) and its last
-tokens repeat (`looping`), the processor steers it to an end: of the tokens the grammar
-allows, it picks the best that only closes (a quote, a bracket, a brace, end of text)
-whenever one is allowed. The call ends valid, its repetition cut short. A call that is
-merely long is left to be cut by ``max_tokens``: closing it would pass the tool
-truncated values as if they were whole.
+A grammar makes every finished call valid, but a small model can run away inside one
+(counting on through a list, repeating the same item) until ``max_tokens`` cuts it, and
+a cut call is no call. So a call that reaches its last few tokens (`closing_reserve`)
+starts nothing new: where the model has ended a value and would write a comma to start
+another list item or property, it ends the list or object instead, whenever the grammar
+allows it (not while a required property is missing). No value is cut: the model still
+finishes the one it is writing, and only trailing items and optional properties are left
+out. A string that repeats itself there (`looping`) is the one value ended early, as it
+would never end. The reply is then flagged (`shortened`) and reported as stopped by
+``length``.
 
 It runs as a llama-cpp-python logits processor: called before each token with the
 tokens so far and the logits, it feeds the grammar the tokens chosen since its last call.
@@ -37,7 +39,7 @@ from switchboard.providers.local.prompt import PROVIDER
 if TYPE_CHECKING:
     from llama_cpp import Llama
 
-__all__ = ["TopTokenGrammar", "closing_reserve", "looping"]
+__all__ = ["JsonLexer", "TopTokenGrammar", "closing_reserve", "looping"]
 
 # Tokens tried one by one when the best is rejected, before filtering the vocabulary.
 _SHORTLIST: Final = 32
@@ -58,6 +60,11 @@ Tokens = npt.NDArray[np.intc]
 
 # Each model's closing tokens, found once (a pass over the vocabulary).
 _closing_tokens: weakref.WeakKeyDictionary[Llama, Tokens] = weakref.WeakKeyDictionary()
+_commas: weakref.WeakKeyDictionary[Llama, dict[int, bytes]] = weakref.WeakKeyDictionary()
+
+_QUOTE: Final = ord('"')
+_BACKSLASH: Final = ord("\\")
+_COMMA: Final = ord(",")
 
 
 def closing_reserve(max_tokens: int) -> int:
@@ -95,8 +102,8 @@ class TopTokenGrammar:
     Args:
         llama: The loaded model (for its vocabulary).
         grammar: GBNF text with a ``root`` rule.
-        max_tokens: The reply's token limit: a call looping when only
-            `closing_reserve` tokens remain is steered to close. ``None``: never.
+        max_tokens: The reply's token limit: once only `closing_reserve` tokens remain, a
+            call starts no new item and is steered to close. ``None``: never.
         greedy: Temperature 0: check the best tokens first. Otherwise every token is
             filtered, for the sampler to choose among those the grammar allows.
 
@@ -126,7 +133,13 @@ class TopTokenGrammar:
         self._pointer: Any = ctypes.POINTER(llama_cpp.llama_token_data)
         self._start: int | None = None
         self._seen = 0
-        self._closing_now = False
+        self._lexer = JsonLexer()
+        self._shortened = False
+
+    @property
+    def shortened(self) -> bool:
+        """Whether a call was closed early, in its closing reserve (see the module's doc)."""
+        return self._shortened
 
     def __call__(
         self, input_ids: npt.NDArray[np.intc], scores: npt.NDArray[np.single]
@@ -136,17 +149,11 @@ class TopTokenGrammar:
             self._start = self._seen = len(input_ids)
         for token in input_ids[self._seen :]:
             self._api.llama_sampler_accept(self._sampler, int(token))
+            self._lexer.feed(self._llama.detokenize([int(token)]))
         self._seen = len(input_ids)
         if self._closing(input_ids):
-            closed = self._best_closing(scores)
-            if closed is not None:
-                return closed
-        if not self._greedy:
-            return self._filter(scores, np.arange(len(scores), dtype=np.intc))
-        best = int(np.argmax(scores))
-        if self._allows(best, float(scores[best])):
-            return scores
-        return self._best_allowed(scores)
+            return self._closing_step(input_ids[self._start :], scores)
+        return self._allowed(scores)
 
     def close(self) -> None:
         """Free the grammar."""
@@ -155,18 +162,59 @@ class TopTokenGrammar:
             self._sampler = None
 
     def _closing(self, input_ids: npt.NDArray[np.intc]) -> bool:
-        """Whether the reply is a looping call that has reached its closing reserve."""
-        if self._closing_now:
-            return True
+        """Whether the reply is a call that has reached its closing reserve."""
         if self._closing_after is None or self._start is None:
             return False
-        generated = input_ids[self._start :]
-        if len(generated) < max(1, self._closing_after):
-            return False
-        first = self._llama.detokenize([int(generated[0])]).lstrip()
+        generated = len(input_ids) - self._start
         # The grammar lets plain text start with anything but these (see grammar.py).
-        self._closing_now = first[:1] in (b"{", b"[") and looping(generated)
-        return self._closing_now
+        return generated >= max(1, self._closing_after) and self._lexer.opening in (b"{", b"[")
+
+    def _closing_step(
+        self, generated: npt.NDArray[np.intc], scores: npt.NDArray[np.single]
+    ) -> npt.NDArray[np.single]:
+        """A step in the closing reserve: no new item, and a string that loops ends."""
+        # Only the string's own tokens: a list of the same string repeated is not one.
+        if self._lexer.in_string and looping(generated[self._lexer.string_opened + 1 :]):
+            closed = self._best_closing(scores)
+            if closed is not None:
+                self._shortened = True
+                return closed
+        allowed = self._allowed(scores)
+        if not self._greedy:
+            return self._without_new_items(allowed)
+        if not self._lexer.separates(self._llama.detokenize([int(np.argmax(allowed))])):
+            return allowed
+        # The model has ended a value and would start another: it ends the list or object
+        # instead, if the grammar allows (required properties may still be missing).
+        closed = self._best_closing(scores)
+        if closed is None:
+            return allowed
+        self._shortened = True
+        return closed
+
+    def _without_new_items(self, allowed: npt.NDArray[np.single]) -> npt.NDArray[np.single]:
+        """Sampling: the tokens that would start a new item removed, if a closing one is left."""
+        candidates = _closing(self._llama)
+        if not np.isfinite(allowed[candidates[candidates < len(allowed)]]).any():
+            return allowed
+        separators = [
+            token
+            for token, text in _comma_tokens(self._llama).items()
+            if token < len(allowed) and np.isfinite(allowed[token]) and self._lexer.separates(text)
+        ]
+        if separators:
+            allowed[separators] = -np.inf
+            self._shortened = True
+        return allowed
+
+    def _allowed(self, scores: npt.NDArray[np.single]) -> npt.NDArray[np.single]:
+        """The scores the sampler chooses from: greedy, its choice is the best allowed token."""
+        if not self._greedy:
+            return self._filter(scores, np.arange(len(scores), dtype=np.intc))
+        best = int(np.argmax(scores))
+        if self._allows(best, float(scores[best])):
+            return scores
+        return self._best_allowed(scores)
 
     def _allows(self, token: int, logit: float) -> bool:
         self._one[0].id = token
@@ -205,6 +253,58 @@ class TopTokenGrammar:
         return filtered
 
 
+class JsonLexer:
+    """Where a reply's JSON text is, as its bytes arrive: in a string or not.
+
+    Hand-written because it reads bytes as tokens add them, and asks one question of a
+    token before it is chosen (`separates`); JSON parsers parse whole or partial documents.
+
+    Example:
+        >>> lexer = JsonLexer()
+        >>> lexer.feed(b' {"a": "x, y')
+        >>> lexer.opening, lexer.in_string, lexer.separates(b", z"), lexer.separates(b'",')
+        (b'{', True, False, True)
+    """
+
+    def __init__(self) -> None:
+        self.opening = b""
+        """The reply's first byte that is not whitespace (``b""`` until there is one)."""
+        self.in_string = False
+        self.string_opened = 0
+        """How many pieces had been fed when the string the text is in opened."""
+        self._escaped = False
+        self._fed = 0
+
+    def feed(self, text: bytes) -> None:
+        """Read the next piece (a token's bytes) of the reply."""
+        if not self.opening:
+            self.opening = text.lstrip()[:1]
+        self.in_string, self._escaped, opened, _ = self._scan(text)
+        if opened:
+            self.string_opened = self._fed
+        self._fed += 1
+
+    def separates(self, text: bytes) -> bool:
+        """Whether ``text``, if it came next, would write a comma outside a string."""
+        return b"," in text and self._scan(text)[3]
+
+    def _scan(self, text: bytes) -> tuple[bool, bool, bool, bool]:
+        """In a string, escaped, the last string opened in ``text``, a comma outside."""
+        in_string, escaped, opened, comma = self.in_string, self._escaped, False, False
+        for byte in text:
+            if escaped:
+                escaped = False
+            elif in_string:
+                escaped = byte == _BACKSLASH
+                if byte == _QUOTE:
+                    in_string = opened = False
+            elif byte == _QUOTE:
+                in_string = opened = True
+            elif byte == _COMMA:
+                comma = True
+        return in_string, escaped, opened, comma
+
+
 def _only(scores: npt.NDArray[np.single], token: int) -> npt.NDArray[np.single]:
     only = np.full(len(scores), -np.inf, dtype=np.single)
     only[token] = scores[token]
@@ -221,6 +321,15 @@ def _closing(llama: Llama) -> Tokens:
             if _closes(llama.detokenize([token]).decode("utf-8", errors="replace"))
         ]
         found = _closing_tokens[llama] = np.array([*ids, llama.token_eos()], dtype=np.intc)
+    return found
+
+
+def _comma_tokens(llama: Llama) -> dict[int, bytes]:
+    """The model's tokens with a comma in them, and their bytes."""
+    found = _commas.get(llama)
+    if found is None:
+        texts = ((token, llama.detokenize([token])) for token in range(llama.n_vocab()))
+        found = _commas[llama] = {token: text for token, text in texts if b"," in text}
     return found
 
 
