@@ -114,7 +114,7 @@ StopReason = Literal["answer", "tool_calls", "length", "content_filter", "error"
 - ``answer``: it finished its reply.
 - ``tool_calls``: it wants the calls of its turn run.
 - ``length``: it hit the output token limit; text or calls may be cut off (or, on the
-  local model, a call closed early: valid, whole values, trailing items left out).
+  local model, calls steered to close early: valid, but their tails may be shorter).
 - ``content_filter``: the provider withheld or cut the reply (safety, recitation, refusal).
 - ``error``: the provider reported a failure while generating.
 """

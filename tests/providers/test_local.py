@@ -386,8 +386,8 @@ async def test_a_runaway_list_ends_at_a_whole_item_when_the_budget_runs_low(
     assert flows == more_flows[: len(flows)]
 
 
-async def test_a_string_repeating_itself_at_the_budget_is_ended(provider: LocalProvider) -> None:
-    """A string value that loops in the closing reserve is closed: the call ends valid."""
+async def test_a_string_repeating_itself_is_ended(provider: LocalProvider) -> None:
+    """A string value whose tokens loop is closed: the call ends valid, before the limit."""
 
     def shout(message: str) -> str:
         """Shout a message to the room.
@@ -402,14 +402,30 @@ async def test_a_string_repeating_itself_at_the_budget_is_ended(provider: LocalP
         [UserMessage("Shout the word 'na' 50 times then 'Batman'.")],
         [tool],
         "required",
-        settings=ModelSettings(max_tokens=64, temperature=0.0, seed=0),
+        settings=ModelSettings(max_tokens=128, temperature=0.0, seed=0),
     )
     response = await provider.complete(request)
     message = only_arguments(response, tool)["message"]
     assert isinstance(message, str)
     assert "Shout Batman. " * 3 in message  # the loop, left off early
     assert response.stop_reason == "length"
-    assert 64 - closing_reserve(64) < response.usage.output_tokens < 64
+    assert response.usage.output_tokens < 128 - closing_reserve(128)  # not for the limit
+
+
+@pytest.mark.parametrize("index", [305, 384])
+async def test_required_strings_that_run_on_still_end_valid_by_the_limit(
+    provider: LocalProvider, index: int
+) -> None:
+    """Three required strings, each run on (305: a player, 384: hotel dates): the call fits.
+
+    Looping strings are closed, and in the reserve each value ends where the model gives
+    ending a fair chance, so the last required properties are written in time.
+    """
+    tool, request = bfcl_request(index, ModelSettings(max_tokens=128, temperature=0.0, seed=0))
+    response = await provider.complete(request)
+    arguments = only_arguments(response, tool)
+    assert response.stop_reason == "length"
+    assert set(tool.parameters["required"]) <= set(arguments)
 
 
 async def test_a_stream_of_a_shortened_call_ends_as_complete_gives_it(

@@ -84,8 +84,8 @@ def test_a_text_reply_is_never_steered_to_close(llama: Llama) -> None:
     assert (choice["finish_reason"], output["usage"]["completion_tokens"]) == ("length", 16)
 
 
-def test_closing_reserve_is_a_quarter_within_bounds() -> None:
-    assert [closing_reserve(n) for n in (1, 8, 128, 512)] == [2, 2, 32, 48]
+def test_closing_reserve_is_three_eighths_within_bounds() -> None:
+    assert [closing_reserve(n) for n in (1, 8, 128, 512)] == [2, 3, 48, 64]
 
 
 @pytest.mark.parametrize(

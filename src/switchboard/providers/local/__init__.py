@@ -3,7 +3,7 @@
 Its parts: `prompt` shows tools to the model and reads its calls back; `grammar` turns
 the tool schemas into a GBNF grammar so that every call decoded is valid; `sampling`
 enforces that grammar (cheaply in greedy decoding: the top token is checked first) and
-ends a call at a whole item when it nears the token limit; `generation` decodes one reply, whole or
+steers a call to close valid when it nears the token limit; `generation` decodes one reply, whole or
 streamed; `stream` reads a reply into stream events as it is decoded; `runtime` counts
 the tokens of each generation; `provider` loads the model, runs requests one at a time
 in a worker thread, and asks again for calls the grammar could not make valid. The model

@@ -57,10 +57,9 @@ class LocalProvider:
     such a call or plain text; under ``"none"`` it is plain text. Calls of tools whose
     schemas use keywords the grammar cannot enforce (`Tool.local_issues`) are validated
     and, when invalid, asked for again (`REPAIR_ATTEMPTS` times). A call that nears
-    ``max_tokens`` starts no new list item or property, so it ends valid with every value
-    whole, and the reply's stop reason is ``length`` (see
-    `switchboard.providers.local.sampling`). `stream` yields the reply token by token as
-    it is decoded.
+    ``max_tokens`` or loops inside a string is steered to close valid, and the reply's
+    stop reason is then ``length`` (see `switchboard.providers.local.sampling`).
+    `stream` yields the reply token by token as it is decoded.
 
     Example:
         >>> provider = LocalProvider()

@@ -10,15 +10,22 @@ fraction of the cost, the idea of llama.cpp's own ``common_sampler_sample`` (sam
 first, resample with the grammar on rejection). When sampling, every token is filtered.
 
 A grammar makes every finished call valid, but a small model can run away inside one
-(counting on through a list, repeating the same item) until ``max_tokens`` cuts it, and
-a cut call is no call. So a call that reaches its last few tokens (`closing_reserve`)
-starts nothing new: where the model has ended a value and would write a comma to start
-another list item or property, it ends the list or object instead, whenever the grammar
-allows it (not while a required property is missing). No value is cut: the model still
-finishes the one it is writing, and only trailing items and optional properties are left
-out. A string that repeats itself there (`looping`) is the one value ended early, as it
-would never end. The reply is then flagged (`shortened`) and reported as stopped by
-``length``.
+(counting on through a list, repeating a phrase in a string) until ``max_tokens`` cuts
+it, and a cut call is no call. So the processor steers a call to an end:
+
+* A string whose own tokens loop (`looping`: a block repeated three times or more) is
+  closed at once, wherever it is: its value would never end.
+* In the call's last tokens (`closing_reserve`) nothing new starts: where the model has
+  ended a value and would write a comma for another list item or property, the list or
+  object is closed instead, whenever the grammar allows it (it does not while a required
+  property is missing).
+* There too a closing token (a quote, a bracket, a brace, end of text) gains up to
+  `_CLOSING_BIAS` in logits, growing as the reserve is spent: a value ends early only
+  where the model itself gives ending a fair chance, never at an arbitrary token.
+
+A call so steered is flagged (`shortened`) and its reply stops as ``length``: it is valid,
+but its tail may be shorter than the model would have written. A call still writing a
+value that the model gives no chance of ending when the tokens run out is cut.
 
 It runs as a llama-cpp-python logits processor: called before each token with the
 tokens so far and the logits, it feeds the grammar the tokens chosen since its last call.
@@ -53,6 +60,10 @@ _LOOP_PERIOD: Final = 32
 _LOOP_SPAN: Final = 24
 _LOOP_REPEATS: Final = 3
 
+# How much more likely (in logits) a closing token is made by the end of the reserve: by
+# then a value may end where ending is e^-6 (0.25%) as likely as the model's best choice.
+_CLOSING_BIAS: Final = 6.0
+
 # What a token that only ends things is made of (whitespace aside).
 _CLOSING_CHARACTERS: Final = frozenset('"]}')
 
@@ -68,12 +79,12 @@ _COMMA: Final = ord(",")
 
 
 def closing_reserve(max_tokens: int) -> int:
-    """How many of a reply's last tokens are spent closing a call: a quarter, 2 to 48.
+    """How many of a reply's last tokens a call has to close in: 3/8 of them, 2 to 64.
 
-    Closing a call takes a few tokens per open string, list and object and per required
-    property still missing; 48 covers deep calls, and a quarter keeps small budgets useful.
+    Closing takes the rest of the value being written, a few tokens per open string, list
+    and object, and the required properties still missing, each with its value.
     """
-    return min(48, max(2, max_tokens // 4))
+    return min(64, max(2, max_tokens * 3 // 8))
 
 
 def looping(tokens: npt.NDArray[np.intc]) -> bool:
@@ -86,11 +97,10 @@ def looping(tokens: npt.NDArray[np.intc]) -> bool:
         False
     """
     for period in range(1, _LOOP_PERIOD + 1):
-        repeats = max(_LOOP_REPEATS, -(-_LOOP_SPAN // period))
-        span = repeats * period
-        if span > len(tokens):
+        length = max(_LOOP_REPEATS, -(-_LOOP_SPAN // period)) * period
+        if length > len(tokens):
             break
-        tail = tokens[len(tokens) - span :]
+        tail = tokens[len(tokens) - length :]
         if np.array_equal(tail[period:], tail[:-period]):
             return True
     return False
@@ -103,7 +113,8 @@ class TopTokenGrammar:
         llama: The loaded model (for its vocabulary).
         grammar: GBNF text with a ``root`` rule.
         max_tokens: The reply's token limit: once only `closing_reserve` tokens remain, a
-            call starts no new item and is steered to close. ``None``: never.
+            call starts no new item and is steered to close. ``None``: only looping
+            strings are closed.
         greedy: Temperature 0: check the best tokens first. Otherwise every token is
             filtered, for the sampler to choose among those the grammar allows.
 
@@ -126,9 +137,7 @@ class TopTokenGrammar:
             msg = "llama.cpp could not parse the tool-call grammar."
             raise ProviderRequestError(PROVIDER, msg)
         self._greedy = greedy
-        self._closing_after = (
-            None if max_tokens is None else max_tokens - closing_reserve(max_tokens)
-        )
+        self._max_tokens = max_tokens
         self._one = (llama_cpp.llama_token_data * 1)()
         self._pointer: Any = ctypes.POINTER(llama_cpp.llama_token_data)
         self._start: int | None = None
@@ -138,7 +147,10 @@ class TopTokenGrammar:
 
     @property
     def shortened(self) -> bool:
-        """Whether a call was closed early, in its closing reserve (see the module's doc)."""
+        """Whether a call was steered to close early (see the module's doc).
+
+        When sampling: whether the steering applied at any step, whatever was then drawn.
+        """
         return self._shortened
 
     def __call__(
@@ -151,8 +163,15 @@ class TopTokenGrammar:
             self._api.llama_sampler_accept(self._sampler, int(token))
             self._lexer.feed(self._llama.detokenize([int(token)]))
         self._seen = len(input_ids)
-        if self._closing(input_ids):
-            return self._closing_step(input_ids[self._start :], scores)
+        generated = input_ids[self._start :]
+        if self._in_call() and self._string_loops(generated):
+            closed = self._best_closing(scores)
+            if closed is not None:
+                self._shortened = True
+                return closed
+        spent = self._reserve_spent(len(generated))
+        if spent is not None:
+            return self._closing_step(spent, scores)
         return self._allowed(scores)
 
     def close(self) -> None:
@@ -161,50 +180,69 @@ class TopTokenGrammar:
             self._api.llama_sampler_free(self._sampler)
             self._sampler = None
 
-    def _closing(self, input_ids: npt.NDArray[np.intc]) -> bool:
-        """Whether the reply is a call that has reached its closing reserve."""
-        if self._closing_after is None or self._start is None:
-            return False
-        generated = len(input_ids) - self._start
+    def _in_call(self) -> bool:
         # The grammar lets plain text start with anything but these (see grammar.py).
-        return generated >= max(1, self._closing_after) and self._lexer.opening in (b"{", b"[")
+        return self._lexer.opening in (b"{", b"[")
 
-    def _closing_step(
-        self, generated: npt.NDArray[np.intc], scores: npt.NDArray[np.single]
-    ) -> npt.NDArray[np.single]:
-        """A step in the closing reserve: no new item, and a string that loops ends."""
+    def _string_loops(self, generated: npt.NDArray[np.intc]) -> bool:
+        """Whether the reply is in a string whose own tokens loop (see `looping`)."""
         # Only the string's own tokens: a list of the same string repeated is not one.
-        if self._lexer.in_string and looping(generated[self._lexer.string_opened + 1 :]):
-            closed = self._best_closing(scores)
-            if closed is not None:
-                self._shortened = True
-                return closed
+        return self._lexer.in_string and looping(generated[self._lexer.string_opened + 1 :])
+
+    def _reserve_spent(self, done: int) -> float | None:
+        """The share of its closing reserve a call ``done`` tokens long has spent, if in it."""
+        if self._max_tokens is None or not self._in_call():
+            return None
+        reserve = closing_reserve(self._max_tokens)
+        into = done - (self._max_tokens - reserve) + 1
+        return min(1.0, into / reserve) if into > 0 else None
+
+    def _closing_step(self, spent: float, scores: npt.NDArray[np.single]) -> npt.NDArray[np.single]:
+        """A step of a call that has spent ``spent`` of its closing reserve.
+
+        No new list item or property starts, and a closing token gains `_CLOSING_BIAS`
+        times ``spent``, so that a value ends where the model gives ending a fair chance,
+        a fairer one as the tokens run out.
+        """
+        bonus = _CLOSING_BIAS * spent
         allowed = self._allowed(scores)
         if not self._greedy:
-            return self._without_new_items(allowed)
-        if not self._lexer.separates(self._llama.detokenize([int(np.argmax(allowed))])):
+            return self._sampled_closing(allowed, bonus)
+        choice = int(np.argmax(allowed))
+        closing = self._best_closing(scores)
+        if closing is None:  # a required property is missing, or a value is not ended
             return allowed
-        # The model has ended a value and would start another: it ends the list or object
-        # instead, if the grammar allows (required properties may still be missing).
-        closed = self._best_closing(scores)
-        if closed is None:
+        token = int(np.argmax(closing))
+        if token == choice:
             return allowed
-        self._shortened = True
-        return closed
+        # The model has ended a value and would start another, or ending here is nearly
+        # as likely as going on: it ends the string, list or object instead.
+        separates = self._lexer.separates(self._llama.detokenize([choice]))
+        if separates or scores[token] + bonus >= scores[choice]:
+            self._shortened = True
+            return closing
+        return allowed
 
-    def _without_new_items(self, allowed: npt.NDArray[np.single]) -> npt.NDArray[np.single]:
-        """Sampling: the tokens that would start a new item removed, if a closing one is left."""
+    def _sampled_closing(
+        self, allowed: npt.NDArray[np.single], bonus: float
+    ) -> npt.NDArray[np.single]:
+        """Sampling in the closing reserve: no new item, closing tokens raised by ``bonus``.
+
+        Only while a closing token is allowed: else the reply must go on as it is.
+        """
         candidates = _closing(self._llama)
-        if not np.isfinite(allowed[candidates[candidates < len(allowed)]]).any():
+        candidates = candidates[candidates < len(allowed)]
+        closable = candidates[np.isfinite(allowed[candidates])]
+        if not len(closable):
             return allowed
         separators = [
             token
             for token, text in _comma_tokens(self._llama).items()
             if token < len(allowed) and np.isfinite(allowed[token]) and self._lexer.separates(text)
         ]
-        if separators:
-            allowed[separators] = -np.inf
-            self._shortened = True
+        allowed[separators] = -np.inf
+        allowed[closable] += bonus
+        self._shortened = True
         return allowed
 
     def _allowed(self, scores: npt.NDArray[np.single]) -> npt.NDArray[np.single]:
