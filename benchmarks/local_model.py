@@ -12,6 +12,8 @@ Figures, per mode:
 * ``ast_accuracy``: share of entries BFCL's own ``ast_checker`` scores correct.
 * ``tokens_per_s``: output tokens per second of decoding, the prompt and the per-reply set-up
   excluded.
+* ``steered_to_close``: replies whose calls the decoder steered to close near the token
+  limit (valid calls, stop reason ``length``).
 * ``fixed_ms_per_reply``: what a reply costs besides its tokens (the chat template, the
   grammar's set-up, the prompt's last token).
 * ``grammar_cost_per_token``: with-grammar decoding seconds per output token over without,
@@ -63,6 +65,7 @@ class Mode:
     decode_seconds: float = 0.0
     decode_tokens: int = 0
     fixed_seconds: float = 0.0
+    steered: int = 0
 
     async def run(self, entry: dict[str, Any], answers: dict[str, Any]) -> None:
         """Score one entry's reply, and time its decoding and its fixed cost."""
@@ -82,6 +85,7 @@ class Mode:
         self.fixed_seconds += fixed
         self.decode_seconds += whole - fixed
         self.decode_tokens += response.usage.output_tokens - 1
+        self.steered += response.stop_reason == "length" and bool(response.turn.tool_calls)
         self.results.append(
             score_item(entry["id"], CATEGORY, docs, tools, response.turn.tool_calls, answers)
         )
@@ -94,6 +98,7 @@ class Mode:
             "items": items,
             "valid_call_rate": round(valid / items, 4),
             "ast_accuracy": round(sum(r.correct for r in self.results) / items, 4),
+            "steered_to_close": self.steered,
             "tokens_per_s": round(self.decode_tokens / self.decode_seconds, 2),
             "fixed_ms_per_reply": round(self.fixed_seconds / items * 1000, 1),
             "entries_without_valid_call": [
