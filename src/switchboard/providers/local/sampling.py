@@ -209,19 +209,20 @@ class TopTokenGrammar:
         if not self._greedy:
             return self._sampled_closing(allowed, bonus)
         choice = int(np.argmax(allowed))
+        # The model has ended a value and would start another, or ending here is nearly
+        # as likely as going on: it ends the string, list or object instead. Checked on
+        # the logits first, as asking the grammar which closing tokens it allows costs more.
+        separates = self._lexer.separates(self._llama.detokenize([choice]))
+        if not separates and scores[self._closers(len(scores))].max() + bonus < scores[choice]:
+            return allowed
         closing = self._best_closing(scores)
         if closing is None:  # a required property is missing, or a value is not ended
             return allowed
         token = int(np.argmax(closing))
-        if token == choice:
+        if token == choice or not (separates or scores[token] + bonus >= scores[choice]):
             return allowed
-        # The model has ended a value and would start another, or ending here is nearly
-        # as likely as going on: it ends the string, list or object instead.
-        separates = self._lexer.separates(self._llama.detokenize([choice]))
-        if separates or scores[token] + bonus >= scores[choice]:
-            self._shortened = True
-            return closing
-        return allowed
+        self._shortened = True
+        return closing
 
     def _sampled_closing(
         self, allowed: npt.NDArray[np.single], bonus: float
@@ -230,8 +231,7 @@ class TopTokenGrammar:
 
         Only while a closing token is allowed: else the reply must go on as it is.
         """
-        candidates = _closing(self._llama)
-        candidates = candidates[candidates < len(allowed)]
+        candidates = self._closers(len(allowed))
         closable = candidates[np.isfinite(allowed[candidates])]
         if not len(closable):
             return allowed
@@ -272,10 +272,14 @@ class TopTokenGrammar:
 
     def _best_closing(self, scores: npt.NDArray[np.single]) -> npt.NDArray[np.single] | None:
         """Only the best closing token the grammar allows left, or None if it allows none."""
-        candidates = _closing(self._llama)
-        filtered = self._filter(scores, candidates[candidates < len(scores)])
+        filtered = self._filter(scores, self._closers(len(scores)))
         token = int(np.argmax(filtered))
         return _only(scores, token) if np.isfinite(filtered[token]) else None
+
+    def _closers(self, vocabulary: int) -> Tokens:
+        """The model's closing tokens (see `_closing`) that the logits cover."""
+        candidates = _closing(self._llama)
+        return candidates[candidates < vocabulary]
 
     def _filter(self, scores: npt.NDArray[np.single], ids: Tokens) -> npt.NDArray[np.single]:
         """The scores of the tokens ``ids`` that the grammar allows; -inf for all others."""
