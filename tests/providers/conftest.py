@@ -11,13 +11,13 @@ from typing import Any
 import httpx2
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def fixture_path(relative: str) -> Path:
-    """The recorded payload at ``relative`` under ../shared/fixtures (fails if it is missing)."""
+    """The recorded payload at ``relative`` under tests/fixtures (fails if it is missing)."""
     path = FIXTURES / relative
-    assert path.is_file(), f"missing fixture {path}: the tests need ../shared/fixtures"
+    assert path.is_file(), f"missing fixture {path}"
     return path
 
 
