@@ -1,4 +1,5 @@
 import json
+import math
 from collections.abc import Callable
 from types import MappingProxyType
 from typing import Any
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from switchboard.execution.arguments import (
+    MAX_REPAIR_CHARS,
     ParsedArguments,
     UnparsableArguments,
     load_json,
@@ -124,29 +126,133 @@ def test_trailing_commas_are_dropped() -> None:
 
 
 def test_truncated_object_is_closed_when_accepted() -> None:
-    """A cut-off object is closed, recorded as "truncated", when accepts returns True."""
-    raw = '{"city": "Paris", "units": ["metric", "kel'
+    """An object cut off between two properties is closed, recorded as "truncated"."""
+    raw = '{"city": "Paris", "units": ["metric", "kelvin"], '
     parsed = parse_arguments(raw, accepts=always)
-    assert parsed == ParsedArguments({"city": "Paris", "units": ["metric", "kel"]}, ("truncated",))
+    assert parsed == ParsedArguments(
+        {"city": "Paris", "units": ["metric", "kelvin"]}, ("truncated",)
+    )
 
 
-def test_truncated_object_loses_its_dangling_key() -> None:
-    """A key cut off before its value is dropped rather than given an invented value."""
-    parsed = parse_arguments('{"city": "Paris", "unit": ', accepts=requires("city"))
-    assert parsed == ParsedArguments({"city": "Paris"}, ("truncated",))
+def test_object_missing_only_its_closing_brace_is_closed() -> None:
+    """The last value complete, only the brace missing: the object is closed."""
+    parsed = parse_arguments('{"city": "Tokyo", "metric": true', accepts=always)
+    assert parsed == ParsedArguments({"city": "Tokyo", "metric": True}, ("truncated",))
+
+
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        ('{"account": "ACC-12', "inside a string"),
+        ("{'account': 'ACC-12", "inside a string"),
+        ('{"amount": 10', "inside the value '10', which may go on"),
+        ('{"amount": 10.5', "inside the value '10.5', which may go on"),
+        ('{"confirm": tru', "inside the value 'tru', which may go on"),
+        ('{"to": ["ana", "bo"', "inside a list, whose remaining items are unknown"),
+        ('{"to": ["ana", "bo"], ', None),
+        ('{"city": "Paris", "unit": ', 'after the key "unit", before its value'),
+        ('{"city": "Paris", "unit"', 'after the key "unit", before its value'),
+        ('{"city": "Paris", "filters": {', "before the first property of an object"),
+        ("{", "before the first property of an object"),
+    ],
+)
+def test_cut_inside_a_value_is_unparsable_never_closed(raw: str, where: str | None) -> None:
+    """A cut inside a string, number, word, list or before a value is never closed over."""
+    if where is None:  # the control: cut between two properties, closed
+        assert parse_arguments(raw, accepts=always).repairs == ("truncated",)
+        return
+    message = unparsable_message(raw, accepts=always)
+    assert message.startswith(f"Arguments were cut off after {len(raw)} character")
+    assert f", {where} (they end with" in message
+    assert message.endswith("Nothing was run: send the complete arguments as one JSON object.")
 
 
 def test_truncated_object_is_refused_when_accepts_returns_false() -> None:
     """A cut-off object that the caller's validator refuses is unparsable."""
-    message = unparsable_message('{"city": "Paris", "unit": ', accepts=requires("unit"))
-    assert message.startswith("Arguments were cut off")
+    message = unparsable_message('{"city": "Paris", ', accepts=requires("unit"))
+    assert message.startswith("Arguments were cut off after 18 characters, before the object")
 
 
 def test_truncated_object_is_refused_without_accepts() -> None:
     """Without accepts, a cut-off object is unparsable and the message says it was cut off."""
-    assert unparsable_message('{"city": "Par', accepts=None) == (
-        "Arguments were cut off after 13 characters, before the JSON object was closed "
-        """(they end with '{"city": "Par'). Send the complete arguments as one JSON object."""
+    assert unparsable_message('{"city": "Paris",', accepts=None) == (
+        "Arguments were cut off after 17 characters, before the object was closed, and what "
+        """came before is not a valid call (they end with '{"city": "Paris",'). """
+        "Nothing was run: send the complete arguments as one JSON object."
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "named"),
+    [
+        ('{"x": NaN}', "NaN"),
+        ('{"x": Infinity}', "Infinity"),
+        ('{"x": [1, -Infinity]}', "-Infinity"),
+        ("{'x': NaN}", "NaN"),
+        ('```json\n{"x": NaN}\n```', "NaN"),
+    ],
+)
+def test_nan_and_infinity_are_refused(raw: str, named: str) -> None:
+    """NaN and Infinity are not JSON numbers: refused, naming the value, never passed on."""
+    assert unparsable_message(raw) == (
+        f"Arguments hold {named}, which is not a JSON number. Send a finite number instead "
+        "(or null for none)."
+    )
+
+
+def test_number_too_large_for_a_float_is_refused() -> None:
+    """A number that overflows a float would reach the tool as inf: refused."""
+    assert unparsable_message('{"x": 1e400}').startswith(
+        "Arguments hold the number 1e400, which is too large for a 64-bit float."
+    )
+
+
+def test_nan_in_already_decoded_arguments_is_refused() -> None:
+    """A provider's decoded arguments holding NaN (json.loads reads it) are refused too."""
+    message = unparsable_message({"x": {"y": [1.0, float("nan")]}})  # type: ignore[arg-type]
+    assert message.startswith("Arguments hold NaN, which is not a JSON number.")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"a": 1, "a": 2}',
+        '{"a": {"b": 1, "b": 1}}',
+        '{"when": "10:30", "a": 1, "a": 1}',
+        '{"list": [{"k": "x"}, {"k": "y", "k": "z"}]}',
+        "{'a': 1, 'a': 2}",
+    ],
+)
+def test_a_key_given_twice_is_refused(raw: str) -> None:
+    """Duplicate keys would silently keep the last value: refused, naming the key."""
+    message = unparsable_message(raw)
+    assert message.startswith("Arguments give the key ")
+    assert "more than once in the same object" in message
+
+
+@pytest.mark.parametrize("raw", ['{"when": "10:30", "url": "http://x"}', '{"a": {"b": "c:d"}}'])
+def test_colons_inside_strings_are_not_taken_for_repeated_keys(raw: str) -> None:
+    """Colons in values send the text to the key-by-key check, which finds nothing wrong."""
+    assert parse_arguments(raw) == ParsedArguments(json.loads(raw), ())
+    assert load_json_object(raw) is None or load_json_object(raw) == json.loads(raw)
+
+
+def test_text_too_long_to_repair_is_unparsable_with_the_limit() -> None:
+    """Past MAX_REPAIR_CHARS only clean JSON is read; the message gives size and limit."""
+    raw = '{"a": ' + "x" * MAX_REPAIR_CHARS + "}"
+    message = unparsable_message(raw)
+    assert message.startswith("Arguments are not valid JSON: Expecting value at line 1 column 7")
+    assert f"at {len(raw):,} characters they are too long to repair" in message
+    clean = json.dumps({"a": "x" * MAX_REPAIR_CHARS})
+    assert parse_arguments(clean).value == {"a": "x" * MAX_REPAIR_CHARS}
+
+
+def test_long_unquoted_value_is_not_handed_to_json_repair() -> None:
+    """json_repair is quadratic on unquoted values: past its bound the text is unparsable."""
+    short = '{"a": ' + "x" * 100 + "}"
+    assert parse_arguments(short).value == {"a": "x" * 100}
+    assert unparsable_message('{"a": ' + "x" * 40_000 + "}").startswith(
+        "Arguments are not valid JSON"
     )
 
 
@@ -201,7 +307,7 @@ def test_double_encoded_python_dict_records_both_repairs() -> None:
 
 def test_fenced_truncated_object_records_both_repairs() -> None:
     """A fence the model never closed around a cut-off object records both repairs."""
-    parsed = parse_arguments('```json\n{"q": "weather", "limit": 1', accepts=always)
+    parsed = parse_arguments('```json\n{"q": "weather", "limit": 1,', accepts=always)
     assert parsed == ParsedArguments({"q": "weather", "limit": 1}, ("code_fence", "truncated"))
 
 
@@ -352,17 +458,51 @@ def test_python_dict_repr_parses_to_the_same_object(obj: dict[str, Any]) -> None
     assert parse_arguments(repr(obj)).value == obj
 
 
-@settings(max_examples=200, deadline=None)
+def is_prefix(closed: Any, original: Any) -> bool:
+    """Whether ``closed`` holds the first properties of ``original`` and nothing made up.
+
+    Every value is the original's, but the last, which may be a prefix of an object.
+    """
+    if not isinstance(closed, dict) or not isinstance(original, dict):
+        return same_json(closed, original)
+    keys = list(closed)
+    if keys != list(original)[: len(keys)]:
+        return False
+    *whole, last = keys or [None]
+    if last is None:
+        return True
+    return all(same_json(closed[k], original[k]) for k in whole) and is_prefix(
+        closed[last], original[last]
+    )
+
+
+@settings(max_examples=300, deadline=None)
 @given(json_objects.filter(bool), json_dumps_options, st.data())
-def test_cut_off_json_object_is_closed_as_truncated(
+def test_cut_off_json_object_is_closed_only_over_whole_values(
     obj: dict[str, Any], options: dict[str, Any], data: st.DataObject
 ) -> None:
-    """A JSON object cut anywhere inside closes to an object, with repairs ("truncated",)."""
+    """A JSON object cut anywhere is unparsable, or closes to its first properties, unchanged."""
     text = json.dumps(obj, **options)
     cut = data.draw(st.integers(1, len(text) - 1), label="cut")
-    parsed = parse_arguments(text[:cut], accepts=always)
-    assert isinstance(parsed.value, dict)
+    try:
+        parsed = parse_arguments(text[:cut], accepts=always)
+    except UnparsableArguments as e:
+        assert e.message.startswith("Arguments were cut off")
+        return
     assert parsed.repairs == ("truncated",)
+    assert is_prefix(parsed.value, obj)
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_objects.filter(lambda o: len(o) > 1), st.data())
+def test_object_cut_after_a_property_and_its_comma_keeps_exactly_those_properties(
+    obj: dict[str, Any], data: st.DataObject
+) -> None:
+    """Cut right after the k-th property's comma, the object closes to its first k."""
+    k = data.draw(st.integers(1, len(obj) - 1), label="k")
+    head = list(obj.items())[:k]
+    text = json.dumps(dict(head))[:-1] + ", "
+    assert parse_arguments(text, accepts=always) == ParsedArguments(dict(head), ("truncated",))
 
 
 # Strict JSON is read as json.loads reads it
@@ -387,9 +527,14 @@ json_numbers = st.from_regex(r"\A-?(0|[1-9][0-9]{0,30})(\.[0-9]{1,30})?([eE][+-]
 @settings(max_examples=300, deadline=None)
 @given(json_values | st.floats() | json_numbers.map(json.loads), json_dumps_options)
 def test_load_json_reads_json_as_json_loads_does(value: Any, options: dict[str, Any]) -> None:
-    """Any JSON text (NaN, big and negative-zero numbers too) decodes to the same values."""
+    """Any JSON text (big and negative-zero numbers too) decodes to the same values."""
     text = json.dumps(value, **options)
-    assert same_json(load_json(text), json.loads(text))
+    expected = json.loads(text)
+    if isinstance(expected, float) and not math.isfinite(expected):
+        with pytest.raises(UnparsableArguments):  # NaN, Infinity, 1e400: not JSON numbers
+            load_json(text)
+        return
+    assert same_json(load_json(text), expected)
 
 
 @settings(max_examples=500, deadline=None)
@@ -407,12 +552,11 @@ def test_load_json_object_reads_only_what_json_loads_reads_as_an_object(text: st
         '{"a": "\\ud800"}',  # a lone surrogate, escaped
         '{"a": "\ud800"}',  # a lone surrogate, raw
         '{"a": ' * 300 + "1" + "}" * 300,  # deeper than pydantic-core goes
-        '{"a": 1, "a": 2}',
-        '{"a": NaN, "b": -Infinity, "c": 1e400, "d": -0.0}',
+        '{"a": 1, "b": -0.0, "c": 1e308}',
     ],
 )
 def test_load_json_reads_edge_cases_as_json_loads_does(text: str) -> None:
-    """Lone surrogates, deep nesting, repeated keys and NaN decode as json.loads decodes them."""
+    """Lone surrogates, deep nesting and extreme numbers decode as json.loads decodes them."""
     assert same_json(load_json(text), json.loads(text))
 
 

@@ -3,9 +3,15 @@
 OpenAI, OpenAI-compatible servers and local models send a call's arguments as a JSON string;
 Anthropic and Gemini send them already decoded. Clean JSON costs one parse (`load_json`).
 Anything else goes through targeted repairs, each recorded by kind so that the executor can
-report them, with `json_repair` as the general fallback. A repair never invents an argument
-object: text that holds none, or only a cut-off one the caller does not accept, raises
-`UnparsableArguments`, whose message tells the model how to fix its call.
+report them, with `json_repair` as the general fallback. A repair never invents a value: text
+that holds no argument object, an object cut off anywhere but between two of its properties,
+or one the caller does not accept once closed, raises `UnparsableArguments`, whose message
+tells the model how to fix its call. What JSON does not have is refused, not guessed at:
+``NaN`` and ``Infinity``, and a key given twice in one object.
+
+Repair work is linear in the text and bounded: text longer than `MAX_REPAIR_CHARS` is read
+only if it is clean JSON, and `json_repair` (superlinear on some inputs) only sees text up to
+`_MAX_GENERAL_REPAIR_CHARS`.
 
 The targeted repairs are made by `Scan`, in `switchboard.execution.scan`; `Repair` lives
 there too and is importable from here.
@@ -14,8 +20,9 @@ there too and is importable from here.
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -27,6 +34,13 @@ from switchboard.execution.scan import Scan
 
 _SEND_INSTEAD = 'Send the arguments as one JSON object, e.g. {"param": "value"}.'
 _MAX_REPAIR_DEPTH = 200
+
+MAX_REPAIR_CHARS = 1_000_000
+"""Arguments longer than this are not repaired: they are read only if they are clean JSON."""
+
+# json_repair takes quadratic time on long unquoted values (0.5 s for 100 kB): past this it is
+# not asked, and the text is unparsable.
+_MAX_GENERAL_REPAIR_CHARS = 32_000
 _JSON_KINDS: dict[type[Any], str] = {
     list: "an array",
     str: "a string",
@@ -85,7 +99,9 @@ def parse_arguments(
 
     Raises:
         UnparsableArguments: ``raw`` holds no JSON object that can be read without
-            inventing one, or it was cut off and ``accepts`` refused the closed object.
+            inventing one; it was cut off inside a value, or ``accepts`` refused the closed
+            object; it holds ``NaN``, ``Infinity`` or a key given twice; or it needs repair
+            and is longer than `MAX_REPAIR_CHARS`.
 
     Example:
         >>> parse_arguments('{"city": "Paris"}')
@@ -104,38 +120,165 @@ def parse_arguments(
         return _to_object(raw, value, [], accepts)
     if raw is None:
         return ParsedArguments({}, ("empty",))
-    return ParsedArguments(dict(raw), ())
+    arguments = dict(raw)
+    # Providers that send parsed arguments decoded them with json.loads, which reads NaN.
+    _refuse_non_finite(arguments)
+    return ParsedArguments(arguments, ())
 
 
 def load_json(text: str) -> Any:
-    """Decode strict JSON exactly as `json.loads` does, several times faster on small objects.
+    """Decode strict JSON (RFC 8259) as `json.loads` does, several times faster on small objects.
 
-    pydantic-core's parser reads every text it accepts as ``json.loads`` reads it (same
-    values, same types, the last of duplicate keys, ``NaN`` and ``Infinity``); the few
-    texts it refuses and ``json.loads`` reads (lone surrogates, nesting deeper than 200)
-    go to ``json.loads``, so errors are always ``json.loads``'s own.
+    Unlike ``json.loads``, it refuses what JSON does not have: ``NaN``, ``Infinity`` and a
+    key given twice in one object (``json.loads`` keeps the last value silently).
+    pydantic-core's parser reads every other text it accepts as ``json.loads`` reads it
+    (same values, same types); the few texts it refuses and ``json.loads`` reads (lone
+    surrogates, nesting deeper than 200) go to ``json.loads``, so errors are always
+    ``json.loads``'s own.
 
     Raises:
+        UnparsableArguments: ``text`` holds ``NaN``, ``Infinity`` or a repeated key.
         ValueError: ``text`` is not JSON (a `json.JSONDecodeError`).
         RecursionError: It is nested too deeply for ``json.loads``.
     """
     try:
-        return from_json(text)
+        value = from_json(text, allow_inf_nan=False)
     except (ValueError, TypeError):  # TypeError: a str that cannot be encoded as UTF-8
-        return json.loads(text)
+        return strict_loads(text)
+    if _may_repeat_keys(text, value) or _may_overflow(text, value):
+        return strict_loads(text)
+    return value
 
 
 def load_json_object(text: str) -> dict[str, Any] | None:
     """The object that ``text`` is as strict JSON; None when it is anything else.
 
     The executor's fast path: None sends the text to `parse_arguments`, which repairs
-    what it can and explains what it cannot.
+    what it can and explains what it cannot (``NaN``, a repeated key).
     """
     try:
-        value = from_json(text)
+        value = from_json(text, allow_inf_nan=False)
     except (ValueError, TypeError):
         return None
-    return value if value.__class__ is dict else None
+    if value.__class__ is not dict or _may_repeat_keys(text, value) or _may_overflow(text, value):
+        return None
+    return value
+
+
+def strict_loads(text: str) -> Any:
+    """``json.loads``, refusing ``NaN``, ``Infinity`` and a key given twice in one object.
+
+    Raises:
+        UnparsableArguments: ``text`` holds one of those; the message says which.
+        ValueError: ``text`` is not JSON (a `json.JSONDecodeError`).
+        RecursionError: It is nested too deeply.
+    """
+    return json.loads(
+        text,
+        parse_constant=_refuse_constant,
+        parse_float=_finite_float,
+        object_pairs_hook=_unique_keys,
+    )
+
+
+def _may_repeat_keys(text: str, value: Any) -> bool:
+    """Whether ``text`` may hold a key twice in one object, which ``value`` would hide.
+
+    Every key of the text is followed by a colon, so with as many colons as ``value`` has
+    keys, none was dropped. Colons inside strings (times, URLs) make this say "maybe",
+    and the caller checks the text key by key.
+    """
+    colons = text.count(":")
+    if value.__class__ is dict and colons == len(value):
+        return False
+    return colons != _count_keys(value)
+
+
+def _may_overflow(text: str, value: Any) -> bool:
+    """Whether a number of ``text`` overflowed to infinity in ``value``.
+
+    pydantic-core reads 1e400 as inf even with ``allow_inf_nan=False``. Only an exponent or
+    over 308 digits can overflow, so most texts skip the walk.
+    """
+    if "e" not in text and "E" not in text and len(text) <= 308:
+        return False
+    return _has_non_finite(value)
+
+
+def _has_non_finite(value: Any) -> bool:
+    if value.__class__ is float:
+        return not math.isfinite(value)
+    if value.__class__ is dict:
+        items: Iterable[Any] = value.values()
+    elif value.__class__ is list:
+        items = value
+    else:
+        return False
+    return any(
+        (item.__class__ is float and not math.isfinite(item))
+        or ((item.__class__ is dict or item.__class__ is list) and _has_non_finite(item))
+        for item in items
+    )
+
+
+def _count_keys(value: Any) -> int:
+    if value.__class__ is dict:
+        items: list[Any] = list(value.values())
+        count = len(items)
+    elif value.__class__ is list:
+        items = value
+        count = 0
+    else:
+        return 0
+    for item in items:
+        if item.__class__ is dict or item.__class__ is list:
+            count += _count_keys(item)
+    return count
+
+
+def _refuse_constant(name: str) -> Any:
+    message = (
+        f"Arguments hold {name}, which is not a JSON number. Send a finite number instead "
+        "(or null for none)."
+    )
+    raise UnparsableArguments(message)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        message = (
+            f"Arguments hold the number {text[:40]}, which is too large for a 64-bit float. "
+            "Send a smaller number, or the value as a string."
+        )
+        raise UnparsableArguments(message)
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))
+        message = (
+            f"Arguments give the key {repeated!r} more than once in the same object, so "
+            f"which value is meant is unclear. Send {repeated!r} once, with the value you mean."
+        )
+        raise UnparsableArguments(message)
+    return value
+
+
+def _refuse_non_finite(value: Any) -> None:
+    """Raise `UnparsableArguments` if a float in ``value`` is NaN or infinite."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            _refuse_constant(repr(value).replace("inf", "Infinity").replace("nan", "NaN"))
+    elif isinstance(value, Mapping):
+        for item in cast(Mapping[str, Any], value).values():
+            _refuse_non_finite(item)
+    elif isinstance(value, list | tuple):
+        for item in cast(list[Any], value):
+            _refuse_non_finite(item)
 
 
 def _parse_repaired(
@@ -143,6 +286,8 @@ def _parse_repaired(
 ) -> ParsedArguments:
     if not text.strip():
         return ParsedArguments({}, ("empty",))
+    if len(text) > MAX_REPAIR_CHARS:
+        raise _too_long(text, error)
     value, repairs = _decode_repaired(text, error)
     return _to_object(text, value, repairs, accepts)
 
@@ -160,7 +305,9 @@ def _to_object(
         raise _not_an_object(value)
     arguments = cast("dict[str, Any]", value)
     if "truncated" in repairs and (accepts is None or not accepts(arguments)):
-        raise _cut_off(text)
+        raise _cut_off(
+            text, "before the object was closed, and what came before is not a valid call"
+        )
     return ParsedArguments(arguments, tuple(repairs))
 
 
@@ -177,7 +324,7 @@ def _decode_inner(text: str, repairs: list[Repair]) -> tuple[Any, list[Repair]]:
 
 def _decode(text: str) -> tuple[Any, list[Repair]]:
     try:
-        return json.loads(text), []
+        return strict_loads(text), []
     except (ValueError, RecursionError) as error:
         return _decode_repaired(text, error)
 
@@ -191,7 +338,7 @@ def _decode_repaired(text: str, error: Exception) -> tuple[Any, list[Repair]]:
     else:
         repairs.append("code_fence")
         try:
-            return json.loads(body), repairs
+            return strict_loads(body), repairs
         except (ValueError, RecursionError):
             pass
     if "{" not in body:
@@ -201,9 +348,13 @@ def _decode_repaired(text: str, error: Exception) -> tuple[Any, list[Repair]]:
     # meant. It also recurses per level, slowly: runaway nesting takes it seconds.
     if scan.several or scan.depth > _MAX_REPAIR_DEPTH:
         raise _invalid_json(text, error)
+    if scan.unsafe_cut is not None:
+        if scan.tokens == ["{"] and "other" in scan.found:  # prose ending in "{": no call
+            raise _invalid_json(text, error)
+        raise _cut_off(text, scan.unsafe_cut)
     if scan.tokens is not None:
         try:
-            value = json.loads(" ".join(scan.tokens))
+            value = strict_loads(" ".join(scan.tokens))
         except (ValueError, RecursionError):
             pass
         else:
@@ -211,6 +362,10 @@ def _decode_repaired(text: str, error: Exception) -> tuple[Any, list[Repair]]:
             if value == {} and "other" in scan.found:
                 raise _invalid_json(text, error)
             return value, repairs + scan.kinds()
+    # json_repair closes whatever is open, cut-off strings included: it only sees text the
+    # model closed itself, and not too much of it.
+    if not body.rstrip().endswith("}") or len(body) > _MAX_GENERAL_REPAIR_CHARS:
+        raise _invalid_json(text, error)
     value = _repair_generally(body)
     if not isinstance(value, dict) or not value:
         raise _invalid_json(text, error)
@@ -256,11 +411,19 @@ def _not_an_object(value: object) -> UnparsableArguments:
     )
 
 
-def _cut_off(text: str) -> UnparsableArguments:
+def _cut_off(text: str, where: str) -> UnparsableArguments:
+    size = f"{len(text)} character" + ("" if len(text) == 1 else "s")
     return UnparsableArguments(
-        f"Arguments were cut off after {len(text)} characters, before the JSON object was "
-        f"closed (they end with {text[-30:]!r}). Send the complete arguments as one JSON "
-        "object."
+        f"Arguments were cut off after {size}, {where} (they end with {text[-30:]!r}). "
+        "Nothing was run: send the complete arguments as one JSON object."
+    )
+
+
+def _too_long(text: str, error: Exception) -> UnparsableArguments:
+    problem = _invalid_json(text, error).message.removesuffix(" " + _SEND_INSTEAD)
+    return UnparsableArguments(
+        f"{problem}; at {len(text):,} characters they are too long to repair (the limit is "
+        f"{MAX_REPAIR_CHARS:,}). Send the arguments as valid JSON."
     )
 
 

@@ -1,8 +1,14 @@
 """Scan almost-JSON text once, making the targeted repairs and recording which it made.
 
 `Scan` reads the first object or array in a text that ``json.loads`` refused: single-quoted
-strings become double-quoted, Python literals JSON ones, trailing commas go, and a cut-off
-value is closed. Each repair is recorded by its kind of `Repair`, for the caller to report.
+strings become double-quoted, Python literals JSON ones, trailing commas go, and an object
+cut off between two of its properties is closed. Each repair is recorded by its kind of
+`Repair`, for the caller to report.
+
+A cut that fell anywhere else is never closed, since closing it would make up a value: a
+string or number cut in the middle (an account ``ACC-1234`` read as ``ACC-12``, an amount
+of 1000 as 10), a key without its value, a list whose remaining items are unknown.
+`Scan.unsafe_cut` then says where the text was cut.
 """
 
 from __future__ import annotations
@@ -34,11 +40,12 @@ _SCANNED_KINDS: tuple[Repair, ...] = (
 )
 _PYTHON_LITERALS = {"True": "true", "False": "false", "None": "null"}
 _CLOSERS = {"{": "}", "[": "]"}
+# Words that are whole however the text goes on: anything else at the very end of a cut-off
+# text (a number, a partial literal) may be the start of a longer value.
+_WHOLE_WORDS = frozenset({"true", "false", "null", "True", "False", "None"})
 
 _DOUBLE_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 _SINGLE_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'", re.S)
-# The well-formed start of a cut-off string: a dangling "\" or partial "\u12" is dropped.
-_STRING_START = re.compile(r"(?:[^\\]|\\u[0-9a-fA-F]{4}|\\[^u])*", re.S)
 _ESCAPE_OR_CONTROL = re.compile(r"[\\\x00-\x1f]")
 _BARE_WORD = re.compile(r"[^\s{}\[\]:,\"']+")
 # Single-quoted strings come from Python, so their escapes are Python's.
@@ -65,7 +72,8 @@ class Scan:
     """The JSON tokens of the first object or array in a text, with targeted repairs made.
 
     Single-quoted strings become double-quoted, Python literals JSON ones, trailing commas
-    go, and a cut-off value is closed; ``found`` records which of these were needed.
+    go, and an object cut off between two of its properties is closed; ``found`` records
+    which of these were needed.
 
     Args:
         text: Text that ``json.loads`` refused, holding at least one ``{`` or ``[``.
@@ -77,6 +85,9 @@ class Scan:
         depth: The deepest nesting seen.
         tokens: The repaired JSON tokens, to be joined with spaces; None when the brackets
             do not match, which is json_repair's to untangle, or when ``several`` is true.
+        unsafe_cut: Where the text was cut, when it was cut anywhere but between two
+            properties of objects (``"inside a string"``, ...): closing it would make up a
+            value. ``None`` when the text was not cut, or was cut where closing is safe.
     """
 
     def __init__(self, text: str) -> None:
@@ -84,6 +95,7 @@ class Scan:
         self.stack: list[str] = []
         self.several = False
         self.depth = 0
+        self.unsafe_cut: str | None = None
         start = min(i for i in (text.find("{"), text.find("[")) if i >= 0)
         if text[:start].strip():
             self.found.add("other")
@@ -137,16 +149,19 @@ class Scan:
             match = _DOUBLE_QUOTED.match(text, index)
             if match:
                 return self._json_string(match[0]), match.end()
-            return self._json_string('"' + self._cut_string(text[index + 1 :]) + '"'), len(text)
+            return self._cut_string(), len(text)
         if char == "'":
             self.found.add("single_quotes")
             match = _SINGLE_QUOTED.match(text, index)
             if match:
                 return _requote(match[0][1:-1]), match.end()
-            return _requote(self._cut_string(text[index + 1 :])), len(text)
+            return self._cut_string(), len(text)
         match = _BARE_WORD.match(text, index)
         assert match is not None  # the caller saw no space, bracket, colon, comma or quote
         word = match[0]
+        if match.end() == len(text) and word not in _WHOLE_WORDS:
+            self.found.add("truncated")
+            self.unsafe_cut = f"inside the value {word[:20]!r}, which may go on"
         if word in _PYTHON_LITERALS:
             self.found.add("python_literals")
             word = _PYTHON_LITERALS[word]
@@ -162,12 +177,11 @@ class Scan:
         self.found.add("other")
         return _requote(token[1:-1])
 
-    def _cut_string(self, rest: str) -> str:
-        """The inside of a string that the text ends in."""
+    def _cut_string(self) -> str:
+        """A string that the text ends in: never closed, so its text is not read."""
         self.found.add("truncated")
-        match = _STRING_START.match(rest)
-        assert match is not None  # the pattern matches the empty string
-        return match[0]
+        self.unsafe_cut = "inside a string"
+        return '""'
 
     def _end(self, tokens: list[str], rest: str) -> list[str] | None:
         """Finish once the first value closed; ``rest`` is the text after it."""
@@ -179,26 +193,28 @@ class Scan:
         return tokens
 
     def _close(self, tokens: list[str]) -> None:
-        """Close a cut-off value, dropping a dangling key, colon, comma or partial word."""
+        """Close objects cut off between two properties; anywhere else, set `unsafe_cut`."""
         self.found.add("truncated")
-        while tokens:
-            last = tokens[-1]
-            if last in (",", ":"):
-                tokens.pop()
-                if last == ":" and tokens[-1].startswith('"'):
-                    tokens.pop()
-            elif self._is_dangling(tokens):
-                tokens.pop()
-            else:
-                break
+        if self.unsafe_cut is None:
+            self.unsafe_cut = self._unsafe_place(tokens)
+        if self.unsafe_cut is not None:
+            return
+        if tokens[-1] == ",":
+            tokens.pop()
         tokens.extend(_CLOSERS[bracket] for bracket in reversed(self.stack))
 
-    def _is_dangling(self, tokens: list[str]) -> bool:
-        """Whether the last token is a key without a value or a partial bare word."""
+    def _unsafe_place(self, tokens: list[str]) -> str | None:
+        """Where the text ends, if closing there would make up a value; else None."""
+        if "[" in self.stack:
+            return "inside a list, whose remaining items are unknown"
         last = tokens[-1]
-        if last[0] == '"':
-            return self.stack[-1] == "{" and tokens[-2] in ("{", ",")
-        return last[0] not in "{}[]" and not _is_json(last)
+        if last == "{":
+            return "before the first property of an object"
+        if last == ":":
+            return f"after the key {tokens[-2]}, before its value"
+        if last[0] in "\"'" and tokens[-2] in ("{", ","):
+            return f"after the key {last}, before its value"
+        return None
 
 
 def _requote(inside: str) -> str:

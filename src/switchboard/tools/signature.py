@@ -251,7 +251,8 @@ def _create_model(
     try:
         return create_model(
             tool_name,
-            __config__=ConfigDict(extra="forbid", populate_by_name=False),
+            # allow_inf_nan: a number too large for a float (1e400) must not reach a tool as inf.
+            __config__=ConfigDict(extra="forbid", populate_by_name=False, allow_inf_nan=False),
             **fields,
         )
     except PydanticUserError as e:
