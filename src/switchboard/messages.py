@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 ErrorKind = Literal[
-    "unknown_tool", "unparsable", "invalid", "raised", "timeout", "denied", "retries_exhausted"
+    "unknown_tool",
+    "unparsable",
+    "invalid",
+    "raised",
+    "timeout",
+    "not_started",
+    "denied",
+    "retries_exhausted",
 ]
 """Why a call failed: each is written up for the model so it can correct itself.
 
@@ -16,6 +23,8 @@ ErrorKind = Literal[
 - ``invalid``: the arguments do not match the tool's schema.
 - ``raised``: the tool raised an exception.
 - ``timeout``: the tool (or the whole batch) ran past its time limit.
+- ``not_started``: the call's time ran out before it could start (every worker thread was
+  busy, or the tool's ``max_concurrency`` calls were running): it never ran.
 - ``denied``: a hook or the approval callback refused the call.
 - ``retries_exhausted``: the model kept sending failing calls to this tool past its
   ``max_retries``.

@@ -2,8 +2,10 @@
 
 Every call gets exactly one `ToolResult`, in the order of the calls, carrying the call's
 id. Whatever the model did wrong (an unknown name, bad JSON, invalid arguments) and
-whatever the tool did wrong (raising, hanging) becomes an error result written for the
-model; only cancellation of the whole run and ``KeyboardInterrupt`` propagate.
+whatever the tool or a hook did wrong (raising, ``sys.exit``, hanging) becomes an error
+result written for the model; only cancellation of the whole run and ``KeyboardInterrupt``
+propagate. Sync tools run in the executor's own `ToolThreads`, so a tool that never
+returns costs its thread, never the batch's deadline or the program's exit.
 
 A call goes through: lookup -> parse and repair -> before-hooks -> approval ->
 validation -> execution (semaphores, timeout, retries) -> serialisation -> after-hooks.
@@ -27,6 +29,7 @@ from switchboard.execution.arguments import ParsedArguments, UnparsableArguments
 from switchboard.execution.handlers import call_handler, handler_arguments
 from switchboard.execution.lanes import run_in_lanes
 from switchboard.execution.results import DEFAULT_MAX_RESULT_CHARS, new_result, to_content
+from switchboard.execution.threads import CallProgress, ToolThreads
 from switchboard.messages import ErrorKind, ToolCall, ToolResult
 from switchboard.tools.tool import Tool
 
@@ -57,6 +60,9 @@ ErrorFormatter = Callable[[Exception, Tool], "str | None"]
 
 # Model-caused failures count towards a tool's max_retries; timeouts and denials do not.
 _COUNTED: frozenset[ErrorKind] = frozenset({"unparsable", "invalid", "raised"})
+
+# Arguments longer than this are parsed in a worker thread: repairing them may take a while.
+_OFF_LOOP_CHARS = 65_536
 
 
 class ExecutorOptions(TypedDict, total=False):
@@ -96,6 +102,11 @@ class Executor:
             calls are denied.
         format_error: Writes the model's message for an exception a tool raised.
         max_result_chars: Results longer than this are cut, with a marker.
+
+    Sync tools run in worker threads of the executor's own (`ToolThreads`): at most
+    ``max_concurrency`` at once, and as many again to stand in for threads still held by
+    calls that timed out. A timed-out sync call cannot be killed: its thread runs on until
+    the tool returns, and its result is dropped.
     """
 
     max_concurrency: int = 16
@@ -105,6 +116,8 @@ class Executor:
     approve: Approver | None = None
     format_error: ErrorFormatter | None = None
     max_result_chars: int = DEFAULT_MAX_RESULT_CHARS
+    threads: ToolThreads = field(init=False, repr=False, compare=False)
+    """The worker threads sync tools run in."""
 
     def __post_init__(self) -> None:
         if self.max_concurrency < 1:
@@ -113,6 +126,7 @@ class Executor:
         if self.timeout is not None and self.timeout <= 0:
             msg = f"timeout must be a positive number of seconds or None (got {self.timeout})."
             raise ConfigurationError(msg)
+        object.__setattr__(self, "threads", ToolThreads(self.max_concurrency))
 
     async def execute(
         self,
@@ -163,6 +177,7 @@ class _Batch:
         self.deps = deps
         self.state = state
         self.tool_slots: dict[str, asyncio.Semaphore] = {}
+        self.failed: set[str] = set()  # tools whose failures this batch has counted
         loop = asyncio.get_running_loop()
         self.deadline = None if executor.timeout is None else loop.time() + executor.timeout
         self.plain = not executor.before and self.deadline is None
@@ -171,7 +186,8 @@ class _Batch:
         started = time.perf_counter()
         try:
             outcome = await self._run(call, started)
-        except Exception as e:  # a hook or switchboard itself failed: isolate this call
+        except BaseException as e:  # a hook or switchboard itself failed: isolate this call
+            _reraise_control(e)
             logger.exception("Call %r to %r failed inside switchboard", call.id, call.name)
             outcome = _Failure("raised", f"Internal error while running the tool: {e!r}")
         if isinstance(outcome, _Failure):
@@ -179,7 +195,12 @@ class _Batch:
         else:
             result = outcome
         for hook in self.executor.after:
-            replacement = await _resolve(hook(call, result))
+            try:
+                replacement = await _resolve(hook(call, result))
+            except BaseException as e:
+                _reraise_control(e)
+                logger.exception("An after-hook failed on the result of call %r", call.id)
+                return _hook_failed(call, result, e)
             result = replacement if replacement is not None else result
         return result
 
@@ -197,11 +218,12 @@ class _Batch:
                 return _Failure("invalid", _invalid_message(e), tool=tool)
             if kwargs is not None:
                 try:
-                    value = await call_handler(tool, (), kwargs)
-                except Exception as e:
+                    value = await call_handler(tool, (), kwargs, self.executor.threads)
+                except BaseException as e:
+                    _reraise_control(e)
                     return _Failure("raised", self._error_message(e, tool), tool=tool)
                 return self._succeeded(call, tool, value, (), started)
-        prepared = self._prepare(call)
+        prepared = await self._prepare(call)
         if isinstance(prepared, _Failure):
             return prepared
         tool, parsed = prepared
@@ -212,7 +234,7 @@ class _Batch:
             if isinstance(verdict, Denial):
                 return _Failure("denied", f"The call was denied: {verdict.reason}", tool=tool)
             if verdict is not None:  # a rewritten call: look it up and parse it again
-                prepared = self._prepare(verdict)
+                prepared = await self._prepare(verdict)
                 if isinstance(prepared, _Failure):
                     return prepared
                 tool, parsed = prepared
@@ -242,12 +264,16 @@ class _Batch:
             and not tool.positional_only
         )
 
-    def _prepare(self, call: ToolCall) -> tuple[Tool, ParsedArguments] | _Failure:
+    async def _prepare(self, call: ToolCall) -> tuple[Tool, ParsedArguments] | _Failure:
         if call.name not in self.toolbox:
             return _Failure("unknown_tool", _unknown_tool_message(call.name, self.toolbox.names))
         tool = self.toolbox.get(call.name)
+        arguments = call.arguments
         try:
-            parsed = parse_arguments(call.arguments, accepts=tool.accepts)
+            if isinstance(arguments, str) and len(arguments) > _OFF_LOOP_CHARS:
+                parsed = await asyncio.to_thread(parse_arguments, arguments, accepts=tool.accepts)
+            else:
+                parsed = parse_arguments(arguments, accepts=tool.accepts)
         except UnparsableArguments as e:
             return _Failure("unparsable", e.message, tool=tool)
         return tool, parsed
@@ -267,28 +293,40 @@ class _Batch:
         started: float,
     ) -> ToolResult | _Failure:
         args = handler_arguments(tool, kwargs, self.deps, call.id)
+        threads = self.executor.threads
         if self.deadline is None and tool.timeout is None and tool.max_concurrency is None:
             # No timers to arm, no slot to take.
             try:
-                value = await call_handler(tool, args, kwargs)
-            except Exception as e:
+                value = await call_handler(tool, args, kwargs, threads)
+            except BaseException as e:
+                _reraise_control(e)
                 return _Failure("raised", self._error_message(e, tool), tool=tool, parsed=parsed)
             return self._succeeded(call, tool, value, parsed.repairs, started)
-        # The batch's deadline covers waiting for the tool's slot; its own limit only its run.
+        # The batch's deadline covers waiting for the tool's slot; its own limit its run and
+        # the wait for a worker thread.
         batch_limit = asyncio.timeout_at(self.deadline)
         tool_limit = asyncio.timeout(tool.timeout)
+        progress = CallProgress()
+        slot_taken = False
         try:
-            async with batch_limit, self._tool_slot(tool), tool_limit:
-                value = await call_handler(tool, args, kwargs)
+            async with batch_limit, self._tool_slot(tool):
+                slot_taken = True
+                async with tool_limit:
+                    value = await call_handler(tool, args, kwargs, threads, progress)
         except TimeoutError:
             if tool_limit.expired():
-                message = f"{tool.name} did not finish within its {tool.timeout:g} s time limit."
+                limit = f"its {tool.timeout:g} s time limit"
             elif batch_limit.expired():
-                message = f"{tool.name} did not finish within the batch's time limit."
+                limit = "the batch's time limit"
             else:
                 raise
+            if not progress.started:
+                message = _not_started(tool, limit, threads, waited_for_slot=not slot_taken)
+                return _Failure("not_started", message, tool=tool, parsed=parsed)
+            message = f"{tool.name} did not finish within {limit}."
             return _Failure("timeout", message, tool=tool, parsed=parsed)
-        except Exception as e:
+        except BaseException as e:
+            _reraise_control(e)
             return _Failure("raised", self._error_message(e, tool), tool=tool, parsed=parsed)
         return self._succeeded(call, tool, value, parsed.repairs, started)
 
@@ -300,8 +338,8 @@ class _Batch:
             slot = self.tool_slots[tool.name] = asyncio.Semaphore(tool.max_concurrency)
         return slot
 
-    def _error_message(self, error: Exception, tool: Tool) -> str:
-        if self.executor.format_error is not None:
+    def _error_message(self, error: BaseException, tool: Tool) -> str:
+        if self.executor.format_error is not None and isinstance(error, Exception):
             custom = self.executor.format_error(error, tool)
             if custom is not None:
                 return custom
@@ -321,12 +359,17 @@ class _Batch:
         name = failure.tool.name if failure.tool is not None else call.name
         kind, message = failure.kind, failure.message
         if kind in _COUNTED and failure.tool is not None:
+            # A turn's failing calls of one tool count as one try: the model can only
+            # learn from the results it gets back after the turn.
             failures = self.state.failures
-            count = failures[name] = failures.get(name, 0) + 1
+            if name not in self.failed:
+                self.failed.add(name)
+                failures[name] = failures.get(name, 0) + 1
+            count = failures.get(name, 0)
             if count > failure.tool.max_retries:
                 kind = "retries_exhausted"
                 message += (
-                    f"\n{name} has now failed {count} times in a row. Do not call it again; "
+                    f"\n{name} has now failed in {count} turns in a row. Do not call it again; "
                     "answer with what you have, or explain what went wrong."
                 )
         return new_result(call.id, name, message, True, kind, repaired, duration, None)
@@ -354,6 +397,43 @@ _NO_LIMIT = _NoLimit()
 
 async def _resolve(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
+
+
+def _not_started(tool: Tool, limit: str, threads: ToolThreads, *, waited_for_slot: bool) -> str:
+    if waited_for_slot:
+        why = f"{tool.max_concurrency} calls of it were already running"
+    else:
+        why = (
+            f"all {threads.size} worker threads for sync tools were busy, "
+            f"{threads.abandoned} of them with calls that timed out and are still running"
+        )
+    return (
+        f"Not run: {tool.name} could not start within {limit}, because {why}. Call it again later."
+    )
+
+
+def _reraise_control(error: BaseException) -> None:
+    """Raise ``error`` again if it must stop the batch: cancellation, or Ctrl-C.
+
+    Anything else, ``SystemExit`` from a tool included, fails only its own call.
+    """
+    if isinstance(error, asyncio.CancelledError | KeyboardInterrupt):
+        raise error
+
+
+def _hook_failed(call: ToolCall, result: ToolResult, error: BaseException) -> ToolResult:
+    """The result sent when an after-hook raised on ``result``: the tool's output is withheld."""
+    if result.is_error:
+        outcome = f"{result.name} failed"
+    else:
+        outcome = f"{result.name} ran, and its call took effect: do not repeat it"
+    message = (
+        f"{outcome}. Its result cannot be shown: checking it raised {type(error).__name__}. "
+        "Answer with what you have, or tell the user."
+    )
+    return ToolResult(
+        call.id, result.name, message, True, "raised", result.repaired, result.duration, None
+    )
 
 
 def _unknown_tool_message(name: str, available: list[str]) -> str:

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable
 from typing import Any
 
+from switchboard.execution.threads import CallProgress, ToolThreads
 from switchboard.tools.context import RunContext
 from switchboard.tools.tool import Tool
 
@@ -30,26 +31,41 @@ def handler_arguments(
     return tuple(kwargs.pop(name) for name in tool.positional_only) if tool.positional_only else ()
 
 
-def call_handler(tool: Tool, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Awaitable[Any]:
+def call_handler(
+    tool: Tool,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    threads: ToolThreads,
+    progress: CallProgress | None = None,
+) -> Awaitable[Any]:
     """Call the handler as the tool's options say; await the result for its return value.
 
-    Async handlers run on the event loop, sync ones in a worker thread unless ``inline``;
+    Async handlers run on the event loop, sync ones in one of ``threads`` unless ``inline``;
     a schema-only tool (no handler) answers with its validated arguments. With a
-    ``retry`` policy, the exceptions it names are retried with backoff.
+    ``retry`` policy, the exceptions it names are retried with backoff. ``progress``, when
+    given, records whether the handler started (a sync one may wait for a thread).
     """
     # The common handlers get no coroutine of ours around them (see benchmarks/dispatch.py).
     if tool.retry:
-        return _call_with_retries(tool, args, kwargs)
+        return _call_with_retries(tool, args, kwargs, threads, progress)
     if tool.is_async and tool.handler is not None:
+        if progress is not None:
+            progress.started = True
         return tool.handler(*args, **kwargs)
-    return _call(tool, args, kwargs)
+    return _call(tool, args, kwargs, threads, progress)
 
 
-async def _call_with_retries(tool: Tool, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+async def _call_with_retries(
+    tool: Tool,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    threads: ToolThreads,
+    progress: CallProgress | None,
+) -> Any:
     attempt = 1
     while True:
         try:
-            return await _call(tool, args, kwargs)
+            return await _call(tool, args, kwargs, threads, progress)
         except Exception as e:
             if tool.retry is None or not tool.retry.should_retry(e, attempt):
                 raise
@@ -59,8 +75,16 @@ async def _call_with_retries(tool: Tool, args: tuple[Any, ...], kwargs: dict[str
             attempt += 1
 
 
-async def _call(tool: Tool, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+async def _call(
+    tool: Tool,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    threads: ToolThreads,
+    progress: CallProgress | None,
+) -> Any:
     handler = tool.handler
+    if progress is not None and (handler is None or tool.is_async or tool.inline):
+        progress.started = True
     if handler is None:  # a schema-only tool answers with its validated arguments
         return next(iter(kwargs.values())) if len(kwargs) == 1 and not args else kwargs
     if tool.is_async:
@@ -68,7 +92,7 @@ async def _call(tool: Tool, args: tuple[Any, ...], kwargs: dict[str, Any]) -> An
     if tool.inline:
         value = handler(*args, **kwargs)
     else:
-        value = await asyncio.to_thread(handler, *args, **kwargs)
+        value = await threads.run(handler, args, kwargs, progress)
     if value.__class__ in _PLAIN_VALUES:
         return value
     return await value if inspect.isawaitable(value) else value

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
+import dataclasses
+import itertools
+from collections.abc import Iterable, Iterator
+from typing import Any, cast
 
 import pydantic_core
+from pydantic import BaseModel
 
 from switchboard.messages import ErrorKind, ToolResult
 
@@ -19,8 +23,14 @@ def to_content(value: Any, max_chars: int = DEFAULT_MAX_RESULT_CHARS) -> str:
     Rules: ``str`` as is; ``bytes`` as UTF-8 text when they decode, else as
     ``base64:<data>``; everything else (Pydantic models, dataclasses, dicts, lists,
     numbers, ``None``, enums, datetimes) as compact JSON, with objects JSON cannot hold
-    written as their ``str()``. Text longer than ``max_chars`` is cut and ends with a
-    marker giving the full length.
+    written as their ``str()``, ``NaN`` and infinities as the strings ``"NaN"`` and
+    ``"Infinity"``. Text longer than ``max_chars`` is cut and ends with a marker giving the
+    full length.
+
+    It never fails on what a tool returned: bytes inside a structure are written as
+    above, a structure that contains itself has the inner reference written as
+    ``"<cycle>"``, and an iterator (a generator, ``map``, ``itertools.count()``) is read
+    only as far as ``max_chars`` allows, so an endless one costs bounded time and memory.
 
     Example:
         >>> to_content({"city": "Tokyo", "temp": 18.5})
@@ -40,14 +50,95 @@ def to_content(value: Any, max_chars: int = DEFAULT_MAX_RESULT_CHARS) -> str:
         text = "null"
     elif isinstance(value, bytes | bytearray):
         text = _bytes_text(bytes(value))
+    elif hasattr(value.__class__, "__next__"):  # an iterator: it may never end
+        return _iterator_text(value, max_chars)
     else:
-        text = pydantic_core.to_json(value, fallback=str).decode()
+        text = _json(value, max_chars)
     if len(text) <= max_chars:
         return text
     return f"{text[:max_chars]}\n[truncated: {max_chars} of {len(text)} characters shown]"
 
 
 _FAST_INT = 10**18
+_MAX_DEPTH = 100
+CYCLE = "<cycle>"
+"""What stands in a result for a reference to a structure from inside itself."""
+
+
+def _json(value: Any, max_chars: int) -> str:
+    try:
+        return pydantic_core.to_json(value, fallback=_text, inf_nan_mode="strings").decode()
+    # Bytes that are not UTF-8, cycles, nesting too deep, a fallback that failed: write
+    # what can be written rather than call a call that ran a failure.
+    except (ValueError, TypeError, RecursionError):
+        plain = _plain(value, max_chars, set(), 0)
+        return pydantic_core.to_json(plain, fallback=_text, inf_nan_mode="strings").decode()
+
+
+def _iterator_text(iterator: Iterator[Any], max_chars: int) -> str:
+    """An iterator as a JSON list of as many items as fit in ``max_chars``, then a marker."""
+    items: list[str] = []
+    size = 1
+    for item in iterator:
+        items.append(_json(item, max_chars))
+        size += len(items[-1]) + 1
+        if size > max_chars:
+            break
+    else:
+        return "[" + ",".join(items) + "]"
+    text = "[" + ",".join(items)
+    return f"{text[:max_chars]}\n[truncated: the first {max_chars} characters shown]"
+
+
+def _plain(value: Any, budget: int, inside: set[int], depth: int) -> Any:
+    """``value`` rebuilt from what JSON holds, cycles cut and iterators read within ``budget``."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, bytes | bytearray):
+        return _bytes_text(bytes(value))
+    if id(value) in inside:
+        return CYCLE
+    if depth >= _MAX_DEPTH:
+        return _text(value)
+    inside.add(id(value))
+    try:
+        return _plain_container(value, budget, inside, depth + 1)
+    finally:
+        inside.discard(id(value))
+
+
+def _plain_container(value: object, budget: int, inside: set[int], depth: int) -> Any:
+    fields = _fields(value)
+    if fields is not None:
+        pairs = itertools.islice(fields.items(), budget)
+        return {_text(k): _plain(v, budget, inside, depth) for k, v in pairs}
+    if isinstance(value, list | tuple | set | frozenset) or hasattr(type(value), "__next__"):
+        items = itertools.islice(cast(Iterable[Any], value), budget)
+        return [_plain(item, budget, inside, depth) for item in items]
+    try:
+        pydantic_core.to_json(value, fallback=_text)
+    except (ValueError, TypeError, RecursionError):
+        return _text(value)
+    return value
+
+
+def _fields(value: object) -> dict[Any, Any] | None:
+    """A mapping, model or dataclass instance as a dict of its fields; None for others."""
+    if isinstance(value, dict):
+        return cast(dict[Any, Any], value)
+    if isinstance(value, BaseModel):
+        return {name: getattr(value, name) for name in type(value).model_fields}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    return None
+
+
+def _text(value: Any) -> str:
+    """``str(value)``, or a description of it when its ``__str__`` fails."""
+    try:
+        return str(value)
+    except Exception:  # a broken __str__ is the tool's, and must not fail its result
+        return f"<{type(value).__name__} object>"
 
 
 def new_result(
