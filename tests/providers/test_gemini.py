@@ -6,6 +6,7 @@ import httpx
 import pytest
 from google.genai import types
 
+from switchboard import Agent
 from switchboard.errors import (
     ConfigurationError,
     ProviderAuthError,
@@ -629,3 +630,35 @@ def test_whole_response_with_an_unended_call_runs_nothing() -> None:
     """A response whose streamed call never ended holds no call, and is an error."""
     parsed = parse_response(types.GenerateContentResponse.model_validate(PIECES_WITHOUT_END))
     assert (parsed.turn.tool_calls, parsed.stop_reason) == ((), "error")
+
+
+def test_stray_piece_after_a_whole_call_is_no_call() -> None:
+    """An end piece that follows no streamed call adds no call."""
+    parts = [
+        {"functionCall": {"name": "weather", "args": {"location": "Oslo"}}},
+        {"functionCall": {}},
+    ]
+    response = {"candidates": [{"content": {"role": "model", "parts": parts}}]}
+    parsed = parse_response(types.GenerateContentResponse.model_validate(response))
+    assert [(c.name, c.arguments) for c in parsed.turn.tool_calls] == [
+        ("weather", {"location": "Oslo"})
+    ]
+
+
+async def test_unended_call_never_runs_in_a_run(replay: Replay) -> None:
+    """In ``Agent.run``, a whole reply whose call never ended runs nothing and ends in error."""
+    ran: list[object] = []
+
+    @tool
+    def add_items(items: list[dict[str, Any]]) -> str:
+        """Add items to the list.
+
+        Args:
+            items: The items.
+        """
+        ran.append(items)
+        return "added"
+
+    replay.queue_json(PIECES_WITHOUT_END)
+    result = await Agent(provider(replay), tools=[add_items]).run("Add apples and pears")
+    assert (ran, result.stop_reason) == ([], "error")
