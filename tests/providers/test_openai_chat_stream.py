@@ -396,3 +396,23 @@ async def test_run_stream_sends_the_streamed_reasoning_back(replay: Replay) -> N
     assert isinstance(events[-1], RunEnd)
     [assistant] = [m for m in replay.bodies[1]["messages"] if m["role"] == "assistant"]
     assert assistant["reasoning_content"] == DEEPSEEK_REASONING
+
+
+async def test_run_stream_runs_the_calls_sent_without_index(replay: Replay) -> None:
+    """In a streamed run, Mistral's two calls without ``index`` each run once."""
+    replay.queue_bytes(recorded_bytes(MISTRAL_PARALLEL), "text/event-stream")
+    replay.queue_bytes(recorded_bytes(ANSWER), "text/event-stream")
+    ran: list[str] = []
+
+    @tool(name="get_weather")
+    def recorded_weather(city: str) -> str:
+        """Get the weather in a city.
+
+        Args:
+            city: The city.
+        """
+        ran.append(city)
+        return "sunny"
+
+    [e async for e in Agent(provider(replay), tools=[recorded_weather]).run_stream("Go")]
+    assert sorted(ran) == ["Paris", "Rome"]
