@@ -5,8 +5,8 @@ and ``willContinue: true``, then parts with ``partialArgs`` (each a value at a J
 string may come in several pieces, `PartialArg.will_continue` saying another piece of the
 same path follows) and parts with neither (between array elements, say). A part whose
 ``willContinue`` is false or absent is the call's last: until it arrives the call is not
-complete (https://cloud.google.com/vertex-ai/generative-ai/docs/reference/rest/v1/Content#FunctionCall:
-"If true, another partial message for the current FunctionCall is expected to follow").
+complete (`FunctionCall.will_continue`: "If true, another partial message for the current
+FunctionCall is expected to follow", https://googleapis.github.io/js-genai/release_docs/interfaces/types.FunctionCall.html).
 
 `PiecedCall` holds one call's values as they arrive; `assemble` puts the pieces of a whole
 response back together, so a response holding them reads as the stream that sent them.
