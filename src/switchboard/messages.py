@@ -105,8 +105,9 @@ class AssistantTurn:
         tool_calls: The calls it made, in its order.
         provider_state: Opaque data one provider needs back to continue the conversation
             (Anthropic's content blocks, Gemini's thought signatures, Responses reasoning
-            items), keyed by the provider's name. Other providers ignore it, so a
-            conversation can move from one provider to another.
+            items, the ``reasoning_content`` of DeepSeek's thinking mode), keyed by the
+            provider's name. Other providers ignore it, so a conversation can move from
+            one provider to another.
     """
 
     text: str = ""

@@ -3,11 +3,12 @@ from typing import Any
 
 import pytest
 
+from switchboard import Agent
 from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import ToolCall, UserMessage
 from switchboard.providers.anthropic import AnthropicProvider
 from switchboard.providers.base import ModelRequest
-from switchboard.streaming import StreamEvent, ToolCallDelta
+from switchboard.streaming import StreamEvent, ToolCallDelta, ToolCallStart, ToolResultEvent
 from switchboard.tools.tool import tool
 
 from .conftest import Replay
@@ -252,3 +253,134 @@ async def test_delta_for_an_unknown_block_is_skipped(replay: Replay) -> None:
     )
     replay.queue_bytes(sse_lines(lines, named=True), "text/event-stream")
     assert ready_calls(await collect(replay)) == [("toolu_1", "get_weather", {"location": "Oslo"})]
+
+
+# A second message_start (tests/fixtures/written/README.md). The rule: a message is open
+# from its message_start to its message_stop; another message_start while one is open
+# breaks the stream, unless it repeats the open message's own start (same id) before any
+# of its content.
+
+DUPLICATE_START = "anthropic/vercel-duplicate-message-start.chunks.txt"
+START_INSIDE_A_CALL = "written/anthropic-message-start-inside-a-call.chunks.txt"
+START_AFTER_CLOSED_BLOCKS = "written/anthropic-message-start-after-closed-blocks.chunks.txt"
+SEQUENTIAL = "written/anthropic-sequential-messages.chunks.txt"
+
+
+def starts(events: list[StreamEvent]) -> list[str]:
+    """The ids of the calls that started, in order."""
+    return [e.id for e in events if isinstance(e, ToolCallStart)]
+
+
+async def test_repeated_start_of_the_open_message_before_content_is_ignored(
+    replay: Replay,
+) -> None:
+    """Vercel's recording repeats the same message_start before any content: a normal reply."""
+    replay.queue_bytes(recorded_bytes(DUPLICATE_START, named=True), "text/event-stream")
+    end = turn_end(await collect(replay))
+    assert (end.stop_reason, end.response.turn.text) == ("answer", "Hello, World!")
+    assert (end.usage.input_tokens, end.usage.output_tokens) == (17, 227)
+
+
+async def test_message_start_inside_an_open_call_ends_the_turn_as_an_error(
+    replay: Replay,
+) -> None:
+    """Another message starting inside a call: the call is cut, the turn is an error."""
+    replay.queue_bytes(recorded_bytes(START_INSIDE_A_CALL, named=True), "text/event-stream")
+    events = await collect(replay)
+    assert ready_calls(events) == []
+    assert [(c.call.id, c.call.arguments, c.reason) for c in cut_calls(events)] == [
+        ("toolu_01first", {}, "error")
+    ]
+    end = turn_end(events)
+    assert end.stop_reason == "error"
+    assert [c.id for c in end.response.turn.tool_calls] == ["toolu_01first"]
+
+
+async def test_nothing_of_the_message_that_broke_in_is_read(replay: Replay) -> None:
+    """The second message's call never starts, and its text and stop reason are not the reply's."""
+    replay.queue_bytes(recorded_bytes(START_INSIDE_A_CALL, named=True), "text/event-stream")
+    events = await collect(replay)
+    assert starts(events) == ["toolu_01first"]
+    assert turn_end(events).response.turn.text == "Checking both cities."
+
+
+async def test_message_start_after_closed_blocks_still_breaks_the_turn(replay: Replay) -> None:
+    """With every block closed but no message_stop, another message start is an error."""
+    replay.queue_bytes(recorded_bytes(START_AFTER_CLOSED_BLOCKS, named=True), "text/event-stream")
+    events = await collect(replay)
+    assert starts(events) == ["toolu_01first"]
+    assert turn_end(events).stop_reason == "error"
+
+
+async def test_repeated_start_of_the_open_message_after_content_breaks_the_turn(
+    replay: Replay,
+) -> None:
+    """The open message's own start repeated after its content began is an error too."""
+    lines = message_events(tool_block(0, "toolu_1", '{"location": ', stop=False), stop_reason=None)
+    lines += message_events(
+        tool_block(1, "toolu_2", '{"location": "Oslo"}'), stop_reason="tool_use"
+    )
+    replay.queue_bytes(sse_lines(lines, named=True), "text/event-stream")
+    events = await collect(replay)
+    assert (starts(events), ready_calls(events)) == (["toolu_1"], [])
+    assert turn_end(events).stop_reason == "error"
+
+
+async def test_another_message_starting_before_content_breaks_the_turn(replay: Replay) -> None:
+    """A start with another message's id, even before any content, is an error."""
+    lines = message_events(tool_block(0, "toolu_1", '{"location": "Oslo"}'), stop_reason="tool_use")
+    other = json.loads(lines[0])
+    other["message"]["id"] = "msg_2"
+    replay.queue_bytes(sse_lines([json.dumps(other), *lines], named=True), "text/event-stream")
+    events = await collect(replay)
+    assert (starts(events), turn_end(events).stop_reason) == ([], "error")
+
+
+async def test_messages_one_after_another_are_one_reply(replay: Replay) -> None:
+    """A message starting after the last one stopped continues the reply: both calls, in order."""
+    replay.queue_bytes(recorded_bytes(SEQUENTIAL, named=True), "text/event-stream")
+    events = await collect(replay)
+    expected = [
+        ("toolu_01first", "get_weather", {"location": "Paris"}),
+        ("toolu_01second", "get_weather", {"location": "Rome"}),
+    ]
+    assert ready_calls(events) == expected
+    end = turn_end(events)
+    assert [(c.id, c.name, c.arguments) for c in end.response.turn.tool_calls] == expected
+    blocks = end.response.turn.provider_state["anthropic"]
+    assert [b["id"] for b in blocks] == ["toolu_01first", "toolu_01second"]
+
+
+@pytest.mark.parametrize("name", [START_INSIDE_A_CALL, START_AFTER_CLOSED_BLOCKS, SEQUENTIAL])
+async def test_written_stream_split_at_awkward_points_gives_the_same_events(
+    replay: Replay, name: str
+) -> None:
+    """Delivered 5 bytes at a time, a written stream yields the same events."""
+    content = recorded_bytes(name, named=True)
+    replay.queue_bytes(content, "text/event-stream")
+    whole = await collect(replay)
+    queue_pieces(replay, content, 5)
+    assert await collect(replay) == whole
+
+
+async def test_no_call_of_a_broken_stream_runs(replay: Replay) -> None:
+    """In ``run_stream``, neither the cut call nor the other message's call runs."""
+    replay.queue_bytes(recorded_bytes(START_INSIDE_A_CALL, named=True), "text/event-stream")
+    replay.queue_bytes(
+        recorded_bytes("anthropic/text-only/basic_response.txt", named=True), "text/event-stream"
+    )
+    ran: list[str] = []
+
+    @tool(name="get_weather")
+    def recorded_weather(location: str) -> str:
+        """Get the weather at a place.
+
+        Args:
+            location: A city name.
+        """
+        ran.append(location)
+        return "sunny"
+
+    events = [e async for e in Agent(provider(replay), tools=[recorded_weather]).run_stream("Go")]
+    assert ran == []
+    assert [e.result.call_id for e in events if isinstance(e, ToolResultEvent)] == ["toolu_01first"]

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from google.genai import types
 
+from switchboard import Agent
 from switchboard.errors import (
     ConfigurationError,
     ProviderAuthError,
@@ -598,3 +599,66 @@ def test_provider_names_itself_and_its_model() -> None:
     """The provider is named "gemini" and reports the model asked for."""
     gemini = GeminiProvider(MODEL, api_key="k")
     assert (gemini.name, gemini.model) == ("gemini", MODEL)
+
+
+# A whole response holding a call's streamed pieces (tests/fixtures/written/README.md).
+
+PIECES = json.loads(fixture_path("written/vertex-partial-args-response.json").read_text())
+PIECES_WITHOUT_END = json.loads(
+    fixture_path("written/vertex-partial-args-response-without-end.json").read_text()
+)
+ITEMS = {"items": [{"name": "Apples", "count": 3}, {"name": "Pears", "count": 2}]}
+
+
+def test_whole_response_of_streamed_pieces_is_one_call() -> None:
+    """A response whose parts are one call's streamed pieces parses as that one call."""
+    parsed = parse_response(types.GenerateContentResponse.model_validate(PIECES))
+    assert [(c.name, c.arguments) for c in parsed.turn.tool_calls] == [("add_items", ITEMS)]
+    assert parsed.stop_reason == "tool_calls"
+
+
+async def test_whole_response_of_streamed_pieces_equals_the_stream(replay: Replay) -> None:
+    """Served whole over HTTP, the pieces give the call the same pieces streamed give."""
+    replay.queue_json(PIECES)
+    parsed = await provider(replay).complete(ModelRequest([UserMessage("Add items")]))
+    [call] = parsed.turn.tool_calls
+    assert (call.name, call.arguments) == ("add_items", ITEMS)
+    assert call.id.startswith(SYNTHETIC_ID_PREFIX)
+
+
+def test_whole_response_with_an_unended_call_runs_nothing() -> None:
+    """A response whose streamed call never ended holds no call, and is an error."""
+    parsed = parse_response(types.GenerateContentResponse.model_validate(PIECES_WITHOUT_END))
+    assert (parsed.turn.tool_calls, parsed.stop_reason) == ((), "error")
+
+
+def test_stray_piece_after_a_whole_call_is_no_call() -> None:
+    """An end piece that follows no streamed call adds no call."""
+    parts = [
+        {"functionCall": {"name": "weather", "args": {"location": "Oslo"}}},
+        {"functionCall": {}},
+    ]
+    response = {"candidates": [{"content": {"role": "model", "parts": parts}}]}
+    parsed = parse_response(types.GenerateContentResponse.model_validate(response))
+    assert [(c.name, c.arguments) for c in parsed.turn.tool_calls] == [
+        ("weather", {"location": "Oslo"})
+    ]
+
+
+async def test_unended_call_never_runs_in_a_run(replay: Replay) -> None:
+    """In ``Agent.run``, a whole reply whose call never ended runs nothing and ends in error."""
+    ran: list[object] = []
+
+    @tool
+    def add_items(items: list[dict[str, Any]]) -> str:
+        """Add items to the list.
+
+        Args:
+            items: The items.
+        """
+        ran.append(items)
+        return "added"
+
+    replay.queue_json(PIECES_WITHOUT_END)
+    result = await Agent(provider(replay), tools=[add_items]).run("Add apples and pears")
+    assert (ran, result.stop_reason) == ([], "error")

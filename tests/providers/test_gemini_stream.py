@@ -3,11 +3,12 @@ from typing import Any
 
 import pytest
 
+from switchboard import Agent
 from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import UserMessage
 from switchboard.providers.base import ModelRequest
 from switchboard.providers.gemini import SYNTHETIC_ID_PREFIX, GeminiProvider
-from switchboard.streaming import StreamEvent, ToolCallDelta
+from switchboard.streaming import StreamEvent, ToolCallDelta, ToolCallReady, ToolResultEvent
 from switchboard.tools.tool import tool
 
 from .conftest import Replay
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.anyio
 FIXTURES = stream_fixtures("gemini")
 STREAMED = "gemini/vercel-google-stream-tool-call-arguments.chunks.txt"
 MODEL = "gemini-2.5-flash"
+SSE = "text/event-stream"
 
 
 @tool
@@ -182,3 +184,127 @@ async def test_stream_without_a_finish_reason_ends_with_error(replay: Replay) ->
     replay.queue_bytes(sse_lines([chunk([{"text": "Hel"}])], named=False), "text/event-stream")
     end = turn_end(await collect(replay))
     assert (end.stop_reason, end.response.turn.text) == ("error", "Hel")
+
+
+# Vertex AI streamed function-call arguments, written from the documented format
+# (tests/fixtures/written/README.md).
+
+ARRAY = "written/vertex-streamed-array-arguments.chunks.txt"
+WITHOUT_END = "written/vertex-streamed-call-without-end.chunks.txt"
+ENDED_BY_VALUES = "written/vertex-streamed-call-ended-by-its-last-values.chunks.txt"
+ITEMS = {"items": [{"name": "Apples", "count": 3}, {"name": "Pears", "count": 2}]}
+START = {"functionCall": {"name": "weather", "willContinue": True}}
+
+
+def values(path: str, value: str) -> dict[str, Any]:
+    """A part with one string value at ``path``, the call continuing."""
+    arg = {"jsonPath": path, "stringValue": value}
+    return {"functionCall": {"partialArgs": [arg], "willContinue": True}}
+
+
+async def test_nameless_parts_between_array_elements_do_not_end_the_call(
+    replay: Replay,
+) -> None:
+    """Parts with no name and no values (``willContinue``) leave the call open to its end."""
+    replay.queue_bytes(recorded_bytes(ARRAY), "text/event-stream")
+    events = await collect(replay)
+    assert [(name, args) for _, name, args in ready_calls(events)] == [("add_items", ITEMS)]
+    assert [(c.name, c.arguments) for c in turn_end(events).response.turn.tool_calls] == [
+        ("add_items", ITEMS)
+    ]
+
+
+async def test_streamed_call_is_ready_only_after_its_last_value(replay: Replay) -> None:
+    """No value of the call arrives after its `ToolCallReady`."""
+    replay.queue_bytes(recorded_bytes(ARRAY), "text/event-stream")
+    events = await collect(replay)
+    ready = [i for i, e in enumerate(events) if isinstance(e, ToolCallReady)]
+    last_delta = max(i for i, e in enumerate(events) if isinstance(e, ToolCallDelta))
+    assert len(ready) == 1
+    assert ready[0] > last_delta
+
+
+async def test_streamed_call_without_its_end_is_cut_not_ready(replay: Replay) -> None:
+    """A call whose last part said ``willContinue`` when the stream stopped is cut, never ready."""
+    replay.queue_bytes(recorded_bytes(WITHOUT_END), "text/event-stream")
+    events = await collect(replay)
+    assert ready_calls(events) == []
+    [cut] = cut_calls(events)
+    assert (cut.call.name, cut.call.arguments, cut.reason) == (
+        "add_items",
+        {"items": [{"name": "Apples", "count": 3}]},
+        "error",
+    )
+
+
+async def test_streamed_call_ended_by_its_last_values_is_ready(replay: Replay) -> None:
+    """A values part without ``willContinue`` is the call's last part: the call is ready."""
+    replay.queue_bytes(recorded_bytes(ENDED_BY_VALUES), "text/event-stream")
+    events = await collect(replay)
+    assert [(name, args) for _, name, args in ready_calls(events)] == [("add_items", ITEMS)]
+    assert cut_calls(events) == []
+
+
+async def test_new_call_before_the_open_ones_end_cuts_the_open_one(replay: Replay) -> None:
+    """A call that starts before the open one ended leaves that one cut, never ready."""
+    lines = [
+        chunk([START]),
+        chunk([values("$.location", "Par")]),
+        chunk([{"functionCall": {"name": "weather", "args": {"location": "Rome"}}}], "STOP"),
+    ]
+    replay.queue_bytes(sse_lines(lines, named=False), "text/event-stream")
+    events = await collect(replay)
+    assert [(name, args) for _, name, args in ready_calls(events)] == [
+        ("weather", {"location": "Rome"})
+    ]
+    assert [(c.call.arguments, c.reason) for c in cut_calls(events)] == [
+        ({"location": "Par"}, "error")
+    ]
+
+
+@pytest.mark.parametrize("name", [ARRAY, WITHOUT_END, ENDED_BY_VALUES])
+async def test_written_stream_split_at_awkward_points_gives_the_same_events(
+    replay: Replay, name: str
+) -> None:
+    """Delivered 9 bytes at a time, a written stream yields the same events."""
+    content = recorded_bytes(name)
+    replay.queue_bytes(content, "text/event-stream")
+    whole = await collect(replay)
+    queue_pieces(replay, content, 9)
+    assert await collect(replay) == whole
+
+
+def recording_agent(replay: Replay, ran: list[dict[str, Any]]) -> Agent:
+    """An agent over ``replay`` whose one tool, add_items, records each run's arguments."""
+
+    @tool
+    def add_items(items: list[dict[str, Any]]) -> str:
+        """Add items to the list.
+
+        Args:
+            items: The items.
+        """
+        ran.append({"items": items})
+        return "added"
+
+    return Agent(provider(replay), tools=[add_items])
+
+
+async def test_half_written_call_never_runs_in_a_streamed_run(replay: Replay) -> None:
+    """In ``run_stream``, a call that never reached its end part is not run, early or late."""
+    replay.queue_bytes(recorded_bytes(WITHOUT_END), "text/event-stream")
+    replay.queue_bytes(sse_lines([chunk([{"text": "Done."}], "STOP")], named=False), SSE)
+    ran: list[dict[str, Any]] = []
+    events = [e async for e in recording_agent(replay, ran).run_stream("Add apples")]
+    assert ran == []
+    [result] = [e.result for e in events if isinstance(e, ToolResultEvent)]
+    assert result.is_error
+
+
+async def test_call_with_separators_runs_once_with_all_its_values(replay: Replay) -> None:
+    """In ``run_stream``, the streamed call runs once, with every array element."""
+    replay.queue_bytes(recorded_bytes(ARRAY), "text/event-stream")
+    replay.queue_bytes(sse_lines([chunk([{"text": "Done."}], "STOP")], named=False), SSE)
+    ran: list[dict[str, Any]] = []
+    [e async for e in recording_agent(replay, ran).run_stream("Add apples and pears")]
+    assert ran == [ITEMS]

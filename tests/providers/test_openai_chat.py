@@ -5,6 +5,7 @@ import httpx
 import pytest
 from openai.types.chat import ChatCompletion
 
+from switchboard import Agent
 from switchboard.errors import (
     ConfigurationError,
     ProviderAuthError,
@@ -560,3 +561,75 @@ async def test_connection_failure_is_unavailable() -> None:
     with pytest.raises(ProviderUnavailableError) as raised:
         await refused.complete(ModelRequest([UserMessage("hi")]))
     assert raised.value.status_code is None
+
+
+# Replies of OpenAI-compatible servers, written from their documented formats
+# (tests/fixtures/written/README.md).
+
+MISTRAL = json.loads(fixture_path("written/mistral-parallel-calls-without-index.json").read_text())
+DEEPSEEK = json.loads(fixture_path("written/deepseek-thinking-tool-call.json").read_text())
+DEEPSEEK_REASONING = DEEPSEEK["choices"][0]["message"]["reasoning_content"]
+
+
+async def test_calls_without_index_or_type_parse(replay: Replay) -> None:
+    """Mistral's whole reply, calls without ``index`` or ``type``, gives both calls in order."""
+    replay.queue_json(MISTRAL)
+    parsed = await provider(replay).complete(ModelRequest([UserMessage("hi")]))
+    assert parsed.turn.tool_calls == (
+        ToolCall("D681PevKs", "get_weather", '{"city": "Paris"}'),
+        ToolCall("x9Qm2TzLa", "get_weather", '{"city": "Rome"}'),
+    )
+    assert parsed.stop_reason == "tool_calls"
+
+
+async def test_whole_arguments_sent_as_an_object_are_json_text(replay: Replay) -> None:
+    """Arguments sent as a JSON object (Mistral's ``FunctionCall`` allows it) become JSON text."""
+    call = {"id": "c1", "function": {"name": "get_time", "arguments": {"zone": "UTC"}}}
+    replay.queue_json(completion({"role": "assistant", "content": None, "tool_calls": [call]}))
+    parsed = await provider(replay).complete(ModelRequest([UserMessage("hi")]))
+    assert parsed.turn.tool_calls == (ToolCall("c1", "get_time", '{"zone":"UTC"}'),)
+
+
+async def test_reasoning_content_is_kept_for_the_provider(replay: Replay) -> None:
+    """DeepSeek's ``reasoning_content`` is kept in the turn's provider state, not its text."""
+    replay.queue_json(DEEPSEEK)
+    parsed = await provider(replay).complete(ModelRequest([UserMessage("hi")]))
+    assert parsed.turn.provider_state == {"openai": {"reasoning_content": DEEPSEEK_REASONING}}
+    assert parsed.turn.text == ""
+
+
+def test_reasoning_content_renders_back_on_a_turn_with_calls() -> None:
+    """A turn with calls and kept reasoning sends ``reasoning_content`` back on its message."""
+    turn = AssistantTurn(
+        tool_calls=(ToolCall("c1", "get_time", '{"zone": "UTC"}'),),
+        provider_state={"openai": {"reasoning_content": "Think."}},
+    )
+    [message] = render_request(ModelRequest([turn]))["messages"]
+    assert message["reasoning_content"] == "Think."
+
+
+def test_reasoning_content_is_left_out_of_a_turn_without_calls() -> None:
+    """A turn without calls sends no ``reasoning_content`` (DeepSeek ignores or refuses it)."""
+    turn = AssistantTurn("Noon.", provider_state={"openai": {"reasoning_content": "Think."}})
+    [message] = render_request(ModelRequest([turn]))["messages"]
+    assert message == {"role": "assistant", "content": "Noon."}
+
+
+def test_other_providers_state_renders_no_reasoning_content() -> None:
+    """Another provider's state on a turn adds nothing to the Chat Completions message."""
+    turn = AssistantTurn(
+        tool_calls=(ToolCall("c1", "get_time", "{}"),),
+        provider_state={"anthropic": [{"type": "thinking", "thinking": "Think."}]},
+    )
+    [message] = render_request(ModelRequest([turn]))["messages"]
+    assert "reasoning_content" not in message
+
+
+async def test_agent_sends_the_reasoning_of_a_tool_call_turn_back(replay: Replay) -> None:
+    """In a run, the request after a DeepSeek tool-call turn carries its reasoning back."""
+    replay.queue_json(DEEPSEEK)
+    replay.queue_json(completion({"role": "assistant", "content": "Sunny."}))
+    result = await Agent(provider(replay), tools=[get_weather]).run("Weather in Hangzhou?")
+    assert result.output == "Sunny."
+    [assistant] = [m for m in replay.bodies[1]["messages"] if m["role"] == "assistant"]
+    assert assistant["reasoning_content"] == DEEPSEEK_REASONING

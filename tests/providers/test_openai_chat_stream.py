@@ -5,11 +5,13 @@ from typing import Any
 import httpx2
 import pytest
 
+from switchboard import Agent
 from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import ToolCall, UserMessage
 from switchboard.providers.base import ModelRequest
 from switchboard.providers.openai_chat import OpenAIChatProvider
 from switchboard.streaming import (
+    RunEnd,
     StreamEvent,
     ToolCallDelta,
     ToolCallReady,
@@ -267,3 +269,150 @@ async def test_connection_reset_mid_call_cuts_the_open_call(replay: Replay) -> N
     events = await collect(replay)
     assert [(c.call.id, c.raw_arguments) for c in cut_calls(events)] == [("a", '{"city": "Os')]
     assert turn_end(events).stop_reason == "error"
+
+
+# Streams of OpenAI-compatible servers, written from their documented formats
+# (tests/fixtures/written/README.md).
+
+MISTRAL = "written/mistral-call-without-index.chunks.txt"
+MISTRAL_PARALLEL = "written/mistral-parallel-calls-without-index.chunks.txt"
+DEEPSEEK = "written/deepseek-thinking-tool-call.chunks.txt"
+ANSWER = (
+    "openai-chat/text-only/173417d553406f034f643e5db3f8d591fb691ebac56f5ae39a22cc7d455c5353.bin"
+)
+DEEPSEEK_REASONING = (
+    "The user asks for the weather in Hangzhou. I should call get_weather with city Hangzhou."
+)
+
+
+def unindexed_call(
+    call_id: str | None, name: str | None, arguments: Any, **fields: Any
+) -> dict[str, Any]:
+    """A delta with one call and no ``index`` (unless given in ``fields``), as Mistral sends."""
+    function: dict[str, Any] = {"arguments": arguments}
+    if name is not None:
+        function["name"] = name
+    call: dict[str, Any] = {"function": function, **fields}
+    if call_id is not None:
+        call["id"] = call_id
+    return {"tool_calls": [call]}
+
+
+async def test_whole_call_without_index_is_ready(replay: Replay) -> None:
+    """Mistral's form, a whole call in one chunk with no ``index``, is one ready call."""
+    replay.queue_bytes(recorded_bytes(MISTRAL), "text/event-stream")
+    events = await collect(replay)
+    assert ready_calls(events) == [("D681PevKs", "get_weather", '{"city": "Paris"}')]
+    end = turn_end(events)
+    assert (end.stop_reason, end.usage.input_tokens) == ("tool_calls", 86)
+
+
+async def test_calls_without_index_in_one_chunk_are_separate_calls(replay: Replay) -> None:
+    """Two whole calls in one chunk, neither with an ``index``, are two calls, in order."""
+    replay.queue_bytes(recorded_bytes(MISTRAL_PARALLEL), "text/event-stream")
+    events = await collect(replay)
+    expected = [
+        ("D681PevKs", "get_weather", '{"city": "Paris"}'),
+        ("x9Qm2TzLa", "get_weather", '{"city": "Rome"}'),
+    ]
+    assert ready_calls(events) == expected
+    calls = turn_end(events).response.turn.tool_calls
+    assert [(c.id, c.name, c.arguments) for c in calls] == expected
+
+
+async def test_calls_without_index_in_separate_chunks_are_separate_calls(replay: Replay) -> None:
+    """Whole calls without ``index`` one chunk each are separate calls, each ready at once."""
+    lines = [
+        chunk(unindexed_call("a", "get_weather", "{}")),
+        chunk(unindexed_call("b", "get_weather", "{}")),
+        chunk({}, "tool_calls"),
+    ]
+    replay.queue_bytes(sse_lines(lines, named=False), "text/event-stream")
+    events = await collect(replay)
+    assert ready_calls(events) == [("a", "get_weather", "{}"), ("b", "get_weather", "{}")]
+    first_ready = next(i for i, e in enumerate(events) if isinstance(e, ToolCallReady))
+    second_start = [i for i, e in enumerate(events) if isinstance(e, ToolCallStart)][1]
+    assert first_ready < second_start
+
+
+async def test_fragment_without_index_or_id_continues_the_open_call(replay: Replay) -> None:
+    """A later delta with no ``index``, ``id`` or name is the next fragment of the open call."""
+    lines = [
+        chunk(unindexed_call("a", "get_weather", '{"ci')),
+        chunk(unindexed_call(None, None, 'ty": "Oslo"}')),
+        chunk({}, "tool_calls"),
+    ]
+    replay.queue_bytes(sse_lines(lines, named=False), "text/event-stream")
+    assert ready_calls(await collect(replay)) == [("a", "get_weather", '{"city": "Oslo"}')]
+
+
+async def test_arguments_sent_as_an_object_are_json_text(replay: Replay) -> None:
+    """Arguments sent as a JSON object (Mistral's ``FunctionCall`` allows it) become JSON text."""
+    lines = [chunk(unindexed_call("a", "get_weather", {"city": "Oslo"}, index=0), "tool_calls")]
+    replay.queue_bytes(sse_lines(lines, named=False), "text/event-stream")
+    assert ready_calls(await collect(replay)) == [("a", "get_weather", '{"city":"Oslo"}')]
+
+
+@pytest.mark.parametrize("name", [MISTRAL, MISTRAL_PARALLEL, DEEPSEEK])
+async def test_written_stream_split_at_awkward_points_gives_the_same_events(
+    replay: Replay, name: str
+) -> None:
+    """Delivered 7 bytes at a time, a written stream yields the same events."""
+    content = recorded_bytes(name)
+    replay.queue_bytes(content, "text/event-stream")
+    whole = await collect(replay)
+    queue_pieces(replay, content, 7)
+    assert await collect(replay) == whole
+
+
+async def test_streamed_reasoning_content_is_kept_for_the_provider(replay: Replay) -> None:
+    """DeepSeek's streamed ``reasoning_content`` is kept in the turn's provider state."""
+    replay.queue_bytes(recorded_bytes(DEEPSEEK), "text/event-stream")
+    turn = turn_end(await collect(replay)).response.turn
+    assert turn.provider_state == {"openai": {"reasoning_content": DEEPSEEK_REASONING}}
+
+
+async def test_streamed_reasoning_content_is_not_text(replay: Replay) -> None:
+    """The reasoning is neither streamed as text nor part of the reply's text."""
+    replay.queue_bytes(recorded_bytes(DEEPSEEK), "text/event-stream")
+    events = await collect(replay)
+    assert (streamed_text(events), turn_end(events).response.turn.text) == ("", "")
+    assert ready_calls(events) == [
+        ("call_00_kX2b7aQ3mN9pR4sT", "get_weather", '{"city": "Hangzhou"}')
+    ]
+
+
+async def test_reply_without_reasoning_content_has_no_provider_state(replay: Replay) -> None:
+    """A server that sends no ``reasoning_content`` leaves the provider state empty."""
+    replay.queue_bytes(recorded_bytes(MISTRAL), "text/event-stream")
+    assert turn_end(await collect(replay)).response.turn.provider_state == {}
+
+
+async def test_run_stream_sends_the_streamed_reasoning_back(replay: Replay) -> None:
+    """In a streamed run, the request after a DeepSeek tool-call turn carries its reasoning."""
+    replay.queue_bytes(recorded_bytes(DEEPSEEK), "text/event-stream")
+    replay.queue_bytes(recorded_bytes(ANSWER), "text/event-stream")
+    events = [e async for e in Agent(provider(replay), tools=[get_weather]).run_stream("Go")]
+    assert isinstance(events[-1], RunEnd)
+    [assistant] = [m for m in replay.bodies[1]["messages"] if m["role"] == "assistant"]
+    assert assistant["reasoning_content"] == DEEPSEEK_REASONING
+
+
+async def test_run_stream_runs_the_calls_sent_without_index(replay: Replay) -> None:
+    """In a streamed run, Mistral's two calls without ``index`` each run once."""
+    replay.queue_bytes(recorded_bytes(MISTRAL_PARALLEL), "text/event-stream")
+    replay.queue_bytes(recorded_bytes(ANSWER), "text/event-stream")
+    ran: list[str] = []
+
+    @tool(name="get_weather")
+    def recorded_weather(city: str) -> str:
+        """Get the weather in a city.
+
+        Args:
+            city: The city.
+        """
+        ran.append(city)
+        return "sunny"
+
+    [e async for e in Agent(provider(replay), tools=[recorded_weather]).run_stream("Go")]
+    assert sorted(ran) == ["Paris", "Rome"]

@@ -2,10 +2,18 @@
 
 Content arrives block by block: ``content_block_start`` (a ``tool_use`` block opens a call),
 deltas (``text_delta``, ``input_json_delta`` for a call's arguments, thinking, signatures,
-citations), and ``content_block_stop``, which completes the call. Pings are skipped, and a
-``message_start`` after the first is ignored (it has been seen repeated). The blocks are
-rebuilt as the API would have returned them whole, and read by `parse_response`, so the
-reply equals what `complete` returns.
+citations), and ``content_block_stop``, which completes the call. Pings are skipped. The
+blocks are rebuilt as the API would have returned them whole, and read by `parse_response`,
+so the reply equals what `complete` returns.
+
+A message is open from its ``message_start`` to its ``message_stop``
+(https://docs.anthropic.com/en/docs/build-with-claude/streaming). Another ``message_start``
+while one is open means two messages are mixed in one stream: the turn ends there as an
+``error``, its open calls cut, and nothing after it is read. The one exception is the open
+message's own start repeated (same id) before any of its content, as some proxies send it
+(the Vercel AI SDK's recorded ``duplicate-message-start`` stream): it is ignored. A
+``message_start`` after a ``message_stop`` continues the reply with a next message (seen in
+recorded programmatic tool calling streams): its blocks follow the earlier ones.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from anthropic.types import (
     RawContentBlockStopEvent,
     RawMessageDeltaEvent,
     RawMessageStartEvent,
+    RawMessageStopEvent,
     RawMessageStreamEvent,
     TextBlock,
     ToolUseBlock,
@@ -79,53 +88,86 @@ class AnthropicStreamReader:
         self._stop_reason: str | None = None
         self._stop_sequence: str | None = None
         self._usage: dict[str, Any] = {}
-        self._stopped = False
+        self._open = False  # a message started and not stopped
+        self._content = False  # the open message has sent more than its start
+        self._offset = 0  # where the blocks of the open message go, after earlier messages'
+        self._broken = False
 
     def read(self, event: RawMessageStreamEvent) -> list[StreamEvent]:
         """The events of one stream event."""
+        if self._broken:
+            return []
         match event:
             case RawMessageStartEvent():
-                if self._message is None:
-                    self._message = event.message.model_dump(mode="json", exclude_none=True)
-                    self._usage = dict(self._message.get("usage", {}))
-                return []
+                return self._message_start(event)
             case RawContentBlockStartEvent():
+                self._content = True
                 return self._start(event)
             case RawContentBlockDeltaEvent():
+                self._content = True
                 return self._delta(event)
             case RawContentBlockStopEvent():
-                if event.index in self._calls:
-                    return self.turn.close_call(event.index)
-                return []
+                key = self._offset + event.index
+                return self.turn.close_call(key) if key in self._calls else []
             case RawMessageDeltaEvent():
+                self._content = True
                 self._stop_reason = event.delta.stop_reason or self._stop_reason
                 self._stop_sequence = event.delta.stop_sequence or self._stop_sequence
                 self._usage.update(event.usage.model_dump(mode="json", exclude_none=True))
                 return []
-            case _:  # message_stop
-                self._stopped = True
+            case RawMessageStopEvent():
+                self._open = False
                 return []
+            case _:  # an event type this SDK version does not know
+                return []
+
+    def _message_start(self, event: RawMessageStartEvent) -> list[StreamEvent]:
+        if self._message is None:
+            self._message = event.message.model_dump(mode="json", exclude_none=True)
+            self._usage = dict(self._message.get("usage", {}))
+        elif self._open:
+            if not self._content and event.message.id == self._message.get("id"):
+                return []  # the open message's own start, repeated
+            return self._break(event)
+        else:  # the next message of the reply: its blocks follow the earlier ones
+            self._offset = max(self._blocks, default=-1) + 1
+        self._open = True
+        self._content = False
+        return []
+
+    def _break(self, event: RawMessageStartEvent) -> list[StreamEvent]:
+        """Another message started inside the open one: the stream is broken."""
+        logger.warning(
+            "Stream: message %r started while message %r was open; the turn ends as an "
+            "error and nothing after it is read",
+            event.message.id,
+            (self._message or {}).get("id"),
+        )
+        self._broken = True
+        return self.turn.cut_open("error")
 
     def _start(self, event: RawContentBlockStartEvent) -> list[StreamEvent]:
         block = event.content_block
-        self._blocks[event.index] = _Block(block.model_dump(mode="json", exclude_none=True))
+        key = self._offset + event.index
+        self._blocks[key] = _Block(block.model_dump(mode="json", exclude_none=True))
         if isinstance(block, ToolUseBlock):
-            self._calls[event.index] = len(self.turn.calls)
-            return self.turn.open_call(event.index, block.id, block.name)
+            self._calls[key] = len(self.turn.calls)
+            return self.turn.open_call(key, block.id, block.name)
         text = getattr(block, "text", None)
         if isinstance(text, str) and text:
             return self.turn.add_text(text)
         return []
 
     def _delta(self, event: RawContentBlockDeltaEvent) -> list[StreamEvent]:
-        block = self._blocks.get(event.index)
+        key = self._offset + event.index
+        block = self._blocks.get(key)
         if block is None:
             logger.warning("Stream: delta for no content block, skipped: %r", event)
             return []
         delta = event.delta
         if isinstance(delta, InputJSONDelta):
-            if event.index in self._calls:
-                return self.turn.add_fragment(event.index, delta.partial_json)
+            if key in self._calls:
+                return self.turn.add_fragment(key, delta.partial_json)
             block.json.append(delta.partial_json)
             return []
         if isinstance(delta, CitationsDelta):
@@ -146,7 +188,11 @@ class AnthropicStreamReader:
         return self.turn.add_text(value) if isinstance(delta, AnthropicTextDelta) else []
 
     def finish(self) -> list[StreamEvent]:
-        """End the turn: open calls closed (or cut), and `TurnEnd` with the whole reply."""
+        """End the turn: open calls closed (or cut), and `TurnEnd` with the whole reply.
+
+        The turn is an ``error`` when the stream broke off before the API said why it
+        stopped, or when another message started inside the open one.
+        """
         stop = self._stop()
         events = self.turn.end(stop)
         response = self._response(stop)
@@ -154,6 +200,8 @@ class AnthropicStreamReader:
         return events
 
     def _stop(self) -> StopReason:
+        if self._broken:
+            return "error"
         if self._stop_reason in ("max_tokens", "model_context_window_exceeded"):
             return "length"
         if self._stop_reason is None:

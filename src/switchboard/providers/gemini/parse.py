@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,9 @@ from google.genai import types
 
 from switchboard.messages import AssistantTurn, StopReason, ToolCall, Usage
 from switchboard.providers.base import ModelResponse
+from switchboard.providers.gemini.pieces import assemble
+
+logger = logging.getLogger("switchboard")
 
 PROVIDER = "gemini"
 
@@ -48,6 +52,9 @@ def parse_response(response: types.GenerateContentResponse) -> ModelResponse:
 
     The turn's ``provider_state["gemini"]`` holds the raw parts (as JSON, thought signatures
     base64) when any part carries a thought signature: Gemini needs them back verbatim.
+    A call sent in pieces (Vertex AI's streamed arguments) is read as the one call they make
+    (see `pieces`); one that never reached its last piece is not complete: it is left out,
+    and the reply is an ``error``, so nothing of it runs.
     """
     usage = _usage(response.usage_metadata)
     model = response.model_version or ""
@@ -57,7 +64,10 @@ def parse_response(response: types.GenerateContentResponse) -> ModelResponse:
         blocked = response.prompt_feedback is not None and response.prompt_feedback.block_reason
         stop: StopReason = "content_filter" if blocked else "error"
         return ModelResponse(turn=AssistantTurn(), usage=usage, stop_reason=stop, model=model)
-    parts = candidate.content.parts if candidate.content and candidate.content.parts else []
+    sent = candidate.content.parts if candidate.content and candidate.content.parts else []
+    parts, complete = assemble(sent)
+    if not complete:
+        logger.warning("Gemini: a call sent in pieces never reached its last piece: left out")
     text = "".join(part.text for part in parts if part.text and not part.thought)
     calls = tool_calls(parts, response.response_id)
     state: dict[str, Any] = {}
@@ -66,7 +76,7 @@ def parse_response(response: types.GenerateContentResponse) -> ModelResponse:
     return ModelResponse(
         turn=AssistantTurn(text=text, tool_calls=calls, provider_state=state),
         usage=usage,
-        stop_reason=_stop_reason(candidate.finish_reason, bool(calls)),
+        stop_reason=_stop_reason(candidate.finish_reason, bool(calls)) if complete else "error",
         model=model,
     )
 

@@ -1,34 +1,33 @@
 """A ``streamGenerateContent`` stream read into neutral events and one `ModelResponse`.
 
 Gemini sends a call either whole (a ``functionCall`` part with ``name`` and ``args``) or,
-with streamed arguments, in pieces: a part with the ``name`` and ``willContinue``, parts
-with ``partialArgs`` (each a value at a JSON path; a string may come in several pieces),
-and an empty ``functionCall`` part that ends it. Gemini streams values, not JSON text, so
-each `ToolCallDelta.fragment` is the value that arrived, as JSON. The parts are put back
-together as one response and read by `parse_response`, so the reply equals what
-`complete` returns.
+with streamed arguments (Vertex AI), in pieces (see `pieces`): a part with the ``name`` and
+``willContinue``, parts with ``partialArgs`` or with nothing at all, each saying
+``willContinue`` while more follow, and a last part without it. Only that last part makes
+the call complete: a call still open when another begins or when the stream stops is cut,
+never ready. Gemini streams values, not JSON text, so each `ToolCallDelta.fragment` is the
+value that arrived, as JSON. The parts are put back together as one response and read by
+`parse_response`, so the reply equals what `complete` returns.
 """
 
 from __future__ import annotations
 
 import copy
-import itertools
 import json
 import logging
-import re
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, cast
 
 from google.genai import types
 
 from switchboard.messages import StopReason
 from switchboard.providers.base import ModelResponse
 from switchboard.providers.gemini.parse import parse_response, synthesized_id
+from switchboard.providers.gemini.pieces import NO_VALUE, PiecedCall
 from switchboard.streaming import CUT_REASONS, StreamEvent, TurnAccumulator, TurnEnd
 
 logger = logging.getLogger("switchboard")
 
-_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 _STREAMED = "streamed"  # the key of the call whose arguments are being streamed
 
 
@@ -43,8 +42,7 @@ class GeminiStreamReader:
     def __init__(self, *, partial_args: bool = False) -> None:
         self.turn = TurnAccumulator(partial_args=partial_args, parsed_arguments=True)
         self._parts: list[types.Part] = []
-        self._streamed: types.Part | None = None
-        self._args: dict[str, Any] = {}
+        self._streamed: PiecedCall | None = None
         self._last: types.GenerateContentResponse | None = None
         self._finish: types.FinishReason | None = None
         self._response_id: str | None = None
@@ -69,23 +67,40 @@ class GeminiStreamReader:
         if call is None:
             self._parts.append(part)
             return self.turn.add_text(part.text) if part.text and not part.thought else []
-        if call.partial_args:
-            return self._partial(call.partial_args)
-        if call.name and call.will_continue:
-            events = self._end_streamed()
-            call_id = call.id or synthesized_id(
-                self._response_id, len(self.turn.calls), call.name, {}, part.thought_signature
-            )
-            self._streamed = part
-            self._args = {}
-            events.extend(self.turn.open_call(_STREAMED, call_id, call.name))
+        if call.name:
+            # A call begins: one still open never reached its last part.
+            events = self._cut_streamed("error")
+            if call.will_continue:
+                events.extend(self._start(part, call))
+            else:
+                events.extend(self._whole(part, call))
             return events
-        if not call.name:  # the empty part that ends a streamed call
-            return self._end_streamed()
-        return [*self._end_streamed(), *self._whole(part, call)]
+        if self._streamed is None:
+            logger.warning("Stream: a piece of no open call, skipped: %r", call)
+            return []
+        events = self._partial(call.partial_args or ())
+        if not call.will_continue:  # the call's last part
+            events.extend(self._end_streamed())
+        return events
+
+    def _start(self, part: types.Part, call: types.FunctionCall) -> list[StreamEvent]:
+        name = call.name or ""
+        call_id = call.id or synthesized_id(
+            self._response_id, len(self.turn.calls), name, {}, part.thought_signature
+        )
+        self._streamed = PiecedCall(part)
+        events = self.turn.open_call(_STREAMED, call_id, name)
+        events.extend(self._partial(call.partial_args or ()))
+        return events
 
     def _whole(self, part: types.Part, call: types.FunctionCall) -> list[StreamEvent]:
-        arguments: dict[str, Any] = dict(call.args or {})
+        if call.partial_args:  # a call in one part, its values as pieces
+            pieced = PiecedCall(part)
+            for arg in call.partial_args:
+                pieced.add(arg)
+            part = pieced.part()
+            call = part.function_call or call
+        arguments = dict(call.args or {})
         name = call.name or ""
         call_id = call.id or synthesized_id(
             self._response_id, len(self.turn.calls), name, arguments, part.thought_signature
@@ -98,18 +113,17 @@ class GeminiStreamReader:
             *self.turn.close_call(key),
         ]
 
-    def _partial(self, partial_args: list[types.PartialArg]) -> list[StreamEvent]:
-        if self._streamed is None:
-            logger.warning("Stream: partial arguments for no open call, skipped: %r", partial_args)
+    def _partial(self, partial_args: Sequence[types.PartialArg]) -> list[StreamEvent]:
+        streamed = self._streamed
+        if streamed is None:
             return []
         events: list[StreamEvent] = []
         for arg in partial_args:
-            value = _value(arg)
-            if not arg.json_path or value is _NO_VALUE:
+            value = streamed.add(arg)
+            if value is NO_VALUE:
                 continue
-            _assign(self._args, arg.json_path, value)
-            snapshot = copy.deepcopy(self._args) if self.turn.partial_args else self._args
-            events.extend(self.turn.add_fragment(_STREAMED, json.dumps(value), snapshot))
+            args = copy.deepcopy(streamed.args) if self.turn.partial_args else streamed.args
+            events.extend(self.turn.add_fragment(_STREAMED, json.dumps(value), args))
         return events
 
     def _end_streamed(self) -> list[StreamEvent]:
@@ -118,31 +132,29 @@ class GeminiStreamReader:
         self._keep_streamed()
         return self.turn.close_call(_STREAMED)
 
+    def _cut_streamed(self, reason: StopReason) -> list[StreamEvent]:
+        """The streamed call never reached its last part: kept with its values, cut."""
+        if self._streamed is None:
+            return []
+        self._keep_streamed()
+        return self.turn.cut_open(reason)
+
     def _keep_streamed(self) -> None:
         """The streamed call as one part of the reply, with the values that arrived."""
-        start = cast(types.Part, self._streamed)
-        self._streamed = None
-        began = start.function_call
-        whole = types.FunctionCall(
-            id=began.id if began else None, name=began.name if began else None, args=self._args
-        )
-        self._parts.append(
-            types.Part(function_call=whole, thought_signature=start.thought_signature)
-        )
+        if self._streamed is not None:
+            self._parts.append(self._streamed.part())
+            self._streamed = None
 
     def finish(self) -> list[StreamEvent]:
-        """End the turn: open calls closed (or cut), and `TurnEnd` with the whole reply.
+        """End the turn: the open call cut, and `TurnEnd` with the whole reply.
 
-        A call still streaming when Gemini stopped at its limit (or the stream broke off)
-        is cut: the reply keeps it with the values that arrived, and it is never ready.
+        A call still streaming when the stream ended never reached its last part: it is
+        cut (for the stop reason when Gemini stopped at its limit or the stream broke off,
+        else as ``error``): the reply keeps it with the values that arrived, and it is
+        never ready.
         """
         stop = self._stop()
-        if stop in CUT_REASONS:
-            if self._streamed is not None:
-                self._keep_streamed()
-            events = self.turn.end(stop)
-        else:
-            events = self._end_streamed()
+        events = self._cut_streamed(stop if stop in CUT_REASONS else "error")
         response = self._response(stop)
         events.append(TurnEnd(response.usage, response.stop_reason, response))
         return events
@@ -176,48 +188,3 @@ class GeminiStreamReader:
         turn = replace(response.turn, tool_calls=calls)
         reason: StopReason = "error" if stop == "error" else response.stop_reason
         return ModelResponse(turn, response.usage, reason, response.model)
-
-
-_NO_VALUE = object()
-
-
-def _value(arg: types.PartialArg) -> object:
-    if arg.string_value is not None:
-        return arg.string_value
-    if arg.number_value is not None:
-        return arg.number_value
-    if arg.bool_value is not None:
-        return arg.bool_value
-    if arg.null_value is not None:
-        return None
-    return _NO_VALUE
-
-
-def _assign(target: dict[str, Any], path: str, value: object) -> None:
-    """Set ``value`` at JSON path ``path`` (``$.a.b[0]``); a string continues one there."""
-    steps: list[str | int] = [
-        name if name else int(index) for name, index in _STEP.findall(path.removeprefix("$"))
-    ]
-    if not steps:
-        return
-    node: Any = target
-    for step, following in itertools.pairwise(steps):
-        empty: Any = [] if isinstance(following, int) else {}
-        if isinstance(step, int):
-            _pad(node, step)
-            if node[step] is None:
-                node[step] = empty
-        elif step not in node:
-            node[step] = empty
-        node = node[step]
-    last = steps[-1]
-    if isinstance(last, int):
-        _pad(node, last)
-    current = node[last] if isinstance(last, int) else node.get(last)
-    if isinstance(current, str) and isinstance(value, str):
-        value = current + value
-    node[last] = value
-
-
-def _pad(items: list[Any], index: int) -> None:
-    items.extend([None] * (index + 1 - len(items)))

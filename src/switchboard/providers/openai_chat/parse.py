@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
 
 from openai.types.chat import (
     ChatCompletion,
@@ -12,6 +15,7 @@ from openai.types.chat import (
 
 from switchboard.messages import AssistantTurn, StopReason, ToolCall, Usage
 from switchboard.providers.base import ModelResponse
+from switchboard.providers.openai_chat.render import PROVIDER, REASONING_CONTENT
 
 _STOP_REASONS: dict[str, StopReason] = {
     "stop": "answer",
@@ -28,7 +32,10 @@ def parse_response(completion: ChatCompletion) -> ModelResponse:
     Calls decide the stop reason over ``finish_reason``: some compatible servers send calls
     with ``"stop"``. A refusal becomes the turn's text, with ``content_filter``. A call
     without an id (some compatible servers) gets one derived from the completion, stable
-    across parses; empty arguments (a call without parameters) become ``"{}"``.
+    across parses; empty arguments (a call without parameters) become ``"{}"``, and
+    arguments sent as a JSON object (Mistral's API allows it) become JSON text. DeepSeek's
+    ``reasoning_content`` (thinking mode) is kept in ``provider_state["openai"]``, to be sent
+    back with the turn's calls.
     """
     usage = completion.usage
     # Some compatible servers send usage with null counts, or none at all.
@@ -47,20 +54,45 @@ def parse_response(completion: ChatCompletion) -> ModelResponse:
     calls = _parse_calls(message, completion.id)
     finish = _STOP_REASONS.get(choice.finish_reason, "answer")
     stop: StopReason = "tool_calls" if calls and finish == "answer" else finish
-    turn = AssistantTurn(text=message.content or "", tool_calls=calls)
+    turn = AssistantTurn(
+        text=message.content or "", tool_calls=calls, provider_state=_provider_state(message)
+    )
     return ModelResponse(turn, spent, stop, completion.model)
+
+
+def arguments_text(arguments: object) -> str:
+    """A call's arguments as JSON text: text as sent, a JSON object dumped, else ``""``.
+
+    The SDK reads responses loosely, so a server that sends ``arguments`` as an object
+    (Mistral's ``FunctionCall`` allows it) hands a dict to code typed for a string.
+    """
+    if isinstance(arguments, str):
+        return arguments
+    if isinstance(arguments, Mapping):
+        return json.dumps(arguments, separators=(",", ":"), ensure_ascii=False)
+    return ""
+
+
+def _provider_state(message: ChatCompletionMessage) -> dict[str, Any]:
+    # An extra field of the message (the SDK keeps fields it does not know in model_extra).
+    extra: dict[str, Any] = message.model_extra or {}
+    reasoning = extra.get(REASONING_CONTENT)
+    if not isinstance(reasoning, str) or not reasoning:
+        return {}
+    return {PROVIDER: {REASONING_CONTENT: reasoning}}
 
 
 def _parse_calls(message: ChatCompletionMessage, completion_id: str) -> tuple[ToolCall, ...]:
     named = [
-        (call.id, call.function.name, call.function.arguments)
+        (call.id, call.function.name, arguments_text(call.function.arguments))
         for call in message.tool_calls or ()
         # Not call.type: some compatible servers leave it out.
         if isinstance(call, ChatCompletionMessageFunctionToolCall)
     ]
     if not named and message.function_call is not None:
         # The deprecated one-call form, still sent by some compatible servers.
-        named = [("", message.function_call.name, message.function_call.arguments)]
+        function = message.function_call
+        named = [("", function.name, arguments_text(function.arguments))]
     return tuple(
         ToolCall(
             call_id or _call_id(completion_id, index, name, arguments), name, arguments or "{}"

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from switchboard.messages import AssistantTurn, Message, SystemMessage, ToolResult, UserMessage
 from switchboard.providers.base import ModelRequest, ToolChoice, require_tool_choice
 
 PROVIDER = "openai"
+"""The provider's name, as in model strings; also its key in ``AssistantTurn.provider_state``."""
+
+REASONING_CONTENT = "reasoning_content"
+"""Where DeepSeek's thinking mode puts its reasoning, on a message and on a stream delta: the
+provider state keeps it under this key, and a turn with calls sends it back
+(https://api-docs.deepseek.com/guides/thinking_mode)."""
 
 MaxTokensField = Literal["max_completion_tokens", "max_tokens"]
 """Where the output limit goes: OpenAI reads ``max_completion_tokens`` (its reasoning models
@@ -54,8 +60,10 @@ def render_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
 
     An assistant turn's calls carry their arguments as JSON text (a mapping is dumped
     compactly), and its content is always a string, ``""`` when it only called tools. A
-    failed result's content starts with `ERROR_PREFIX`. ``provider_state`` is ignored:
-    Chat Completions keeps no opaque state in a turn.
+    failed result's content starts with `ERROR_PREFIX`. Of ``provider_state`` only the
+    reasoning kept under ``"openai"`` is read, and sent back as ``reasoning_content`` on a
+    turn with calls: DeepSeek's thinking mode refuses the next request without it, and
+    ignores it on a turn without calls.
     """
     return [_render_message(message) for message in messages]
 
@@ -79,7 +87,7 @@ def _render_message(message: Message) -> dict[str, Any]:
 def _render_turn(turn: AssistantTurn) -> dict[str, Any]:
     if not turn.tool_calls:
         return {"role": "assistant", "content": turn.text}
-    return {
+    message: dict[str, Any] = {
         "role": "assistant",
         # "" rather than null beside calls: OpenAI takes either, but llama-cpp-python's
         # server rejects a null assistant content (its request model wants a string).
@@ -93,6 +101,18 @@ def _render_turn(turn: AssistantTurn) -> dict[str, Any]:
             for call in turn.tool_calls
         ],
     }
+    reasoning = _reasoning(turn)
+    if reasoning:
+        message[REASONING_CONTENT] = reasoning
+    return message
+
+
+def _reasoning(turn: AssistantTurn) -> str:
+    state: Any = turn.provider_state.get(PROVIDER)
+    if not isinstance(state, Mapping):
+        return ""
+    reasoning: Any = cast(Mapping[str, Any], state).get(REASONING_CONTENT)
+    return reasoning if isinstance(reasoning, str) else ""
 
 
 def _arguments_text(arguments: str | Mapping[str, Any]) -> str:

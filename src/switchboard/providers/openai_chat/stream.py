@@ -4,22 +4,28 @@ Calls arrive as deltas keyed by ``index``; the ``id`` and ``name`` come on a cal
 delta only. Servers differ: some repeat an empty ``name`` on later deltas, some send a whole
 call in one chunk, and Ollama reuses index 0 for every call of a turn, so a new ``id`` under
 an index that already has a call starts a new call
-(https://github.com/ollama/ollama/issues/15457). A call is complete when the next index
-starts (calls are streamed one after another) or when the stream finishes.
+(https://github.com/ollama/ollama/issues/15457). Mistral sends each call whole with no
+``index`` at all (its ``ToolCall.index`` is optional): such a delta is keyed by its ``id``, a
+new call when it names a tool without one, else the next fragment of the open call. A call
+is complete when the next call starts (calls are streamed one after another) or when the
+stream finishes. DeepSeek's ``reasoning_content`` deltas (thinking mode) are kept for the
+reply, not streamed as text.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any
+from collections.abc import Hashable
+from typing import Any, cast
 
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from openai.types.chat.chat_completion_chunk import ChoiceDeltaToolCall
 
 from switchboard.messages import StopReason
 from switchboard.providers.base import ModelResponse
-from switchboard.providers.openai_chat.parse import parse_response
+from switchboard.providers.openai_chat.parse import arguments_text, parse_response
+from switchboard.providers.openai_chat.render import REASONING_CONTENT
 from switchboard.streaming import StreamEvent, TextDelta, TurnAccumulator, TurnEnd
 
 logger = logging.getLogger("switchboard")
@@ -42,8 +48,9 @@ class ChatStreamReader:
 
     def __init__(self, *, partial_args: bool = False) -> None:
         self.turn = TurnAccumulator(partial_args=partial_args)
-        self._ids: dict[int, str] = {}
-        self._current: int | None = None
+        self._ids: dict[Hashable, str] = {}
+        self._current: Hashable | None = None
+        self._reasoning: list[str] = []
         self._finish_reason: str | None = None
         self._refusal: list[str] = []
         self._completion_id = ""
@@ -65,6 +72,9 @@ class ChatStreamReader:
             delta = choice.delta
             if delta.content:
                 events.extend(self.turn.add_text(delta.content))
+            reasoning = _reasoning(delta.model_extra)
+            if reasoning:
+                self._reasoning.append(reasoning)
             if delta.refusal:
                 # A refusal is the reply's text (as `parse_response` reads it).
                 self._refusal.append(delta.refusal)
@@ -78,34 +88,48 @@ class ChatStreamReader:
         return events
 
     def _read_call(self, delta: ChoiceDeltaToolCall) -> list[StreamEvent]:
-        index = delta.index
+        key = self._key(delta)
+        if key is None:
+            logger.warning("Stream: call delta for no call skipped: %r", delta)
+            return []
         function = delta.function
-        if index == self._current and (not delta.id or delta.id == self._ids[index]):
+        fragment = arguments_text(function.arguments) if function else ""
+        if key == self._current and (not delta.id or delta.id == self._ids[key]):
             # The common case, kept short: the next fragment of the open call (some
             # servers, llama-cpp-python's, repeat its id and name on every delta).
-            fragment = function.arguments if function else None
-            return self.turn.add_fragment(index, fragment) if fragment else []
-        known = self._ids.get(index)
+            return self.turn.add_fragment(key, fragment) if fragment else []
+        known = self._ids.get(key)
         if known is not None and delta.id in (None, known):
-            logger.warning("Stream: delta for closed call index %d skipped: %r", index, delta)
+            logger.warning("Stream: delta for closed call %r skipped: %r", key, delta)
             return []
         events: list[StreamEvent] = []
-        # The next index started: the call before it is complete. (With the same index and
+        # The next call started: the call before it is complete. (With the same index and
         # a new id, `open_call` closes it.)
-        if self._current is not None and self._current != index:
+        if self._current is not None and self._current != key:
             events.extend(self.turn.close_call(self._current))
         name = (function.name if function else None) or ""
-        call_id = delta.id or self._made_up_id(index, name)
-        self._ids[index] = call_id
-        events.extend(self.turn.open_call(index, call_id, name))
-        self._current = index
-        arguments = function.arguments if function else None
-        if arguments:
-            events.extend(self.turn.add_fragment(index, arguments))
+        call_id = delta.id or self._made_up_id(key, name)
+        self._ids[key] = call_id
+        events.extend(self.turn.open_call(key, call_id, name))
+        self._current = key
+        if fragment:
+            events.extend(self.turn.add_fragment(key, fragment))
         return events
 
-    def _made_up_id(self, index: int, name: str) -> str:
-        digest = hashlib.sha256(f"{self._completion_id}\0{index}\0{name}".encode())
+    def _key(self, delta: ChoiceDeltaToolCall) -> Hashable | None:
+        """The key of the call a delta belongs to (``None``: no call)."""
+        # Typed int, but the SDK reads chunks loosely: a missing index comes as None.
+        index = cast("int | None", delta.index)
+        if index is not None:
+            return index
+        if delta.id:
+            return ("id", delta.id)
+        if delta.function and delta.function.name:
+            return ("call", len(self.turn.calls))
+        return self._current
+
+    def _made_up_id(self, key: Hashable, name: str) -> str:
+        digest = hashlib.sha256(f"{self._completion_id}\0{key}\0{name}".encode())
         return f"call_{digest.hexdigest()[:24]}"
 
     def finish(self) -> list[StreamEvent]:
@@ -143,6 +167,8 @@ class ChatStreamReader:
             message["tool_calls"] = calls
         if self._refusal:
             message["refusal"] = "".join(self._refusal)
+        if self._reasoning:
+            message[REASONING_CONTENT] = "".join(self._reasoning)
         completion = ChatCompletion.model_validate(
             {
                 "id": self._completion_id,
@@ -163,3 +189,9 @@ class ChatStreamReader:
         if stop == "error":
             return ModelResponse(response.turn, response.usage, "error", response.model)
         return response
+
+
+def _reasoning(extra: dict[str, Any] | None) -> str:
+    """A delta's ``reasoning_content`` (a field the SDK does not know: in its model_extra)."""
+    reasoning = (extra or {}).get(REASONING_CONTENT)
+    return reasoning if isinstance(reasoning, str) else ""
