@@ -412,6 +412,27 @@ async def test_a_string_repeating_itself_is_ended(provider: LocalProvider) -> No
     assert response.usage.output_tokens < 128 - closing_reserve(128)  # not for the limit
 
 
+async def test_a_string_repeating_a_long_sentence_is_ended(provider: LocalProvider) -> None:
+    """BFCL live_simple_35 loops on a 46-token sentence inside a string: it is closed valid.
+
+    A block that long repeats only a few times within the limit: the loop is found by its
+    third time, not by the limit, which would cut the call.
+    """
+    entry = load_bfcl("live_simple")[35]
+    tool = from_bfcl(entry["function"][0])
+    request = ModelRequest(
+        [UserMessage(entry["question"][0][-1]["content"])],
+        [tool],
+        "required",
+        settings=ModelSettings(max_tokens=256, temperature=0.0, seed=0),
+    )
+    response = await provider.complete(request)
+    answer = only_arguments(response, tool)["answer"]
+    assert isinstance(answer, str)
+    assert response.stop_reason == "length"
+    assert response.usage.output_tokens < 256 - closing_reserve(256)  # not for the limit
+
+
 @pytest.mark.parametrize("index", [305, 384])
 async def test_required_strings_that_run_on_still_end_valid_by_the_limit(
     provider: LocalProvider, index: int
