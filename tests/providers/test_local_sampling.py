@@ -134,20 +134,15 @@ def ends_with_a_loop(tokens: list[int]) -> bool:
 
 
 @given(
-    st.lists(st.integers(0, 3), max_size=40).flatmap(
-        lambda block: st.tuples(
-            st.just(block),
-            st.integers(0, 5),
-            st.lists(st.integers(0, 3), max_size=60),
-            st.lists(st.integers(0, 3), max_size=10),
-        )
-    )
+    before=st.lists(st.integers(0, 3), max_size=60),
+    block=st.integers(1, 80).flatmap(lambda n: st.lists(st.integers(0, 3), min_size=n, max_size=n)),
+    times=st.integers(0, 4),
+    after=st.lists(st.integers(0, 3), max_size=4),
 )
 def test_looping_agrees_with_its_definition(
-    parts: tuple[list[int], int, list[int], list[int]],
+    before: list[int], block: list[int], times: int, after: list[int]
 ) -> None:
     """Any tokens, often with a repeated block in them: looping says what the definition says."""
-    block, times, before, after = parts
     tokens = before + block * times + after
     assert looping(np.array(tokens, dtype=np.intc)) is ends_with_a_loop(tokens)
 
