@@ -1,6 +1,8 @@
 import json
+import signal
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ from typer.testing import CliRunner
 from switchboard.cli import app
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
+PYPROJECT = Path(__file__).parent.parent / "pyproject.toml"
 runner = CliRunner()
 
 
@@ -190,3 +193,164 @@ def test_eval_bfcl_no_grammar_needs_a_local_model() -> None:
     _fails_with(
         ["eval", "bfcl", "--model", "openai:gpt-4.1-mini", "--no-grammar"], "local models only"
     )
+
+
+def test_run_with_a_file_that_is_not_a_model_is_a_one_line_error() -> None:
+    """'local:README.md' exits 1 with one line naming the file and what to pass instead."""
+    readme = Path(__file__).parent.parent / "README.md"
+    _fails_with(["run", "Hi", "--model", f"local:{readme}"], "is not a GGUF model file")
+
+
+def _table_row(stdout: str) -> dict[str, str]:
+    """The header and first row of the one rich table in ``stdout``, cell by cell."""
+    rows = [
+        [cell.strip() for cell in line.strip("┃│ ").split("┃" if "┃" in line else "│")]
+        for line in stdout.splitlines()
+        if line.startswith(("┃", "│"))
+    ]
+    return dict(zip(rows[0], rows[1], strict=True))
+
+
+def test_eval_bfcl_counts_replies_without_a_call_instead_of_a_rate_of_none() -> None:
+    """When the model made no call, the table counts those replies and rates nothing."""
+    result = runner.invoke(
+        app,
+        [
+            "eval",
+            "bfcl",
+            "--category",
+            "irrelevance",
+            "--limit",
+            "1",
+            "--threads",
+            "1",
+            "--max-tokens",
+            "16",
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    row = _table_row(result.stdout)
+    assert (row["schema-valid calls"], row["no call"]) == ("-", "1")
+
+
+@pytest.mark.parametrize("command", [[], ["schema"], ["call"], ["run"], ["eval"], ["eval", "bfcl"]])
+def test_help_labels_only_options_that_take_a_value(command: list[str]) -> None:
+    """--help shows no '<bool>' on flags (they take no value); value options keep their type."""
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "--help" in result.stdout
+    assert "<bool>" not in result.stdout
+
+
+def test_help_keeps_the_type_of_options_that_take_a_value() -> None:
+    """--format still shows that it takes a string."""
+    result = runner.invoke(app, ["schema", "--help"], env={"COLUMNS": "200"})
+    assert "<str>" in next(line for line in result.stdout.splitlines() if "--format" in line)
+
+
+def test_help_joins_the_lines_of_a_paragraph() -> None:
+    """A docstring paragraph wrapped in the source reads as one paragraph in --help."""
+    result = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"})
+    assert "Exits 1 when the run stops without an answer" in result.stdout
+
+
+def _entry_point(*python_options: str) -> list[str]:
+    """The console script as pyproject.toml declares it, as pip's wrapper runs it."""
+    declared = tomllib.loads(PYPROJECT.read_text())["project"]["scripts"]["switchboard"]
+    module, function = declared.split(":")
+    return [sys.executable, *python_options, "-c", f"from {module} import {function}; {function}()"]
+
+
+def _interrupted(process: subprocess.Popen[str]) -> tuple[int, str, str]:
+    """Send Ctrl-C's signal to ``process``: its status, and what it wrote after, out and err."""
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    return process.returncode, stdout or "", stderr
+
+
+def test_ctrl_c_while_switchboard_is_imported_prints_interrupted_and_exits_130() -> None:
+    """Ctrl-C in the first second, while the command's modules load: one line, status 130."""
+    process = subprocess.Popen(
+        [*_entry_point("-X", "importtime"), "schema", str(EXAMPLES / "weather.py")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    # -X importtime writes a line as each module is loaded: numpy is one switchboard needs.
+    for line in process.stderr:
+        if line.split("|")[-1].strip() == "numpy":
+            break
+    code, _, stderr = _interrupted(process)
+    assert "Traceback" not in stderr
+    assert (code, stderr.splitlines()[-1]) == (130, "interrupted")
+
+
+def test_ctrl_c_during_a_run_stops_it_prints_interrupted_and_exits_130() -> None:
+    """Ctrl-C while the local model runs: no answer, one line on stderr, status 130."""
+    process = subprocess.Popen(
+        [
+            *_entry_point(),
+            "run",
+            "What's the weather in Tokyo and Paris?",
+            "--tools",
+            str(EXAMPLES / "weather.py"),
+            "--max-tokens",
+            "64",
+            "--seed",
+            "1",
+            "--threads",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()  # the first call: the model has run once, runs again
+    assert first.startswith("-> get_weather(")
+    code, stdout, stderr = _interrupted(process)
+    assert "answer:" not in stdout
+    assert (code, stderr) == (130, "interrupted\n")
+
+
+def test_json_to_a_closed_pipe_exits_quietly_with_status_141() -> None:
+    """`switchboard schema ... | head -0`: nothing on stderr, the closed pipe's status."""
+    process = subprocess.Popen(
+        [*_entry_point(), "schema", str(EXAMPLES / "weather.py")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    process.stdout.close()  # long before the command has loaded, let alone written
+    _, stderr = process.communicate(timeout=120)
+    assert (process.returncode, stderr) == (141, "")
+
+
+def test_output_to_a_closed_pipe_ends_the_run_quietly_with_status_141() -> None:
+    """`switchboard run ... | head -1`: once the reader is gone, the run stops, silently."""
+    process = subprocess.Popen(
+        [
+            *_entry_point(),
+            "run",
+            "What's the weather in Tokyo and Paris?",
+            "--tools",
+            str(EXAMPLES / "weather.py"),
+            "--max-tokens",
+            "64",
+            "--seed",
+            "1",
+            "--threads",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().startswith("-> get_weather(")
+    process.stdout.close()  # as head does once it has its line
+    _, stderr = process.communicate(timeout=120)
+    assert (process.returncode, stderr) == (141, "")

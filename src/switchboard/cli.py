@@ -23,10 +23,12 @@ from switchboard.providers.base import ModelSettings, Provider
 from switchboard.providers.local import LocalProvider
 from switchboard.providers.models import LOCAL, resolve_model
 from switchboard.schema.dialects import FORMATS
+from switchboard.terminal import Command, Group, Stdout, StdoutConsole
 from switchboard.tools.loader import load_toolbox
 
 app = typer.Typer(
     name="switchboard",
+    cls=Group,
     help="LLM function calling: tool schemas for every provider, validated calls.",
     no_args_is_help=True,
     add_completion=False,
@@ -35,7 +37,9 @@ app = typer.Typer(
 
 
 eval_app = typer.Typer(
-    help="Evaluate a model on external function-calling suites.", no_args_is_help=True
+    cls=Group,
+    help="Evaluate a model on external function-calling suites.",
+    no_args_is_help=True,
 )
 app.add_typer(eval_app, name="eval")
 
@@ -45,7 +49,7 @@ def _root() -> None:
     """LLM function calling: tool schemas for every provider, validated calls."""
 
 
-@app.command()
+@app.command(cls=Command)
 def schema(
     file: Annotated[Path, typer.Argument(help="A Python file that defines tools.")],
     fmt: Annotated[
@@ -69,7 +73,7 @@ def schema(
     _print_json(schemas)
 
 
-@app.command()
+@app.command(cls=Command)
 def call(
     file: Annotated[Path, typer.Argument(help="A Python file that defines tools.")],
     name: Annotated[str, typer.Argument(help="The tool to call.")],
@@ -93,7 +97,7 @@ def call(
     sys.stdout.write(result.content + "\n")
 
 
-@app.command()
+@app.command(cls=Command)
 def run(
     prompt: Annotated[str, typer.Argument(help="What to ask the model.")],
     tools: Annotated[
@@ -130,15 +134,15 @@ def run(
     Each call is shown with its result as it finishes, then the model's answer. Exits 1
     when the run stops without an answer (a limit, the loop guard) or fails.
     """
-    console = Console(highlight=False, soft_wrap=True)
+    stdout = Stdout()
 
     def show(call: ToolCall, result: ToolResult) -> None:
         arguments = (
             call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments)
         )
         mark = "[red]x[/]" if result.is_error else "[green]<-[/]"
-        console.print(f"[bold cyan]->[/] [bold]{escape(call.name)}[/]({escape(arguments)})")
-        console.print(f"   {mark} {escape(result.content)}")
+        stdout.print(f"[bold cyan]->[/] [bold]{escape(call.name)}[/]({escape(arguments)})")
+        stdout.print(f"   {mark} {escape(result.content)}")
 
     try:
         toolboxes = [load_toolbox(file) for file in tools or ()]
@@ -151,15 +155,15 @@ def run(
             settings=ModelSettings(max_tokens=max_tokens, temperature=temperature, seed=seed),
             after=[show],
         )
-        result = asyncio.run(agent.run(prompt))
+        result = stdout.run(agent.run(prompt))
     except SwitchboardError as e:
         _fail(str(e))
     if result.stop_reason != "answer":
         _fail(f"The run stopped without an answer: {result.stop_reason}.")
-    console.print(f"[bold]answer:[/] {escape(result.output)}")
+    stdout.print(f"[bold]answer:[/] {escape(result.output)}")
 
 
-@eval_app.command("bfcl")
+@eval_app.command("bfcl", cls=Command)
 def eval_bfcl(
     model: Annotated[str, typer.Option("--model", "-m", help="A model string.")] = LOCAL,
     category: Annotated[str, typer.Option(help="A BFCL category.")] = "simple_python",
@@ -176,7 +180,7 @@ def eval_bfcl(
     ] = None,
 ) -> None:
     """Run a BFCL category through MODEL, score it with BFCL's AST checker, print a table."""
-    console = Console(highlight=False, soft_wrap=True)
+    console = StdoutConsole(highlight=False, soft_wrap=True)
     try:
         provider = _model(model, threads, grammar=grammar)
         total = len(load_bfcl(category)[:limit])
@@ -197,12 +201,22 @@ def eval_bfcl(
         output.write_text("".join(r.to_json() + "\n" for r in results), encoding="utf-8")
     summary = summarize(results)
     table = Table(title=f"BFCL {category} - {model}" + ("" if grammar else " (no grammar)"))
-    for column in ("items", "accuracy", "schema-valid calls", "calls/s", "tokens/s", "seconds"):
+    for column in (
+        "items",
+        "accuracy",
+        "schema-valid calls",
+        "no call",
+        "calls/s",
+        "tok/s",
+        "seconds",
+    ):
         table.add_column(column, justify="right")
+    rate = summary.schema_valid_rate
     table.add_row(
         str(summary.items),
         f"{summary.accuracy:.1%}",
-        f"{summary.schema_valid_rate:.1%} of {summary.calls}",
+        "-" if rate is None else f"{rate:.1%} of {summary.calls}",
+        str(summary.without_call),
         f"{summary.calls_per_second:.2f}",
         f"{summary.output_tokens_per_second:.1f}",
         f"{summary.seconds:.1f}",
@@ -219,7 +233,7 @@ def _model(model: str, threads: int | None, *, grammar: bool = True) -> Provider
 
 
 def _print_json(data: Any) -> None:
-    console = Console()
+    console = StdoutConsole()
     if console.is_terminal:
         console.print_json(data=data)
     else:

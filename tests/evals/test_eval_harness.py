@@ -129,3 +129,16 @@ async def test_run_scores_a_scripted_model_and_summarizes() -> None:
     summary = summarize(results)
     assert (summary.items, summary.calls, summary.schema_valid_rate) == (3, 2, 1.0)
     assert summary.accuracy == pytest.approx(2 / 3)
+
+
+def test_summary_counts_replies_without_a_call_and_rates_no_calls() -> None:
+    """Entries answered without a call are counted; with no call at all there is no rate."""
+    entries = load_bfcl("irrelevance")[:2]
+    results = [
+        score_item(
+            e["id"], "irrelevance", e["function"], [from_bfcl(d) for d in e["function"]], [], {}
+        )
+        for e in entries
+    ]
+    summary = summarize(results)
+    assert (summary.calls, summary.without_call, summary.schema_valid_rate) == (0, 2, None)

@@ -4,6 +4,7 @@ No mocks: every test decodes with llama.cpp. Replies are kept short (``max_token
 greedy and seeded so that the file runs in well under a minute on two cores.
 """
 
+import asyncio
 import json
 import os
 import subprocess
@@ -20,6 +21,7 @@ from switchboard.errors import ConfigurationError, ProviderRequestError
 from switchboard.evals.bfcl import from_bfcl, load_bfcl
 from switchboard.messages import UserMessage
 from switchboard.providers.base import ModelRequest, ModelResponse, ModelSettings
+from switchboard.providers.embedded import embedded_model_path
 from switchboard.providers.local import LocalProvider
 from switchboard.providers.local.provider import REPAIR_ATTEMPTS
 from switchboard.providers.local.sampling import closing_reserve
@@ -412,6 +414,27 @@ async def test_a_string_repeating_itself_is_ended(provider: LocalProvider) -> No
     assert response.usage.output_tokens < 128 - closing_reserve(128)  # not for the limit
 
 
+async def test_a_string_repeating_a_long_sentence_is_ended(provider: LocalProvider) -> None:
+    """BFCL live_simple_35 loops on a 46-token sentence inside a string: it is closed valid.
+
+    A block that long repeats only a few times within the limit: the loop is found by its
+    third time, not by the limit, which would cut the call.
+    """
+    entry = load_bfcl("live_simple")[35]
+    tool = from_bfcl(entry["function"][0])
+    request = ModelRequest(
+        [UserMessage(entry["question"][0][-1]["content"])],
+        [tool],
+        "required",
+        settings=ModelSettings(max_tokens=256, temperature=0.0, seed=0),
+    )
+    response = await provider.complete(request)
+    answer = only_arguments(response, tool)["answer"]
+    assert isinstance(answer, str)
+    assert response.stop_reason == "length"
+    assert response.usage.output_tokens < 256 - closing_reserve(256)  # not for the limit
+
+
 @pytest.mark.parametrize("index", [305, 384])
 async def test_required_strings_that_run_on_still_end_valid_by_the_limit(
     provider: LocalProvider, index: int
@@ -469,3 +492,86 @@ async def test_a_call_still_writing_a_value_at_the_limit_is_cut_not_closed(
     response = await provider.complete(request)
     assert (response.stop_reason, response.turn.tool_calls) == ("length", ())
     assert response.usage.output_tokens == 8
+
+
+def test_a_file_that_is_not_a_model_is_refused_naming_it(tmp_path: Path) -> None:
+    """A text file given as the model: ConfigurationError naming the file and the fix."""
+    notes = tmp_path / "README.md"
+    notes.write_text("# Not a model\n")
+    with pytest.raises(ConfigurationError, match="is not a GGUF model file") as raised:
+        LocalProvider(notes)
+    assert str(notes) in str(raised.value)
+
+
+def test_an_empty_file_is_refused_as_no_model(tmp_path: Path) -> None:
+    """An empty .gguf (a download that never started) is refused, naming the file."""
+    empty = tmp_path / "model.gguf"
+    empty.touch()
+    with pytest.raises(ConfigurationError, match="is not a GGUF model file"):
+        LocalProvider(empty)
+
+
+def test_a_directory_is_refused_as_no_model_file(tmp_path: Path) -> None:
+    """A folder given as the model says it is a folder, and to pass the .gguf file in it."""
+    with pytest.raises(ConfigurationError, match="is a directory"):
+        LocalProvider(tmp_path)
+
+
+def test_a_model_file_that_cannot_be_read_is_refused_naming_it(tmp_path: Path) -> None:
+    """A model file without read permission: ConfigurationError with the system's reason."""
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"GGUF\x03\x00\x00\x00")
+    model.chmod(0)
+    script = (
+        "from switchboard.providers.local import LocalProvider\n"
+        "try:\n"
+        f"    LocalProvider({str(model)!r})\n"
+        "except Exception as e:\n"
+        "    print(type(e).__name__, e)\n"
+    )
+    # root reads any file: there, the check runs without the capabilities that allow it.
+    unprivileged = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
+    done = subprocess.run(
+        [*(unprivileged if os.geteuid() == 0 else []), sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert done.stdout.startswith("ConfigurationError ")
+    assert str(model) in done.stdout
+    assert "Permission denied" in done.stdout
+
+
+def test_a_path_the_system_cannot_look_up_is_refused_with_its_reason(tmp_path: Path) -> None:
+    """A name longer than the file system allows: ConfigurationError, not a raw OSError."""
+    with pytest.raises(ConfigurationError, match="File name too long"):
+        LocalProvider(tmp_path / ("m" * 300 + ".gguf"))
+
+
+async def test_a_gguf_file_llama_cpp_cannot_load_is_a_configuration_error(tmp_path: Path) -> None:
+    """A model file cut short (a broken download): the first request raises naming the file."""
+    cut = tmp_path / "cut.gguf"
+    with embedded_model_path().open("rb") as whole:
+        cut.write_bytes(whole.read(1 << 20))
+    provider = LocalProvider(cut, n_threads=1)
+    request = ModelRequest([UserMessage("Hi")], settings=SETTINGS)
+    with pytest.raises(ConfigurationError, match=r"llama\.cpp could not load") as raised:
+        await provider.complete(request)
+    assert str(cut) in str(raised.value)
+
+
+async def test_a_cancelled_request_stops_generating_and_frees_the_model(
+    provider: LocalProvider,
+) -> None:
+    """Cancelling complete() stops llama.cpp before it returns: nothing runs on behind it."""
+    request = ModelRequest(
+        [UserMessage("Write a long story about a dragon.")],
+        settings=ModelSettings(max_tokens=2048, temperature=0.0, seed=1),
+    )
+    task = asyncio.ensure_future(provider.complete(request))
+    await asyncio.sleep(0)  # the request starts: its worker thread is running
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not provider._lock.locked()  # pyright: ignore[reportPrivateUsage]

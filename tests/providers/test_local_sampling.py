@@ -5,6 +5,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from llama_cpp import Llama, LlamaGrammar, LogitsProcessorList
 
 from switchboard.errors import ProviderRequestError
@@ -105,6 +107,44 @@ def test_looping_needs_a_block_repeated_over_24_tokens_and_3_times(
     tokens: list[int], expected: bool
 ) -> None:
     assert looping(np.array(tokens, dtype=np.intc)) is expected
+
+
+@pytest.mark.parametrize(
+    ("tokens", "expected"),
+    [
+        ([9, *[*range(100, 146)] * 3], True),  # a block of 46, as BFCL live_simple_35 makes
+        ([*range(200)] * 3, True),
+        ([*range(46)] * 2 + [*range(45)], False),  # a token short of the third time
+        ([*range(46)] * 2 + [*range(44)] + [7], False),
+    ],
+)
+def test_looping_finds_blocks_longer_than_32_tokens(tokens: list[int], expected: bool) -> None:
+    """A long repeated block is a loop too, once it has come three times."""
+    assert looping(np.array(tokens, dtype=np.intc)) is expected
+
+
+def ends_with_a_loop(tokens: list[int]) -> bool:
+    """`looping` by its definition: some block, repeated over 24 tokens and 3 times, ends them."""
+    for period in range(1, len(tokens) + 1):
+        length = max(3, -(-24 // period)) * period
+        tail = tokens[len(tokens) - length :]
+        if length <= len(tokens) and tail[period:] == tail[:-period]:
+            return True
+    return False
+
+
+@given(
+    before=st.lists(st.integers(0, 3), max_size=60),
+    block=st.integers(1, 80).flatmap(lambda n: st.lists(st.integers(0, 3), min_size=n, max_size=n)),
+    times=st.integers(0, 4),
+    after=st.lists(st.integers(0, 3), max_size=4),
+)
+def test_looping_agrees_with_its_definition(
+    before: list[int], block: list[int], times: int, after: list[int]
+) -> None:
+    """Any tokens, often with a repeated block in them: looping says what the definition says."""
+    tokens = before + block * times + after
+    assert looping(np.array(tokens, dtype=np.intc)) is ends_with_a_loop(tokens)
 
 
 @pytest.mark.parametrize(

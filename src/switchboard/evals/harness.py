@@ -67,7 +67,9 @@ class Summary:
         items: Entries run.
         accuracy: Share of entries BFCL scores correct.
         calls: Calls made in all.
-        schema_valid_rate: Share of calls that parse and validate (1.0 when none was made).
+        without_call: Entries whose reply made no call.
+        schema_valid_rate: Share of calls that parse and validate; ``None`` when no call
+            was made (a share of nothing is no figure).
         calls_per_second: Calls made per second of model time.
         output_tokens_per_second: Tokens written per second of model time.
         seconds: Model time in all.
@@ -76,7 +78,8 @@ class Summary:
     items: int
     accuracy: float
     calls: int
-    schema_valid_rate: float
+    without_call: int
+    schema_valid_rate: float | None
     calls_per_second: float
     output_tokens_per_second: float
     seconds: float
@@ -190,7 +193,8 @@ def summarize(results: Sequence[ItemResult]) -> Summary:
         items=len(results),
         accuracy=sum(r.correct for r in results) / len(results) if results else 0.0,
         calls=calls,
-        schema_valid_rate=valid / calls if calls else 1.0,
+        without_call=sum(not r.calls for r in results),
+        schema_valid_rate=valid / calls if calls else None,
         calls_per_second=calls / seconds if seconds else 0.0,
         output_tokens_per_second=written / seconds if seconds else 0.0,
         seconds=seconds,

@@ -8,6 +8,7 @@ holds the model, the lock and the repair loop around it.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -100,15 +101,19 @@ def generate(
     messages: Sequence[Message],
     decoding: Decoding,
     on_text: Callable[[str], bool] | None = None,
+    stop: threading.Event | None = None,
 ) -> Reply:
     """Decode one reply to ``messages``; with ``on_text``, streamed to it piece by piece.
 
     Raises:
         ProviderRequestError: llama.cpp refused the request (e.g. a prompt longer than
             the context window).
-        Stopped: ``on_text`` returned ``False``: the generation was stopped.
+        Stopped: ``on_text`` returned ``False``, or ``stop`` was set: the generation was
+            stopped (at its next token).
     """
-    with _options(llama, request, messages, decoding) as (options, constrained):
+    if stop is not None and stop.is_set():
+        raise Stopped
+    with _options(llama, request, messages, decoding, stop) as (options, constrained):
         try:
             if on_text is None:
                 reply = _whole(llama.create_completion(**options))
@@ -117,16 +122,25 @@ def generate(
                 reply = _streamed(llama, output, on_text)
         except (ValueError, RuntimeError) as e:
             raise ProviderRequestError(PROVIDER, str(e)) from e
+        if stop is not None and stop.is_set():
+            raise Stopped
         shortened = constrained is not None and constrained.shortened
         return replace(reply, shortened=shortened)
 
 
 @contextlib.contextmanager
 def _options(
-    llama: Llama, request: ModelRequest, messages: Sequence[Message], decoding: Decoding
+    llama: Llama,
+    request: ModelRequest,
+    messages: Sequence[Message],
+    decoding: Decoding,
+    stop: threading.Event | None,
 ) -> Generator[tuple[dict[str, Any], TopTokenGrammar | None], None, None]:
-    """The arguments of ``create_completion`` for the request, and its grammar (freed after)."""
-    from llama_cpp import LogitsProcessorList
+    """The arguments of ``create_completion`` for the request, and its grammar (freed after).
+
+    ``stop``, once set, ends the generation at its next token.
+    """
+    from llama_cpp import LogitsProcessorList, StoppingCriteriaList
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
     # Like llama_cpp, only needed once a model is loaded.
@@ -156,6 +170,9 @@ def _options(
         pairs = [(tool.name, tool.parameters) for tool in callable_tools(request)]
         gbnf = call_grammar(tools_key(pairs), text=answer, parallel=parallel)
         constrained = TopTokenGrammar(llama, gbnf, max_tokens=max_tokens, greedy=temperature == 0)
+    criteria = prompt.stopping_criteria
+    if stop is not None:
+        criteria = StoppingCriteriaList([*(criteria or ()), lambda _ids, _logits: stop.is_set()])
     try:
         options = {
             "prompt": prompt.prompt,
@@ -163,7 +180,7 @@ def _options(
             "temperature": temperature,
             "seed": settings.seed if settings.seed is not None else decoding.seed,
             "stop": prompt.stop,
-            "stopping_criteria": prompt.stopping_criteria,
+            "stopping_criteria": criteria,
             "logits_processor": LogitsProcessorList([constrained]) if constrained else None,
         }
         yield options, constrained

