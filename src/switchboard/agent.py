@@ -25,6 +25,7 @@ from switchboard.providers.base import (
     ModelSettings,
     Provider,
     ToolChoice,
+    check_timeouts,
 )
 from switchboard.providers.models import resolve_model
 from switchboard.routing import Router
@@ -64,10 +65,16 @@ class Agent:
         early_execution: In `run_stream`, start a call as soon as the model has finished
             writing it, while it still streams the rest of its reply (never for
             ``sequential`` or ``requires_approval`` tools).
-        on_cut_off: In `run_stream`, when the reply ends (max tokens, a broken stream)
-            inside a call: ``"retry"`` tells the model which calls were cut off (an error
-            result each) and goes on; ``"stop"`` ends the run with the reply's stop reason.
-            Calls already complete run either way.
+        on_cut_off: When a reply ends inside a call (max tokens, an error; see
+            `ModelResponse.unfinished_calls`), that call never runs: ``"retry"`` tells the
+            model which calls were cut off (an error result each) and goes on; ``"stop"``
+            ends the run with the reply's stop reason. Calls already complete run either way.
+        request_timeout: Seconds for each try of a model request, its whole reply
+            included (``None``: the provider's own limit, 600 s for the API providers).
+        run_timeout: Seconds for the whole run, model requests and tool calls included;
+            past it the run raises `RunTimeoutError`, carrying the run so far.
+        tool_timeout: Seconds for each batch of tool calls (a tool's own ``timeout``
+            applies as well); calls still running then get timeout results.
         api_key: With a model string: the provider's key (default: its variable).
         base_url: With a model string: another endpoint, e.g. an OpenAI-compatible
             local server for ``"openai:<model>"``.
@@ -104,6 +111,9 @@ class Agent:
         router: Router | None = None,
         early_execution: bool = True,
         on_cut_off: Literal["retry", "stop"] = "retry",
+        request_timeout: float | None = None,
+        run_timeout: float | None = None,
+        tool_timeout: float | None = None,
         api_key: str | None = None,
         base_url: str | None = None,
         **executor: Unpack[ExecutorOptions],
@@ -117,6 +127,16 @@ class Agent:
         if repeat_limit < 2:
             msg = f"repeat_limit must be at least 2 (got {repeat_limit})."
             raise ConfigurationError(msg)
+        if "timeout" in executor:
+            msg = (
+                "Agent(timeout=...) is ambiguous: pass tool_timeout= (each batch of tool "
+                "calls), request_timeout= (each try of a model request) or run_timeout= "
+                "(the whole run)."
+            )
+            raise ConfigurationError(msg)
+        check_timeouts(
+            request_timeout=request_timeout, run_timeout=run_timeout, tool_timeout=tool_timeout
+        )
         self.toolbox = tools if isinstance(tools, Toolbox) else Toolbox(tools)
         if tool_choice not in ("auto", "none", "required") and tool_choice not in self.toolbox:
             names = ", ".join(self.toolbox.names) or "none"
@@ -137,7 +157,10 @@ class Agent:
         self.router = router
         self.early_execution = early_execution
         self.on_cut_off: Literal["retry", "stop"] = on_cut_off
-        self.executor = Executor(**executor)
+        self.request_timeout = request_timeout
+        self.run_timeout = run_timeout
+        options: ExecutorOptions = {**executor, "timeout": tool_timeout}
+        self.executor = Executor(**options)
 
     async def run(
         self,
@@ -157,6 +180,11 @@ class Agent:
         Raises:
             MaxIterationsError: ``max_iterations`` was reached and ``raise_on_limit`` set.
             ProviderError: The model provider failed (after its retries).
+            RunTimeoutError: The run passed ``run_timeout``.
+            RunError: Anything else failed inside the run.
+
+        Every error raised out of a run carries the run so far in ``error.result``: the
+        calls that ran and their results are in its messages, to continue from.
         """
         run = RunLoop(self, self._opening(prompt, messages), self.deps if deps is None else deps)
         async for event in run.events(streaming=False):
@@ -188,7 +216,10 @@ class Agent:
 
         Raises:
             MaxIterationsError: ``max_iterations`` was reached and ``raise_on_limit`` set.
-            ProviderError: The model provider failed before a stream began (after retries).
+            ProviderError: The model provider failed (after retries), ``error.result``
+                holding the run so far, as for `run`.
+            RunTimeoutError: The run passed ``run_timeout``.
+            RunError: Anything else failed inside the run.
         """
         run = RunLoop(self, self._opening(prompt, messages), self.deps if deps is None else deps)
         async for event in run.events(streaming=True, partial_args=partial_args):
@@ -212,8 +243,17 @@ class Agent:
         messages: Sequence[Message] = (),
         deps: Any = None,
     ) -> RunResult:
-        """`run`, for code without an event loop."""
-        return asyncio.run(self.run(prompt, messages=messages, deps=deps))
+        """`run`, for code without an event loop.
+
+        Raises:
+            ConfigurationError: Called inside a running event loop (use ``await run``).
+        """
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self.run(prompt, messages=messages, deps=deps))
+        msg = "Agent.run_sync() was called in a running event loop: use `await agent.run(...)`."
+        raise ConfigurationError(msg)
 
     def _opening(self, prompt: str | None, history: Sequence[Message]) -> list[Message]:
         messages: list[Message] = []

@@ -12,12 +12,20 @@ SwitchboardError
 │   ├── ProviderAuthError                      401, 403: the key
 │   ├── ProviderRequestError                   400, 404, 422: the request itself
 │   ├── ProviderRateLimitError                 429 (transient: retried first)
-│   └── ProviderUnavailableError               5xx, timeouts, resets (transient: retried first)
+│   └── ProviderUnavailableError               5xx, timeouts, resets, broken streams
+│       │                                      (transient: retried first)
+│       └── ProviderResponseError              a 200 whose body is no valid response
+├── RunTimeoutError         (also TimeoutError) a run passed its run_timeout
+├── RunError                                   a run failed on an unexpected exception
 └── MaxIterationsError                         a run hit max_iterations with raise_on_limit
 ```
 
 Errors that the *model* causes (an unknown tool name, bad arguments) are never
 raised: they become error results fed back to the model.
+
+Any error raised out of a run (`Agent.run`, `run_sync`, `run_stream`) carries the run so
+far in ``result`` (a `RunResult`: its messages, the calls that ran and their results), so
+nothing that already happened is lost and the run can be continued from it.
 """
 
 from __future__ import annotations
@@ -29,7 +37,14 @@ from typing import Any
 
 
 class SwitchboardError(Exception):
-    """Base class of every exception switchboard raises."""
+    """Base class of every exception switchboard raises.
+
+    Attributes:
+        result: Raised out of a run: the run so far (a `RunResult`), to inspect or to
+            continue with ``agent.run(messages=error.result.messages)``; else ``None``.
+    """
+
+    result: Any = None
 
 
 class ConfigurationError(SwitchboardError, ValueError):
@@ -207,6 +222,24 @@ class ProviderUnavailableError(ProviderError):
     """The provider failed or could not be reached (5xx, timeout, connection reset)."""
 
     transient = True
+
+
+class ProviderResponseError(ProviderUnavailableError):
+    """The provider answered 200 with a body that is no valid response (HTML, broken JSON).
+
+    Treated as an outage: retried like a 5xx.
+    """
+
+
+class RunTimeoutError(SwitchboardError, TimeoutError):
+    """A run went past its ``run_timeout``; ``result`` holds what it had done."""
+
+
+class RunError(SwitchboardError):
+    """A run failed on an exception that is not switchboard's (raised from ``__cause__``).
+
+    Raised so that the run so far is not lost with it: see ``result``.
+    """
 
 
 class MaxIterationsError(SwitchboardError):

@@ -159,3 +159,42 @@ class Usage:
             self.output_tokens + other.output_tokens,
             self.requests + other.requests,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ModelResponse:
+    """A model's reply, with every provider difference removed.
+
+    Attributes:
+        turn: What the model said and which calls it made.
+        usage: Tokens this request spent (``requests`` is 1).
+        stop_reason: Why the model stopped.
+        model: The model that answered, as the provider names it.
+        cut_calls: The ids of the calls the reply ended inside, when the provider can tell
+            (a stream, an item status); ``None`` when it cannot, and `unfinished_calls`
+            then judges by the stop reason.
+    """
+
+    turn: AssistantTurn
+    usage: Usage
+    stop_reason: StopReason
+    model: str = ""
+    cut_calls: frozenset[str] | None = None
+
+    def unfinished_calls(self) -> frozenset[str]:
+        """The ids of the calls the model did not finish writing: they must never run.
+
+        What the provider said (`cut_calls`) if it said; else, for a reply stopped at the
+        token limit, its last call (calls are written one after another, so only the last
+        can have been cut), and for a reply that ended in an error, every call.
+        """
+        if self.cut_calls is not None:
+            return self.cut_calls
+        calls = self.turn.tool_calls
+        if not calls:
+            return frozenset()
+        if self.stop_reason == "length":
+            return frozenset({calls[-1].id})
+        if self.stop_reason == "error":
+            return frozenset(call.id for call in calls)
+        return frozenset()

@@ -6,27 +6,28 @@ it, whole (`Agent.run`) or streamed (`Agent.run_stream`), through the same code.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from switchboard.errors import RunError, RunTimeoutError, SwitchboardError
 from switchboard.execution.executor import RunState
 from switchboard.messages import (
     AssistantTurn,
     Message,
+    ModelResponse,
     ToolCall,
     ToolResult,
     Usage,
     UserMessage,
 )
-from switchboard.providers.base import (
-    ModelRequest,
-    ModelResponse,
-)
-from switchboard.streaming import RunEnd, RunEvent, StreamedTurn
+from switchboard.providers.base import ModelRequest
+from switchboard.streaming import RunEnd, RunEvent, StreamedTurn, cut_result, withheld_result
+from switchboard.streaming.partial import settled_arguments
 from switchboard.tools.tool import Tool
 
 if TYPE_CHECKING:
@@ -44,7 +45,8 @@ RunStopReason = Literal[
 - ``max_tool_calls``: the run's calls reached ``max_tool_calls``.
 - ``loop_guard``: the model kept making the same call with the same arguments.
 - ``length``, ``content_filter``, ``error``: the model's last reply stopped so (see
-  `StopReason`).
+  `StopReason`); a reply stopped by ``content_filter`` runs none of its calls and ends the
+  run. Set on ``error.result`` too, when a run raises.
 """
 
 
@@ -97,6 +99,9 @@ class RunLoop:
         self.calls_made = 0
         self.repeats: Counter[tuple[str, str]] = Counter()
         self._guard_stop: RunStopReason | None = None
+        self._turn: StreamedTurn | None = None
+        timeout = agent.run_timeout
+        self.deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
 
     async def events(
         self, *, streaming: bool, partial_args: bool = False
@@ -105,9 +110,27 @@ class RunLoop:
 
         Without ``streaming`` each reply is asked for whole and nothing but `RunEnd` is
         yielded; with it, each reply streams (see `StreamedTurn`).
+
+        Raises:
+            SwitchboardError: Whatever failed (a provider, the run's deadline), its
+                ``result`` set to the run so far; any other exception as `RunError`.
         """
+        try:
+            async for event in self._iterations(streaming, partial_args):
+                yield event
+        except SwitchboardError as e:
+            if e.result is None:
+                e.result = self._failed()
+            raise
+        except Exception as e:
+            error = RunError(f"The run failed: {e!r}. error.result holds what it had done.")
+            error.result = self._failed()
+            raise error from e
+
+    async def _iterations(self, streaming: bool, partial_args: bool) -> AsyncIterator[RunEvent]:
         agent = self.agent
         for _ in range(agent.max_iterations):
+            self._check_deadline()
             offered = await self._offered()
             request = ModelRequest(
                 tuple(self.messages),
@@ -116,28 +139,79 @@ class RunLoop:
                 agent.parallel_tool_calls,
                 agent.strict,
                 agent.settings,
+                agent.request_timeout,
+                self.deadline,
             )
             names = tuple(tool.name for tool in offered)
             if streaming:
-                turn = self._streamed_turn()
+                turn = self._turn = self._streamed_turn()
                 async for event in turn.run(
                     agent.provider.stream(request, partial_args=partial_args)
                 ):
                     yield event
+                self._turn = None
                 # run() has filled the reply in (it raises when the stream gave none).
                 response, results = cast(ModelResponse, turn.response), turn.results
-                stop = self._guard_stop
+                stop = turn.stop or self._guard_stop
                 if turn.cut and agent.on_cut_off == "stop":
-                    stop = _final_reason(response)
+                    stop = stop or _final_reason(response)
             else:
                 response = await agent.provider.complete(request)
-                calls = response.turn.tool_calls
-                results, stop = await self._run_calls(calls) if calls else ([], None)
+                response, results, stop = await self._run_reply(response)
             ended = self._record(response, results, stop, names)
             if ended is not None:
                 yield RunEnd(self._finish(ended))
                 return
         yield RunEnd(self._finish("max_iterations"))
+
+    def _check_deadline(self) -> None:
+        if self.deadline is not None and asyncio.get_running_loop().time() >= self.deadline:
+            message = (
+                f"The run passed its run_timeout of {self.agent.run_timeout:g} s. Raise "
+                "run_timeout, or continue the run from error.result."
+            )
+            raise RunTimeoutError(message)
+
+    def _failed(self) -> RunResult:
+        """The run so far, for an error raised out of it: a streamed turn's started calls too."""
+        if self._turn is not None:
+            salvaged = self._turn.salvage()
+            if salvaged is not None:
+                turn, results = salvaged
+                self.messages.append(turn)
+                self.messages.extend(results)
+        return self._finish("error")
+
+    async def _run_reply(
+        self, response: ModelResponse
+    ) -> tuple[ModelResponse, list[ToolResult], RunStopReason | None]:
+        """Run the calls of a whole reply that the model finished; the rest get a result each.
+
+        A call the reply ended inside (`ModelResponse.unfinished_calls`) never runs: it is
+        answered as cut, with the values that are complete in the history. A reply stopped
+        by a content filter runs none of its calls, and ends the run.
+        """
+        calls = response.turn.tool_calls
+        if not calls:
+            return response, [], None
+        if response.stop_reason == "content_filter":
+            return response, [withheld_result(call) for call in calls], "content_filter"
+        unfinished = response.unfinished_calls()
+        if not unfinished:
+            results, stop = await self._run_calls(calls)
+            return response, results, stop
+        response = _settle(response, unfinished)
+        whole = [call for call in response.turn.tool_calls if call.id not in unfinished]
+        ran, stop = await self._run_calls(whole) if whole else ([], None)
+        finished = iter(ran)
+        reason = "length" if response.stop_reason == "length" else "error"
+        results = [
+            cut_result(call, reason) if call.id in unfinished else next(finished)
+            for call in response.turn.tool_calls
+        ]
+        if self.agent.on_cut_off == "stop":
+            stop = stop or _final_reason(response)
+        return response, results, stop
 
     async def _offered(self) -> list[Tool]:
         """The tools for the next request: all, or those the router picks."""
@@ -190,7 +264,7 @@ class RunLoop:
 
         async def execute(calls: Sequence[ToolCall]) -> list[ToolResult]:
             return await agent.executor.execute(
-                agent.toolbox, calls, deps=self.deps, state=self.state
+                agent.toolbox, calls, deps=self.deps, state=self.state, deadline=self.deadline
             )
 
         return StreamedTurn(admit=admit, execute=execute, early=early)
@@ -209,7 +283,11 @@ class RunLoop:
         allowed = [call for i, call in enumerate(calls) if i not in refused]
         ran = iter(
             await self.agent.executor.execute(
-                self.agent.toolbox, allowed, deps=self.deps, state=self.state
+                self.agent.toolbox,
+                allowed,
+                deps=self.deps,
+                state=self.state,
+                deadline=self.deadline,
             )
         )
         results = [refused[i] if i in refused else next(ran) for i in range(len(calls))]
@@ -258,6 +336,21 @@ def _query(messages: Sequence[Message], context: int = 2) -> str:
         if isinstance(m, UserMessage) or (isinstance(m, AssistantTurn) and m.text)
     ]
     return "\n".join(texts[-(context + 1) :])
+
+
+def _settle(response: ModelResponse, unfinished: frozenset[str]) -> ModelResponse:
+    """The reply with each unfinished call's arguments cut to the values that are complete.
+
+    So the history never holds a value the model did not finish (``"ACC-12"`` for
+    ``"ACC-1234"``), nor text that is not JSON, which some APIs refuse.
+    """
+    calls = tuple(
+        replace(call, arguments=settled_arguments(call.arguments))
+        if call.id in unfinished and isinstance(call.arguments, str)
+        else call
+        for call in response.turn.tool_calls
+    )
+    return replace(response, turn=replace(response.turn, tool_calls=calls))
 
 
 def _final_reason(response: ModelResponse) -> RunStopReason:

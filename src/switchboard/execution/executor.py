@@ -135,6 +135,7 @@ class Executor:
         *,
         deps: Any = None,
         state: RunState | None = None,
+        deadline: float | None = None,
     ) -> list[ToolResult]:
         """Run a batch of calls and return one result per call, in the calls' order.
 
@@ -146,8 +147,10 @@ class Executor:
             calls: The calls, as the model made them.
             deps: Passed to tools as ``RunContext.deps``.
             state: Carries failure counts across the batches of a run.
+            deadline: The event loop's time by which the run the batch belongs to must
+                end: calls still running then get timeout results, as at ``timeout``.
         """
-        batch = _Batch(self, toolbox, deps, state or RunState())
+        batch = _Batch(self, toolbox, deps, state or RunState(), deadline)
         calls = list(calls)
         if len(calls) == 1:  # nothing to order or share out
             return [await batch.run(calls[0])]
@@ -171,7 +174,14 @@ def _sequential_indices(toolbox: Toolbox, calls: list[ToolCall]) -> list[int]:
 class _Batch:
     """One batch's shared state: limits, deadline, dependencies, run state."""
 
-    def __init__(self, executor: Executor, toolbox: Toolbox, deps: Any, state: RunState) -> None:
+    def __init__(
+        self,
+        executor: Executor,
+        toolbox: Toolbox,
+        deps: Any,
+        state: RunState,
+        run_deadline: float | None = None,
+    ) -> None:
         self.executor = executor
         self.toolbox = toolbox
         self.deps = deps
@@ -179,7 +189,9 @@ class _Batch:
         self.tool_slots: dict[str, asyncio.Semaphore] = {}
         self.failed: set[str] = set()  # tools whose failures this batch has counted
         loop = asyncio.get_running_loop()
-        self.deadline = None if executor.timeout is None else loop.time() + executor.timeout
+        own = None if executor.timeout is None else loop.time() + executor.timeout
+        self.run_bound = run_deadline is not None and (own is None or run_deadline < own)
+        self.deadline = run_deadline if self.run_bound else own
         self.plain = not executor.before and self.deadline is None
 
     async def run(self, call: ToolCall) -> ToolResult:
@@ -317,7 +329,7 @@ class _Batch:
             if tool_limit.expired():
                 limit = f"its {tool.timeout:g} s time limit"
             elif batch_limit.expired():
-                limit = "the batch's time limit"
+                limit = "the run's time limit" if self.run_bound else "the batch's time limit"
             else:
                 raise
             if not progress.started:

@@ -2,14 +2,14 @@
 
 An adapter does three mappings and nothing else: a `ModelRequest` (neutral messages,
 tools, tool_choice) to its SDK's request; the SDK's response to a `ModelResponse`; the
-SDK's exceptions to `ProviderError`s. Retrying transient failures is shared
-(`call_with_retries`): every adapter builds its SDK client with the SDK's own retries
-switched off, so a request is never retried twice over.
+SDK's exceptions to `ProviderError`s. Retrying transient failures and the time limits of
+a request are shared (`SDKProvider`, `switchboard.providers.retries`): every adapter builds
+its SDK client with the SDK's own retries switched off, so a request is never retried twice
+over.
 """
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import logging
 import math
@@ -26,10 +26,19 @@ from switchboard.errors import (
     ProviderError,
     ProviderRateLimitError,
     ProviderRequestError,
+    ProviderResponseError,
     ProviderUnavailableError,
 )
 from switchboard.execution.retry import RetryPolicy
-from switchboard.messages import AssistantTurn, Message, StopReason, Usage
+from switchboard.messages import Message, ModelResponse
+from switchboard.providers.relay import StreamReader, stream_with_retries
+from switchboard.providers.retries import (
+    DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_RETRY,
+    Retrying,
+    call_with_retries,
+)
 from switchboard.tools.tool import Tool
 
 if TYPE_CHECKING:
@@ -38,7 +47,27 @@ if TYPE_CHECKING:
 logger = logging.getLogger("switchboard")
 
 T = TypeVar("T")
-T_contra = TypeVar("T_contra", contravariant=True)
+S = TypeVar("S")
+R = TypeVar("R")
+
+__all__ = [
+    "DEFAULT_MAX_RETRY_WAIT",
+    "DEFAULT_REQUEST_TIMEOUT",
+    "DEFAULT_RETRY",
+    "ModelRequest",
+    "ModelResponse",
+    "ModelSettings",
+    "Provider",
+    "SDKProvider",
+    "StreamReader",
+    "ToolChoice",
+    "api_key",
+    "check_timeouts",
+    "checked_response",
+    "require_tool_choice",
+    "retry_after",
+    "status_error",
+]
 
 ToolChoice = Literal["auto", "none", "required"] | str
 """Whether and which tool the model must call: ``"auto"`` (it decides), ``"none"`` (no
@@ -72,6 +101,10 @@ class ModelRequest:
             ``None`` leaves the provider's default.
         strict: Send tool schemas in OpenAI strict form where the provider has one.
         settings: Sampling settings.
+        request_timeout: Seconds for each try of this request, its whole reply included;
+            ``None`` leaves the provider's own limit.
+        deadline: The event loop's time (``loop.time()``) by which the run must be over;
+            no try and no wait between tries goes past it. ``None``: no deadline.
     """
 
     messages: Sequence[Message]
@@ -80,23 +113,8 @@ class ModelRequest:
     parallel_tool_calls: bool | None = None
     strict: bool = False
     settings: ModelSettings = field(default_factory=ModelSettings)
-
-
-@dataclass(frozen=True, slots=True)
-class ModelResponse:
-    """A model's reply, with every provider difference removed.
-
-    Attributes:
-        turn: What the model said and which calls it made.
-        usage: Tokens this request spent (``requests`` is 1).
-        stop_reason: Why the model stopped.
-        model: The model that answered, as the provider names it.
-    """
-
-    turn: AssistantTurn
-    usage: Usage
-    stop_reason: StopReason
-    model: str = ""
+    request_timeout: float | None = None
+    deadline: float | None = None
 
 
 class Provider(Protocol):
@@ -142,18 +160,29 @@ class Provider(Protocol):
 
 
 class SDKProvider:
-    """What the adapters built on a provider's SDK share: name, model, retry policy.
+    """What the adapters built on a provider's SDK share: name, model, retries, time limits.
 
-    A subclass sets ``provider`` and calls ``super().__init__(model, retry)``; it sends
-    each request through `_with_retries`.
+    A subclass sets ``provider`` and calls ``super().__init__(...)``; it sends each request
+    through `_with_retries` (whole replies) or `_stream` (streamed ones), which apply the
+    retry policy and the request's time limits (`Retrying`).
     """
 
     provider: ClassVar[str]
     """The provider's name, as in model strings."""
 
-    def __init__(self, model: str, retry: RetryPolicy) -> None:
+    def __init__(
+        self,
+        model: str,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        *,
+        request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
+        max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
+    ) -> None:
+        check_timeouts(request_timeout=request_timeout, max_retry_wait=max_retry_wait)
         self._model = model
         self._retry = retry
+        self._request_timeout = request_timeout
+        self._max_retry_wait = max_retry_wait
 
     @property
     def name(self) -> str:
@@ -165,39 +194,59 @@ class SDKProvider:
         """The model asked for."""
         return self._model
 
-    async def _with_retries(self, send: Callable[[], Awaitable[T]]) -> T:
-        return await call_with_retries(send, policy=self._retry)
+    def _retrying(self, request: ModelRequest) -> Retrying:
+        timeout = request.request_timeout
+        return Retrying(
+            self.provider,
+            self._retry,
+            self._max_retry_wait,
+            self._request_timeout if timeout is None else timeout,
+            request.deadline,
+        )
+
+    async def _with_retries(self, send: Callable[[], Awaitable[T]], request: ModelRequest) -> T:
+        return await call_with_retries(send, self._retrying(request))
+
+    def _stream(
+        self,
+        open_stream: Callable[[], Awaitable[AsyncIterator[S]]],
+        new_reader: Callable[[], StreamReader[S]],
+        errors: Callable[[], AbstractContextManager[None]],
+        request: ModelRequest,
+    ) -> AsyncIterator[StreamEvent]:
+        return stream_with_retries(open_stream, new_reader, errors, self._retrying(request))
 
 
-DEFAULT_RETRY = RetryPolicy(attempts=4, base=0.5, cap=30.0)
-"""Provider retries: 4 tries in all, delays drawn up to 0.5, 1, 2 s (or ``Retry-After``)."""
+def check_timeouts(**limits: float | None) -> None:
+    """Raise `ConfigurationError` naming each limit that is not a positive number of seconds."""
+    wrong = [
+        f"{name} must be a positive number of seconds or None (got {value!r})"
+        for name, value in limits.items()
+        if value is not None and not value > 0
+    ]
+    if wrong:
+        msg = "; ".join(wrong) + "."
+        raise ConfigurationError(msg)
 
 
-async def call_with_retries(
-    send: Callable[[], Awaitable[T]],
-    *,
-    policy: RetryPolicy = DEFAULT_RETRY,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-) -> T:
-    """Run ``send``, retrying transient `ProviderError`s with backoff.
+def checked_response(
+    provider: str, raw: object, expected: type[R], parse: Callable[[R], ModelResponse]
+) -> ModelResponse:
+    """``parse(raw)``, or `ProviderResponseError` when ``raw`` is no valid ``expected``.
 
-    A transient error (429, 5xx, timeout, reset) is retried up to ``policy.attempts``
-    tries in all; the wait is the provider's ``Retry-After`` when it gave one, else full
-    jitter. Any other error, and the last transient one, is raised.
+    A 200 whose body is HTML, or JSON of another shape, reaches the adapter as a string or
+    a loosely built model; it is the provider's fault and is retried like a 5xx.
     """
-    attempt = 1
-    while True:
-        try:
-            return await send()
-        except ProviderError as e:
-            if not e.transient or attempt >= policy.attempts:
-                raise
-            delay = e.retry_after if e.retry_after is not None else policy.delay(attempt)
-            logger.warning(
-                "%s; retrying in %.2f s (try %d of %d)", e, delay, attempt + 1, policy.attempts
-            )
-            await sleep(delay)
-            attempt += 1
+    if not isinstance(raw, expected):
+        shown = str(raw)[:200]
+        message = f"the response is not a {expected.__name__} but {shown!r}"
+        raise ProviderResponseError(provider, message, status_code=200)
+    try:
+        return parse(raw)
+    # Built loosely by the SDK, a body of the wrong shape fails as it is read.
+    except (TypeError, AttributeError, KeyError, ValueError) as e:
+        message = f"the response is malformed ({e!r})"
+        raise ProviderResponseError(provider, message, status_code=200) from e
 
 
 def api_key(explicit: str | None, variable: str, provider: str) -> str:
@@ -275,51 +324,3 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
-
-
-class StreamReader(Protocol[T_contra]):
-    """Turns one provider's stream items into events (see `relay_stream`)."""
-
-    def read(self, item: T_contra, /) -> list[StreamEvent]:
-        """The events of one item of the stream."""
-        ...
-
-    def finish(self) -> list[StreamEvent]:
-        """The last events, `TurnEnd` last."""
-        ...
-
-
-async def relay_stream(
-    items: AsyncIterator[T_contra],
-    reader: StreamReader[T_contra],
-    errors: Callable[[], AbstractContextManager[None]],
-) -> AsyncIterator[StreamEvent]:
-    """Yield the events ``reader`` makes of ``items``, then its last events.
-
-    An item the reader fails on (a malformed event) is logged with its payload and
-    skipped. An error while reading the stream (a reset connection, an undecodable event)
-    ends it: it is logged (mapped by ``errors`` where the SDK raises its own) and the
-    reader finishes, so the turn ends with what arrived, the open calls cut, and stop
-    reason ``error``.
-    """
-    iterator = aiter(items)
-    while True:
-        try:
-            with errors():
-                item = await anext(iterator)
-        except StopAsyncIteration:
-            break
-        # Any failure mid-stream (a reset, an undecodable event; the SDKs raise their HTTP
-        # library's errors unwrapped while a stream is read) ends the turn, not the run.
-        except Exception as e:
-            logger.warning("The stream broke off: %r", e, exc_info=True)
-            break
-        try:
-            events = reader.read(item)
-        except (ValueError, TypeError, KeyError, AttributeError):
-            logger.warning("Stream: malformed event skipped: %r", item, exc_info=True)
-            continue
-        for event in events:
-            yield event
-    for event in reader.finish():
-        yield event

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import openai
 
-from switchboard.errors import ProviderError, ProviderUnavailableError
+from switchboard.errors import ProviderError, ProviderResponseError, ProviderUnavailableError
 from switchboard.providers.base import retry_after, status_error
 
 
@@ -17,7 +17,8 @@ def map_errors(provider: str) -> Generator[None]:
     """Raise the SDK's exceptions as `ProviderError`s of ``provider``, chained.
 
     HTTP statuses map as `status_error` says, with ``retry_after`` from the headers;
-    timeouts and connection failures -> `ProviderUnavailableError`. The message is the
+    timeouts and connection failures -> `ProviderUnavailableError`; a body that is not
+    JSON -> `ProviderResponseError`. The message is the
     provider's own.
     """
     try:
@@ -29,6 +30,9 @@ def map_errors(provider: str) -> Generator[None]:
         raise ProviderUnavailableError(provider, _message(e)) from e
     except openai.APIError as e:
         raise ProviderError(provider, _message(e)) from e
+    except json.JSONDecodeError as e:  # a 200 whose body is not JSON
+        message = f"the response body is not valid JSON ({e})"
+        raise ProviderResponseError(provider, message, status_code=200) from e
 
 
 def _message(e: openai.APIError) -> str:

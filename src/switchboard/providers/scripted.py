@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 
 from switchboard.errors import ConfigurationError
-from switchboard.messages import AssistantTurn, ToolCall, Usage
-from switchboard.providers.base import ModelRequest, ModelResponse
+from switchboard.messages import AssistantTurn, ModelResponse, ToolCall, Usage
+from switchboard.providers.base import ModelRequest
 from switchboard.streaming import StreamEvent, replay_response
 
 Reply = str | ToolCall | Sequence[ToolCall] | AssistantTurn | ModelResponse

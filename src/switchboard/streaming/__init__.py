@@ -12,10 +12,16 @@ from switchboard.streaming.events import (
     ToolCallStart,
     ToolResultEvent,
     TurnEnd,
+    TurnRestart,
 )
 from switchboard.streaming.partial import GROWTH, ArgumentBuffer
 from switchboard.streaming.replay import replay_response
-from switchboard.streaming.turn import StreamedTurn, cut_result
+from switchboard.streaming.turn import (
+    StreamedTurn,
+    cut_result,
+    interrupted_result,
+    withheld_result,
+)
 
 __all__ = [
     "CUT_REASONS",
@@ -34,6 +40,9 @@ __all__ = [
     "ToolResultEvent",
     "TurnAccumulator",
     "TurnEnd",
+    "TurnRestart",
     "cut_result",
+    "interrupted_result",
     "replay_response",
+    "withheld_result",
 ]

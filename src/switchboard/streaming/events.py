@@ -1,7 +1,8 @@
 """The events of a stream: what a provider's `stream()` and `Agent.run_stream` yield.
 
 A provider's stream yields `TextDelta`, `ToolCallStart`, `ToolCallDelta`, `ToolCallReady`
-and `ToolCallCut` as the reply arrives, and one `TurnEnd` last. The loop adds
+and `ToolCallCut` as the reply arrives (and `TurnRestart` when a broken reply is asked for
+again), and one `TurnEnd` last. The loop adds
 `ToolResultEvent` as calls finish and `RunEnd` at the end of the run. Every event is a
 frozen dataclass with a ``kind`` discriminator (a class attribute: one fewer field to set
 per event, which matters at one event per fragment), so ``match`` or ``event.kind`` tells
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from switchboard.messages import StopReason, ToolCall, ToolResult, Usage
 
 if TYPE_CHECKING:
-    from switchboard.providers.base import ModelResponse
+    from switchboard.messages import ModelResponse
     from switchboard.run import RunResult
 
 
@@ -98,6 +99,26 @@ class ToolCallCut:
 
 
 @dataclass(frozen=True, slots=True)
+class TurnRestart:
+    """The reply broke off before any of its calls was complete, and is asked for again.
+
+    Everything streamed since the turn began (text, calls started) is void: the next
+    events are the new reply's. Only the provider's fault (a reset connection, a stream
+    that ended before the provider finished it) restarts a turn.
+
+    Attributes:
+        attempt: The try that starts now (2 for the first retry).
+        delay: Seconds waited before it.
+        reason: What broke the previous try.
+    """
+
+    attempt: int
+    delay: float
+    reason: str
+    kind: ClassVar[Literal["turn_restart"]] = "turn_restart"
+
+
+@dataclass(frozen=True, slots=True)
 class TurnEnd:
     """The model's reply is complete.
 
@@ -137,7 +158,9 @@ class RunEnd:
     kind: ClassVar[Literal["run_end"]] = "run_end"
 
 
-StreamEvent = TextDelta | ToolCallStart | ToolCallDelta | ToolCallReady | ToolCallCut | TurnEnd
+StreamEvent = (
+    TextDelta | ToolCallStart | ToolCallDelta | ToolCallReady | ToolCallCut | TurnRestart | TurnEnd
+)
 """What a provider's ``stream()`` yields; `TurnEnd` comes last."""
 
 RunEvent = StreamEvent | ToolResultEvent | RunEnd

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import pydantic_core
 
@@ -76,14 +77,9 @@ class ArgumentBuffer:
     def settled(self) -> Mapping[str, Any]:
         """The arguments whose values are complete, in all of the text so far (one parse).
 
-        An unfinished trailing value, a string included, is dropped; text that is not
-        JSON gives ``{}``.
+        See `settled_arguments`.
         """
-        try:
-            value: Any = pydantic_core.from_json(self.text, allow_partial=True)
-        except ValueError:
-            return {}
-        return value if isinstance(value, dict) else {}  # pyright: ignore[reportUnknownVariableType]
+        return settled_arguments(self.text)
 
     def _parse(self) -> None:
         self._parsed_at = self._length
@@ -94,3 +90,52 @@ class ArgumentBuffer:
             return  # not JSON (yet, or at all): keep the last value
         if isinstance(value, dict):
             self._parsed = value
+
+
+# A text ending in one of these, outside strings, may end inside a number or a literal
+# (10 of 1000, tru).
+_OPEN_SCALAR_ENDS = frozenset("0123456789.-+eEtrufalsn")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+
+
+def settled_arguments(text: str) -> dict[str, Any]:
+    """The values of cut-off argument text that are certainly complete.
+
+    An unfinished trailing value is dropped: a string without its closing quote, and a
+    number or literal the text ends in, which may have gone on (``10`` of ``1000``). Text
+    that is not JSON gives ``{}``.
+
+    Example:
+        >>> settled_arguments('{"to": "ana", "amount": 10')
+        {'to': 'ana'}
+    """
+    try:
+        value: Any = pydantic_core.from_json(text, allow_partial=True)
+    except ValueError:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    settled = cast(dict[str, Any], value)
+    outside = _STRING.sub("", text)  # what is left of a string the text ends in starts with "
+    if outside and outside[-1] in _OPEN_SCALAR_ENDS and '"' not in outside:
+        _drop_last_scalar(settled)
+    return settled
+
+
+def _drop_last_scalar(container: dict[str, Any] | list[Any]) -> None:
+    """Remove the last leaf value of ``container`` (the one written last)."""
+    if not container:
+        return
+    if isinstance(container, dict):
+        key = next(reversed(container))
+        last = container[key]
+        if isinstance(last, dict | list) and last:
+            _drop_last_scalar(cast(dict[str, Any] | list[Any], last))
+        else:
+            del container[key]
+        return
+    last = container[-1]
+    if isinstance(last, dict | list) and last:
+        _drop_last_scalar(cast(dict[str, Any] | list[Any], last))
+    else:
+        container.pop()

@@ -16,7 +16,7 @@ from switchboard.streaming.accumulate import CUT_REASONS, TurnAccumulator
 from switchboard.streaming.events import StreamEvent, ToolCallCut, ToolCallReady, TurnEnd
 
 if TYPE_CHECKING:
-    from switchboard.providers.base import ModelResponse
+    from switchboard.messages import ModelResponse
 
 
 async def replay_response(
@@ -24,9 +24,10 @@ async def replay_response(
 ) -> AsyncIterator[StreamEvent]:
     """Yield ``response`` as a provider's stream would: text, then each call in fragments.
 
-    A reply that stopped at the length limit (or with an error) whose call has arguments
-    that are not a JSON object (text cut mid-way) yields that call as cut, never ready,
-    and the `TurnEnd` reply carries it with the arguments that parsed.
+    A call the reply did not finish (`ModelResponse.unfinished_calls`: the last call of a
+    reply stopped at the length limit, every call of one that ended in an error) is
+    yielded as cut, never ready, and the `TurnEnd` reply carries it with the values that
+    are complete.
 
     Args:
         response: The whole reply.
@@ -38,7 +39,7 @@ async def replay_response(
     for start in range(0, len(text), fragment_chars):
         for event in turn.add_text(text[start : start + fragment_chars]):
             yield event
-    cut = response.stop_reason in CUT_REASONS
+    unfinished = response.unfinished_calls()
     cut_ids: dict[str, str] = {}
     for index, call in enumerate(response.turn.tool_calls):
         for event in turn.open_call(index, call.id, call.name):
@@ -47,13 +48,15 @@ async def replay_response(
         for start in range(0, len(arguments), fragment_chars):
             for event in turn.add_fragment(index, arguments[start : start + fragment_chars]):
                 yield event
-        if cut and not _is_object(arguments):
+        if call.id in unfinished:
             continue  # left open: cut when the turn ends
         ready = turn.close_call(index, arguments)
         # The call in the form the reply holds (a mapping stays a mapping).
         for event in [ToolCallReady(call)] if ready else []:
             yield event
-    for event in turn.end(response.stop_reason):
+    stop = response.stop_reason
+    ending = turn.cut_open("error") if unfinished and stop not in CUT_REASONS else turn.end(stop)
+    for event in ending:
         if isinstance(event, ToolCallCut):
             cut_ids[event.call.id] = _text(event.call.arguments)
         yield event
@@ -70,10 +73,3 @@ def _text(arguments: str | Mapping[str, Any]) -> str:
     if isinstance(arguments, str):
         return arguments
     return json.dumps(arguments, ensure_ascii=False)
-
-
-def _is_object(text: str) -> bool:
-    try:
-        return isinstance(json.loads(text), dict)
-    except ValueError:
-        return False

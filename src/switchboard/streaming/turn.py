@@ -7,6 +7,10 @@ is still streaming. Its `ToolResultEvent` is yielded as soon as it finishes. Whe
 stream ends, the calls that were not started run as one batch, calls the stream ended
 inside (`ToolCallCut`) get an error result instead of running, and `results` holds one
 result per call of the reply, in order: what `Agent.run` would have made of the same reply.
+
+A reply stopped by a content filter runs none of the calls that had not started when the
+stream ended: each gets a result saying so. A call started early has already run by then,
+and keeps its result (``early_execution=False`` holds every call until the reply ends).
 """
 
 from __future__ import annotations
@@ -15,19 +19,21 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Literal, cast
 
-from switchboard.messages import StopReason, ToolCall, ToolResult
+from switchboard.messages import AssistantTurn, StopReason, ToolCall, ToolResult
 from switchboard.streaming.events import (
     StreamEvent,
+    TextDelta,
     ToolCallCut,
     ToolCallReady,
     ToolResultEvent,
     TurnEnd,
+    TurnRestart,
 )
 
 if TYPE_CHECKING:
-    from switchboard.providers.base import ModelResponse
+    from switchboard.messages import ModelResponse
 
 Admit = Callable[[ToolCall], ToolResult | None]
 """The loop's guards for one call: a refusal result, or ``None`` to let it run."""
@@ -37,16 +43,35 @@ Execute = Callable[[Sequence[ToolCall]], Awaitable[list[ToolResult]]]
 
 
 def cut_result(call: ToolCall, reason: StopReason) -> ToolResult:
-    """The error result for a call the stream ended inside: it was never run."""
-    why = (
-        "your reply reached the output token limit"
-        if reason == "length"
-        else "your reply broke off"
-    )
-    message = f"Not run: {why} before this call's arguments were complete. Make the call again" + (
-        ", with shorter arguments." if reason == "length" else "."
-    )
+    """The error result for a call the reply ended inside: it was never run."""
+    if reason == "length":
+        message = (
+            "Not run: your reply reached the output token limit before this call's arguments "
+            "were complete. Make the call again, with shorter arguments."
+        )
+    else:
+        message = (
+            "Not run: the reply broke off (a failure of the provider or the connection) "
+            "before this call's arguments were complete. Make the call again."
+        )
     return ToolResult(call.id, call.name, message, is_error=True, error_kind="unparsable")
+
+
+def withheld_result(call: ToolCall) -> ToolResult:
+    """The result for a call of a reply the provider's content filter stopped: never run."""
+    message = (
+        "Not run: the provider's content filter stopped this reply, so none of its calls were run."
+    )
+    return ToolResult(call.id, call.name, message, is_error=True, error_kind="denied")
+
+
+def interrupted_result(call: ToolCall) -> ToolResult:
+    """The result for a call that started, and was stopped when the run failed."""
+    message = (
+        "The call was started, then interrupted when the run failed: it may have taken "
+        "effect in part."
+    )
+    return ToolResult(call.id, call.name, message, is_error=True, error_kind="raised")
 
 
 @dataclass
@@ -74,6 +99,9 @@ class StreamedTurn:
         self.response: ModelResponse | None = None
         self.results: list[ToolResult] = []
         self.cut: list[ToolCall] = []
+        self.stop: Literal["content_filter"] | None = None  # the run must end
+        self._text: list[str] = []
+        self._ready: list[ToolCall] = []
         self._cut_reasons: dict[str, StopReason] = {}
         self._decided: dict[str, ToolResult | asyncio.Task[ToolResult] | None] = {}
         self._yielded: set[str] = set()
@@ -122,15 +150,42 @@ class StreamedTurn:
                 yield result
 
     def _see(self, event: StreamEvent) -> list[ToolResultEvent]:
-        if isinstance(event, TurnEnd):
+        if isinstance(event, TextDelta):
+            self._text.append(event.text)
+        elif isinstance(event, TurnEnd):
             self.response = event.response
         elif isinstance(event, ToolCallCut):
             self._cut_reasons[event.call.id] = event.reason
         elif isinstance(event, ToolCallReady):
-            return self._ready(event.call)
+            self._ready.append(event.call)
+            return self._on_ready(event.call)
+        elif isinstance(event, TurnRestart):
+            self._text.clear()  # no call was ready: nothing else to forget
         return []
 
-    def _ready(self, call: ToolCall) -> list[ToolResultEvent]:
+    def salvage(self) -> tuple[AssistantTurn, list[ToolResult]] | None:
+        """After a failure mid-stream: the calls that had started, and their results.
+
+        A call that finished keeps its result; one still running was stopped, and says so.
+        ``None`` when no call had started.
+        """
+        started = [
+            (call, decided)
+            for call in self._ready
+            if isinstance(decided := self._decided.get(call.id), asyncio.Task)
+        ]
+        if not started:
+            return None
+        results = [
+            task.result()
+            if task.done() and not task.cancelled() and task.exception() is None
+            else interrupted_result(call)
+            for call, task in started
+        ]
+        turn = AssistantTurn("".join(self._text), tuple(call for call, _ in started))
+        return turn, results
+
+    def _on_ready(self, call: ToolCall) -> list[ToolResultEvent]:
         refusal = self._admit(call)
         if refusal is not None:
             self._decided[call.id] = refusal
@@ -152,9 +207,14 @@ class StreamedTurn:
             msg = "The provider's stream ended without its TurnEnd event."
             raise RuntimeError(msg)
         calls = self.response.turn.tool_calls
+        withheld = self.response.stop_reason == "content_filter"
+        if withheld:
+            self.stop = "content_filter"
         for call in calls:
             if call.id in self._cut_reasons:
                 self.cut.append(call)
+            elif withheld and not isinstance(self._decided.get(call.id), asyncio.Task):
+                self._decided[call.id] = withheld_result(call)
             elif call.id not in self._decided:  # no ToolCallReady for it: admit it now
                 self._decided[call.id] = self._admit(call)
         batch = [

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from switchboard.messages import AssistantTurn, StopReason, ToolCall, Usage
+from switchboard.messages import AssistantTurn, ModelResponse, StopReason, ToolCall, Usage
 from switchboard.providers.anthropic.render import PROVIDER
-from switchboard.providers.base import ModelResponse
 
 try:
     from anthropic.types import Message, TextBlock, ToolUseBlock

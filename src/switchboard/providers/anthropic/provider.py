@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
 from contextlib import contextmanager
 from typing import Any, cast
 
 from switchboard.errors import (
     ProviderError,
+    ProviderResponseError,
     ProviderUnavailableError,
 )
 from switchboard.execution.retry import RetryPolicy
@@ -15,11 +17,13 @@ from switchboard.providers.anthropic.parse import continue_turn, parse_response
 from switchboard.providers.anthropic.render import DEFAULT_MAX_TOKENS, PROVIDER, render_request
 from switchboard.providers.anthropic.stream import AnthropicStreamReader
 from switchboard.providers.base import (
+    DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_RETRY,
     ModelRequest,
     ModelResponse,
     SDKProvider,
-    relay_stream,
+    checked_response,
     retry_after,
     status_error,
 )
@@ -60,7 +64,8 @@ class AnthropicProvider(SDKProvider):
         base_url: str | None = None,
         http_client: httpx2.AsyncClient | None = None,
         retry: RetryPolicy = DEFAULT_RETRY,
-        timeout: float = 600.0,
+        request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
+        max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
         max_tokens: int = DEFAULT_MAX_TOKENS,
     ) -> None:
         """Set up the client; nothing is sent yet.
@@ -72,7 +77,10 @@ class AnthropicProvider(SDKProvider):
             http_client: The HTTP client to send with (proxies, tests). The SDK (1.0 on)
                 is built on ``httpx2``, so it must be an ``httpx2.AsyncClient``.
             retry: How transient failures (429, 5xx, timeouts) are retried.
-            timeout: Seconds before one request gives up.
+            request_timeout: Seconds for each try of a request, its whole reply included
+                (a request's own ``request_timeout`` wins).
+            max_retry_wait: The longest ``Retry-After`` to wait for; a server asking for
+                more fails the request at once.
             max_tokens: The output limit when a request's settings set none (the API
                 requires one).
 
@@ -80,10 +88,16 @@ class AnthropicProvider(SDKProvider):
             ConfigurationError: No key given and ``ANTHROPIC_API_KEY`` unset.
         """
         key = api_key_or_env(api_key, API_KEY_VARIABLE, PROVIDER)
-        super().__init__(model, retry)
+        super().__init__(
+            model, retry, request_timeout=request_timeout, max_retry_wait=max_retry_wait
+        )
         self._max_tokens = max_tokens
         self._client = anthropic.AsyncAnthropic(
-            api_key=key, base_url=base_url, http_client=http_client, timeout=timeout, max_retries=0
+            api_key=key,
+            base_url=base_url,
+            http_client=http_client,
+            timeout=request_timeout,
+            max_retries=0,
         )
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
@@ -99,34 +113,39 @@ class AnthropicProvider(SDKProvider):
                 no tools.
         """
         kwargs = render_request(request, max_tokens=self._max_tokens)
-        message = await self._send(kwargs)
-        response = parse_response(message)
+        message, response = await self._send(kwargs, request)
         for _ in range(MAX_CONTINUATIONS):
             if message.stop_reason != "pause_turn":
                 break
             paused = {"role": "assistant", "content": response.turn.provider_state[PROVIDER]}
-            message = await self._send({**kwargs, "messages": [*kwargs["messages"], paused]})
-            response = continue_turn(response, parse_response(message))
+            more = {**kwargs, "messages": [*kwargs["messages"], paused]}
+            message, rest = await self._send(more, request)
+            response = continue_turn(response, rest)
         return response
 
-    async def _send(self, kwargs: dict[str, Any]) -> Message:
+    async def _send(
+        self, kwargs: dict[str, Any], request: ModelRequest
+    ) -> tuple[Message, ModelResponse]:
         # With **kwargs pyright picks no overload of create(); this one returns a Message.
         create = cast(Callable[..., Awaitable[Message]], self._client.messages.create)
 
-        async def send() -> Message:
+        async def send() -> tuple[Message, ModelResponse]:
             with _map_errors():
-                return await create(model=self._model, **kwargs)
+                message = await create(model=self._model, **kwargs)
+            # A 200 whose body is not JSON comes back as a str, despite the annotation.
+            response = checked_response(PROVIDER, message, Message, parse_response)
+            return message, response
 
-        return await self._with_retries(send)
+        return await self._with_retries(send, request)
 
     async def stream(
         self, request: ModelRequest, *, partial_args: bool = False
     ) -> AsyncIterator[StreamEvent]:
         """Send one request with ``stream=True`` and yield the reply as it arrives.
 
-        Opening the stream is retried like `complete`; a stream that breaks off ends the
-        turn with stop reason ``error`` and its open calls cut (see `relay_stream`). A
-        paused turn (``pause_turn``) is not continued: it ends with stop reason ``length``.
+        Opening the stream is retried like `complete`, and so is a stream that breaks off
+        before any call of it is complete (see `stream_with_retries`). A paused turn
+        (``pause_turn``) is not continued: it ends with stop reason ``length``.
 
         Args:
             request: The request.
@@ -146,11 +165,11 @@ class AnthropicProvider(SDKProvider):
             with _map_errors():
                 return await create(model=self._model, stream=True, **kwargs)
 
-        events = await self._with_retries(open_stream)
-        reader = AnthropicStreamReader(partial_args=partial_args)
-        async with events:
-            async for event in relay_stream(events, reader, _map_errors):
-                yield event
+        def new_reader() -> AnthropicStreamReader:
+            return AnthropicStreamReader(partial_args=partial_args)
+
+        async for event in self._stream(open_stream, new_reader, _map_errors, request):
+            yield event
 
 
 @contextmanager
@@ -165,6 +184,9 @@ def _map_errors() -> Generator[None]:
         raise ProviderUnavailableError(PROVIDER, e.message) from e
     except anthropic.APIError as e:
         raise ProviderError(PROVIDER, e.message) from e
+    except json.JSONDecodeError as e:  # a 200 whose body is not JSON
+        message = f"the response body is not valid JSON ({e})"
+        raise ProviderResponseError(PROVIDER, message, status_code=200) from e
 
 
 def _message(e: anthropic.APIStatusError) -> str:

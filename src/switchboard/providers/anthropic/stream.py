@@ -40,10 +40,9 @@ from anthropic.types import (
 )
 from anthropic.types import TextDelta as AnthropicTextDelta
 
-from switchboard.messages import StopReason
+from switchboard.messages import ModelResponse, StopReason
 from switchboard.providers.anthropic.parse import parse_response
 from switchboard.providers.anthropic.render import PROVIDER
-from switchboard.providers.base import ModelResponse
 from switchboard.streaming import StreamEvent, TurnAccumulator, TurnEnd
 
 logger = logging.getLogger("switchboard")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Generator
 from contextlib import contextmanager
 from typing import Any, cast
@@ -12,6 +13,7 @@ from google.genai import errors
 
 from switchboard.errors import (
     ProviderError,
+    ProviderResponseError,
     ProviderUnavailableError,
 )
 from switchboard.providers.base import retry_after, status_error
@@ -53,6 +55,9 @@ def map_errors() -> Generator[None]:
     except _TRANSPORT_ERRORS as e:
         message = str(e) or type(e).__name__
         raise ProviderUnavailableError(PROVIDER, message) from e
+    except json.JSONDecodeError as e:  # a 200 whose body is not JSON
+        message = f"the response body is not valid JSON ({e})"
+        raise ProviderResponseError(PROVIDER, message, status_code=200) from e
 
 
 def _status_error(e: errors.APIError) -> ProviderError:

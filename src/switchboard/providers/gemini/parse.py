@@ -18,8 +18,7 @@ from typing import Any
 
 from google.genai import types
 
-from switchboard.messages import AssistantTurn, StopReason, ToolCall, Usage
-from switchboard.providers.base import ModelResponse
+from switchboard.messages import AssistantTurn, ModelResponse, StopReason, ToolCall, Usage
 from switchboard.providers.gemini.pieces import assemble
 
 logger = logging.getLogger("switchboard")

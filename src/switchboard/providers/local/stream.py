@@ -26,7 +26,7 @@ from switchboard.streaming.accumulate import TurnAccumulator
 from switchboard.streaming.events import StreamEvent, ToolCallReady, TurnEnd
 
 if TYPE_CHECKING:
-    from switchboard.providers.base import ModelResponse
+    from switchboard.messages import ModelResponse
 
 # Where the JSON of a call begins (as `parse_reply` reads it), and the wrappers before it.
 _CALL_OPENING: Final = re.compile(r"\s*(?:<tool_call>|```(?:json)?)?\s*(?=[{\[])")

@@ -13,8 +13,7 @@ from openai.types.chat import (
     ChatCompletionMessageFunctionToolCall,
 )
 
-from switchboard.messages import AssistantTurn, StopReason, ToolCall, Usage
-from switchboard.providers.base import ModelResponse
+from switchboard.messages import AssistantTurn, ModelResponse, StopReason, ToolCall, Usage
 from switchboard.providers.openai_chat.render import PROVIDER, REASONING_CONTENT
 
 _STOP_REASONS: dict[str, StopReason] = {

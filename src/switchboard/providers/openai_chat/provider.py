@@ -13,12 +13,14 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from switchboard.execution.retry import RetryPolicy
 from switchboard.providers.base import (
+    DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_RETRY,
     ModelRequest,
     ModelResponse,
     SDKProvider,
     api_key,
-    relay_stream,
+    checked_response,
 )
 from switchboard.providers.openai_chat.parse import parse_response
 from switchboard.providers.openai_chat.render import PROVIDER, MaxTokensField, render_request
@@ -52,7 +54,8 @@ class OpenAIChatProvider(SDKProvider):
         base_url: str | None = None,
         http_client: httpx.AsyncClient | None = None,
         retry: RetryPolicy = DEFAULT_RETRY,
-        timeout: float = 600.0,
+        request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
+        max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
     ) -> None:
         """Set up the client; nothing is sent yet.
 
@@ -63,13 +66,18 @@ class OpenAIChatProvider(SDKProvider):
             base_url: A compatible server's URL, e.g. ``"http://127.0.0.1:8080/v1"``.
             http_client: The HTTP client to send with (proxies, tests).
             retry: How transient failures (429, 5xx, timeouts) are retried.
-            timeout: Seconds before one request gives up.
+            request_timeout: Seconds for each try of a request, its whole reply included
+                (a request's own ``request_timeout`` wins).
+            max_retry_wait: The longest ``Retry-After`` to wait for; a server asking for
+                more fails the request at once.
 
         Raises:
             ConfigurationError: No ``base_url`` and no key.
         """
         key = _key(api_key, base_url)
-        super().__init__(model, retry)
+        super().__init__(
+            model, retry, request_timeout=request_timeout, max_retry_wait=max_retry_wait
+        )
         self._max_tokens_field: MaxTokensField = (
             "max_tokens" if base_url else "max_completion_tokens"
         )
@@ -77,7 +85,11 @@ class OpenAIChatProvider(SDKProvider):
         # (openai/_httpx2.py: is_legacy_httpx_async_client).
         client: Any = http_client
         self._client = openai.AsyncOpenAI(
-            api_key=key, base_url=base_url, http_client=client, timeout=timeout, max_retries=0
+            api_key=key,
+            base_url=base_url,
+            http_client=client,
+            timeout=request_timeout,
+            max_retries=0,
         )
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
@@ -90,15 +102,16 @@ class OpenAIChatProvider(SDKProvider):
         """
         kwargs = render_request(request, max_tokens_field=self._max_tokens_field)
 
-        async def send() -> ChatCompletion:
-            with map_errors(PROVIDER):
-                # create() is overloaded on ``stream``; unpacked kwargs match no one overload.
-                return cast(
-                    ChatCompletion,
-                    await self._client.chat.completions.create(model=self._model, **kwargs),
-                )
+        # create() is overloaded on ``stream``; unpacked kwargs match no one overload.
+        create = cast(Callable[..., Awaitable[object]], self._client.chat.completions.create)
 
-        return parse_response(await self._with_retries(send))
+        async def send() -> ModelResponse:
+            with map_errors(PROVIDER):
+                # A 200 whose body is not JSON comes back as a str, despite the annotation.
+                completion = await create(model=self._model, **kwargs)
+            return checked_response(PROVIDER, completion, ChatCompletion, parse_response)
+
+        return await self._with_retries(send, request)
 
     async def stream(
         self, request: ModelRequest, *, partial_args: bool = False
@@ -106,8 +119,8 @@ class OpenAIChatProvider(SDKProvider):
         """Send one request with ``stream=True`` and yield the reply as it arrives.
 
         Usage is asked for (``stream_options.include_usage``). Opening the stream is
-        retried like `complete`; a stream that breaks off ends the turn with stop reason
-        ``error`` and its open calls cut (see `relay_stream`).
+        retried like `complete`, and so is a stream that breaks off before any call of it
+        is complete (see `stream_with_retries`).
 
         Args:
             request: The request.
@@ -132,11 +145,12 @@ class OpenAIChatProvider(SDKProvider):
                     **kwargs,
                 )
 
-        chunks = await self._with_retries(open_stream)
-        reader = ChatStreamReader(partial_args=partial_args)
-        async with chunks:
-            async for event in relay_stream(chunks, reader, lambda: map_errors(PROVIDER)):
-                yield event
+        def new_reader() -> ChatStreamReader:
+            return ChatStreamReader(partial_args=partial_args)
+
+        stream = self._stream(open_stream, new_reader, lambda: map_errors(PROVIDER), request)
+        async for event in stream:
+            yield event
 
 
 def _key(explicit: str | None, base_url: str | None) -> str:

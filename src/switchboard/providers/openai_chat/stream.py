@@ -22,8 +22,7 @@ from typing import Any, cast
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from openai.types.chat.chat_completion_chunk import ChoiceDeltaToolCall
 
-from switchboard.messages import StopReason
-from switchboard.providers.base import ModelResponse
+from switchboard.messages import ModelResponse, StopReason
 from switchboard.providers.openai_chat.parse import arguments_text, parse_response
 from switchboard.providers.openai_chat.render import REASONING_CONTENT
 from switchboard.streaming import StreamEvent, TextDelta, TurnAccumulator, TurnEnd

@@ -11,8 +11,7 @@ from openai.types.responses import (
     ResponseOutputRefusal,
 )
 
-from switchboard.messages import AssistantTurn, StopReason, ToolCall, Usage
-from switchboard.providers.base import ModelResponse
+from switchboard.messages import AssistantTurn, ModelResponse, StopReason, ToolCall, Usage
 from switchboard.providers.openai_responses.render import PROVIDER
 
 
@@ -27,14 +26,22 @@ def parse_response(response: Response) -> ModelResponse:
 
     The stop reason: ``completed`` is ``tool_calls`` when there are calls, else
     ``answer``; ``incomplete`` is ``content_filter`` when the filter cut it, else
-    ``length``; ``failed``, ``cancelled`` and any other status are ``error``.
+    ``length``; ``failed``, ``cancelled`` and any other status are ``error``. A call item
+    whose own status says it is not ``completed`` is one the reply ended inside
+    (``cut_calls``), never to run; one without a status is judged by the stop reason.
     """
     texts: list[str] = []
     calls: list[ToolCall] = []
+    cut: set[str] = set()
+    judged = True
     refused = False
     for item in response.output:
         if isinstance(item, ResponseFunctionToolCall):
             calls.append(ToolCall(id=item.call_id, name=item.name, arguments=item.arguments))
+            if item.status is None:
+                judged = False
+            elif item.status != "completed":
+                cut.add(item.call_id)
         elif isinstance(item, ResponseOutputMessage):
             for part in item.content:
                 if isinstance(part, ResponseOutputRefusal):
@@ -52,6 +59,7 @@ def parse_response(response: Response) -> ModelResponse:
         usage=Usage(usage.input_tokens, usage.output_tokens, 1) if usage else Usage(requests=1),
         stop_reason=_stop_reason(response, has_calls=bool(calls), refused=refused),
         model=response.model,
+        cut_calls=frozenset(cut) if judged else None,
     )
 
 

@@ -11,12 +11,14 @@ from openai.types.responses import Response, ResponseStreamEvent
 
 from switchboard.execution.retry import RetryPolicy
 from switchboard.providers.base import (
+    DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_RETRY,
     ModelRequest,
     ModelResponse,
     SDKProvider,
     api_key,
-    relay_stream,
+    checked_response,
 )
 from switchboard.providers.openai_errors import map_errors
 from switchboard.providers.openai_responses.parse import parse_response
@@ -44,7 +46,10 @@ class OpenAIResponsesProvider(SDKProvider):
         base_url: Another endpoint for the API (e.g. an Azure or compatible server).
         http_client: The httpx client the SDK sends through (proxies, tests).
         retry: How transient failures (429, 5xx, timeouts, resets) are retried.
-        timeout: Seconds before one request is abandoned.
+        request_timeout: Seconds for each try of a request, its whole reply included (a
+            request's own ``request_timeout`` wins).
+        max_retry_wait: The longest ``Retry-After`` to wait for; a server asking for more
+            fails the request at once.
         encrypted_reasoning: Ask for reasoning items' encrypted content, so reasoning can be
             sent back; ``None`` decides by the model's name (`is_reasoning_model`). Set it
             for a reasoning model behind a name that does not say so (an Azure deployment).
@@ -63,10 +68,13 @@ class OpenAIResponsesProvider(SDKProvider):
         base_url: str | None = None,
         http_client: httpx.AsyncClient | None = None,
         retry: RetryPolicy = DEFAULT_RETRY,
-        timeout: float = 600.0,
+        request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
+        max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
         encrypted_reasoning: bool | None = None,
     ) -> None:
-        super().__init__(model, retry)
+        super().__init__(
+            model, retry, request_timeout=request_timeout, max_retry_wait=max_retry_wait
+        )
         self._encrypted_reasoning = encrypted_reasoning
         self._client = openai.AsyncOpenAI(
             api_key=_key(api_key),
@@ -74,7 +82,7 @@ class OpenAIResponsesProvider(SDKProvider):
             # The SDK runs on httpx2 but accepts an httpx.AsyncClient as well.
             http_client=cast(Any, http_client),
             max_retries=0,
-            timeout=timeout,
+            timeout=request_timeout,
         )
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
@@ -90,19 +98,21 @@ class OpenAIResponsesProvider(SDKProvider):
         # pick from an unpacked dict.
         create = cast(Callable[..., Awaitable[Response]], self._client.responses.create)
 
-        async def send() -> Response:
+        async def send() -> ModelResponse:
             with map_errors(PROVIDER):
-                return await create(**kwargs)
+                response = await create(**kwargs)
+            # A 200 whose body is not JSON comes back as a str, despite the annotation.
+            return checked_response(PROVIDER, response, Response, parse_response)
 
-        return parse_response(await self._with_retries(send))
+        return await self._with_retries(send, request)
 
     async def stream(
         self, request: ModelRequest, *, partial_args: bool = False
     ) -> AsyncIterator[StreamEvent]:
         """Send one request with ``stream=True`` and yield the reply as it arrives.
 
-        Opening the stream is retried like `complete`; a stream that breaks off ends the
-        turn with stop reason ``error`` and its open calls cut (see `relay_stream`).
+        Opening the stream is retried like `complete`, and so is a stream that breaks off
+        before any call of it is complete (see `stream_with_retries`).
 
         Args:
             request: The request.
@@ -122,11 +132,12 @@ class OpenAIResponsesProvider(SDKProvider):
             with map_errors(PROVIDER):
                 return await create(stream=True, **kwargs)
 
-        events = await self._with_retries(open_stream)
-        reader = ResponsesStreamReader(partial_args=partial_args)
-        async with events:
-            async for event in relay_stream(events, reader, lambda: map_errors(PROVIDER)):
-                yield event
+        def new_reader() -> ResponsesStreamReader:
+            return ResponsesStreamReader(partial_args=partial_args)
+
+        stream = self._stream(open_stream, new_reader, lambda: map_errors(PROVIDER), request)
+        async for event in stream:
+            yield event
 
 
 def _key(explicit: str | None) -> str:

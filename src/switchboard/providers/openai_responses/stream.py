@@ -29,8 +29,7 @@ from openai.types.responses import (
     ResponseTextDeltaEvent,
 )
 
-from switchboard.messages import AssistantTurn, StopReason, ToolCall, Usage
-from switchboard.providers.base import ModelResponse
+from switchboard.messages import AssistantTurn, ModelResponse, StopReason, ToolCall, Usage
 from switchboard.providers.openai_responses.parse import parse_response
 from switchboard.providers.openai_responses.render import PROVIDER
 from switchboard.streaming import StreamEvent, TurnAccumulator, TurnEnd
