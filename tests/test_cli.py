@@ -132,6 +132,38 @@ def test_call_failure_is_a_one_line_error() -> None:
     )
 
 
+def test_call_with_cut_off_arguments_runs_nothing() -> None:
+    """A string cut in the middle is never closed into a call: unparsable, exit 1."""
+    _fails_with(
+        ["call", str(EXAMPLES / "weather.py"), "get_weather", '{"city": "Tok'],
+        "unparsable: Arguments were cut off after 13 characters, inside a string",
+    )
+
+
+def test_call_returns_on_time_and_exits_with_a_blocked_sync_tool(tmp_path: Path) -> None:
+    """The process ends at --timeout though the tool's thread never returns."""
+    path = tmp_path / "tools.py"
+    path.write_text(
+        "import threading\n\n"
+        "def wait_forever() -> str:\n"
+        '    """Never returns."""\n'
+        "    threading.Event().wait()\n"
+        '    return "never"\n'
+    )
+    script = Path(sys.executable).parent / "switchboard"
+    done = subprocess.run(
+        [str(script), "call", str(path), "wait_forever", "--timeout", "0.2"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,  # a hang fails the test instead of stalling the suite
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "error: timeout: wait_forever did not finish within the batch's time limit."
+    )
+
+
 def test_run_shows_each_call_its_result_and_the_answer_offline() -> None:
     """`run` on the embedded model prints the call, its result and an answer, and exits 0."""
     result = runner.invoke(

@@ -80,16 +80,21 @@ def call(
     arguments: Annotated[
         str, typer.Argument(help="The arguments, as a model would send them.")
     ] = "{}",
+    timeout: Annotated[
+        float | None,
+        typer.Option(help="Seconds the call may take (the tool's own timeout applies too)."),
+    ] = None,
 ) -> None:
     """Call one tool in FILE as a model would, and print the result the model would read.
 
-    Exits 1 when the call fails (unknown tool, bad arguments, the tool raised).
+    Exits 1 when the call fails (unknown tool, bad arguments, the tool raised, it timed out).
     """
     try:
         toolbox = load_toolbox(file)
+        call = ToolCall(id="cli", name=name, arguments=arguments)
+        (result,) = toolbox.execute_sync([call], timeout=timeout)
     except SwitchboardError as e:
         _fail(str(e))
-    (result,) = toolbox.execute_sync([ToolCall(id="cli", name=name, arguments=arguments)])
     if result.repaired:
         Console(stderr=True).print(f"repaired: {', '.join(result.repaired)}", highlight=False)
     if result.is_error:
@@ -128,6 +133,10 @@ def run(
     threads: Annotated[
         int | None, typer.Option(help="CPU threads for a local model (default: every core).")
     ] = None,
+    tool_timeout: Annotated[
+        float | None, typer.Option(help="Seconds for each turn's tool calls.")
+    ] = None,
+    run_timeout: Annotated[float | None, typer.Option(help="Seconds for the whole run.")] = None,
 ) -> None:
     """Ask a model PROMPT with the tools of the --tools files; show each call and the answer.
 
@@ -153,6 +162,8 @@ def run(
             tool_choice=tool_choice if toolboxes else "auto",
             max_iterations=max_iterations,
             settings=ModelSettings(max_tokens=max_tokens, temperature=temperature, seed=seed),
+            tool_timeout=tool_timeout,
+            run_timeout=run_timeout,
             after=[show],
         )
         result = stdout.run(agent.run(prompt))
