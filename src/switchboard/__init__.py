@@ -18,8 +18,10 @@ from switchboard.errors import (
     StrictIssue,
     StrictSchemaError,
     SwitchboardError,
+    SwitchboardWarning,
     ToolDefinitionError,
     ToolNotFoundError,
+    UntypedParameterWarning,
 )
 from switchboard.evals.bfcl import from_bfcl
 from switchboard.execution.executor import (
@@ -118,6 +120,7 @@ __all__ = [
     "StrictIssue",
     "StrictSchemaError",
     "SwitchboardError",
+    "SwitchboardWarning",
     "SystemMessage",
     "TextDelta",
     "Tool",
@@ -134,6 +137,7 @@ __all__ = [
     "ToolResultEvent",
     "Toolbox",
     "TurnEnd",
+    "UntypedParameterWarning",
     "Usage",
     "UserMessage",
     "from_bfcl",

@@ -13,8 +13,14 @@ SwitchboardError
 │   ├── ProviderRequestError                   400, 404, 422: the request itself
 │   ├── ProviderRateLimitError                 429 (transient: retried first)
 │   └── ProviderUnavailableError               5xx, timeouts, resets (transient: retried first)
-└── MaxIterationsError                         a run hit max_iterations with raise_on_limit
+├── MaxIterationsError                         a run hit max_iterations with raise_on_limit
+└── SwitchboardWarning          (also UserWarning) what works but is likely a mistake
+    └── UntypedParameterWarning                a tool parameter without a type annotation
 ```
+
+Warnings are `SwitchboardError`s too, so that one ``except SwitchboardError`` still holds
+when a warnings filter turns them into exceptions (``-W error``, pytest's
+``filterwarnings = error``).
 
 Errors that the *model* causes (an unknown tool name, bad arguments) are never
 raised: they become error results fed back to the model.
@@ -219,3 +225,14 @@ class MaxIterationsError(SwitchboardError):
     def __init__(self, message: str, result: Any) -> None:
         self.result = result
         super().__init__(message)
+
+
+class SwitchboardWarning(SwitchboardError, UserWarning):
+    """Base class of the warnings switchboard emits: things that work but are likely mistakes."""
+
+
+class UntypedParameterWarning(SwitchboardWarning):
+    """A tool parameter has no type annotation, so the model is told it may send any value.
+
+    Annotate the parameter, or register with ``strict_types=True`` to refuse such functions.
+    """

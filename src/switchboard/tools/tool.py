@@ -132,27 +132,31 @@ class Tool:
         name: str | None = None,
         description: str | None = None,
         tags: Iterable[str] = (),
+        strict_types: bool = False,
         **options: Unpack[ToolOptions],
     ) -> Tool:
         """Make a tool from a typed function, sync or async.
 
         The schema comes from the type hints and defaults; the description and each
         parameter's text from the docstring (Google, NumPy or Sphinx style). A parameter
-        annotated `RunContext` is injected at run time and left out of the schema.
+        annotated `RunContext` is injected at run time and left out of the schema. A
+        parameter without annotation takes any value, and is warned about
+        (`UntypedParameterWarning`).
 
         Args:
             fn: The function.
             name: The tool's name; defaults to the function's.
             description: The tool's description; defaults to the docstring's summary.
             tags: Labels for grouping and routing.
+            strict_types: Refuse a parameter without a type annotation instead of warning.
             **options: How the executor runs it: see `ToolOptions`.
 
         Raises:
-            ToolDefinitionError: The name breaks provider rules, or a parameter cannot be
-                sent by a model.
+            ToolDefinitionError: The name breaks provider rules, a parameter cannot be
+                sent by a model, or (with ``strict_types``) has no annotation.
         """
         tool_name = check_name(name if name is not None else _callable_name(fn))
-        signature = inspect_function(fn, tool_name=tool_name)
+        signature = inspect_function(fn, tool_name=tool_name, strict_types=strict_types)
         return cls(
             name=tool_name,
             description=description if description is not None else signature.description,
@@ -395,6 +399,7 @@ def tool(
     name: str | None = None,
     description: str | None = None,
     tags: Iterable[str] = (),
+    strict_types: bool = False,
     **options: Unpack[ToolOptions],
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 def tool(
@@ -404,12 +409,14 @@ def tool(
     name: str | None = None,
     description: str | None = None,
     tags: Iterable[str] = (),
+    strict_types: bool = False,
     **options: Unpack[ToolOptions],
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Make a `Tool` from a function; use bare (``@tool``) or called (``@tool(name=...)``).
 
     Explicit ``name`` and ``description`` win over what is read from the function;
-    ``options`` are the `ToolOptions`.
+    ``strict_types`` refuses untyped parameters (see `Tool.from_function`); ``options``
+    are the `ToolOptions`.
 
     Example:
         >>> @tool
@@ -421,7 +428,9 @@ def tool(
     """
 
     def decorate(f: Callable[..., Any]) -> Tool:
-        return Tool.from_function(f, name=name, description=description, tags=tags, **options)
+        return Tool.from_function(
+            f, name=name, description=description, tags=tags, strict_types=strict_types, **options
+        )
 
     return decorate if fn is None else decorate(fn)
 
