@@ -38,8 +38,10 @@ def grammar_accepts(gbnf: str, text: str) -> bool:
         llama_cpp.llama_sampler_apply(sampler, ctypes.byref(candidates))
         return not math.isinf(one[0].logit)
 
+    tokens = llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+    assert llama.detokenize(tokens) == text.encode("utf-8"), "the vocabulary cannot write it"
     try:
-        for token in llama.tokenize(text.encode("utf-8"), add_bos=False, special=False):
+        for token in tokens:
             if not allowed(token):
                 return False
             llama_cpp.llama_sampler_accept(sampler, token)

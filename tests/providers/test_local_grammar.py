@@ -281,3 +281,15 @@ def test_recursive_reference_is_enforced_by_a_recursive_rule() -> None:
     assert grammar_accepts(grammar, _call(nested))
     assert not grammar_accepts(grammar, _call('{"root": {"name": "a", "children": [{"x": 1}]}}'))
     assert tool.local_issues() == ()
+
+
+def test_grammar_writes_keys_and_constants_with_quotes_and_line_breaks_as_json() -> None:
+    """A key with a quote, and a constant with a line break, are written escaped, as JSON."""
+    parameters = {
+        "type": "object",
+        "properties": {'say "hi"': {"const": "line\nbreak"}, "é": {"enum": ["à"]}},
+        "required": ['say "hi"', "é"],
+    }
+    grammar = _call_grammar(parameters)
+
+    assert grammar_accepts(grammar, _call('{"say \\"hi\\"": "line\\nbreak", "é": "à"}'))

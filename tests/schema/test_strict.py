@@ -973,3 +973,34 @@ def test_ref_to_an_anchor_nobody_declares_is_an_issue_saying_so() -> None:
 
     assert issue.path == "/properties/a"
     assert "anchor" in issue.reason
+
+
+def test_drop_strict_nulls_reads_properties_beside_anyof_in_each_branch() -> None:
+    """A null strict mode made for an optional property beside anyOf is dropped again."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "c": {
+                "properties": {"name": {"type": "string"}},
+                "anyOf": [
+                    {"required": ["name"]},
+                    {"properties": {"email": {"type": "string"}}, "required": ["email"]},
+                ],
+            }
+        },
+        "required": ["c"],
+    }
+
+    out = drop_strict_nulls({"c": {"name": None, "email": "a@b"}}, schema)
+
+    assert out == {"c": {"email": "a@b"}}
+
+
+def test_oneof_whose_branches_both_take_null_does_not_take_null() -> None:
+    """OneOf takes null only when exactly one branch does: the optional property stays droppable."""
+    schema = {
+        "type": "object",
+        "properties": {"a": {"oneOf": [{"type": "null"}, {"type": ["string", "null"]}]}},
+    }
+
+    assert drop_strict_nulls({"a": None}, schema) == {}

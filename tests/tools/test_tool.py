@@ -425,3 +425,16 @@ def test_every_format_converts_or_raises_a_switchboard_error(schema: dict[str, A
             t.schema(fmt, strict=strict)
     grammar = call_grammar(tools_key([(t.name, t.parameters)]), text=False, parallel=False)
     assert grammar.startswith("root ::=") or "\nroot ::=" in grammar
+
+
+def test_from_schema_refuses_a_required_name_its_closed_object_forbids() -> None:
+    """Requiring a name that additionalProperties: false forbids leaves no valid call."""
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "string"}},
+        "required": ["a", "b"],
+        "additionalProperties": False,
+    }
+
+    with pytest.raises(ToolDefinitionError, match=r"requires 'b'.*additionalProperties: false"):
+        Tool.from_schema("t", "", schema)

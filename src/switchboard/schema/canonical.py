@@ -80,27 +80,31 @@ def unresolved_refs(schema: Mapping[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-def required_nothing(schema: Mapping[str, Any]) -> str | None:
-    """The path of a required property that accepts no value, through required objects.
+def unsatisfiable(schema: Mapping[str, Any]) -> tuple[str, str] | None:
+    """Why no instance is valid, found through the required properties: (path, reason).
 
-    Such a schema (output of `canonical_schema`) has no valid instance at all; ``None``
-    when none is found (references are followed once each).
+    Looks for a required property that accepts no value (``false``), and a required name
+    that its closed object (``additionalProperties: false``) forbids, in a schema output by
+    `canonical_schema`; ``None`` when none is found (each reference is followed once).
     """
     stack: list[tuple[Mapping[str, Any], str, frozenset[str]]] = [(schema, "", frozenset())]
     while stack:
         node, path, seen = stack.pop()
         if is_nothing(node):
-            return path or "/"
+            return path or "/", "accepts no value (the schema false) and is required"
         ref = node.get("$ref")
         if isinstance(ref, str) and ref not in seen:
             target = resolve_ref(schema, ref)
             if target is not None:
                 stack.append((target, path, seen | {ref}))
         properties = as_schema(node.get("properties")) or {}
+        closed = node.get("additionalProperties") is False and not node.get("patternProperties")
         for name in as_list(node.get("required")) or ():
             sub = as_schema(properties.get(name)) if isinstance(name, str) else None
             if sub is not None:
                 stack.append((sub, pointer(path, "properties", name), seen))
+            elif closed and name not in properties:
+                return path or "/", f"requires {name!r}, which additionalProperties: false forbids"
     return None
 
 

@@ -178,12 +178,15 @@ def _accepts_null(
         return False
     if is_nothing(node):
         return False
-    for key in ("anyOf", "oneOf"):
-        branches = as_list(node.get(key))
-        if branches is not None and not any(
-            _accepts_null(b, root, seen, implied) for b in branches
-        ):
-            return False
+    branches = as_list(node.get("anyOf"))
+    if branches is not None and not any(_accepts_null(b, root, seen, implied) for b in branches):
+        return False
+    exclusive = as_list(node.get("oneOf"))
+    if (
+        exclusive is not None
+        and [_accepts_null(b, root, seen, implied) for b in exclusive].count(True) != 1
+    ):
+        return False
     if not all(_accepts_null(b, root, seen, implied) for b in as_list(node.get("allOf")) or ()):
         return False
     ref = node.get("$ref")

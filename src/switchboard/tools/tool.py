@@ -23,7 +23,7 @@ from switchboard.errors import (
 )
 from switchboard.execution.arguments import load_json_object
 from switchboard.execution.retry import RetryPolicy
-from switchboard.schema.canonical import canonical_schema, required_nothing, unresolved_refs
+from switchboard.schema.canonical import canonical_schema, unresolved_refs, unsatisfiable
 from switchboard.schema.dialects import STRICT_FORMATS, Format, render_tool
 from switchboard.schema.llama import to_llama_schema
 from switchboard.schema.nodes import ref_problem
@@ -479,11 +479,12 @@ def _check_resolvable(schema: Mapping[str, Any], tool_name: str) -> None:
     for path, ref in unresolved_refs(schema):
         msg = f"Tool {tool_name!r}: its parameters schema at {path or '/'}: {ref_problem(ref)}"
         raise ToolDefinitionError(msg, tool=tool_name)
-    path = required_nothing(schema)
-    if path is not None:
+    found = unsatisfiable(schema)
+    if found is not None:
+        path, why = found
         msg = (
-            f"Tool {tool_name!r}: its parameters schema at {path} is false (it accepts no "
-            "value) and is required, so no arguments are valid. Remove it, or make it optional."
+            f"Tool {tool_name!r}: its parameters schema at {path} {why}, so no arguments are "
+            "valid. Remove that requirement, or declare what it needs."
         )
         raise ToolDefinitionError(msg, tool=tool_name)
 

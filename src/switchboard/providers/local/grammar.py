@@ -27,6 +27,10 @@ from switchboard.schema.llama import to_llama_schema
 CallShape = tuple[bool, bool]
 """(text allowed, several calls allowed): what the root of a grammar admits."""
 
+# The characters a GBNF literal escapes (llama.cpp's grammar parser reads these escapes).
+_LITERAL_ESCAPE: Final = re.compile(r'[\\\r\n"]')
+_LITERAL_ESCAPES: Final = {"\\": "\\\\", "\r": "\\r", "\n": "\\n", '"': '\\"'}
+
 # GBNF for the answer branch of "auto": text whose first character cannot open a call.
 _TEXT_RULES: Final = "text ::= [^{[ \\t\\n\\r] [^\\x00]*\n"
 
@@ -137,20 +141,33 @@ def _gbnf(schema: dict[str, Any], names: list[str]) -> str:
 
 @functools.cache
 def _converter_type() -> Any:
-    """llama.cpp's JSON-Schema converter class, with its object rule fixed.
+    """llama.cpp's JSON-Schema converter class, with two of its rules fixed.
 
     Imported late: ``import switchboard`` does not load llama.cpp.
     """
     from llama_cpp.llama_grammar import PRIMITIVE_RULES, SchemaConverter
 
     class _Converter(SchemaConverter):
-        """llama.cpp's converter with its object rule fixed.
+        r"""llama.cpp's converter with its literals and its object rule fixed.
 
-        llama-cpp-python's copy writes extra keys after the optional properties without the
-        comma before them, and requires them there (``{"a": 1"b": 2}``, never ``{"a": 1}``),
-        which upstream llama.cpp fixed in ``json_schema_to_grammar.py`` (``get_recursive_refs``
-        writes ``( "," space kv )*``). This is that method as upstream has it.
+        llama-cpp-python's copy leaves backslashes in literals alone, so the escapes of a
+        key or constant's JSON text (``"a\"b"``, ``"\n"``) are read as GBNF escapes: the
+        literal ends at the quote, or demands a raw line break, which is not JSON. Keys and
+        constants are written here as JSON text with their non-ASCII characters as they
+        are (as before, and as a model writes them), escaped for GBNF.
+
+        It also writes extra keys after the optional properties without the comma before
+        them, and requires them there (``{"a": 1"b": 2}``, never ``{"a": 1}``), which
+        upstream llama.cpp fixed in ``json_schema_to_grammar.py`` (``get_recursive_refs``
+        writes ``( "," space kv )*``): `_build_object_rule` is that method as upstream has it.
         """
+
+        def _format_literal(self, literal: str) -> str:
+            escaped = _LITERAL_ESCAPE.sub(lambda m: _LITERAL_ESCAPES[m.group(0)], literal)
+            return f'"{escaped}"'
+
+        def _generate_constant_rule(self, value: Any) -> str:
+            return self._format_literal(json.dumps(value, ensure_ascii=False))
 
         def _build_object_rule(  # pyright: ignore[reportIncompatibleMethodOverride]
             self,
@@ -172,7 +189,7 @@ def _converter_type() -> Any:
             kv_rules: dict[str, str] = {}
             for prop_name, prop_schema in properties:
                 prop_rule_name = converter.visit(prop_schema, f"{prefix}{prop_name}")
-                literal = converter._format_literal(json.dumps(prop_name))
+                literal = converter._format_literal(json.dumps(prop_name, ensure_ascii=False))
                 kv_rules[prop_name] = converter._add_rule(
                     f"{prefix}{prop_name}-kv", f'{literal} space ":" space {prop_rule_name}'
                 )
