@@ -637,3 +637,13 @@ def test_gemini_drops_an_optional_property_whose_schema_is_false() -> None:
     schema = {"type": "object", "properties": {"a": {"type": "string"}, "b": False}}
 
     assert render("gemini", schema)["parameters"]["properties"] == {"a": {"type": "STRING"}}
+
+
+def test_gemini_refuses_a_required_name_without_a_property() -> None:
+    """Gemini is offered declared properties only: a required name it cannot see is refused."""
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a", "b"]}
+
+    with pytest.raises(SchemaDialectError, match=r"requires 'b'.*Declare it") as caught:
+        render("gemini", schema)
+
+    assert caught.value.path == ""

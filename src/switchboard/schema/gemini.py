@@ -96,7 +96,8 @@ def to_gemini_schema(schema: Mapping[str, Any], *, tool: str) -> dict[str, Any]:
         SchemaDialectError: The schema is recursive, uses a ``$ref`` that cannot be
             inlined or an ``allOf`` of several schemas, has a value of no type (which no
             Gemini type can stand for: an ``OBJECT`` needs properties) or one that accepts
-            no value, or grows past `MAX_INLINED_NODES` once inlined.
+            no value, requires a name it does not declare, keywords beside a union that
+            its branches contradict, or grows past `MAX_INLINED_NODES` once inlined.
     """
     schema = canonical_schema(schema)
     return _Conversion(schema, tool).schema(schema, "", ())
@@ -263,6 +264,17 @@ class _Conversion:
         notes: list[str],
     ) -> None:
         listed = as_list(node.get("required")) or ()
+        declared = as_schema(node.get("properties")) or {}
+        undeclared = [r for r in listed if r not in declared]
+        if undeclared:
+            # Gemini rejects a required name that is not a property of the same node, and
+            # leaving it out would leave the model unable ever to send it.
+            names = ", ".join(repr(r) for r in undeclared)
+            msg = (
+                f"{path or '/'} requires {names}, which Gemini is not shown: a required name "
+                "must be one of the node's properties. Declare it in properties, with a type."
+            )
+            raise self.fail(msg, path=path)
         # A property that may never be sent (its schema is false) is not offered at all.
         properties = {
             name: sub
@@ -274,7 +286,6 @@ class _Conversion:
                 name: self.schema(sub, pointer(path, "properties", name), refs)
                 for name, sub in properties.items()
             }
-        # Gemini rejects a required name that is not a property of the same node.
         required = [r for r in listed if r in properties]
         if required:
             out["required"] = required
