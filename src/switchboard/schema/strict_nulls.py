@@ -21,7 +21,9 @@ def drop_strict_nulls(arguments: Mapping[str, Any], schema: Mapping[str, Any]) -
 
     Args:
         arguments: The arguments the model sent, parsed from JSON.
-        schema: The original (neutral) schema, not its strict form.
+        schema: The original (neutral) schema, not its strict form, with its ``$ref``s as
+            JSON Pointers (`switchboard.schema.canonical.canonical_schema` makes them so;
+            `Tool.validate` passes it that way).
 
     Returns:
         A new dict; ``arguments`` is not changed.
