@@ -39,3 +39,17 @@ def test_every_exception_is_a_switchboard_error() -> None:
         value = getattr(switchboard, name)
         if inspect.isclass(value) and issubclass(value, Exception):
             assert issubclass(value, switchboard.SwitchboardError), name
+
+
+def test_every_warning_is_exported_and_a_switchboard_warning() -> None:
+    """Warnings defined in errors.py are importable from the root and share one base class."""
+    defined = {
+        name: value
+        for name, value in vars(errors).items()
+        if inspect.isclass(value)
+        and issubclass(value, Warning)
+        and value.__module__ == errors.__name__
+    }
+    assert {"SwitchboardWarning", "UntypedParameterWarning"} <= set(defined)
+    assert set(defined) <= set(switchboard.__all__)
+    assert all(issubclass(value, switchboard.SwitchboardWarning) for value in defined.values())

@@ -21,8 +21,10 @@ from switchboard.errors import (
     StrictIssue,
     StrictSchemaError,
     SwitchboardError,
+    SwitchboardWarning,
     ToolDefinitionError,
     ToolNotFoundError,
+    UntypedParameterWarning,
 )
 from switchboard.evals.bfcl import from_bfcl
 from switchboard.execution.executor import (
@@ -125,6 +127,7 @@ __all__ = [
     "StrictIssue",
     "StrictSchemaError",
     "SwitchboardError",
+    "SwitchboardWarning",
     "SystemMessage",
     "TextDelta",
     "Tool",
@@ -142,6 +145,7 @@ __all__ = [
     "Toolbox",
     "TurnEnd",
     "TurnRestart",
+    "UntypedParameterWarning",
     "Usage",
     "UserMessage",
     "from_bfcl",

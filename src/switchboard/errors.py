@@ -17,8 +17,14 @@ SwitchboardError
 │       └── ProviderResponseError              a 200 whose body is no valid response
 ├── RunTimeoutError         (also TimeoutError) a run passed its run_timeout
 ├── RunError                                   a run failed on an unexpected exception
-└── MaxIterationsError                         a run hit max_iterations with raise_on_limit
+├── MaxIterationsError                         a run hit max_iterations with raise_on_limit
+└── SwitchboardWarning          (also UserWarning) what works but is likely a mistake
+    └── UntypedParameterWarning                a tool parameter without a type annotation
 ```
+
+Warnings are `SwitchboardError`s too, so that one ``except SwitchboardError`` still holds
+when a warnings filter turns them into exceptions (``-W error``, pytest's
+``filterwarnings = error``).
 
 Errors that the *model* causes (an unknown tool name, bad arguments) are never
 raised: they become error results fed back to the model.
@@ -252,3 +258,14 @@ class MaxIterationsError(SwitchboardError):
     def __init__(self, message: str, result: Any) -> None:
         self.result = result
         super().__init__(message)
+
+
+class SwitchboardWarning(SwitchboardError, UserWarning):
+    """Base class of the warnings switchboard emits: things that work but are likely mistakes."""
+
+
+class UntypedParameterWarning(SwitchboardWarning):
+    """A tool parameter has no type annotation, so the model is told it may send any value.
+
+    Annotate the parameter, or register with ``strict_types=True`` to refuse such functions.
+    """

@@ -1,6 +1,6 @@
 """The call grammar: which schema features it enforces, and the GBNF it builds."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import pytest
 from pydantic import BaseModel, Field
@@ -14,6 +14,8 @@ from switchboard.providers.local.grammar import (
     tools_key,
 )
 from switchboard.tools.tool import Tool
+
+from .gbnf import grammar_accepts
 
 
 def test_numeric_bounds_are_reported_once_per_node() -> None:
@@ -138,3 +140,156 @@ def test_every_bfcl_tool_set_converts(category: str) -> None:
         tools = [from_bfcl(doc) for doc in entry["function"]]
         key = tools_key([(tool.name, tool.parameters) for tool in tools])
         assert "root ::=" in call_grammar(key, text=True, parallel=True)
+
+
+# --- hand-written schemas: the grammar admits every valid call, or the tool has issues ---
+
+
+def _call_grammar(parameters: dict[str, Any]) -> str:
+    return call_grammar(tools_key([("t", parameters)]), text=False, parallel=False)
+
+
+def _call(arguments: str) -> str:
+    return f'{{"name": "t", "arguments": {arguments}}}'
+
+
+def test_grammar_admits_a_property_named_ref() -> None:
+    """A property called "$ref" is a name, not a reference: the grammar writes it."""
+    grammar = _call_grammar({"type": "object", "properties": {"$ref": {"type": "string"}}})
+
+    assert grammar_accepts(grammar, _call('{"$ref": "x"}'))
+
+
+def test_grammar_of_items_true_admits_any_item() -> None:
+    """items: true is any value, as a list of mixed items shows."""
+    grammar = _call_grammar(
+        {"type": "object", "properties": {"a": {"type": "array", "items": True}}}
+    )
+
+    assert grammar_accepts(grammar, _call('{"a": [1, "x", null]}'))
+
+
+def test_grammar_of_items_false_admits_only_an_empty_list() -> None:
+    """items: false allows no item at all."""
+    grammar = _call_grammar(
+        {"type": "object", "properties": {"a": {"type": "array", "items": False}}}
+    )
+
+    assert grammar_accepts(grammar, _call('{"a": []}'))
+    assert not grammar_accepts(grammar, _call('{"a": [1]}'))
+
+
+def test_grammar_of_a_ref_to_a_boolean_definition_builds() -> None:
+    """A $ref to `true` is any value."""
+    grammar = _call_grammar(
+        {"type": "object", "properties": {"a": {"$ref": "#/$defs/T"}}, "$defs": {"T": True}}
+    )
+
+    assert grammar_accepts(grammar, _call('{"a": {"k": [true]}}'))
+
+
+def test_grammar_of_a_tuple_with_items_admits_positions_then_the_tail() -> None:
+    """A tuple (prefixItems) with items: a string first, then any number of integers."""
+    parameters = {
+        "type": "object",
+        "properties": {
+            "row": {
+                "type": "array",
+                "prefixItems": [{"type": "string"}],
+                "items": {"type": "integer"},
+            }
+        },
+        "required": ["row"],
+    }
+    grammar = _call_grammar(parameters)
+
+    assert grammar_accepts(grammar, _call('{"row": ["a", 1, 2]}'))
+    assert grammar_accepts(grammar, _call('{"row": ["a"]}'))
+
+
+def test_grammar_keeps_properties_beside_anyof() -> None:
+    """A node with properties and anyOf (no type) enforces both."""
+    parameters = {
+        "type": "object",
+        "properties": {
+            "contact": {
+                "properties": {"name": {"type": "string"}},
+                "required": ["name"],
+                "anyOf": [
+                    {"properties": {"email": {"type": "string"}}, "required": ["email"]},
+                    {"properties": {"phone": {"type": "string"}}, "required": ["phone"]},
+                ],
+            }
+        },
+        "required": ["contact"],
+    }
+    grammar = _call_grammar(parameters)
+
+    assert grammar_accepts(grammar, _call('{"contact": {"name": "A", "email": "a@b"}}'))
+    assert not grammar_accepts(grammar, _call('{"contact": {"email": "a@b"}}'))
+    assert grammar_issues(parameters) == []
+
+
+def test_grammar_of_a_type_list_keeps_the_keywords_of_each_type() -> None:
+    """{"type": ["object", "null"], "properties": ...} still enforces the properties."""
+    parameters = {
+        "type": "object",
+        "properties": {
+            "p": {
+                "type": ["object", "null"],
+                "properties": {"x": {"type": "integer"}},
+                "required": ["x"],
+            }
+        },
+        "required": ["p"],
+    }
+    grammar = _call_grammar(parameters)
+
+    assert grammar_accepts(grammar, _call('{"p": {"x": 1}}'))
+    assert grammar_accepts(grammar, _call('{"p": null}'))
+    assert not grammar_accepts(grammar, _call('{"p": {"x": "1"}}'))
+
+
+def test_grammar_writes_a_required_name_the_schema_never_declares() -> None:
+    """A required name without a property is still written (as any value), not forbidden."""
+    parameters = {
+        "type": "object",
+        "properties": {"a": {"type": "string"}},
+        "required": ["a", "b"],
+    }
+    grammar = _call_grammar(parameters)
+
+    assert grammar_accepts(grammar, _call('{"a": "x", "b": 1}'))
+    assert not grammar_accepts(grammar, _call('{"a": "x"}'))
+
+
+def test_recursive_reference_is_enforced_by_a_recursive_rule() -> None:
+    """A recursive model's $ref becomes a rule that refers to itself: its depth is free."""
+
+    class Folder(BaseModel):
+        name: str
+        children: list["Folder"] = []
+
+    def organise(root: Folder) -> str:
+        """Organise."""
+        return root.name
+
+    tool = Tool.from_function(organise)
+    grammar = _call_grammar(dict(tool.parameters))
+
+    nested = '{"root": {"name": "a", "children": [{"name": "b", "children": [{"name": "c"}]}]}}'
+    assert grammar_accepts(grammar, _call(nested))
+    assert not grammar_accepts(grammar, _call('{"root": {"name": "a", "children": [{"x": 1}]}}'))
+    assert tool.local_issues() == ()
+
+
+def test_grammar_writes_keys_and_constants_with_quotes_and_line_breaks_as_json() -> None:
+    """A key with a quote, and a constant with a line break, are written escaped, as JSON."""
+    parameters = {
+        "type": "object",
+        "properties": {'say "hi"': {"const": "line\nbreak"}, "é": {"enum": ["à"]}},
+        "required": ['say "hi"', "é"],
+    }
+    grammar = _call_grammar(parameters)
+
+    assert grammar_accepts(grammar, _call('{"say \\"hi\\"": "line\\nbreak", "é": "à"}'))

@@ -553,3 +553,97 @@ def test_every_format_renders_any_schema_as_its_sdk_reads_it(schema: dict[str, A
     gemini = render("gemini", schema)
     assert gemini_round_trip(gemini) == gemini
     assert mcp.types.Tool.model_validate(render("mcp", schema)).input_schema == schema
+
+
+# Gemini: hand-written schemas are converted with their meaning, or refused with the path.
+
+
+def test_gemini_refuses_a_parameter_without_a_type_naming_its_path() -> None:
+    """BFCL's "any" has no Gemini type (an OBJECT needs properties): refused, not sent untyped."""
+    schema = {"type": "object", "properties": {"data": {"description": "Any value."}}}
+
+    with pytest.raises(SchemaDialectError, match=r"/properties/data.*any value") as caught:
+        render("gemini", schema)
+
+    assert (caught.value.dialect, caught.value.path) == ("gemini", "/properties/data")
+
+
+def test_gemini_keeps_properties_beside_anyof_in_each_branch() -> None:
+    """A node with no type, properties and anyOf keeps its properties in each branch."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "contact": {
+                "properties": {"name": {"type": "string"}},
+                "required": ["name"],
+                "anyOf": [
+                    {"properties": {"email": {"type": "string"}}, "required": ["email"]},
+                    {"properties": {"phone": {"type": "string"}}, "required": ["phone"]},
+                ],
+            }
+        },
+    }
+
+    contact = render("gemini", schema)["parameters"]["properties"]["contact"]
+
+    assert contact == {
+        "anyOf": [
+            {
+                "type": "OBJECT",
+                "properties": {"name": {"type": "STRING"}, "email": {"type": "STRING"}},
+                "required": ["name", "email"],
+            },
+            {
+                "type": "OBJECT",
+                "properties": {"name": {"type": "STRING"}, "phone": {"type": "STRING"}},
+                "required": ["name", "phone"],
+            },
+        ]
+    }
+
+
+def test_gemini_tuple_with_items_keeps_the_tail() -> None:
+    """A tuple (prefixItems) with items: positions and tail in the items, no upper bound."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "row": {
+                "type": "array",
+                "prefixItems": [{"type": "string"}],
+                "items": {"type": "integer"},
+            }
+        },
+    }
+
+    row = render("gemini", schema)["parameters"]["properties"]["row"]
+
+    assert row == {
+        "type": "ARRAY",
+        "items": {"anyOf": [{"type": "STRING"}, {"type": "INTEGER"}]},
+        "minItems": 1,
+    }
+
+
+def test_gemini_names_an_external_ref_as_outside_the_schema() -> None:
+    """A $ref to another document is refused as outside, not as pointing to nothing."""
+    schema = {"type": "object", "properties": {"a": {"$ref": "https://example.com/a.json"}}}
+
+    with pytest.raises(SchemaDialectError, match="points outside this schema"):
+        render("gemini", schema)
+
+
+def test_gemini_drops_an_optional_property_whose_schema_is_false() -> None:
+    """A `false` property may never be sent: Gemini is not offered it."""
+    schema = {"type": "object", "properties": {"a": {"type": "string"}, "b": False}}
+
+    assert render("gemini", schema)["parameters"]["properties"] == {"a": {"type": "STRING"}}
+
+
+def test_gemini_refuses_a_required_name_without_a_property() -> None:
+    """Gemini is offered declared properties only: a required name it cannot see is refused."""
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a", "b"]}
+
+    with pytest.raises(SchemaDialectError, match=r"requires 'b'.*Declare it") as caught:
+        render("gemini", schema)
+
+    assert caught.value.path == ""

@@ -852,3 +852,155 @@ def test_nested_object_with_empty_properties_is_read_as_having_no_fields() -> No
     assert strict_issues(schema) == ()
     meta = make_strict(schema)["properties"]["meta"]
     assert (meta["properties"], meta["additionalProperties"]) == ({}, False)
+
+
+# Hand-written schemas: what strict mode would silently change is either kept or reported.
+
+
+def test_optional_property_with_an_implied_type_stays_optional_as_nullable() -> None:
+    """An optional {"items": ...} (type implied) becomes required but nullable, as optionals do."""
+    schema = {"type": "object", "properties": {"tags": {"items": {"type": "string"}}}}
+
+    strict = make_strict(schema)
+
+    assert strict["properties"]["tags"] == {
+        "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}]
+    }
+
+
+def test_optional_object_with_implied_type_stays_optional_as_nullable() -> None:
+    """An optional {"properties": ...} without type accepts null in its strict form."""
+    schema = {
+        "type": "object",
+        "properties": {"p": {"properties": {"x": {"type": "integer"}}, "required": ["x"]}},
+    }
+
+    strict = make_strict(schema)
+
+    assert strict["properties"]["p"]["anyOf"][-1] == {"type": "null"}
+
+
+def test_required_name_without_a_property_is_an_issue() -> None:
+    """Closing the object would forbid a required name it never declares: reported, not dropped."""
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "string"}},
+        "required": ["a", "b"],
+    }
+
+    issues = strict_issues(schema)
+
+    assert [issue.path for issue in issues] == [""]
+    assert "'b'" in issues[0].reason
+    assert "Declare it in properties" in issues[0].reason
+
+
+def test_properties_beside_anyof_are_kept_in_each_branch() -> None:
+    """A node with no type, properties and anyOf keeps its properties in every branch."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "contact": {
+                "properties": {"name": {"type": "string"}},
+                "required": ["name"],
+                "anyOf": [
+                    {"properties": {"email": {"type": "string"}}, "required": ["email"]},
+                    {"properties": {"phone": {"type": "string"}}, "required": ["phone"]},
+                ],
+            }
+        },
+        "required": ["contact"],
+    }
+
+    strict = make_strict(schema)
+
+    branches = strict["properties"]["contact"]["anyOf"]
+    assert [sorted(b["properties"]) for b in branches] == [["email", "name"], ["name", "phone"]]
+    assert all(b["additionalProperties"] is False for b in branches)
+
+
+def test_properties_beside_anyof_that_clash_with_a_branch_are_an_issue() -> None:
+    """When a branch redefines a property differently, the merge is left to the user."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "v": {
+                "properties": {"x": {"type": "string"}},
+                "anyOf": [{"properties": {"x": {"type": "integer"}}}],
+            }
+        },
+        "required": ["v"],
+    }
+
+    issues = strict_issues(schema)
+
+    assert any(i.path == "/properties/v" and "beside anyOf" in i.reason for i in issues)
+
+
+def test_required_property_whose_schema_is_false_is_an_issue() -> None:
+    """A required property whose schema is false is named with what it means."""
+    schema = {"type": "object", "properties": {"a": False}, "required": ["a"]}
+
+    assert strict_issues(schema) == (
+        StrictIssue("/properties/a", "accepts no value (the schema false). Remove it."),
+    )
+
+
+def test_optional_property_whose_schema_is_false_is_left_out() -> None:
+    """An optional `false` property may never be sent: the closed object already says so."""
+    schema = {"type": "object", "properties": {"a": {"type": "string"}, "b": False}}
+
+    assert make_strict(schema)["properties"] == {"a": {"type": ["string", "null"]}}
+
+
+def test_ref_through_an_anchor_points_to_its_definition() -> None:
+    """A $ref by $anchor becomes the $defs pointer strict mode takes."""
+    schema = {
+        "type": "object",
+        "properties": {"a": {"$ref": "#code"}},
+        "required": ["a"],
+        "$defs": {"Code": {"$anchor": "code", "type": "string"}},
+    }
+
+    assert make_strict(schema)["properties"]["a"] == {"$ref": "#/$defs/Code"}
+
+
+def test_ref_to_an_anchor_nobody_declares_is_an_issue_saying_so() -> None:
+    """An anchor that does not exist is named as such, not as a $ref "outside"."""
+    schema = {"type": "object", "properties": {"a": {"$ref": "#nope"}}, "required": ["a"]}
+
+    (issue,) = strict_issues(schema)
+
+    assert issue.path == "/properties/a"
+    assert "anchor" in issue.reason
+
+
+def test_drop_strict_nulls_reads_properties_beside_anyof_in_each_branch() -> None:
+    """A null strict mode made for an optional property beside anyOf is dropped again."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "c": {
+                "properties": {"name": {"type": "string"}},
+                "anyOf": [
+                    {"required": ["name"]},
+                    {"properties": {"email": {"type": "string"}}, "required": ["email"]},
+                ],
+            }
+        },
+        "required": ["c"],
+    }
+
+    out = drop_strict_nulls({"c": {"name": None, "email": "a@b"}}, schema)
+
+    assert out == {"c": {"email": "a@b"}}
+
+
+def test_oneof_whose_branches_both_take_null_does_not_take_null() -> None:
+    """OneOf takes null only when exactly one branch does: the optional property stays droppable."""
+    schema = {
+        "type": "object",
+        "properties": {"a": {"oneOf": [{"type": "null"}, {"type": ["string", "null"]}]}},
+    }
+
+    assert drop_strict_nulls({"a": None}, schema) == {}

@@ -1,5 +1,6 @@
 import datetime
 import enum
+import warnings
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -7,7 +8,14 @@ import pytest
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from switchboard import RunContext, ToolDefinitionError
+from switchboard import (
+    RunContext,
+    Tool,
+    Toolbox,
+    ToolDefinitionError,
+    UntypedParameterWarning,
+    tool,
+)
 from switchboard.tools.signature import inspect_function, strip_titles
 
 
@@ -285,9 +293,58 @@ def test_async_function_is_inspected_like_a_sync_one() -> None:
 
 
 def test_unannotated_parameter_accepts_any_json() -> None:
-    """A parameter without an annotation has an open schema, not an error."""
+    """A parameter without an annotation has an open schema, not an error (but a warning)."""
 
     def echo(value, note: str = "") -> None:  # type: ignore[no-untyped-def]
         """Echo."""
 
-    assert _schema(echo)["properties"]["value"] == {}
+    with pytest.warns(UntypedParameterWarning):
+        schema = _schema(echo)
+    assert schema["properties"]["value"] == {}
+
+
+def test_unannotated_parameter_warns_naming_it_and_the_fix() -> None:
+    """Registering a function with an untyped parameter warns which one, and how to type it."""
+
+    def scale(factor=2, *, label: str) -> None:  # type: ignore[no-untyped-def]
+        """Scale."""
+
+    with pytest.warns(UntypedParameterWarning, match=r"Tool 'scale': parameter 'factor'") as got:
+        inspect_function(scale, tool_name="scale")
+
+    assert "factor: int = 2" in str(got[0].message)
+
+
+def test_typed_function_registers_without_a_warning() -> None:
+    """Annotated parameters (Any included, which is a choice) give no warning."""
+
+    def f(a: int, b: Any = None) -> None:
+        """F."""
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        inspect_function(f, tool_name="f")
+
+
+def test_strict_types_refuses_an_unannotated_parameter() -> None:
+    """With strict_types=True an untyped parameter is a definition error, not a warning."""
+
+    def echo(value) -> None:  # type: ignore[no-untyped-def]
+        """Echo."""
+
+    with pytest.raises(ToolDefinitionError, match=r"parameter 'value' has no type annotation"):
+        inspect_function(echo, tool_name="echo", strict_types=True)
+
+
+def test_strict_types_reaches_the_tool_decorator_and_the_toolbox() -> None:
+    """Tool.from_function, @tool and Toolbox.register all take strict_types."""
+
+    def echo(value) -> None:  # type: ignore[no-untyped-def]
+        """Echo."""
+
+    with pytest.raises(ToolDefinitionError):
+        Tool.from_function(echo, strict_types=True)
+    with pytest.raises(ToolDefinitionError):
+        tool(strict_types=True)(echo)
+    with pytest.raises(ToolDefinitionError):
+        Toolbox().register(echo, strict_types=True)

@@ -1,3 +1,4 @@
+import contextlib
 from typing import Annotated, Any, Literal
 
 import pytest
@@ -8,10 +9,12 @@ from switchboard import (
     ConfigurationError,
     RunContext,
     StrictSchemaError,
+    SwitchboardError,
     Tool,
     ToolDefinitionError,
     tool,
 )
+from switchboard.providers.local.grammar import call_grammar, tools_key
 
 
 def get_weather(city: str, unit: Literal["celsius", "fahrenheit"] = "celsius") -> str:
@@ -316,3 +319,122 @@ def test_execution_options_are_kept_on_the_tool() -> None:
     """Options given to a builder land on the tool."""
     t = Tool.from_function(get_weather, timeout=2.5, sequential=True, requires_approval=True)
     assert (t.timeout, t.sequential, t.requires_approval, t.inline) == (2.5, True, True, False)
+
+
+# --- hand-written schemas: refused clearly, or converted for every format -----------------
+
+
+@pytest.mark.parametrize("root", [True, False])
+def test_from_schema_refuses_a_boolean_root_as_a_definition_error(root: bool) -> None:
+    """A `true` or `false` root is not an object schema: refused, not an AttributeError."""
+    with pytest.raises(ToolDefinitionError, match=r"must be an object schema.*got the schema"):
+        Tool.from_schema("t", "", root)  # pyright: ignore[reportArgumentType]
+
+
+def test_from_schema_refuses_a_ref_to_nothing_naming_its_path() -> None:
+    """A $ref whose target is missing is refused at definition, with the $ref's path."""
+    schema = {"type": "object", "properties": {"a": {"$ref": "#/$defs/Missing"}}}
+
+    with pytest.raises(ToolDefinitionError, match=r"/properties/a: \$ref '#/\$defs/Missing'"):
+        Tool.from_schema("t", "", schema)
+
+
+def test_from_schema_refuses_a_ref_to_another_document() -> None:
+    """A $ref to another document would fail every validation: refused up front."""
+    schema = {"type": "object", "properties": {"a": {"$ref": "https://example.com/a.json"}}}
+
+    with pytest.raises(ToolDefinitionError, match="points outside this schema"):
+        Tool.from_schema("t", "", schema)
+
+
+def test_from_schema_refuses_a_schema_no_arguments_satisfy() -> None:
+    """A required property whose schema is `false` leaves no valid call: refused with its path."""
+    schema = {"type": "object", "properties": {"a": False}, "required": ["a"]}
+
+    with pytest.raises(ToolDefinitionError, match=r"/properties/a.*no arguments are valid"):
+        Tool.from_schema("t", "", schema)
+
+
+def test_tool_resolves_a_ref_through_an_anchor_in_every_format() -> None:
+    """A $ref by $anchor is followed, as jsonschema follows it, for strict and Gemini."""
+    schema = {
+        "type": "object",
+        "properties": {"a": {"$ref": "#code"}},
+        "required": ["a"],
+        "$defs": {"Code": {"$anchor": "code", "type": "string"}},
+    }
+    t = Tool.from_schema("t", "", schema)
+
+    strict = t.schema("openai", strict=True)["function"]["parameters"]
+    assert strict["properties"]["a"] == {"$ref": "#/$defs/Code"}
+    assert t.schema("gemini")["parameters"]["properties"]["a"] == {"type": "STRING"}
+    assert t.accepts({"a": "x"})
+    assert not t.accepts({"a": 1})
+
+
+def test_tool_resolves_a_ref_to_a_urn_id() -> None:
+    """A $ref naming a subschema's URN $id is followed to that subschema."""
+    schema = {
+        "$id": "urn:example:root",
+        "type": "object",
+        "properties": {"a": {"$ref": "urn:example:code"}},
+        "required": ["a"],
+        "$defs": {"Code": {"$id": "urn:example:code", "type": "integer"}},
+    }
+    t = Tool.from_schema("t", "", schema)
+
+    assert t.schema("gemini")["parameters"]["properties"]["a"] == {"type": "INTEGER"}
+    assert t.strict_issues() == ()
+
+
+def test_ref_to_a_boolean_subschema_is_reported_for_what_it_accepts() -> None:
+    """A $ref to `true` is "any value" in the strict issues, not a $ref to nothing."""
+    schema = {"type": "object", "properties": {"a": {"$ref": "#/$defs/T"}}, "$defs": {"T": True}}
+    t = Tool.from_schema("t", "", schema)
+
+    reasons = [issue.reason for issue in t.strict_issues()]
+    assert reasons
+    assert all("points to nothing" not in reason for reason in reasons)
+    assert any("accepts any value" in reason for reason in reasons)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "object", "properties": {"a": {"type": "array", "items": True}}},
+        {"type": "object", "properties": {"a": {"type": "array", "items": False}}},
+        {"type": "object", "properties": {"a": {"$ref": "#/$defs/T"}}, "$defs": {"T": True}},
+        {"type": "object", "properties": {"$ref": {"type": "string"}}},
+        {
+            "type": "object",
+            "properties": {
+                "a": {"type": "array", "prefixItems": [{"type": "string"}], "items": True}
+            },
+        },
+        {"type": "object", "properties": {"a": {"anyOf": [True, {"type": "integer"}]}}},
+        {"type": "object", "properties": {"a": {"not": True}}},
+    ],
+    ids=["items-true", "items-false", "ref-to-true", "property-named-ref", "tuple", "any", "not"],
+)
+def test_every_format_converts_or_raises_a_switchboard_error(schema: dict[str, Any]) -> None:
+    """Each export and the local call grammar either build or raise a SwitchboardError."""
+    t = Tool.from_schema("t", "", schema)
+    exports = [("openai", False), ("openai", True), ("anthropic", True), ("gemini", False)]
+    for fmt, strict in exports:
+        with contextlib.suppress(SwitchboardError):
+            t.schema(fmt, strict=strict)
+    grammar = call_grammar(tools_key([(t.name, t.parameters)]), text=False, parallel=False)
+    assert grammar.startswith("root ::=") or "\nroot ::=" in grammar
+
+
+def test_from_schema_refuses_a_required_name_its_closed_object_forbids() -> None:
+    """Requiring a name that additionalProperties: false forbids leaves no valid call."""
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "string"}},
+        "required": ["a", "b"],
+        "additionalProperties": False,
+    }
+
+    with pytest.raises(ToolDefinitionError, match=r"requires 'b'.*additionalProperties: false"):
+        Tool.from_schema("t", "", schema)

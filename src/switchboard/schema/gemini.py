@@ -13,16 +13,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from switchboard.errors import SchemaDialectError
+from switchboard.schema.canonical import canonical_schema
+from switchboard.schema.combine import Clash, distributed
 from switchboard.schema.nodes import (
     DEFINITION_KEYS,
     as_list,
     as_schema,
     copy_json,
     inferred_types,
+    is_nothing,
     pointer,
     ref_path,
+    ref_problem,
     resolve_ref,
     split_type_list,
+    tuple_shape,
 )
 from switchboard.schema.notes import keyword_note, with_notes
 
@@ -89,9 +94,12 @@ def to_gemini_schema(schema: Mapping[str, Any], *, tool: str) -> dict[str, Any]:
 
     Raises:
         SchemaDialectError: The schema is recursive, uses a ``$ref`` that cannot be
-            inlined or an ``allOf`` of several schemas, or grows past
-            `MAX_INLINED_NODES` once inlined.
+            inlined or an ``allOf`` of several schemas, has a value of no type (which no
+            Gemini type can stand for: an ``OBJECT`` needs properties) or one that accepts
+            no value, requires a name it does not declare, keywords beside a union that
+            its branches contradict, or grows past `MAX_INLINED_NODES` once inlined.
     """
+    schema = canonical_schema(schema)
     return _Conversion(schema, tool).schema(schema, "", ())
 
 
@@ -117,6 +125,9 @@ class _Conversion:
         if node is None:
             return {}
         node, path, refs, nullable = self._flattened(node, path, refs)
+        if is_nothing(node):
+            msg = f"{path or '/'} accepts no value (the schema false). Remove it."
+            raise self.fail(msg, path=path)
         return self._converted(node, path, refs, nullable)
 
     def _flattened(
@@ -133,7 +144,11 @@ class _Conversion:
                 out = {**self._single_all_of(out, path), **out}
                 del out["allOf"]
             elif "oneOf" in out or "anyOf" in out:
+                out = self._distributed(out, path)
+                if is_nothing(out):
+                    return out, path, refs, nullable
                 branches = as_list(out.pop("anyOf", None)) or as_list(out.pop("oneOf", None)) or ()
+                branches = [b for b in branches if not is_nothing(b)]
                 kept = [b for b in branches if not _is_null(b, self.root)]
                 nullable = nullable or len(kept) < len(branches)
                 if not kept:
@@ -144,10 +159,24 @@ class _Conversion:
             else:
                 return out, path, refs, nullable
 
+    def _distributed(self, node: dict[str, Any], path: str) -> dict[str, Any]:
+        """The node with the type keywords beside its union moved into each branch."""
+        if "anyOf" in node and "oneOf" in node:
+            msg = f"{path or '/'} has both anyOf and oneOf; Gemini takes one union. Merge them."
+            raise self.fail(msg, path=path)
+        try:
+            return dict(distributed(node, self.root))
+        except Clash as clash:
+            msg = (
+                f"{', '.join(clash.keywords)} beside the union at {path or '/'} differ from a "
+                "branch's, and Gemini reads only the branches. Merge them into each branch."
+            )
+            raise self.fail(msg, path=path) from None
+
     def _target(self, ref: object, path: str, refs: tuple[str, ...]) -> dict[str, Any]:
         target = resolve_ref(self.root, ref)
         if target is None:
-            msg = f"$ref {ref!r} at {path or '/'} points to nothing in the schema. Fix the $ref."
+            msg = f"at {path or '/'}, {ref_problem(ref)}"
             raise self.fail(msg, path=path)
         if ref in refs:
             msg = (
@@ -175,6 +204,13 @@ class _Conversion:
         notes: list[str] = []
         nullable = _take_null_values(node) or nullable
         type_name, nullable = _type_name(node, nullable)
+        if type_name is None and "anyOf" not in node:
+            msg = (
+                f"{path or '/'} has no type, so it accepts any value, and Gemini needs a type "
+                "on every value (an OBJECT needs properties, so no Gemini type stands for any "
+                "JSON value). Give it a type, or send this tool to another provider."
+            )
+            raise self.fail(msg, path=path)
         out: dict[str, Any] = {}
         if type_name is not None:
             out["type"] = type_name
@@ -227,14 +263,30 @@ class _Conversion:
         out: dict[str, Any],
         notes: list[str],
     ) -> None:
-        properties = as_schema(node.get("properties")) or {}
+        listed = as_list(node.get("required")) or ()
+        declared = as_schema(node.get("properties")) or {}
+        undeclared = [r for r in listed if r not in declared]
+        if undeclared:
+            # Gemini rejects a required name that is not a property of the same node, and
+            # leaving it out would leave the model unable ever to send it.
+            names = ", ".join(repr(r) for r in undeclared)
+            msg = (
+                f"{path or '/'} requires {names}, which Gemini is not shown: a required name "
+                "must be one of the node's properties. Declare it in properties, with a type."
+            )
+            raise self.fail(msg, path=path)
+        # A property that may never be sent (its schema is false) is not offered at all.
+        properties = {
+            name: sub
+            for name, sub in (as_schema(node.get("properties")) or {}).items()
+            if name in listed or not is_nothing(sub)
+        }
         if properties:
             out["properties"] = {
                 name: self.schema(sub, pointer(path, "properties", name), refs)
                 for name, sub in properties.items()
             }
-        # Gemini rejects a required name that is not a property of the same node.
-        required = [r for r in as_list(node.get("required")) or () if r in properties]
+        required = [r for r in listed if r in properties]
         if required:
             out["required"] = required
         # additionalProperties is dropped: Gemini mishandles it (pydantic-ai's
@@ -248,22 +300,27 @@ class _Conversion:
     def _array(
         self, node: Mapping[str, Any], path: str, refs: tuple[str, ...], out: dict[str, Any]
     ) -> None:
-        positions = as_list(node.get("prefixItems")) or as_list(node.get("items"))
-        if positions is None:
+        shape = tuple_shape(node, path)
+        if shape is None:
             if "items" in node:
                 out["items"] = self.schema(node["items"], pointer(path, "items"), refs)
             return
         # A tuple: Gemini has no positional items, so the item type widens to the union of
-        # the positions and the length is pinned.
-        key = "prefixItems" if "prefixItems" in node else "items"
+        # the positions (and of what may follow them), within the tuple's length.
         converted: list[dict[str, Any]] = []
-        for i, item in enumerate(positions):
-            schema = self.schema(item, pointer(path, key, i), refs)
+        for item, item_path in shape.items:
+            schema = self.schema(item, item_path, refs)
             if schema not in converted:
                 converted.append(schema)
+        if not converted:
+            msg = f"{path or '/'} accepts only an empty list; Gemini needs an item type."
+            raise self.fail(msg, path=path)
         out["items"] = converted[0] if len(converted) == 1 else {"anyOf": converted}
-        out.setdefault("minItems", len(positions))
-        out.setdefault("maxItems", len(positions))
+        out["minItems"] = shape.min_items
+        if shape.max_items is not None:
+            out["maxItems"] = shape.max_items
+        else:
+            out.pop("maxItems", None)
 
 
 def _is_null(schema: object, root: Mapping[str, Any]) -> bool:

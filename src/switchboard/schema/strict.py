@@ -20,15 +20,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from switchboard.errors import StrictIssue
+from switchboard.schema.canonical import canonical_schema
+from switchboard.schema.combine import Clash, distributed
 from switchboard.schema.nodes import (
     DEFINITION_KEYS,
+    TYPED_KEYWORDS,
     accepts_null,
     as_list,
     as_schema,
     copy_json,
     inferred_types,
-    is_local_ref,
+    is_nothing,
+    nothing,
     pointer,
+    ref_problem,
     resolve_ref,
     split_type_list,
 )
@@ -144,7 +149,7 @@ def make_strict(schema: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _convert(schema: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[StrictIssue, ...]]:
-    schema = _dereferenced_root(schema)
+    schema = _dereferenced_root(canonical_schema(schema))
     root_problem = _root_problem(schema)
     if root_problem is not None:
         return {}, (StrictIssue("", root_problem),)
@@ -163,6 +168,8 @@ def _dereferenced_root(schema: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _root_problem(schema: Mapping[str, Any]) -> str | None:
+    if is_nothing(schema):
+        return _NOT_A_SCHEMA[False]
     type_ = schema.get("type")
     combinator = next((k for k in ("$ref", "anyOf", "oneOf") if k in schema), None)
     types = as_list(type_)
@@ -193,9 +200,9 @@ class _Conversion:
         self, value: object, path: str, inlining: frozenset[str] = frozenset()
     ) -> dict[str, Any]:
         node = as_schema(value)
-        if node is None:
+        if node is None or is_nothing(node):
             reason = _NOT_A_SCHEMA[value] if isinstance(value, bool) else "is not a schema object."
-            self.flag(path, reason)
+            self.flag(path, _NOT_A_SCHEMA[False] if is_nothing(value) else reason)
             return {}
         while "allOf" in node:
             node = self._merged_all_of(node, path)
@@ -220,11 +227,8 @@ class _Conversion:
     def _ref(self, node: Mapping[str, Any], path: str, inlining: frozenset[str]) -> dict[str, Any]:
         ref = node["$ref"]
         target = resolve_ref(self.root, ref)
-        if not is_local_ref(ref):
-            self.flag(path, f"$ref {ref!r} points outside this schema. Put the target in $defs.")
-            return {}
         if target is None:
-            self.flag(path, f"$ref {ref!r} points to nothing in this schema.")
+            self.flag(path, ref_problem(ref))
             return {}
         if ref != "#" and not any(ref.startswith(f"#/{k}/") for k in DEFINITION_KEYS):
             self.flag(path, f"$ref {ref!r} points into another schema. Move the target to $defs.")
@@ -268,6 +272,10 @@ class _Conversion:
             # Exclusive or inclusive makes no difference for disjoint branches, which is what
             # pydantic's (discriminated) unions are.
             out["anyOf"] = out.pop("oneOf")
+        if "anyOf" in out:
+            out = self._distributed(out, path)
+            if is_nothing(out):
+                return out
         if "type" not in out and "anyOf" not in out and (types := inferred_types(out)):
             out["type"] = types if len(types) > 1 else types[0]
         types = as_list(out.get("type"))
@@ -276,6 +284,23 @@ class _Conversion:
         if types is not None and len(types) == 1:
             out["type"] = types[0]
         return out
+
+    def _distributed(self, node: dict[str, Any], path: str) -> dict[str, Any]:
+        """Move type keywords beside anyOf into its branches; drop branches that are false."""
+        branches = as_list(node["anyOf"]) or ()
+        kept = [b for b in branches if not is_nothing(b)]
+        if not kept:
+            return nothing()
+        node = {**node, "anyOf": kept} if len(kept) < len(branches) else node
+        try:
+            return dict(distributed(node, self.root))
+        except Clash as clash:
+            self.flag(
+                path,
+                f"{', '.join(clash.keywords)} beside anyOf differ from a branch's; strict mode "
+                "needs one schema per branch. Merge them into each branch by hand.",
+            )
+            return {k: v for k, v in node.items() if k not in TYPED_KEYWORDS}
 
     def _typed(
         self, node: Mapping[str, Any], path: str, inlining: frozenset[str], branches_key: str
@@ -352,11 +377,18 @@ class _Conversion:
             # "properties" is read as an object with no fields: it is what Pydantic emits
             # for a model without fields, whose extra keys are ignored anyway.
             self.flag(path, f"is an object without properties (a free-form dict). {_FIX_DICT}")
-        required = set(as_list(node.get("required")) or ())
+        listed = [r for r in as_list(node.get("required")) or () if isinstance(r, str)]
+        required = set(listed)
+        undeclared = [name for name in listed if name not in (properties or {})]
+        if undeclared:
+            self.flag(path, _undeclared(undeclared))
         converted: dict[str, Any] = {}
         for name, sub in (properties or {}).items():
+            if name not in required and is_nothing(sub):
+                continue  # never to be sent: the closed object already forbids it
             strict_sub = self.schema(sub, pointer(path, "properties", name), inlining)
-            optional = name not in required and not accepts_null(sub, self.root)
+            # The strict form's own reading decides: {"items": ...} is an array there.
+            optional = name not in required and not accepts_null(sub, self.root, implied_types=True)
             converted[name] = _nullable(strict_sub) if optional else strict_sub
         out["properties"] = converted
         out["required"] = list(converted)
@@ -380,8 +412,18 @@ class _Conversion:
 
 _NOT_A_SCHEMA = {
     True: "accepts any value (the schema true); strict mode needs a type.",
-    False: "accepts no value (the schema false). Remove the property.",
+    False: "accepts no value (the schema false). Remove it.",
 }
+
+
+def _undeclared(names: list[str]) -> str:
+    listed = ", ".join(repr(name) for name in names)
+    one = len(names) == 1
+    return (
+        f"requires {listed}, which {'is' if one else 'are'} not in its properties: strict mode "
+        f"closes the object, so {'it' if one else 'they'} could never be sent. "
+        f"Declare {'it' if one else 'them'} in properties."
+    )
 
 
 def _nullable(node: dict[str, Any]) -> dict[str, Any]:

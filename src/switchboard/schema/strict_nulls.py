@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from switchboard.schema.combine import Clash, distributed
 from switchboard.schema.nodes import accepts_null, as_list, as_schema, resolve_ref
 
 _MAX_REF_HOPS = 64
@@ -19,7 +21,9 @@ def drop_strict_nulls(arguments: Mapping[str, Any], schema: Mapping[str, Any]) -
 
     Args:
         arguments: The arguments the model sent, parsed from JSON.
-        schema: The original (neutral) schema, not its strict form.
+        schema: The original (neutral) schema, not its strict form, with its ``$ref``s as
+            JSON Pointers (`switchboard.schema.canonical.canonical_schema` makes them so;
+            `Tool.validate` passes it that way).
 
     Returns:
         A new dict; ``arguments`` is not changed.
@@ -51,6 +55,10 @@ def _object_branch(
     depth: int = 0,
 ) -> Mapping[str, Any] | None:
     """The object schema among ``node`` and its union branches that ``value`` was written for."""
+    if node is not None and ("anyOf" in node or "oneOf" in node):
+        # Read as strict mode wrote it: the keywords beside the union are in each branch.
+        with contextlib.suppress(Clash):
+            node = distributed(node, root)
     branches = None if node is None else as_list(node.get("anyOf", node.get("oneOf")))
     if branches is None or depth > _MAX_REF_HOPS:
         return node
@@ -70,6 +78,9 @@ def _array_branch(
     node: Mapping[str, Any] | None, root: Mapping[str, Any]
 ) -> Mapping[str, Any] | None:
     """The array schema among ``node`` and its union branches."""
+    if node is not None and ("anyOf" in node or "oneOf" in node):
+        with contextlib.suppress(Clash):
+            node = distributed(node, root)
     branches = None if node is None else as_list(node.get("anyOf", node.get("oneOf")))
     if branches is None:
         return node

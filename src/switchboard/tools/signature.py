@@ -13,6 +13,7 @@ import keyword
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
 
 import docstring_parser
@@ -29,7 +30,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic.json_schema import PydanticJsonSchemaWarning
 
-from switchboard.errors import ToolDefinitionError
+from switchboard.errors import ToolDefinitionError, UntypedParameterWarning
 from switchboard.tools.context import is_context_annotation
 
 # Keys whose value maps names to subschemas, and keys whose value is one subschema or a
@@ -39,6 +40,9 @@ _SCHEMA_ONE = frozenset(
     {"items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames"}
 )
 _SCHEMA_LIST = frozenset({"anyOf", "oneOf", "allOf", "prefixItems"})
+
+_JSON_TYPE_NAMES = frozenset({"str", "int", "float", "bool", "list", "dict"})
+_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
 
 _FIX_TYPE = (
     "Use a JSON type (str, int, float, bool, list, dict), an enum or Literal, "
@@ -93,16 +97,24 @@ def parse_docstring(obj: object) -> Docstring:
     return Docstring(description=summary, parameters=params)
 
 
-def inspect_function(fn: Callable[..., Any], *, tool_name: str) -> FunctionSignature:
+def inspect_function(
+    fn: Callable[..., Any], *, tool_name: str, strict_types: bool = False
+) -> FunctionSignature:
     """Build the argument model and neutral schema of a function.
+
+    A parameter without a type annotation takes any JSON value, which tells the model
+    nothing: it is warned about (`UntypedParameterWarning`), or refused with
+    ``strict_types=True``.
 
     Args:
         fn: The function, sync or async.
         tool_name: The tool's name, used in error messages.
+        strict_types: Refuse parameters without a type annotation instead of warning.
 
     Raises:
         ToolDefinitionError: A parameter cannot be sent by a model (``*args``, ``**kwargs``,
-            a type with no JSON Schema, an unresolvable annotation).
+            a type with no JSON Schema, an unresolvable annotation), or has no annotation
+            and ``strict_types`` is set.
     """
     signature = _signature(fn, tool_name)
     docstring = parse_docstring(fn)
@@ -121,6 +133,8 @@ def inspect_function(fn: Callable[..., Any], *, tool_name: str) -> FunctionSigna
                 raise ToolDefinitionError(msg, tool=tool_name, parameter=param.name)
             context_parameter = param.name
             continue
+        if param.annotation is inspect.Parameter.empty:
+            _untyped(param, tool_name, strict_types=strict_types)
         if param.kind is inspect.Parameter.POSITIONAL_ONLY:
             positional_only.append(param.name)
         field_name = _field_name(param.name, len(fields))
@@ -209,6 +223,35 @@ def _reject_variadic(param: inspect.Parameter, tool_name: str) -> None:
             f"Name each parameter, or take one dict, e.g. '{param.name}: dict[str, str]'."
         )
         raise ToolDefinitionError(msg, tool=tool_name, parameter=param.name)
+
+
+def _untyped(param: inspect.Parameter, tool_name: str, *, strict_types: bool) -> None:
+    """Warn about (or refuse) a parameter without annotation: the model may send anything."""
+    has_default = param.default is not inspect.Parameter.empty
+    example_type = type(param.default).__name__ if has_default else "str"
+    if example_type not in _JSON_TYPE_NAMES:
+        example_type = "str"
+    example = f"{param.name}: {example_type}" + (f" = {param.default!r}" if has_default else "")
+    if strict_types:
+        msg = (
+            f"Tool {tool_name!r}: parameter {param.name!r} has no type annotation "
+            f"(strict_types=True). Annotate it, e.g. '{example}'."
+        )
+        raise ToolDefinitionError(msg, tool=tool_name, parameter=param.name)
+    msg = (
+        f"Tool {tool_name!r}: parameter {param.name!r} has no type annotation, so the model is "
+        f"told it may send any value. Annotate it, e.g. '{example}' (or register with "
+        "strict_types=True to refuse untyped parameters)."
+    )
+    warnings.warn(msg, UntypedParameterWarning, stacklevel=_caller_outside_switchboard())
+
+
+def _caller_outside_switchboard() -> int:
+    """The ``stacklevel`` that points a warning at the first caller outside this package."""
+    frame, level = inspect.currentframe(), 0
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _field_name(name: str, index: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -22,7 +23,10 @@ from switchboard.errors import (
 )
 from switchboard.execution.arguments import load_json_object
 from switchboard.execution.retry import RetryPolicy
+from switchboard.schema.canonical import canonical_schema, unresolved_refs, unsatisfiable
 from switchboard.schema.dialects import STRICT_FORMATS, Format, render_tool
+from switchboard.schema.llama import to_llama_schema
+from switchboard.schema.nodes import ref_problem
 from switchboard.schema.strict import drop_strict_nulls, make_strict, strict_issues
 from switchboard.tools.context import is_context_annotation
 from switchboard.tools.signature import inspect_function, model_schema, parse_docstring
@@ -132,27 +136,31 @@ class Tool:
         name: str | None = None,
         description: str | None = None,
         tags: Iterable[str] = (),
+        strict_types: bool = False,
         **options: Unpack[ToolOptions],
     ) -> Tool:
         """Make a tool from a typed function, sync or async.
 
         The schema comes from the type hints and defaults; the description and each
         parameter's text from the docstring (Google, NumPy or Sphinx style). A parameter
-        annotated `RunContext` is injected at run time and left out of the schema.
+        annotated `RunContext` is injected at run time and left out of the schema. A
+        parameter without annotation takes any value, and is warned about
+        (`UntypedParameterWarning`).
 
         Args:
             fn: The function.
             name: The tool's name; defaults to the function's.
             description: The tool's description; defaults to the docstring's summary.
             tags: Labels for grouping and routing.
+            strict_types: Refuse a parameter without a type annotation instead of warning.
             **options: How the executor runs it: see `ToolOptions`.
 
         Raises:
-            ToolDefinitionError: The name breaks provider rules, or a parameter cannot be
-                sent by a model.
+            ToolDefinitionError: The name breaks provider rules, a parameter cannot be
+                sent by a model, or (with ``strict_types``) has no annotation.
         """
         tool_name = check_name(name if name is not None else _callable_name(fn))
-        signature = inspect_function(fn, tool_name=tool_name)
+        signature = inspect_function(fn, tool_name=tool_name, strict_types=strict_types)
         return cls(
             name=tool_name,
             description=description if description is not None else signature.description,
@@ -234,24 +242,39 @@ class Tool:
             tags: Labels for grouping and routing.
             **options: How the executor runs it: see `ToolOptions`.
 
+        References through ``$id``, ``$anchor`` or a URN are followed, as ``jsonschema``
+        follows them, by every format.
+
         Raises:
-            ToolDefinitionError: The name breaks provider rules, or the schema is invalid or
-                not an object schema.
+            ToolDefinitionError: The name breaks provider rules, or the schema is invalid,
+                not an object schema, has a ``$ref`` that resolves to nothing in it, or
+                requires a property whose schema is ``false`` (no arguments are valid).
         """
         tool_name = check_name(name)
+        given = cast(object, parameters)  # users pass `true` or `false` schemas too
+        if not isinstance(given, Mapping):
+            shown = json.dumps(given) if isinstance(given, bool) else repr(given)
+            msg = (
+                f"Tool {tool_name!r}: its parameters must be an object schema, with "
+                f'"type": "object" at the top (got the schema {shown}). Describe the arguments '
+                'as an object, e.g. {"type": "object", "properties": {...}}.'
+            )
+            raise ToolDefinitionError(msg, tool=tool_name)
         if parameters.get("type") != "object":
             msg = (
                 f'Tool {tool_name!r}: its parameters schema must have "type": "object" at '
                 f"the top (got {parameters.get('type')!r}). Wrap the value in an object property."
             )
             raise ToolDefinitionError(msg, tool=tool_name)
+        validator = SchemaArguments(parameters, tool=tool_name)
+        _check_resolvable(canonical_schema(parameters), tool_name)
         return cls(
             name=tool_name,
             description=description,
             parameters=copy.deepcopy(dict(parameters)),
             handler=handler,
             tags=frozenset(tags),
-            _validator=SchemaArguments(parameters, tool=tool_name),
+            _validator=validator,
             **options,
         )
 
@@ -301,10 +324,7 @@ class Tool:
         enforced"``). Calls of a tool with issues are validated after decoding and asked
         for again when invalid; an empty tuple means every decoded call is valid.
         """
-        # Imported here: the grammar module belongs to a provider, which imports this one.
-        from switchboard.providers.local.grammar import grammar_issues
-
-        return tuple(grammar_issues(self.parameters))
+        return to_llama_schema(self.parameters).issues
 
     def validate(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """Check arguments against the schema and return the handler's keyword arguments.
@@ -317,7 +337,7 @@ class Tool:
         """
         # Walking the schema for nulls costs more than validating: skip it when none is sent.
         normalised = (
-            drop_strict_nulls(arguments, self.parameters)
+            drop_strict_nulls(arguments, self._canonical_parameters)
             if _contains_null(arguments)
             else arguments
         )
@@ -353,6 +373,11 @@ class Tool:
         except ArgumentsError:
             return False
         return True
+
+    @functools.cached_property
+    def _canonical_parameters(self) -> Mapping[str, Any]:
+        """The parameters with local references only (see `canonical_schema`)."""
+        return canonical_schema(self.parameters)
 
     @functools.cached_property
     def _strict(self) -> tuple[dict[str, Any] | None, tuple[StrictIssue, ...]]:
@@ -395,6 +420,7 @@ def tool(
     name: str | None = None,
     description: str | None = None,
     tags: Iterable[str] = (),
+    strict_types: bool = False,
     **options: Unpack[ToolOptions],
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 def tool(
@@ -404,12 +430,14 @@ def tool(
     name: str | None = None,
     description: str | None = None,
     tags: Iterable[str] = (),
+    strict_types: bool = False,
     **options: Unpack[ToolOptions],
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Make a `Tool` from a function; use bare (``@tool``) or called (``@tool(name=...)``).
 
     Explicit ``name`` and ``description`` win over what is read from the function;
-    ``options`` are the `ToolOptions`.
+    ``strict_types`` refuses untyped parameters (see `Tool.from_function`); ``options``
+    are the `ToolOptions`.
 
     Example:
         >>> @tool
@@ -421,7 +449,9 @@ def tool(
     """
 
     def decorate(f: Callable[..., Any]) -> Tool:
-        return Tool.from_function(f, name=name, description=description, tags=tags, **options)
+        return Tool.from_function(
+            f, name=name, description=description, tags=tags, strict_types=strict_types, **options
+        )
 
     return decorate if fn is None else decorate(fn)
 
@@ -442,6 +472,21 @@ def check_name(name: str) -> str:
         f"Pass name={suggestion!r}."
     )
     raise ToolDefinitionError(msg, tool=name)
+
+
+def _check_resolvable(schema: Mapping[str, Any], tool_name: str) -> None:
+    """Refuse a schema whose references or required properties leave no valid arguments."""
+    for path, ref in unresolved_refs(schema):
+        msg = f"Tool {tool_name!r}: its parameters schema at {path or '/'}: {ref_problem(ref)}"
+        raise ToolDefinitionError(msg, tool=tool_name)
+    found = unsatisfiable(schema)
+    if found is not None:
+        path, why = found
+        msg = (
+            f"Tool {tool_name!r}: its parameters schema at {path} {why}, so no arguments are "
+            "valid. Remove that requirement, or declare what it needs."
+        )
+        raise ToolDefinitionError(msg, tool=tool_name)
 
 
 def _contains_null(value: Any) -> bool:

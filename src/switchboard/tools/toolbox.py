@@ -50,6 +50,7 @@ class Toolbox:
         name: str | None = None,
         description: str | None = None,
         tags: Iterable[str] = (),
+        strict_types: bool = False,
         **options: Unpack[ToolOptions],
     ) -> Callable[[F], F]: ...
     def register(
@@ -60,6 +61,7 @@ class Toolbox:
         name: str | None = None,
         description: str | None = None,
         tags: Iterable[str] = (),
+        strict_types: bool = False,
         **options: Unpack[ToolOptions],
     ) -> Any:
         """Register a function (or a ready `Tool`); use bare or called, as a decorator or not.
@@ -71,6 +73,8 @@ class Toolbox:
             name: The tool's name; defaults to the function's.
             description: The tool's description; defaults to the docstring's summary.
             tags: Labels for grouping and routing.
+            strict_types: Refuse a function parameter without a type annotation (by
+                default it is warned about: the model may send it anything).
             **options: How the executor runs it: see `ToolOptions`.
 
         Raises:
@@ -78,7 +82,15 @@ class Toolbox:
         """
 
         def decorate(f: F) -> F:
-            self.add(_as_tool(f, name=name, description=description, tags=tags, options=options))
+            tool = _as_tool(
+                f,
+                name=name,
+                description=description,
+                tags=tags,
+                strict_types=strict_types,
+                options=options,
+            )
+            self.add(tool)
             return f
 
         return decorate if fn is None else decorate(fn)
@@ -220,11 +232,19 @@ def _as_tool(
     name: str | None,
     description: str | None,
     tags: Iterable[str],
+    strict_types: bool,
     options: ToolOptions,
 ) -> Tool:
     if not isinstance(item, Tool):
-        return Tool.from_function(item, name=name, description=description, tags=tags, **options)
-    if name is not None or description is not None or tags or options:
+        return Tool.from_function(
+            item,
+            name=name,
+            description=description,
+            tags=tags,
+            strict_types=strict_types,
+            **options,
+        )
+    if name is not None or description is not None or tags or strict_types or options:
         msg = (
             f"Tool {item.name!r} is already built: give name, description, tags and options "
             "when building it, not when registering it."

@@ -7,61 +7,39 @@ conversion of a schema that is a ``oneOf`` over the offered tools, each with its
 admits plain text, provided its first character is not ``{``, ``[`` or whitespace, so that
 a reply is either a valid call or an answer, never a broken call.
 
-Keywords the conversion cannot enforce are listed by `grammar_issues` (and
-`Tool.local_issues`); `grammar_schema` drops the ones it would reject, so the grammar is
-built for every tool and those tools fall back to validate-and-retry.
+Each tool's parameters are first rewritten into the form llama.cpp's converter reads as
+meant (`switchboard.schema.llama`); what the grammar cannot enforce is listed by
+`grammar_issues` (and `Tool.local_issues`), and those tools fall back to
+validate-and-retry. Every valid call stays writable: the grammar is built for every tool.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, cast
 
+from switchboard.errors import ToolDefinitionError
+from switchboard.schema.llama import to_llama_schema
+
 CallShape = tuple[bool, bool]
 """(text allowed, several calls allowed): what the root of a grammar admits."""
 
-# Enforced by llama.cpp's converter (llama_cpp/llama_grammar.py, SchemaConverter.visit).
-_ENFORCED_FORMATS: Final = frozenset({"date", "time", "date-time", "uuid"})
-
-# Read by the converter only to the extent noted; anything else in this set is ignored.
-_IGNORED_KEYWORDS: Final[Mapping[str, str]] = {
-    "minimum": "numeric bounds are not enforced",
-    "maximum": "numeric bounds are not enforced",
-    "exclusiveMinimum": "numeric bounds are not enforced",
-    "exclusiveMaximum": "numeric bounds are not enforced",
-    "multipleOf": "multipleOf is not enforced",
-    "uniqueItems": "uniqueItems is not enforced",
-    "minProperties": "object sizes are not enforced",
-    "maxProperties": "object sizes are not enforced",
-    "not": "'not' is not enforced",
-    "if": "if/then/else is not enforced",
-    "dependentRequired": "dependentRequired is not enforced",
-    "dependentSchemas": "dependentSchemas is not enforced",
-    "propertyNames": "propertyNames is not enforced",
-    "patternProperties": "patternProperties is not enforced",
-    "contains": "contains is not enforced",
-    "unevaluatedProperties": "unevaluatedProperties is not enforced",
-    "unevaluatedItems": "unevaluatedItems is not enforced",
-    "oneOf": "oneOf is decoded as anyOf (one branch or more may match)",
-    "allOf": "allOf is decoded as the union of its branches' properties only",
-}
-
-_ANY_VALUE: Final = ("string", "number", "boolean", "object", "array", "null")
+# The characters a GBNF literal escapes (llama.cpp's grammar parser reads these escapes).
+_LITERAL_ESCAPE: Final = re.compile(r'[\\\r\n"]')
+_LITERAL_ESCAPES: Final = {"\\": "\\\\", "\r": "\\r", "\n": "\\n", '"': '\\"'}
 
 # GBNF for the answer branch of "auto": text whose first character cannot open a call.
 _TEXT_RULES: Final = "text ::= [^{[ \\t\\n\\r] [^\\x00]*\n"
 
 
-def grammar_issues(schema: Mapping[str, Any], path: str = "") -> list[str]:
+def grammar_issues(schema: Mapping[str, Any]) -> list[str]:
     """The parts of a JSON Schema that the call grammar does not enforce.
 
     Args:
-        schema: A tool's parameters schema (or any node of one).
-        path: The node's JSON pointer, for the messages.
+        schema: A tool's parameters schema.
 
     Returns:
         One line per issue, e.g. ``"/properties/age: numeric bounds are not enforced"``;
@@ -72,38 +50,17 @@ def grammar_issues(schema: Mapping[str, Any], path: str = "") -> list[str]:
         ...     "minimum": 1}}})
         ['/properties/n: numeric bounds are not enforced']
     """
-    issues: list[str] = []
-    where = path or "/"
-    for key, why in _IGNORED_KEYWORDS.items():
-        if key in schema and why not in (i.split(": ", 1)[1] for i in issues):
-            issues.append(f"{where}: {why}")
-    fmt = schema.get("format")
-    if isinstance(fmt, str) and not _format_enforced(schema, fmt):
-        issues.append(f"{where}: format {fmt!r} is not enforced")
-    pattern = schema.get("pattern")
-    if isinstance(pattern, str) and not _pattern_enforced(pattern):
-        issues.append(f"{where}: pattern {pattern!r} is not enforced (only ^...$ patterns are)")
-    elif (pattern is not None or fmt in _ENFORCED_FORMATS) and (
-        "minLength" in schema or "maxLength" in schema
-    ):
-        issues.append(f"{where}: string lengths are not enforced beside pattern or format")
-    for key, child in _children(schema, path):
-        issues.extend(grammar_issues(child, key))
-    return issues
+    return list(to_llama_schema(schema).issues)
 
 
 def grammar_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of a parameters schema in the form llama.cpp's converter accepts.
+    """A copy of a parameters schema in the form llama.cpp's converter reads as meant.
 
-    Patterns it cannot translate are dropped (they are enforced by validation instead),
-    and a node with no type and no structure (BFCL's "any") becomes a union of every JSON
-    type, which the converter would otherwise reject.
+    References are inlined (recursive ones excepted, see `call_schema`), patterns it
+    cannot translate are dropped (validation enforces them), and a node with no type (BFCL's
+    "any") becomes a union of every JSON type, which the converter would read as an object.
     """
-    definitions = _as_node(schema.get("$defs") or schema.get("definitions"))
-    node = _inlined(dict(schema), definitions, ())
-    node.pop("$defs", None)
-    node.pop("definitions", None)
-    return _accepted(node)
+    return to_llama_schema(schema).schema
 
 
 def call_schema(
@@ -114,19 +71,25 @@ def call_schema(
     Args:
         tools: (name, parameters schema) of each tool the call may name.
         parallel: Also admit a non-empty list of calls.
+
+    Returns:
+        The schema; with ``$defs`` at the root when a tool's parameters are recursive.
     """
+    converted = [
+        to_llama_schema(parameters, prefix=f"t{i}-") for i, (_, parameters) in enumerate(tools)
+    ]
     branches = [
         {
             "type": "object",
-            "properties": {"name": {"const": name}, "arguments": grammar_schema(parameters)},
+            "properties": {"name": {"const": name}, "arguments": llama.schema},
             "required": ["name", "arguments"],
         }
-        for name, parameters in tools
+        for (name, _), llama in zip(tools, converted, strict=True)
     ]
     one: dict[str, Any] = branches[0] if len(branches) == 1 else {"oneOf": branches}
-    if not parallel:
-        return one
-    return {"oneOf": [one, {"type": "array", "items": one, "minItems": 1}]}
+    schema = {"oneOf": [one, {"type": "array", "items": one, "minItems": 1}]} if parallel else one
+    definitions = {name: d for llama in converted for name, d in llama.definitions.items()}
+    return {**schema, "$defs": definitions} if definitions else schema
 
 
 @functools.lru_cache(maxsize=64)
@@ -140,11 +103,12 @@ def call_grammar(tools_key: str, *, text: bool, parallel: bool) -> str:
 
     Returns:
         GBNF text whose ``root`` rule admits the reply.
-    """
-    from llama_cpp.llama_grammar import json_schema_to_gbnf
 
+    Raises:
+        ToolDefinitionError: llama.cpp's converter failed on the tools' schemas.
+    """
     pairs = cast("list[tuple[str, dict[str, Any]]]", [tuple(t) for t in json.loads(tools_key)])
-    gbnf = json_schema_to_gbnf(json.dumps(call_schema(pairs, parallel=parallel)))
+    gbnf = _gbnf(call_schema(pairs, parallel=parallel), [name for name, _ in pairs])
     if not text:
         return gbnf
     renamed = re.sub(r"^root ::=", "call ::=", gbnf, count=1, flags=re.MULTILINE)
@@ -156,94 +120,118 @@ def tools_key(tools: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
     return json.dumps([[name, parameters] for name, parameters in tools], sort_keys=True)
 
 
-def _format_enforced(schema: Mapping[str, Any], fmt: str) -> bool:
-    if "pattern" in schema:
-        return False
-    return fmt in _ENFORCED_FORMATS or bool(re.fullmatch(r"uuid[1-5]?", fmt))
-
-
-def _pattern_enforced(pattern: str) -> bool:
-    if not (pattern.startswith("^") and pattern.endswith("$")):
-        return False
-    from llama_cpp.llama_grammar import json_schema_to_gbnf
-
+def _gbnf(schema: dict[str, Any], names: list[str]) -> str:
+    definitions = schema.pop("$defs", {})
+    converter = _converter_type()(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)
+    # llama.cpp's own `resolve_refs` walks every dict of the document as a schema, property
+    # maps and const values included, so a property named "$ref" breaks it: the
+    # definitions (all "#/$defs/<name>" of this document) are registered directly.
+    converter._refs.update({f"#/$defs/{name}": d for name, d in definitions.items()})  # pyright: ignore[reportPrivateUsage]
     try:
-        json_schema_to_gbnf(json.dumps({"type": "string", "pattern": pattern}))
-    except (AssertionError, ValueError, KeyError, IndexError):
-        return False
-    return True
+        converter.visit(schema, "")
+    except (AssertionError, ValueError, KeyError, TypeError, IndexError, RecursionError) as e:
+        listed = ", ".join(repr(name) for name in names)
+        msg = (
+            f"Tools {listed}: llama.cpp could not turn their parameters into a grammar ({e!r}). "
+            "Simplify the schema, or run the local model with the grammar off."
+        )
+        raise ToolDefinitionError(msg, tool=names[0] if names else "") from e
+    return converter.format_grammar()
 
 
-def _inlined(node: Any, definitions: Mapping[str, Any], seen: tuple[str, ...]) -> Any:
-    """The node with each local ``$ref`` replaced by a copy of its definition.
+@functools.cache
+def _converter_type() -> Any:
+    """llama.cpp's JSON-Schema converter class, with two of its rules fixed.
 
-    The call schema nests each tool's parameters under ``arguments``, where their
-    ``#/$defs/...`` references would no longer resolve. A recursive reference (which no
-    finite grammar from this converter can expand) becomes an unconstrained value.
+    Imported late: ``import switchboard`` does not load llama.cpp.
     """
-    if isinstance(node, list):
-        return [_inlined(item, definitions, seen) for item in cast("list[Any]", node)]
-    if not isinstance(node, dict):
-        return copy.deepcopy(node)
-    mapping = cast("dict[str, Any]", node)
-    ref = mapping.get("$ref")
-    if isinstance(ref, str):
-        name = ref.rsplit("/", 1)[-1]
-        if name in seen or name not in definitions:
-            return {k: v for k, v in mapping.items() if k != "$ref"}
-        siblings = {k: v for k, v in mapping.items() if k != "$ref"}
-        target = _inlined(definitions[name], definitions, (*seen, name))
-        return {**target, **_inlined(siblings, definitions, seen)}
-    return {key: _inlined(value, definitions, seen) for key, value in mapping.items()}
+    from llama_cpp.llama_grammar import PRIMITIVE_RULES, SchemaConverter
 
+    class _Converter(SchemaConverter):
+        r"""llama.cpp's converter with its literals and its object rule fixed.
 
-def _accepted(node: dict[str, Any]) -> dict[str, Any]:
-    pattern = node.get("pattern")
-    if isinstance(pattern, str) and not _pattern_enforced(pattern):
-        del node["pattern"]
-    for key in ("properties", "$defs", "definitions"):
-        children = node.get(key)
-        if isinstance(children, dict):
-            mapping = cast("dict[str, Any]", children)
-            node[key] = {name: _accepted(_as_node(sub)) for name, sub in mapping.items()}
-    for key in ("items", "additionalProperties"):
-        child = node.get(key)
-        if isinstance(child, dict):
-            node[key] = _accepted(_as_node(child))
-    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
-        children = node.get(key)
-        if isinstance(children, list):
-            node[key] = [_accepted(_as_node(sub)) for sub in cast("list[Any]", children)]
-    if not _is_shaped(node):
-        node["type"] = list(_ANY_VALUE)
-    return node
+        llama-cpp-python's copy leaves backslashes in literals alone, so the escapes of a
+        key or constant's JSON text (``"a\"b"``, ``"\n"``) are read as GBNF escapes: the
+        literal ends at the quote, or demands a raw line break, which is not JSON. Keys and
+        constants are written here as JSON text with their non-ASCII characters as they
+        are (as before, and as a model writes them), escaped for GBNF.
 
+        It also writes extra keys after the optional properties without the comma before
+        them, and requires them there (``{"a": 1"b": 2}``, never ``{"a": 1}``), which
+        upstream llama.cpp fixed in ``json_schema_to_grammar.py`` (``get_recursive_refs``
+        writes ``( "," space kv )*``): `_build_object_rule` is that method as upstream has it.
+        """
 
-def _is_shaped(node: Mapping[str, Any]) -> bool:
-    """Whether the converter finds a rule for this node without guessing a type."""
-    shaping = {"type", "$ref", "oneOf", "anyOf", "allOf", "const", "enum", "properties"}
-    shaping |= {"items", "prefixItems", "pattern", "additionalProperties"}
-    return bool(shaping & node.keys())
+        def _format_literal(self, literal: str) -> str:
+            escaped = _LITERAL_ESCAPE.sub(lambda m: _LITERAL_ESCAPES[m.group(0)], literal)
+            return f'"{escaped}"'
 
+        def _generate_constant_rule(self, value: Any) -> str:
+            return self._format_literal(json.dumps(value, ensure_ascii=False))
 
-def _as_node(value: Any) -> dict[str, Any]:
-    return cast("dict[str, Any]", value) if isinstance(value, dict) else {}
+        def _build_object_rule(  # pyright: ignore[reportIncompatibleMethodOverride]
+            self,
+            properties: list[tuple[str, Any]],
+            required: set[str],
+            name: str,
+            additional_properties: Any,
+        ) -> str:
+            converter: Any = self  # the vendored converter is untyped
+            prop_order: dict[str, int] = converter._prop_order
+            sorted_props = [
+                kv[0]
+                for _, kv in sorted(
+                    enumerate(properties),
+                    key=lambda ikv: (prop_order.get(ikv[1][0], len(prop_order)), ikv[0]),
+                )
+            ]
+            prefix = f"{name}{'-' if name else ''}"
+            kv_rules: dict[str, str] = {}
+            for prop_name, prop_schema in properties:
+                prop_rule_name = converter.visit(prop_schema, f"{prefix}{prop_name}")
+                literal = converter._format_literal(json.dumps(prop_name, ensure_ascii=False))
+                kv_rules[prop_name] = converter._add_rule(
+                    f"{prefix}{prop_name}-kv", f'{literal} space ":" space {prop_rule_name}'
+                )
+            required_props = [k for k in sorted_props if k in required]
+            optional_props = [k for k in sorted_props if k not in required]
+            if additional_properties is True or isinstance(additional_properties, dict):
+                value_rule = converter.visit(
+                    {} if additional_properties is True else additional_properties,
+                    f"{prefix}additional-value",
+                )
+                string = converter._add_primitive("string", PRIMITIVE_RULES["string"])
+                kv_rules["*"] = converter._add_rule(
+                    f"{prefix}additional-kv", f'{string} ":" space {value_rule}'
+                )
+                optional_props.append("*")
 
+            def recursive_refs(keys: list[str], first_is_optional: bool) -> str:
+                key, *rest = keys
+                kv_rule = kv_rules[key]
+                comma_ref = f'( "," space {kv_rule} )'
+                if first_is_optional:
+                    res = comma_ref + ("*" if key == "*" else "?")
+                else:
+                    res = kv_rule + (f" {comma_ref}*" if key == "*" else "")
+                if rest:
+                    res += " " + converter._add_rule(
+                        f"{prefix}{key}-rest", recursive_refs(rest, first_is_optional=True)
+                    )
+                return res
 
-def _children(schema: Mapping[str, Any], path: str) -> list[tuple[str, Mapping[str, Any]]]:
-    found: list[tuple[str, Any]] = []
-    for key in ("properties", "$defs", "definitions"):
-        children = schema.get(key)
-        if isinstance(children, Mapping):
-            mapping = cast("Mapping[str, Any]", children)
-            found.extend((f"{path}/{key}/{name}", sub) for name, sub in mapping.items())
-    for key in ("items", "additionalProperties"):
-        found.append((f"{path}/{key}", schema.get(key)))
-    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
-        children = schema.get(key)
-        if isinstance(children, list):
-            items = cast("list[Any]", children)
-            found.extend((f"{path}/{key}/{i}", sub) for i, sub in enumerate(items))
-    return [
-        (where, cast("Mapping[str, Any]", sub)) for where, sub in found if isinstance(sub, Mapping)
-    ]
+            rule = '"{" space ' + ' "," space '.join(kv_rules[k] for k in required_props)
+            if optional_props:
+                rule += " ("
+                if required_props:
+                    rule += ' "," space ( '
+                rule += " | ".join(
+                    recursive_refs(optional_props[i:], first_is_optional=False)
+                    for i in range(len(optional_props))
+                )
+                if required_props:
+                    rule += " )"
+                rule += " )?"
+            return rule + ' "}" space'
+
+    return _Converter
