@@ -2,6 +2,7 @@ import doctest
 import importlib
 import pkgutil
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,36 @@ def test_readme_execution_example_runs_and_shows_the_real_content() -> None:
     shown = re.search(r"results\[0\]\.content  # '(.*)'", example.group(1))
     assert shown is not None
     assert namespace["results"][0].content == shown.group(1)  # type: ignore[index]
+
+
+def test_readme_continuation_example_runs_without_repeating_a_call() -> None:
+    """The 'Nothing lost' example continues a failed run, and no call runs twice."""
+    text = README.read_text()
+    block = re.search(r"\*\*Nothing lost\*\*.*?```python\n(.*?)```", text, re.S)
+    assert block is not None
+    paid: list[str] = []
+
+    def pay(invoice: str) -> str:
+        """Pay an invoice."""
+        paid.append(invoice)
+        return f"paid {invoice}"
+
+    replies = iter(
+        [
+            switchboard.ToolCall("c1", "pay", '{"invoice": "INV-1"}'),
+            switchboard.ProviderUnavailableError("scripted", "down", status_code=503),
+            "All paid.",
+        ]
+    )
+
+    def script(request: switchboard.ModelRequest) -> str | switchboard.ToolCall:
+        reply = next(replies)
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    agent = switchboard.Agent(switchboard.ScriptedModel(script), tools=[pay])
+    namespace: dict[str, object] = {"agent": agent}
+    exec(compile(textwrap.dedent(block.group(1)), "README.md", "exec"), namespace)
+    assert paid == ["INV-1"]
+    assert namespace["result"].output == "All paid."  # type: ignore[attr-defined]
