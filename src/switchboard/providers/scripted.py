@@ -72,9 +72,10 @@ class ScriptedModel:
     ) -> AsyncIterator[StreamEvent]:
         """Record the request and yield the next scripted reply as a stream.
 
-        Text and arguments come in pieces of ``fragment_chars``. A reply whose stop reason
-        is ``length`` or ``error`` and whose call's arguments are not a JSON object (text
-        cut mid-way) streams that call as cut (see `replay_response`).
+        Text and arguments come in pieces of ``fragment_chars``. The calls the reply did not
+        finish (`ModelResponse.unfinished_calls`: the last call of a ``length`` reply,
+        every call of an ``error`` one, unless ``cut_calls`` says otherwise) stream as cut
+        (see `replay_response`).
         """
         response = await self.complete(request)
         async for event in replay_response(
