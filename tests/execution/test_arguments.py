@@ -200,9 +200,9 @@ def test_nan_and_infinity_are_refused(raw: str, named: str) -> None:
     )
 
 
-def test_number_too_large_for_a_float_is_refused() -> None:
-    """A number that overflows a float would reach the tool as inf: refused."""
-    assert unparsable_message('{"x": 1e400}').startswith(
+def test_number_too_large_for_a_float_is_refused_in_repaired_text() -> None:
+    """In text that needed repair, a number that overflows a float is refused, not inf."""
+    assert unparsable_message("{'x': 1e400}").startswith(
         "Arguments hold the number 1e400, which is too large for a 64-bit float."
     )
 

@@ -322,3 +322,15 @@ async def test_large_arguments_are_repaired_off_the_event_loop() -> None:
     assert result.error_kind == "unparsable"  # closed, 'note' is no parameter: refused
     assert tool.threads
     assert threading.get_ident() not in tool.threads
+
+
+async def test_a_number_too_large_for_a_float_parameter_is_invalid() -> None:
+    """1e400 would reach a float parameter as inf: the validator refuses it."""
+
+    def scale(factor: float) -> float:
+        """Scale."""
+        return factor
+
+    (result,) = await Toolbox([scale]).execute([call("scale", '{"factor": 1e400}')])
+    assert result.error_kind == "invalid"
+    assert "finite number" in result.content

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -130,7 +130,9 @@ def load_json(text: str) -> Any:
     """Decode strict JSON (RFC 8259) as `json.loads` does, several times faster on small objects.
 
     Unlike ``json.loads``, it refuses what JSON does not have: ``NaN``, ``Infinity`` and a
-    key given twice in one object (``json.loads`` keeps the last value silently).
+    key given twice in one object (``json.loads`` keeps the last value silently). A number
+    too large for a float (``1e400``) reads as infinity, as in ``json.loads``; a parameter
+    typed as a number refuses it when validated.
     pydantic-core's parser reads every other text it accepts as ``json.loads`` reads it
     (same values, same types); the few texts it refuses and ``json.loads`` reads (lone
     surrogates, nesting deeper than 200) go to ``json.loads``, so errors are always
@@ -145,7 +147,7 @@ def load_json(text: str) -> Any:
         value = from_json(text, allow_inf_nan=False)
     except (ValueError, TypeError):  # TypeError: a str that cannot be encoded as UTF-8
         return strict_loads(text)
-    if _may_repeat_keys(text, value) or _may_overflow(text, value):
+    if _may_repeat_keys(text, value):
         return strict_loads(text)
     return value
 
@@ -156,11 +158,15 @@ def load_json_object(text: str) -> dict[str, Any] | None:
     The executor's fast path: None sends the text to `parse_arguments`, which repairs
     what it can and explains what it cannot (``NaN``, a repeated key).
     """
+    # Checks inlined, and NaN looked for in the text rather than refused by the parser (a
+    # keyword argument costs more): this runs on every call (see benchmarks/dispatch.py).
     try:
-        value = from_json(text, allow_inf_nan=False)
+        value = from_json(text)
     except (ValueError, TypeError):
         return None
-    if value.__class__ is not dict or _may_repeat_keys(text, value) or _may_overflow(text, value):
+    if value.__class__ is not dict or "NaN" in text or "Infinity" in text:
+        return None
+    if text.count(":") != len(value) and _may_repeat_keys(text, value):
         return None
     return value
 
@@ -192,33 +198,6 @@ def _may_repeat_keys(text: str, value: Any) -> bool:
     if value.__class__ is dict and colons == len(value):
         return False
     return colons != _count_keys(value)
-
-
-def _may_overflow(text: str, value: Any) -> bool:
-    """Whether a number of ``text`` overflowed to infinity in ``value``.
-
-    pydantic-core reads 1e400 as inf even with ``allow_inf_nan=False``. Only an exponent or
-    over 308 digits can overflow, so most texts skip the walk.
-    """
-    if "e" not in text and "E" not in text and len(text) <= 308:
-        return False
-    return _has_non_finite(value)
-
-
-def _has_non_finite(value: Any) -> bool:
-    if value.__class__ is float:
-        return not math.isfinite(value)
-    if value.__class__ is dict:
-        items: Iterable[Any] = value.values()
-    elif value.__class__ is list:
-        items = value
-    else:
-        return False
-    return any(
-        (item.__class__ is float and not math.isfinite(item))
-        or ((item.__class__ is dict or item.__class__ is list) and _has_non_finite(item))
-        for item in items
-    )
 
 
 def _count_keys(value: Any) -> int:
