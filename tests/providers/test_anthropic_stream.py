@@ -1,15 +1,24 @@
 import json
 from typing import Any
 
+import anthropic
 import pytest
 
 from switchboard import Agent
 from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import ToolCall, UserMessage
 from switchboard.providers.anthropic import AnthropicProvider
+from switchboard.providers.anthropic.stream import AnthropicStreamReader
 from switchboard.providers.base import ModelRequest
-from switchboard.streaming import StreamEvent, ToolCallDelta, ToolCallStart, ToolResultEvent
-from switchboard.tools.tool import tool
+from switchboard.streaming import (
+    RunEnd,
+    StreamEvent,
+    ToolCallDelta,
+    ToolCallStart,
+    ToolResultEvent,
+    TurnRestart,
+)
+from switchboard.tools.tool import Tool, tool
 
 from .conftest import Replay
 from .streams import (
@@ -45,17 +54,40 @@ def get_weather(location: str) -> str:
 REQUEST = ModelRequest([UserMessage("Weather in Paris?")], [get_weather])
 
 
-def provider(replay: Replay) -> AnthropicProvider:
+def provider(replay: Replay, *, attempts: int = 1) -> AnthropicProvider:
     return AnthropicProvider(
         "claude-haiku-4-5",
         api_key="sk-ant-test",
         http_client=replay.client(),
-        retry=RetryPolicy(attempts=1, base=0.0),
+        retry=RetryPolicy(attempts=attempts, base=0.001),
     )
 
 
 async def collect(replay: Replay, **options: Any) -> list[StreamEvent]:
     return [event async for event in provider(replay).stream(REQUEST, **options)]
+
+
+async def read_directly(replay: Replay) -> list[StreamEvent]:
+    """What the reader alone makes of the queued stream, decoded by the SDK: no retrying.
+
+    A broken stream is asked for again by the provider (`stream_with_retries`), so how the
+    reader ends a broken turn is seen here.
+    """
+    client = anthropic.AsyncAnthropic(
+        api_key="sk-ant-test", http_client=replay.client(), max_retries=0
+    )
+    stream = await client.messages.create(
+        model="claude-haiku-4-5",
+        max_tokens=64,
+        messages=[{"role": "user", "content": "Weather in Paris?"}],
+        stream=True,
+    )
+    reader = AnthropicStreamReader()
+    events: list[StreamEvent] = []
+    async with stream:
+        async for item in stream:
+            events += reader.read(item)
+    return events + reader.finish()
 
 
 def raw_arguments(events: list[StreamEvent]) -> dict[str, str]:
@@ -286,7 +318,7 @@ async def test_message_start_inside_an_open_call_ends_the_turn_as_an_error(
 ) -> None:
     """Another message starting inside a call: the call is cut, the turn is an error."""
     replay.queue_bytes(recorded_bytes(START_INSIDE_A_CALL, named=True), "text/event-stream")
-    events = await collect(replay)
+    events = await read_directly(replay)
     assert ready_calls(events) == []
     assert [(c.call.id, c.call.arguments, c.reason) for c in cut_calls(events)] == [
         ("toolu_01first", {}, "error")
@@ -299,7 +331,7 @@ async def test_message_start_inside_an_open_call_ends_the_turn_as_an_error(
 async def test_nothing_of_the_message_that_broke_in_is_read(replay: Replay) -> None:
     """The second message's call never starts, and its text and stop reason are not the reply's."""
     replay.queue_bytes(recorded_bytes(START_INSIDE_A_CALL, named=True), "text/event-stream")
-    events = await collect(replay)
+    events = await read_directly(replay)
     assert starts(events) == ["toolu_01first"]
     assert turn_end(events).response.turn.text == "Checking both cities."
 
@@ -321,7 +353,7 @@ async def test_repeated_start_of_the_open_message_after_content_breaks_the_turn(
         tool_block(1, "toolu_2", '{"location": "Oslo"}'), stop_reason="tool_use"
     )
     replay.queue_bytes(sse_lines(lines, named=True), "text/event-stream")
-    events = await collect(replay)
+    events = await read_directly(replay)
     assert (starts(events), ready_calls(events)) == (["toolu_1"], [])
     assert turn_end(events).stop_reason == "error"
 
@@ -332,7 +364,7 @@ async def test_another_message_starting_before_content_breaks_the_turn(replay: R
     other = json.loads(lines[0])
     other["message"]["id"] = "msg_2"
     replay.queue_bytes(sse_lines([json.dumps(other), *lines], named=True), "text/event-stream")
-    events = await collect(replay)
+    events = await read_directly(replay)
     assert (starts(events), turn_end(events).stop_reason) == ([], "error")
 
 
@@ -358,9 +390,40 @@ async def test_written_stream_split_at_awkward_points_gives_the_same_events(
     """Delivered 5 bytes at a time, a written stream yields the same events."""
     content = recorded_bytes(name, named=True)
     replay.queue_bytes(content, "text/event-stream")
-    whole = await collect(replay)
+    whole = await read_directly(replay)
     queue_pieces(replay, content, 5)
-    assert await collect(replay) == whole
+    assert await read_directly(replay) == whole
+
+
+async def test_a_stream_another_message_breaks_into_is_asked_for_again(replay: Replay) -> None:
+    """Broken before any call is complete, the reply is asked for again; the new one is kept."""
+    replay.queue_bytes(recorded_bytes(START_INSIDE_A_CALL, named=True), "text/event-stream")
+    replay.queue_bytes(recorded_bytes(SEQUENTIAL, named=True), "text/event-stream")
+    events = [e async for e in provider(replay, attempts=2).stream(REQUEST)]
+    [restart] = [e for e in events if isinstance(e, TurnRestart)]
+    after = events[events.index(restart) + 1 :]
+    assert restart.attempt == 2
+    assert ready_calls(after) == [
+        ("toolu_01first", "get_weather", {"location": "Paris"}),
+        ("toolu_01second", "get_weather", {"location": "Rome"}),
+    ]
+    assert turn_end(events).stop_reason == "tool_calls"
+
+
+def recorded_weather(ran: list[str]) -> Tool:
+    """The recorded streams' get_weather tool, noting each location it runs for."""
+
+    @tool(name="get_weather")
+    def weather(location: str) -> str:
+        """Get the weather at a place.
+
+        Args:
+            location: A city name.
+        """
+        ran.append(location)
+        return "sunny"
+
+    return weather
 
 
 async def test_no_call_of_a_broken_stream_runs(replay: Replay) -> None:
@@ -370,17 +433,38 @@ async def test_no_call_of_a_broken_stream_runs(replay: Replay) -> None:
         recorded_bytes("anthropic/text-only/basic_response.txt", named=True), "text/event-stream"
     )
     ran: list[str] = []
-
-    @tool(name="get_weather")
-    def recorded_weather(location: str) -> str:
-        """Get the weather at a place.
-
-        Args:
-            location: A city name.
-        """
-        ran.append(location)
-        return "sunny"
-
-    events = [e async for e in Agent(provider(replay), tools=[recorded_weather]).run_stream("Go")]
+    agent = Agent(provider(replay, attempts=2), tools=[recorded_weather(ran)])
+    events = [e async for e in agent.run_stream("Go")]
     assert ran == []
-    assert [e.result.call_id for e in events if isinstance(e, ToolResultEvent)] == ["toolu_01first"]
+    # A broken stream is the provider's fault: the model is told nothing of it.
+    assert [e.result.call_id for e in events if isinstance(e, ToolResultEvent)] == []
+    end = events[-1]
+    assert isinstance(end, RunEnd)
+    assert end.result.output == "Hello there!"
+
+
+async def test_only_the_complete_call_of_a_broken_stream_runs(replay: Replay) -> None:
+    """Broken after a call was complete: that call runs, the open one and the intruder's do not."""
+    lines = message_events(
+        tool_block(0, "toolu_1", '{"location": "Oslo"}'),
+        tool_block(1, "toolu_2", '{"location": "Ro', stop=False),
+        stop_reason=None,
+    )
+    intruder = message_events(
+        tool_block(0, "toolu_3", '{"location": "Rome"}'), stop_reason="tool_use"
+    )
+    other = json.loads(intruder[0])
+    other["message"]["id"] = "msg_2"
+    intruder[0] = json.dumps(other)
+    replay.queue_bytes(sse_lines(lines + intruder, named=True), "text/event-stream")
+    replay.queue_bytes(
+        recorded_bytes("anthropic/text-only/basic_response.txt", named=True), "text/event-stream"
+    )
+    ran: list[str] = []
+    agent = Agent(provider(replay, attempts=2), tools=[recorded_weather(ran)])
+    events = [e async for e in agent.run_stream("Go")]
+    assert ran == ["Oslo"]
+    results = [e.result for e in events if isinstance(e, ToolResultEvent)]
+    assert [(r.call_id, r.is_error) for r in results] == [("toolu_1", False), ("toolu_2", True)]
+    assert results[1].content.startswith("Not run: the reply broke off")
+    assert not any(isinstance(e, TurnRestart) for e in events)

@@ -4,11 +4,18 @@ from typing import Any
 import pytest
 
 from switchboard import Agent
+from switchboard.errors import ProviderUnavailableError
 from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import UserMessage
 from switchboard.providers.base import ModelRequest
 from switchboard.providers.gemini import SYNTHETIC_ID_PREFIX, GeminiProvider
-from switchboard.streaming import StreamEvent, ToolCallDelta, ToolCallReady, ToolResultEvent
+from switchboard.streaming import (
+    StreamEvent,
+    ToolCallDelta,
+    ToolCallReady,
+    ToolResultEvent,
+    TurnRestart,
+)
 from switchboard.tools.tool import tool
 
 from .conftest import Replay
@@ -45,12 +52,12 @@ def weather(location: str) -> str:
 REQUEST = ModelRequest([UserMessage("Weather in Paris?")], [weather])
 
 
-def provider(replay: Replay) -> GeminiProvider:
+def provider(replay: Replay, *, attempts: int = 1) -> GeminiProvider:
     return GeminiProvider(
         MODEL,
         api_key="test-key",
         http_client=replay.client(),  # pyright: ignore[reportArgumentType]
-        retry=RetryPolicy(attempts=1, base=0.0),
+        retry=RetryPolicy(attempts=attempts, base=0.001),
     )
 
 
@@ -179,11 +186,25 @@ async def test_streamed_call_open_at_max_tokens_is_cut(replay: Replay) -> None:
     ]
 
 
-async def test_stream_without_a_finish_reason_ends_with_error(replay: Replay) -> None:
-    """A stream that stops before Gemini gives a finish reason is an error turn."""
+async def test_stream_without_a_finish_reason_is_asked_for_again(replay: Replay) -> None:
+    """A stream that stops before Gemini gives a finish reason is broken: it is sent again."""
     replay.queue_bytes(sse_lines([chunk([{"text": "Hel"}])], named=False), "text/event-stream")
-    end = turn_end(await collect(replay))
-    assert (end.stop_reason, end.response.turn.text) == ("error", "Hel")
+    whole = [chunk([{"text": "Hel"}]), chunk([{"text": "lo"}], "STOP")]
+    replay.queue_bytes(sse_lines(whole, named=False), "text/event-stream")
+    events = [e async for e in provider(replay, attempts=2).stream(REQUEST)]
+    [restart] = [e for e in events if isinstance(e, TurnRestart)]
+    assert streamed_text(events[: events.index(restart)]) == "Hel"
+    end = turn_end(events)
+    assert (end.stop_reason, end.response.turn.text) == ("answer", "Hello")
+
+
+async def test_stream_without_a_finish_reason_on_every_try_raises(replay: Replay) -> None:
+    """Without a finish reason on every try, the typed network error is raised."""
+    for _ in range(2):
+        replay.queue_bytes(sse_lines([chunk([{"text": "Hel"}])], named=False), SSE)
+    with pytest.raises(ProviderUnavailableError, match="before the provider finished the reply"):
+        [e async for e in provider(replay, attempts=2).stream(REQUEST)]
+    assert len(replay.requests) == 2
 
 
 # Vertex AI streamed function-call arguments, written from the documented format

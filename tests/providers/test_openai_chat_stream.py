@@ -234,12 +234,20 @@ async def test_call_open_at_the_length_limit_is_cut_not_ready(replay: Replay) ->
 async def test_stream_that_breaks_off_ends_with_error_and_cuts_the_open_call(
     replay: Replay,
 ) -> None:
-    """A stream ending without a finish reason (and a broken event) is an error turn."""
-    content = sse_lines([chunk(call_delta(0, "a", "get_weather", '{"city": "Os'))], named=False)
+    """Broken (a broken event, no finish reason) after a call is complete: an error turn.
+
+    The complete call may already run, so the reply is not asked for again: the turn ends
+    with what arrived, the open call cut.
+    """
+    lines = [
+        chunk(call_delta(0, "a", "get_weather", '{"city": "Oslo"}')),
+        chunk(call_delta(1, "b", "get_weather", '{"city": "Os')),
+    ]
+    content = sse_lines(lines, named=False)
     replay.queue_bytes(content + b"data: {not json\n\n", "text/event-stream")
     events = await collect(replay)
-    assert ready_calls(events) == []
-    assert [c.call.id for c in cut_calls(events)] == ["a"]
+    assert ready_calls(events) == [("a", "get_weather", '{"city": "Oslo"}')]
+    assert [c.call.id for c in cut_calls(events)] == ["b"]
     assert turn_end(events).stop_reason == "error"
 
 
@@ -255,8 +263,12 @@ async def test_malformed_chunk_is_skipped(replay: Replay) -> None:
 
 
 async def test_connection_reset_mid_call_cuts_the_open_call(replay: Replay) -> None:
-    """A connection that drops inside a call ends the turn with error, the call cut."""
-    first = sse_lines([chunk(call_delta(0, "a", "get_weather", '{"city": "Os'))], named=False)
+    """A connection that drops inside a call, after another is complete: error, the call cut."""
+    lines = [
+        chunk(call_delta(0, "a", "get_weather", '{"city": "Oslo"}')),
+        chunk(call_delta(1, "b", "get_weather", '{"city": "Os')),
+    ]
+    first = sse_lines(lines, named=False)
 
     async def body() -> AsyncIterator[bytes]:
         yield first
@@ -267,7 +279,8 @@ async def test_connection_reset_mid_call_cuts_the_open_call(replay: Replay) -> N
         httpx2.Response(200, content=body(), headers={"content-type": "text/event-stream"})
     )
     events = await collect(replay)
-    assert [(c.call.id, c.raw_arguments) for c in cut_calls(events)] == [("a", '{"city": "Os')]
+    assert ready_calls(events) == [("a", "get_weather", '{"city": "Oslo"}')]
+    assert [(c.call.id, c.raw_arguments) for c in cut_calls(events)] == [("b", '{"city": "Os')]
     assert turn_end(events).stop_reason == "error"
 
 

@@ -6,6 +6,7 @@ reply of this server streams parallel calls.
 """
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,8 @@ import httpx
 import pytest
 
 from switchboard.agent import Agent
+from switchboard.errors import ProviderUnavailableError
+from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import UserMessage
 from switchboard.providers.base import ModelRequest, ModelSettings
 from switchboard.providers.embedded import embedded_model_path
@@ -73,13 +76,35 @@ async def test_streamed_call_is_the_one_the_server_returns_whole(server_url: str
     assert turn_end(events).stop_reason == "tool_calls"
 
 
-async def test_stream_the_server_cannot_give_ends_as_an_error_turn(server_url: str) -> None:
-    """llama-cpp-python cannot stream tool_choice "auto" (its body is empty): an error turn."""
-    async with httpx.AsyncClient(timeout=120) as client:
-        provider = OpenAIChatProvider("smollm2", base_url=server_url, http_client=client)
-        events = [e async for e in provider.stream(request(weather_tools([]), "auto"))]
-    end = turn_end(events)
-    assert (end.stop_reason, end.response.turn.tool_calls) == ("error", ())
+async def test_stream_the_server_cannot_give_raises_unavailable_after_the_tries(
+    server_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stream llama-cpp-python cannot give is asked for again, then raises unavailable.
+
+    It cannot stream tool_choice "auto" (its body is empty): every try breaks.
+    """
+    sent: list[httpx.Request] = []
+
+    async def record(sending: httpx.Request) -> None:
+        sent.append(sending)
+
+    retry = RetryPolicy(attempts=2, base=0.001)
+    async with httpx.AsyncClient(timeout=120, event_hooks={"request": [record]}) as client:
+        provider = OpenAIChatProvider(
+            "smollm2", base_url=server_url, http_client=client, retry=retry
+        )
+        with (
+            caplog.at_level(logging.WARNING, logger="switchboard"),
+            pytest.raises(ProviderUnavailableError),
+        ):
+            [e async for e in provider.stream(request(weather_tools([]), "auto"))]
+    assert len(sent) == 2
+    # The second try may instead find the connection the server dropped after the first.
+    retrying = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
+    assert retrying == [
+        "openai: the stream ended before the provider finished the reply; "
+        "retrying in 0.00 s (try 2 of 2)"
+    ]
 
 
 async def test_run_stream_runs_the_streamed_call_and_sends_its_result(server_url: str) -> None:

@@ -122,23 +122,33 @@ async def test_stream_request_body_asks_for_a_stream(replay: Replay) -> None:
 
 
 async def test_call_open_when_the_stream_breaks_is_cut(replay: Replay) -> None:
-    """A stream without its final response ends with error and its open call cut."""
+    """Broken without its final response after a call is complete: error, the open call cut.
+
+    The complete call may already run, so the reply is not asked for again.
+    """
     lines = [
-        event("response.output_item.added", output_index=0, item=call_item("fc_1", "call_1")),
+        event("response.output_item.added", output_index=0, item=call_item("fc_0", "call_0")),
+        event(
+            "response.function_call_arguments.done",
+            item_id="fc_0",
+            output_index=0,
+            arguments='{"location": "Rome"}',
+        ),
+        event("response.output_item.added", output_index=1, item=call_item("fc_1", "call_1")),
         event(
             "response.function_call_arguments.delta",
             item_id="fc_1",
-            output_index=0,
+            output_index=1,
             delta='{"location": "Par',
         ),
     ]
     events = await collect(replay, lines)
-    assert ready_calls(events) == []
+    assert ready_calls(events) == [("call_0", "weather", '{"location": "Rome"}')]
     [cut] = cut_calls(events)
     assert (cut.call.id, cut.raw_arguments, cut.reason) == ("call_1", '{"location": "Par', "error")
     end = turn_end(events)
     assert end.stop_reason == "error"
-    assert [c.arguments for c in end.response.turn.tool_calls] == ["{}"]
+    assert [c.arguments for c in end.response.turn.tool_calls] == ['{"location": "Rome"}', "{}"]
 
 
 async def test_done_arguments_win_over_the_fragments(replay: Replay) -> None:

@@ -1,5 +1,6 @@
 """Retries against a real HTTP server on 127.0.0.1: statuses, Retry-After, what is not retried."""
 
+import asyncio
 import json
 import logging
 import threading
@@ -11,7 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
-from switchboard.errors import ConfigurationError, ProviderRequestError, ProviderUnavailableError
+from switchboard.errors import (
+    ConfigurationError,
+    ProviderRateLimitError,
+    ProviderRequestError,
+    ProviderUnavailableError,
+)
 from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import UserMessage
 from switchboard.providers.base import DEFAULT_RETRY, ModelRequest
@@ -32,6 +38,9 @@ COMPLETION = {
 
 FAST_DEFAULT = RetryPolicy(attempts=DEFAULT_RETRY.attempts, base=0.01, cap=DEFAULT_RETRY.cap)
 """DEFAULT_RETRY's tries, with millisecond backoff so that the tests stay fast."""
+
+GUARD = 30.0
+"""Seconds a test may take before it fails: a run that sleeps as told would pass it."""
 
 
 @dataclass
@@ -84,10 +93,12 @@ def server() -> Iterator[ScriptedServer]:
     assert not scripted.script, "scripted responses were never requested"
 
 
-async def complete(server: ScriptedServer, retry: RetryPolicy = DEFAULT_RETRY) -> str:
-    async with httpx.AsyncClient() as client:
+async def complete(
+    server: ScriptedServer, retry: RetryPolicy = DEFAULT_RETRY, **options: Any
+) -> str:
+    async with asyncio.timeout(GUARD), httpx.AsyncClient() as client:
         provider = OpenAIChatProvider(
-            "scripted", base_url=server.base_url, http_client=client, retry=retry
+            "scripted", base_url=server.base_url, http_client=client, retry=retry, **options
         )
         response = await provider.complete(ModelRequest([UserMessage("hi")]))
     return response.turn.text
@@ -148,3 +159,38 @@ def test_missing_key_raises_before_any_request(
     with pytest.raises(ConfigurationError, match="OPENAI_API_KEY"):
         OpenAIChatProvider("gpt-4o")
     assert server.paths == []
+
+
+@pytest.mark.parametrize(
+    "headers", [{"Retry-After": "3600"}, {"retry-after-ms": "3600000"}], ids=["seconds", "ms"]
+)
+async def test_retry_after_past_max_retry_wait_fails_at_once(
+    server: ScriptedServer, headers: dict[str, str]
+) -> None:
+    """A 429 asking for an hour raises the rate-limit error, naming max_retry_wait, unretried."""
+    server.answer(429, {"error": {"message": "Rate limit reached"}}, headers)
+    with pytest.raises(ProviderRateLimitError, match=r"max_retry_wait=60 s") as raised:
+        await complete(server)
+    assert "Rate limit reached" in raised.value.message
+    assert raised.value.retry_after == 3600
+    assert len(server.bodies) == 1
+
+
+async def test_retry_after_past_a_lowered_max_retry_wait_fails_at_once(
+    server: ScriptedServer,
+) -> None:
+    """Retry-After: 0.05 with max_retry_wait=0.01 fails with the 429's error after one request."""
+    server.answer(429, {"error": {"message": "Rate limit reached"}}, {"Retry-After": "0.05"})
+    with pytest.raises(ProviderRateLimitError, match=r"max_retry_wait=0\.01 s"):
+        await complete(server, FAST_DEFAULT, max_retry_wait=0.01)
+    assert len(server.bodies) == 1
+
+
+async def test_retry_after_within_a_raised_max_retry_wait_is_waited_for(
+    server: ScriptedServer,
+) -> None:
+    """Retry-After: 0.05 with max_retry_wait=1 is waited for, and the retry answers."""
+    server.answer(429, {"error": {"message": "Rate limit reached"}}, {"Retry-After": "0.05"})
+    server.answer(200, COMPLETION)
+    assert await complete(server, FAST_DEFAULT, max_retry_wait=1) == "done"
+    assert len(server.bodies) == 2

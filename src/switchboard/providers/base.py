@@ -230,16 +230,27 @@ def check_timeouts(**limits: float | None) -> None:
 
 
 def checked_response(
-    provider: str, raw: object, expected: type[R], parse: Callable[[R], ModelResponse]
+    provider: str,
+    raw: object,
+    expected: type[R],
+    parse: Callable[[R], ModelResponse],
+    *,
+    needs: Sequence[str] = (),
 ) -> ModelResponse:
     """``parse(raw)``, or `ProviderResponseError` when ``raw`` is no valid ``expected``.
 
     A 200 whose body is HTML, or JSON of another shape, reaches the adapter as a string or
-    a loosely built model; it is the provider's fault and is retried like a 5xx.
+    a loosely built model; it is the provider's fault and is retried like a 5xx. ``needs``
+    names the fields a reply is read from: an SDK builds its model from any JSON object
+    (``{"status": "ok"}`` included), so one that sets none of them is of another shape.
     """
     if not isinstance(raw, expected):
         shown = str(raw)[:200]
         message = f"the response is not a {expected.__name__} but {shown!r}"
+        raise ProviderResponseError(provider, message, status_code=200)
+    if needs and all(getattr(raw, name, None) is None for name in needs):
+        shown = str(raw)[:200]
+        message = f"the response has no {' or '.join(needs)}: {shown!r}"
         raise ProviderResponseError(provider, message, status_code=200)
     try:
         return parse(raw)

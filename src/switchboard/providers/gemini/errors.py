@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any, cast
 
 import httpx
+import pydantic
 from google.genai import errors
 
 from switchboard.errors import (
@@ -46,7 +47,8 @@ def map_errors() -> Generator[None]:
     401/403 -> `ProviderAuthError`; 429 -> `ProviderRateLimitError` with ``retry_after``
     (the ``Retry-After`` header, else Gemini's ``RetryInfo.retryDelay``); 5xx, 408,
     timeouts and connection failures -> `ProviderUnavailableError`; any other 4xx ->
-    `ProviderRequestError`. The message is the provider's own.
+    `ProviderRequestError`; a 200 whose body is not JSON, or JSON the SDK cannot read as
+    a response -> `ProviderResponseError`. The message is the provider's own.
     """
     try:
         yield
@@ -57,6 +59,11 @@ def map_errors() -> Generator[None]:
         raise ProviderUnavailableError(PROVIDER, message) from e
     except json.JSONDecodeError as e:  # a 200 whose body is not JSON
         message = f"the response body is not valid JSON ({e})"
+        raise ProviderResponseError(PROVIDER, message, status_code=200) from e
+    # The SDK converts and validates the body itself (unlike the OpenAI and Anthropic SDKs,
+    # which build their models loosely): JSON of the wrong types fails inside it.
+    except (TypeError, pydantic.ValidationError) as e:
+        message = f"the response body is malformed ({e!r})"
         raise ProviderResponseError(PROVIDER, message, status_code=200) from e
 
 

@@ -100,8 +100,13 @@ class GeminiProvider(SDKProvider):
                 response = await self._client.aio.models.generate_content(  # pyright: ignore[reportUnknownMemberType]
                     model=self._model, contents=arguments["contents"], config=arguments["config"]
                 )
+            # No candidate is a reply only with the prompt's feedback (a blocked prompt).
             return checked_response(
-                PROVIDER, response, types.GenerateContentResponse, parse_response
+                PROVIDER,
+                response,
+                types.GenerateContentResponse,
+                parse_response,
+                needs=("candidates", "prompt_feedback"),
             )
 
         return await self._with_retries(send, request)

@@ -109,7 +109,9 @@ class OpenAIChatProvider(SDKProvider):
             with map_errors(PROVIDER):
                 # A 200 whose body is not JSON comes back as a str, despite the annotation.
                 completion = await create(model=self._model, **kwargs)
-            return checked_response(PROVIDER, completion, ChatCompletion, parse_response)
+            return checked_response(
+                PROVIDER, completion, ChatCompletion, parse_response, needs=("choices",)
+            )
 
         return await self._with_retries(send, request)
 
