@@ -197,10 +197,8 @@ class RunLoop:
         if response.stop_reason == "content_filter":
             return response, [withheld_result(call) for call in calls], "content_filter"
         unfinished = response.unfinished_calls()
-        if not unfinished:
-            results, stop = await self._run_calls(calls)
-            return response, results, stop
-        response = _settle(response, unfinished)
+        if unfinished:
+            response = _settle(response, unfinished)
         whole = [call for call in response.turn.tool_calls if call.id not in unfinished]
         ran, stop = await self._run_calls(whole) if whole else ([], None)
         finished = iter(ran)
@@ -209,7 +207,7 @@ class RunLoop:
             cut_result(call, reason) if call.id in unfinished else next(finished)
             for call in response.turn.tool_calls
         ]
-        if self.agent.on_cut_off == "stop":
+        if unfinished and self.agent.on_cut_off == "stop":
             stop = stop or _final_reason(response)
         return response, results, stop
 
