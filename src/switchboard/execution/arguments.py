@@ -158,14 +158,13 @@ def load_json_object(text: str) -> dict[str, Any] | None:
     The executor's fast path: None sends the text to `parse_arguments`, which repairs
     what it can and explains what it cannot (``NaN``, a repeated key).
     """
-    # Checks inlined, and NaN looked for in the text rather than refused by the parser (a
-    # keyword argument costs more): this runs on every call (see benchmarks/dispatch.py).
     try:
-        value = from_json(text)
+        value = from_json(text, allow_inf_nan=False)
     except (ValueError, TypeError):
         return None
-    if value.__class__ is not dict or "NaN" in text or "Infinity" in text:
+    if value.__class__ is not dict:
         return None
+    # _may_repeat_keys inlined for the common flat object: this runs on every call.
     if text.count(":") != len(value) and _may_repeat_keys(text, value):
         return None
     return value

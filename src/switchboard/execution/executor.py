@@ -217,13 +217,15 @@ class _Batch:
         return result
 
     async def _run(self, call: ToolCall, started: float) -> ToolResult | _Failure:
+        # Decided once per tool and batch: a dict lookup costs less than the decision.
         try:
             tool = self.toolbox.get(call.name)
         except ToolNotFoundError:
             tool = None
-        if tool is not None and isinstance(call.arguments, str) and self._takes_short_way(tool):
+        if tool is not None and self.plain and tool.direct and isinstance(call.arguments, str):
             # The common call, the short way: clean JSON for a tool with nothing around it
-            # (see _takes_short_way). What validate_json leaves goes the long way below.
+            # (no before-hook, no batch time limit, and see `Tool.direct`). What
+            # validate_json leaves goes the long way below.
             try:
                 kwargs = tool.validate_json(call.arguments)
             except ArgumentsError as e:
@@ -260,21 +262,6 @@ class _Batch:
         except ArgumentsError as e:
             return _Failure("invalid", _invalid_message(e), tool=tool, parsed=parsed)
         return await self._execute(call, tool, kwargs, parsed, started)
-
-    def _takes_short_way(self, tool: Tool) -> bool:
-        """Whether the tool's calls with clean JSON can skip the steps that have nothing to do.
-
-        That is: no before-hook or approval sees them, no time limit or slot applies, and
-        the handler takes exactly its validated arguments (no context, none positional).
-        """
-        return (
-            self.plain
-            and not tool.requires_approval
-            and tool.timeout is None
-            and tool.max_concurrency is None
-            and tool.context_parameter is None
-            and not tool.positional_only
-        )
 
     async def _prepare(self, call: ToolCall) -> tuple[Tool, ParsedArguments] | _Failure:
         if call.name not in self.toolbox:

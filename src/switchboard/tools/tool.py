@@ -283,6 +283,22 @@ class Tool:
         """Whether the handler is a coroutine function."""
         return inspect.iscoroutinefunction(self.handler)
 
+    @functools.cached_property
+    def direct(self) -> bool:
+        """Whether a call needs nothing but validation and the handler.
+
+        That is: no approval, no time limit or concurrency slot, and the handler takes
+        exactly its validated arguments (no `RunContext`, none positional-only). The
+        executor runs such calls a shorter way.
+        """
+        return (
+            not self.requires_approval
+            and self.timeout is None
+            and self.max_concurrency is None
+            and self.context_parameter is None
+            and not self.positional_only
+        )
+
     def schema(
         self,
         fmt: Format,
