@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -14,12 +14,18 @@ from switchboard import (
     ConfigurationError,
     ModelRequest,
     ModelResponse,
+    ProviderRequestError,
     ProviderUnavailableError,
     RunError,
     RunTimeoutError,
     ScriptedModel,
+    StreamEvent,
     SwitchboardError,
+    TextDelta,
+    Tool,
     ToolCall,
+    ToolCallReady,
+    ToolCallStart,
     ToolResult,
     Usage,
     UserMessage,
@@ -306,3 +312,49 @@ async def test_the_run_deadline_reaches_the_provider() -> None:
     assert request.deadline is not None
     assert before + 60 <= request.deadline <= loop.time() + 60
     assert UserMessage("hi") in request.messages
+
+
+class BreaksAfterACall:
+    """A provider whose stream hands over one whole call, then fails for good."""
+
+    name = "breaking"
+    model = "breaking"
+
+    def __init__(self, started: asyncio.Event) -> None:
+        self.started = started
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        raise NotImplementedError
+
+    async def stream(
+        self, request: ModelRequest, *, partial_args: bool = False
+    ) -> AsyncIterator[StreamEvent]:
+        yield TextDelta("Paying. ")
+        yield ToolCallStart("c1", "transfer")
+        yield ToolCallReady(transfer("c1", '{"account": "A", "amount": 3}'))
+        await self.started.wait()  # the call has started early
+        refused = "the request was refused half-way"
+        raise ProviderRequestError(self.name, refused)
+
+
+async def test_a_failure_after_an_early_call_keeps_that_call_in_the_result() -> None:
+    """The run so far holds the call that ran early and its result: it will not be repeated."""
+    bank = Bank()
+    started = asyncio.Event()
+
+    def transfer_and_signal(account: str, amount: int) -> str:
+        """Move money to an account."""
+        started.set()
+        return bank.transfer(account, amount)
+
+    agent = Agent(
+        BreaksAfterACall(started),
+        tools=[Tool.from_function(transfer_and_signal, name="transfer", inline=True)],
+    )
+    with pytest.raises(ProviderRequestError) as caught:
+        async for _ in agent.run_stream("Pay A 3."):
+            pass
+    assert bank.transfers == [("A", 3)]
+    turn, result = caught.value.result.messages[-2:]
+    assert turn == AssistantTurn("Paying. ", (transfer("c1", '{"account": "A", "amount": 3}'),))
+    assert (result.call_id, result.content, result.is_error) == ("c1", "sent 3 to A", False)
