@@ -146,15 +146,18 @@ class Provider(Protocol):
         """Send one request and yield the reply as it arrives, `TurnEnd` last.
 
         `TurnEnd.response` is the reply `complete` would have returned. A stream that
-        breaks off ends with stop reason ``error``, its open calls cut (`ToolCallCut`).
+        breaks off before any call of it is complete is asked for again (`TurnRestart`);
+        one that breaks after ends with stop reason ``error``, its open calls cut
+        (`ToolCallCut`).
 
         Args:
             request: The request.
             partial_args: Compute `ToolCallDelta.partial_args`.
 
         Raises:
-            ProviderError: The provider refused or failed the request before the stream
-                began (after retries).
+            ProviderError: The provider refused or failed the request, or every try broke
+                before a call was complete (after retries).
+            RunTimeoutError: The run's deadline (``request.deadline``) passed.
         """
         ...
 
