@@ -179,25 +179,32 @@ async def test_a_call_waiting_for_its_tool_slot_past_the_deadline_is_not_started
     assert started == ["a"]
 
 
-def test_thread_pool_never_runs_more_than_its_size() -> None:
-    """The pool's cap holds across event loops: at most ``size`` calls run at once."""
+def test_thread_pool_runs_exactly_its_size_at_once() -> None:
+    """The pool runs ``size`` calls at once, on ``size`` threads: never fewer, never more.
+
+    Each call waits until three run together, so a pool of fewer threads never gets past
+    the first calls (the wait times out, the test fails); thirty queued calls would start
+    more threads in a pool that let more run.
+    """
     threads = ToolThreads(3)
-    lock = threading.Lock()
+    together = threading.Condition()
     active = peak = 0
 
     def work() -> None:
         nonlocal active, peak
-        with lock:
+        with together:
             active += 1
             peak = max(peak, active)
-        with lock:
+            together.notify_all()
+            assert together.wait_for(lambda: peak >= 3, timeout=GUARD), "never 3 at once"
             active -= 1
 
     async def many() -> None:
-        await asyncio.gather(*(threads.run(work, (), {}) for _ in range(50)))
+        await asyncio.gather(*(threads.run(work, (), {}) for _ in range(30)))
 
     asyncio.run(many())
-    assert 1 <= peak <= 3
+    assert peak == 3
+    assert threads.alive == 3
 
 
 @pytest.mark.parametrize("inline", [True, False])

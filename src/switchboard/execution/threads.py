@@ -82,6 +82,11 @@ class ToolThreads:
         self._abandoned = 0  # threads still busy with calls given up on
 
     @property
+    def alive(self) -> int:
+        """Threads in the pool: running a call, idle, or running a call given up on."""
+        return self._threads
+
+    @property
     def abandoned(self) -> int:
         """Threads still running calls that were given up on (timed out or cancelled)."""
         return self._abandoned
