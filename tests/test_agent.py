@@ -121,7 +121,8 @@ async def test_loop_guard_refuses_the_repeated_call_then_stops_the_run() -> None
     """The 3rd identical call is not run but answered with an error; the 4th stops the run."""
     log: list[tuple[str, object]] = []
     model = ScriptedModel(lambda request: call(f"c{len(request.messages)}", "Rome"))
-    result = await Agent(model, tools=make_toolbox(log), max_iterations=10).run("Rome?")
+    agent = Agent(model, tools=make_toolbox(log), max_iterations=10, on_repeat="run")
+    result = await agent.run("Rome?")
     assert log == [("get_weather", "Rome")] * 2
     refused = [step.results[0] for step in result.steps[2:]]
     assert all(r.is_error and r.error_kind == "denied" for r in refused)
@@ -138,7 +139,8 @@ async def test_loop_guard_ignores_key_order_and_spacing() -> None:
         ToolCall("3", "get_weather", {"city": "Rome"}),
         "ok",
     ]
-    result = await Agent(ScriptedModel(turns), tools=make_toolbox([])).run("Rome?")
+    agent = Agent(ScriptedModel(turns), tools=make_toolbox([]), on_repeat="run")
+    result = await agent.run("Rome?")
     assert result.steps[2].results[0].error_kind == "denied"
 
 

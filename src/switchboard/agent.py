@@ -4,14 +4,15 @@ Each iteration sends the conversation and the tool schemas to the model; when it
 tools, the calls run through the `Executor` (in parallel, validated, isolated) and their
 results join the conversation for the next request. A run stops when the model answers,
 or at a limit: ``max_iterations`` model requests, ``max_tool_calls`` calls, or the loop
-guard (the same call made over and over).
+guard (the same call made over and over). A call the run already has the result of is
+not run again: by default the model gets that result back and is asked to answer.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from typing import Any, Literal, Unpack
+from typing import Any, Literal, Unpack, get_args
 
 from switchboard.errors import ConfigurationError, MaxIterationsError
 from switchboard.execution.executor import Executor, ExecutorOptions
@@ -29,7 +30,7 @@ from switchboard.providers.base import (
 )
 from switchboard.providers.models import resolve_model
 from switchboard.routing import Router
-from switchboard.run import RunLoop, RunResult
+from switchboard.run import OnRepeat, RunLoop, RunResult
 from switchboard.streaming import RunEnd, RunEvent
 from switchboard.tools.tool import Tool
 from switchboard.tools.toolbox import Toolbox
@@ -53,9 +54,21 @@ class Agent:
             (``None``: the provider's default).
         strict: Send tool schemas in OpenAI strict form where the provider has one.
         settings: Sampling settings (max tokens, temperature, seed).
+        on_repeat: What to do with a call identical (same tool, same arguments) to one
+            the run already has the result of, with no other tool run since (which might
+            have changed it): ``"answer"`` does not run it, gives the model the earlier
+            result with a reminder, and makes the next request forbid calls
+            (``tool_choice="none"``), so the run ends with an answer; ``"error"`` does not
+            run it and tells the model so, as an error result; ``"stop"`` does not run it
+            and ends the run (``loop_guard``); ``"run"`` runs it again (for tools whose
+            result changes, e.g. a job's status). A failure that may pass (a timeout, a
+            denied approval) is never an answer: the call may be made again.
         repeat_limit: The loop guard: the call that repeats a call (same tool, same
             arguments) for the ``repeat_limit``-th time is not run; the model gets an
             error result saying so. If it makes that call yet again, the run stops.
+        answer_at_limit: Make the last of the ``max_iterations`` requests forbid calls
+            (``tool_choice="none"``), so a run that reaches the limit still ends with an
+            answer from what it has.
         raise_on_limit: Raise `MaxIterationsError` (carrying the partial result)
             instead of returning when ``max_iterations`` is reached.
         deps: Passed to tools as ``RunContext.deps``.
@@ -105,7 +118,9 @@ class Agent:
         parallel_tool_calls: bool | None = None,
         strict: bool = False,
         settings: ModelSettings | None = None,
+        on_repeat: OnRepeat = "answer",
         repeat_limit: int = 3,
+        answer_at_limit: bool = False,
         raise_on_limit: bool = False,
         deps: Any = None,
         router: Router | None = None,
@@ -126,6 +141,10 @@ class Agent:
             raise ConfigurationError(msg)
         if repeat_limit < 2:
             msg = f"repeat_limit must be at least 2 (got {repeat_limit})."
+            raise ConfigurationError(msg)
+        if on_repeat not in get_args(OnRepeat):
+            choices = ", ".join(repr(mode) for mode in get_args(OnRepeat))
+            msg = f"on_repeat must be one of {choices} (got {on_repeat!r})."
             raise ConfigurationError(msg)
         if "timeout" in executor:
             msg = (
@@ -151,7 +170,9 @@ class Agent:
         self.parallel_tool_calls = parallel_tool_calls
         self.strict = strict
         self.settings = settings or ModelSettings()
+        self.on_repeat: OnRepeat = on_repeat
         self.repeat_limit = repeat_limit
+        self.answer_at_limit = answer_at_limit
         self.raise_on_limit = raise_on_limit
         self.deps = deps
         self.router = router

@@ -18,6 +18,7 @@ from switchboard.errors import RunError, RunTimeoutError, SwitchboardError
 from switchboard.execution.executor import RunState
 from switchboard.messages import (
     AssistantTurn,
+    ErrorKind,
     Message,
     ModelResponse,
     ToolCall,
@@ -43,11 +44,21 @@ RunStopReason = Literal[
 - ``answer``: the model answered without calling a tool.
 - ``max_iterations``: it made ``max_iterations`` requests and still wanted tools.
 - ``max_tool_calls``: the run's calls reached ``max_tool_calls``.
-- ``loop_guard``: the model kept making the same call with the same arguments.
+- ``loop_guard``: the model repeated a call it had the result of (``on_repeat="stop"``),
+  or kept making the same call past ``repeat_limit``.
 - ``length``, ``content_filter``, ``error``: the model's last reply stopped so (see
   `StopReason`); a reply stopped by ``content_filter`` runs none of its calls and ends the
   run. Set on ``error.result`` too, when a run raises.
 """
+
+
+OnRepeat = Literal["answer", "error", "stop", "run"]
+"""What a run does with a call identical to one it already answered (see `Agent`)."""
+
+# Results that say nothing about what the same call would return now: it may be made again.
+_TRANSIENT: frozenset[ErrorKind | None] = frozenset(
+    {"timeout", "not_started", "retries_exhausted", "denied"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +109,9 @@ class RunLoop:
         self.tool_choice = agent.tool_choice
         self.calls_made = 0
         self.repeats: Counter[tuple[str, str]] = Counter()
+        self.answered: dict[tuple[str, str], ToolResult] = {}
+        self._not_run: set[str] = set()
+        self._answer_next = False
         self._guard_stop: RunStopReason | None = None
         self._turn: StreamedTurn | None = None
         timeout = agent.run_timeout
@@ -129,9 +143,11 @@ class RunLoop:
 
     async def _iterations(self, streaming: bool, partial_args: bool) -> AsyncIterator[RunEvent]:
         agent = self.agent
-        for _ in range(agent.max_iterations):
+        for iteration in range(agent.max_iterations):
             self._check_deadline()
             offered = await self._offered()
+            if agent.answer_at_limit and iteration == agent.max_iterations - 1:
+                self.tool_choice = "none"
             request = ModelRequest(
                 tuple(self.messages),
                 offered,
@@ -239,11 +255,28 @@ class RunLoop:
             return _final_reason(response)
         self.messages.extend(results)
         self.steps.append(Step(response, tuple(results), names))
+        self._remember(response.turn.tool_calls, results)
         if stop is not None:
             return stop
         if self.agent.reset_tool_choice and self.tool_choice not in ("auto", "none"):
             self.tool_choice = "auto"
+        if self._answer_next:
+            self.tool_choice = "none"
         return None
+
+    def _remember(self, calls: Sequence[ToolCall], results: Sequence[ToolResult]) -> None:
+        """Keep the result of each call that ran, for `_admit` to answer a repeat of it.
+
+        A call of one tool may change what another returns (``add_todo``, then
+        ``list_todos``): once a tool has run, the results of the others are forgotten.
+        """
+        for call, result in zip(calls, results, strict=True):
+            if call.id in self._not_run:
+                continue
+            self.answered = {k: v for k, v in self.answered.items() if k[0] == call.name}
+            if result.error_kind not in _TRANSIENT:
+                self.answered[(call.name, _canonical(call.arguments))] = result
+        self._not_run.clear()
 
     def _streamed_turn(self) -> StreamedTurn:
         agent = self.agent
@@ -305,8 +338,13 @@ class RunLoop:
         key = (call.name, _canonical(call.arguments))
         self.repeats[key] += 1
         seen = self.repeats[key]
+        earlier = self.answered.get(key)
+        if earlier is not None and self.agent.on_repeat != "run":
+            self._not_run.add(call.id)
+            return self._repeat(call, earlier, seen)
         if seen < self.agent.repeat_limit:
             return None, None
+        self._not_run.add(call.id)
         refusal = _refusal(
             call,
             f"Not run: you have now called {call.name} with these same arguments "
@@ -314,6 +352,30 @@ class RunLoop:
             "it: answer with what you have, or try something else.",
         )
         return refusal, "loop_guard" if seen > self.agent.repeat_limit else None
+
+    def _repeat(
+        self, call: ToolCall, earlier: ToolResult, seen: int
+    ) -> tuple[ToolResult, RunStopReason | None]:
+        """The answer to a call the run already has the result of, as ``on_repeat`` says."""
+        mode = self.agent.on_repeat
+        past_limit = seen > self.agent.repeat_limit
+        if mode == "answer" and not past_limit:
+            self._answer_next = True
+            reminder = (
+                f"You already called {call.name} with these arguments; the result is the "
+                "same as before. Answer the user now with the results you have. "
+            )
+            verb = "It failed: " if earlier.is_error else "Result: "
+            content = reminder + verb + earlier.content
+            answer = replace(earlier, call_id=call.id, content=content, repaired=(), duration=0.0)
+            return answer, None
+        refusal = _refusal(
+            call,
+            f"Not run: you already called {call.name} with these same arguments, and it "
+            "will not give a different result. Answer with what you have, or try something "
+            "else.",
+        )
+        return refusal, "loop_guard" if mode == "stop" or past_limit else None
 
     def _finish(self, stop_reason: RunStopReason) -> RunResult:
         last = self.messages[-1]
