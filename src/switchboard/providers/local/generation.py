@@ -14,9 +14,10 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from switchboard.errors import ProviderRequestError
-from switchboard.messages import Message, Usage
+from switchboard.messages import Message, Usage, UserMessage
 from switchboard.providers.base import ModelRequest
-from switchboard.providers.local.grammar import call_grammar, tools_key
+from switchboard.providers.local.grammar import answer_grammar, call_grammar, tools_key
+from switchboard.providers.local.grounding import named_tools
 from switchboard.providers.local.prompt import (
     PROVIDER,
     native_tools,
@@ -25,6 +26,8 @@ from switchboard.providers.local.prompt import (
     template_renders_tools,
     tool_listing,
 )
+from switchboard.providers.local.restate import restatement, sentences_within
+from switchboard.providers.local.techniques import LocalTechniques
 from switchboard.tools.tool import Tool
 
 if TYPE_CHECKING:
@@ -41,6 +44,7 @@ __all__ = [
     "Stopped",
     "callable_tools",
     "generate",
+    "opening_message",
 ]
 
 DEFAULT_MAX_TOKENS: Final = 512
@@ -64,10 +68,12 @@ class Decoding:
     Attributes:
         grammar: Constrain calls with the tools' grammar.
         seed: The sampling seed when a request sets none.
+        techniques: The small-model techniques in use.
     """
 
     grammar: bool
     seed: int | None
+    techniques: LocalTechniques
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +101,12 @@ def callable_tools(request: ModelRequest) -> Sequence[Tool]:
     return [tool for tool in request.tools if tool.name == request.tool_choice]
 
 
+def opening_message(request: ModelRequest) -> str | None:
+    """The user's message, when the reply is the first to it (no tool result since)."""
+    last = request.messages[-1] if request.messages else None
+    return last.content if isinstance(last, UserMessage) else None
+
+
 def generate(
     llama: CountingLlama,
     request: ModelRequest,
@@ -113,7 +125,7 @@ def generate(
     """
     if stop is not None and stop.is_set():
         raise Stopped
-    with _options(llama, request, messages, decoding, stop) as (options, constrained):
+    with _options(llama, request, messages, decoding, stop) as (options, constrained, lead):
         try:
             if on_text is None:
                 reply = _whole(llama.create_completion(**options))
@@ -125,7 +137,13 @@ def generate(
         if stop is not None and stop.is_set():
             raise Stopped
         shortened = constrained is not None and constrained.shortened
-        return replace(reply, shortened=shortened)
+        reply = replace(reply, shortened=shortened)
+        if lead and reply.finish_reason == "length" and reply.text.startswith(lead):
+            # An answer cut mid-sentence ends at its last whole sentence instead.
+            whole = sentences_within(reply.text, len(lead))
+            if len(whole) < len(reply.text):
+                reply = replace(reply, text=whole, finish_reason="stop")
+        return reply
 
 
 @contextlib.contextmanager
@@ -135,8 +153,11 @@ def _options(
     messages: Sequence[Message],
     decoding: Decoding,
     stop: threading.Event | None,
-) -> Generator[tuple[dict[str, Any], TopTokenGrammar | None], None, None]:
-    """The arguments of ``create_completion`` for the request, and its grammar (freed after).
+) -> Generator[tuple[dict[str, Any], TopTokenGrammar | None, str], None, None]:
+    """What ``create_completion`` needs for the request, and what an answer begins with.
+
+    That is: its arguments, its grammar (freed after), and the text an answer must begin
+    with (`LocalTechniques.restate`; "" for none).
 
     ``stop``, once set, ends the generation at its next token.
     """
@@ -166,13 +187,27 @@ def _options(
     temperature = DEFAULT_TEMPERATURE if settings.temperature is None else settings.temperature
     max_tokens = settings.max_tokens or DEFAULT_MAX_TOKENS
     constrained = None
+    techniques = decoding.techniques
+    plain = decoding.grammar and techniques.plain_answers
+    may_answer = request.tool_choice in ("auto", "none")
+    lead = restatement(messages) if plain and techniques.restate and may_answer else ""
     if decoding.grammar and offered:
-        pairs = [(tool.name, tool.parameters) for tool in callable_tools(request)]
-        gbnf = call_grammar(tools_key(pairs), text=answer, parallel=parallel)
+        callable_ = callable_tools(request)
+        user = opening_message(request)
+        if decoding.techniques.name_match and user is not None:
+            callable_ = named_tools(callable_, user)
+        pairs = [(tool.name, tool.parameters) for tool in callable_]
+        gbnf = call_grammar(
+            tools_key(pairs), text=answer, parallel=parallel, plain=plain, lead=lead
+        )
         constrained = TopTokenGrammar(llama, gbnf, max_tokens=max_tokens, greedy=temperature == 0)
+    elif plain and request.tools:
+        constrained = TopTokenGrammar(llama, answer_grammar(lead), greedy=temperature == 0)
     criteria = prompt.stopping_criteria
     if stop is not None:
         criteria = StoppingCriteriaList([*(criteria or ()), lambda _ids, _logits: stop.is_set()])
+    if lead:  # after the lines restated, one line of the model's own ends the answer
+        criteria = StoppingCriteriaList([*(criteria or ()), _LineAfter(llama, lead)])
     try:
         options = {
             "prompt": prompt.prompt,
@@ -183,10 +218,25 @@ def _options(
             "stopping_criteria": criteria,
             "logits_processor": LogitsProcessorList([constrained]) if constrained else None,
         }
-        yield options, constrained
+        yield options, constrained, lead
     finally:
         if constrained is not None:
             constrained.close()
+
+
+class _LineAfter:
+    """A stopping criterion: the reply has a line break past its first ``len(lead)`` characters."""
+
+    def __init__(self, llama: Llama, lead: str) -> None:
+        self._llama = llama
+        self._lead = len(lead.encode("utf-8"))
+        self._start: int | None = None
+
+    def __call__(self, input_ids: Any, _logits: Any) -> bool:
+        if self._start is None:
+            self._start = len(input_ids) - 1  # called after the first token is added
+        written = self._llama.detokenize([int(t) for t in input_ids[self._start :]])
+        return b"\n" in written[self._lead :]
 
 
 def _whole(output: Any) -> Reply:

@@ -34,6 +34,27 @@ _LITERAL_ESCAPES: Final = {"\\": "\\\\", "\r": "\\r", "\n": "\\n", '"': '\\"'}
 # GBNF for the answer branch of "auto": text whose first character cannot open a call.
 _TEXT_RULES: Final = "text ::= [^{[ \\t\\n\\r] [^\\x00]*\n"
 
+# GBNF for a plain answer: as above, with no brace or backtick anywhere, so a small model
+# can neither echo a call's JSON ("The weather is: {"name": ...}") nor drift into code.
+_PLAIN_TEXT_RULES: Final = "text ::= [^{[ `\\t\\n\\r] [^{}`\\x00]*\n"
+
+
+def answer_grammar(lead: str = "") -> str:
+    """GBNF of a reply under ``tool_choice="none"`` when tools are in play: a plain answer.
+
+    Args:
+        lead: Text the answer must begin with (see `switchboard.providers.local.restate`).
+    """
+    return "root ::= text\n" + _text_rules(plain=True, lead=lead)
+
+
+def _text_rules(*, plain: bool, lead: str) -> str:
+    if not lead:
+        return _PLAIN_TEXT_RULES if plain else _TEXT_RULES
+    rest = "[^{}`\\x00]*" if plain else "[^\\x00]*"
+    escaped = _LITERAL_ESCAPE.sub(lambda m: _LITERAL_ESCAPES[m.group(0)], lead)
+    return f'text ::= "{escaped}" {rest}\n'
+
 
 def grammar_issues(schema: Mapping[str, Any]) -> list[str]:
     """The parts of a JSON Schema that the call grammar does not enforce.
@@ -93,13 +114,17 @@ def call_schema(
 
 
 @functools.lru_cache(maxsize=64)
-def call_grammar(tools_key: str, *, text: bool, parallel: bool) -> str:
+def call_grammar(
+    tools_key: str, *, text: bool, parallel: bool, plain: bool = False, lead: str = ""
+) -> str:
     """The GBNF grammar of a reply, cached per tool set and shape.
 
     Args:
         tools_key: `tools_key` of the tools the reply may call.
         text: Also admit plain text (``tool_choice="auto"``).
         parallel: Admit a list of calls as well as one call.
+        plain: The text admitted has no braces or backticks (see `answer_grammar`).
+        lead: Text the admitted text must begin with.
 
     Returns:
         GBNF text whose ``root`` rule admits the reply.
@@ -112,7 +137,7 @@ def call_grammar(tools_key: str, *, text: bool, parallel: bool) -> str:
     if not text:
         return gbnf
     renamed = re.sub(r"^root ::=", "call ::=", gbnf, count=1, flags=re.MULTILINE)
-    return f"root ::= call | text\n{renamed.rstrip()}\n{_TEXT_RULES}"
+    return f"root ::= call | text\n{renamed.rstrip()}\n{_text_rules(plain=plain, lead=lead)}"
 
 
 def tools_key(tools: Sequence[tuple[str, Mapping[str, Any]]]) -> str:

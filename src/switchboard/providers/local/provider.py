@@ -23,16 +23,20 @@ from switchboard.messages import (
 )
 from switchboard.providers.base import ModelRequest, check_timeouts, require_tool_choice
 from switchboard.providers.embedded import embedded_model_path
+from switchboard.providers.local.fan_out import fan_out
 from switchboard.providers.local.generation import (
     Decoding,
     Reply,
     Stopped,
     callable_tools,
     generate,
+    opening_message,
 )
+from switchboard.providers.local.grounding import ground_choices
 from switchboard.providers.local.model_file import checked_model_file, load_error
 from switchboard.providers.local.prompt import PROVIDER, parse_reply
 from switchboard.providers.local.stream import ReplyReader
+from switchboard.providers.local.techniques import LocalTechniques
 from switchboard.providers.retries import Retrying, within
 from switchboard.streaming.events import StreamEvent
 from switchboard.tools.tool import Tool
@@ -84,6 +88,7 @@ class LocalProvider:
         n_ctx: int = 4096,
         seed: int | None = None,
         grammar: bool = True,
+        techniques: LocalTechniques | None = None,
         verbose: bool = False,
         request_timeout: float | None = None,
     ) -> None:
@@ -97,6 +102,7 @@ class LocalProvider:
             seed: The sampling seed when a request sets none (``None``: random).
             grammar: Constrain tool calls with a grammar; ``False`` decodes freely (to
                 measure what the grammar buys).
+            techniques: The small-model techniques to use (default: all of them).
             verbose: Let llama.cpp print its logs to stderr.
             request_timeout: Seconds for one reply, its decoding stopped when they run out
                 (a request's own ``request_timeout`` wins; ``None``: as long as
@@ -113,7 +119,7 @@ class LocalProvider:
         self._request_timeout = request_timeout
         self._n_threads = n_threads or os.cpu_count() or 1
         self._n_ctx = n_ctx
-        self._decoding = Decoding(grammar=grammar, seed=seed)
+        self._decoding = Decoding(grammar, seed, techniques or LocalTechniques())
         self._verbose = verbose
         self._lock = threading.Lock()
         self._llama: CountingLlama | None = None
@@ -286,10 +292,31 @@ class LocalProvider:
                 reply = generate(llama, request, messages, self._decoding, stop=stop)
                 usage = usage + reply.usage
                 text, calls = _read(reply.text, request, prefix)
-            turn = AssistantTurn(text, calls, {PROVIDER: reply.text})
+            raw = reply.text
+            widened = self._grounded(request, messages, calls)
+            if widened != calls:
+                calls, raw = widened, _calls_text(widened)
+            turn = AssistantTurn(text, calls, {PROVIDER: raw})
             # The grammar ends every call it lets through: none is ever cut.
             reason = _stop_reason(reply, calls)
             return ModelResponse(turn, usage, reason, self.model, cut_calls=frozenset())
+
+    def _grounded(
+        self, request: ModelRequest, messages: Sequence[Message], calls: tuple[ToolCall, ...]
+    ) -> tuple[ToolCall, ...]:
+        """The calls, with what the user's message settles applied (`LocalTechniques`)."""
+        techniques = self._decoding.techniques
+        user = opening_message(request)
+        # Not for a repaired call's second try: its calls answer the repair request.
+        if not calls or user is None or len(messages) != len(request.messages):
+            return calls
+        if techniques.ground_choices:
+            calls = ground_choices(calls, request.tools, user)
+        if techniques.fan_out and request.parallel_tool_calls is not False:
+            listing = {tool.name for tool in request.tools if _takes_a_list(tool)}
+            prefix = _call_prefix(request.messages)
+            calls = fan_out(calls, user, id_prefix=prefix, listing=listing)
+        return calls
 
     def _load(self) -> CountingLlama:
         if self._llama is None:
@@ -351,6 +378,25 @@ class LocalProvider:
 def _call_prefix(messages: Sequence[Message]) -> str:
     """What the ids of a reply's calls start with: unique in the conversation."""
     return f"call-{sum(isinstance(m, AssistantTurn) for m in messages)}"
+
+
+def _takes_a_list(tool: Tool) -> bool:
+    properties = cast("dict[str, Any]", tool.parameters.get("properties", {}))
+    return any(
+        isinstance(schema, dict) and cast("dict[str, Any]", schema).get("type") == "array"
+        for schema in properties.values()
+    )
+
+
+def _calls_text(calls: Sequence[ToolCall]) -> str:
+    """The calls as the model writes a list of them, for the conversation's history."""
+    written = [
+        {"name": call.name, "arguments": json.loads(call.arguments)}
+        if isinstance(call.arguments, str)
+        else {"name": call.name, "arguments": dict(call.arguments)}
+        for call in calls
+    ]
+    return json.dumps(written, ensure_ascii=False)
 
 
 def _read(text: str, request: ModelRequest, prefix: str) -> tuple[str, tuple[ToolCall, ...]]:
