@@ -243,6 +243,103 @@ def _table_row(stdout: str) -> dict[str, str]:
     return dict(zip(rows[0], rows[1], strict=True))
 
 
+WEATHER_TASKS = (
+    '{"id": "tokyo", "prompt": "What is the weather in Tokyo?", "tags": ["one-city"], '
+    '"calls": [{"name": "get_weather", "arguments": {"city": "Tokyo"}}], "facts": ["18"]}\n'
+    '{"id": "paris", "split": "test", "prompt": "Is it raining in Paris?", '
+    '"tags": ["one-city", "yes-no"], '
+    '"calls": [{"name": "get_weather", "arguments": {"city": "Paris"}}], "facts": ["rain"]}\n'
+)
+
+
+def _tables(stdout: str) -> list[list[list[str]]]:
+    """Each rich table in ``stdout``: its header, then its rows, cell by cell."""
+    tables: list[list[list[str]]] = []
+    for line in stdout.splitlines():
+        if line.startswith("┃"):
+            tables.append([[cell.strip() for cell in line.strip("┃ ").split("┃")]])
+        elif line.startswith("│"):
+            tables[-1].append([cell.strip() for cell in line.strip("│ ").split("│")])
+    return tables
+
+
+def test_eval_tasks_prints_rates_per_split_and_tag_and_writes_json_lines(tmp_path: Path) -> None:
+    """`eval tasks` on the local model: a row per split and all, a row per tag, a line per task."""
+    tasks, output = tmp_path / "tasks.jsonl", tmp_path / "results.jsonl"
+    tasks.write_text(WEATHER_TASKS, encoding="utf-8")
+    result = runner.invoke(
+        app,
+        [
+            "eval",
+            "tasks",
+            str(tasks),
+            "--tools",
+            str(EXAMPLES / "weather.py"),
+            "--model",
+            "local",
+            "--threads",
+            "1",
+            "--max-tokens",
+            "32",
+            "--max-iterations",
+            "2",
+            "--output",
+            str(output),
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    splits, tags = _tables(result.stdout)
+    header = ["tasks", "success", "calls right", "answered", "errors", "mean latency s"]
+    assert splits[0] == ["split", *header]
+    assert [(row[0], row[1]) for row in splits[1:]] == [("train", "1"), ("test", "1"), ("all", "2")]
+    assert tags[0] == ["tag", *header]
+    assert [(row[0], row[1]) for row in tags[1:]] == [("one-city", "2"), ("yes-no", "1")]
+    rows = [json.loads(line) for line in output.read_text().splitlines()]
+    assert [(row["id"], row["split"]) for row in rows] == [("tokyo", "train"), ("paris", "test")]
+    assert all(row["requests"] >= 1 and row["error"] is None for row in rows)
+
+
+def test_eval_tasks_with_a_bad_task_file_is_a_one_line_error(tmp_path: Path) -> None:
+    """A task line without a prompt exits 1 naming the line and the field."""
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text('{"id": "a"}\n', encoding="utf-8")
+    args = ["eval", "tasks", str(tasks), "--tools", str(EXAMPLES / "weather.py")]
+    _fails_with(args, "line 1: field 'prompt' is missing")
+
+
+def test_eval_tasks_needing_a_tool_the_tools_file_lacks_is_a_one_line_error(
+    tmp_path: Path,
+) -> None:
+    """A needed call of a tool not in --tools exits 1 before the model runs."""
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(WEATHER_TASKS.replace('"get_weather"', '"get_wether"', 1), encoding="utf-8")
+    args = ["eval", "tasks", str(tasks), "--tools", str(EXAMPLES / "weather.py")]
+    _fails_with(args, "Task 'tokyo', field 'calls': ")
+
+
+def test_eval_tasks_split_runs_only_that_split(tmp_path: Path) -> None:
+    """--split test on a file of train tasks only has nothing to run, and says so."""
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(WEATHER_TASKS.splitlines()[0] + "\n", encoding="utf-8")
+    args = ["eval", "tasks", str(tasks), "--tools", str(EXAMPLES / "weather.py")]
+    _fails_with([*args, "--split", "test"], "has no test task")
+
+
+def test_eval_tasks_output_in_a_missing_folder_fails_before_running(tmp_path: Path) -> None:
+    """--output into a folder that does not exist exits 1 before any task runs."""
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(WEATHER_TASKS, encoding="utf-8")
+    args = ["eval", "tasks", str(tasks), "--tools", str(EXAMPLES / "weather.py")]
+    _fails_with([*args, "--output", str(tmp_path / "no" / "r.jsonl")], "Create it")
+
+
+def test_eval_tasks_unknown_split_is_a_one_line_error(tmp_path: Path) -> None:
+    """--split must be train, test or all."""
+    args = ["eval", "tasks", str(tmp_path / "t.jsonl"), "--tools", str(EXAMPLES / "weather.py")]
+    _fails_with([*args, "--split", "dev"], "Unknown split 'dev'")
+
+
 def test_eval_bfcl_counts_replies_without_a_call_instead_of_a_rate_of_none() -> None:
     """When the model made no call, the table counts those replies and rates nothing."""
     result = runner.invoke(
@@ -266,7 +363,9 @@ def test_eval_bfcl_counts_replies_without_a_call_instead_of_a_rate_of_none() -> 
     assert (row["schema-valid calls"], row["no call"]) == ("-", "1")
 
 
-@pytest.mark.parametrize("command", [[], ["schema"], ["call"], ["run"], ["eval"], ["eval", "bfcl"]])
+@pytest.mark.parametrize(
+    "command", [[], ["schema"], ["call"], ["run"], ["eval"], ["eval", "bfcl"], ["eval", "tasks"]]
+)
 def test_help_labels_only_options_that_take_a_value(command: list[str]) -> None:
     """--help shows no '<bool>' on flags (they take no value); value options keep their type."""
     result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import switchboard
+from switchboard.evals.tasks import load_tasks
 
 README = Path(__file__).parent.parent / "README.md"
 MODULES = sorted(
@@ -93,3 +94,14 @@ def test_readme_continuation_example_runs_without_repeating_a_call() -> None:
     exec(compile(textwrap.dedent(block.group(1)), "README.md", "exec"), namespace)
     assert paid == ["INV-1"]
     assert namespace["result"].output == "All paid."  # type: ignore[attr-defined]
+
+
+def test_readme_task_line_is_a_valid_task(tmp_path: Path) -> None:
+    """The task line the README shows loads as a task with the calls and facts it shows."""
+    block = re.search(r"```json\n(\{\"id\": \"weather-tokyo-paris\".*?)\n```", README.read_text())
+    assert block is not None
+    path = tmp_path / "tasks.jsonl"
+    path.write_text(block.group(1) + "\n", encoding="utf-8")
+    [task] = load_tasks(path)
+    assert [call.arguments["city"] for call in task.calls] == ["Tokyo", "Paris"]
+    assert re.search(task.facts[0], "18.0 degrees")

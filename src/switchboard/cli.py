@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -18,6 +19,8 @@ from switchboard.agent import Agent
 from switchboard.errors import SwitchboardError
 from switchboard.evals.bfcl import load_bfcl
 from switchboard.evals.harness import run_bfcl, summarize
+from switchboard.evals.tasks import TaskSummary, load_tasks, run_tasks, summarize_tasks
+from switchboard.execution.executor import AfterHook
 from switchboard.messages import ToolCall, ToolResult
 from switchboard.providers.base import ModelSettings, Provider
 from switchboard.providers.local import LocalProvider
@@ -25,6 +28,8 @@ from switchboard.providers.models import LOCAL, resolve_model
 from switchboard.schema.dialects import FORMATS
 from switchboard.terminal import Command, Group, Stdout, StdoutConsole
 from switchboard.tools.loader import load_toolbox
+from switchboard.tools.tool import Tool
+from switchboard.tools.toolbox import Toolbox
 
 app = typer.Typer(
     name="switchboard",
@@ -38,10 +43,16 @@ app = typer.Typer(
 
 eval_app = typer.Typer(
     cls=Group,
-    help="Evaluate a model on external function-calling suites.",
+    help="Evaluate a model: on BFCL, or on task files (right calls, an answer that states the "
+    "facts).",
     no_args_is_help=True,
 )
 app.add_typer(eval_app, name="eval")
+
+# The settings of `switchboard run`, which `eval tasks` measures as they are.
+_TOOL_CHOICE = "required"
+_MAX_ITERATIONS = 6
+_MAX_TOKENS = 256
 
 
 @app.callback()
@@ -124,10 +135,10 @@ def run(
             help="required (default): the first reply must call a tool, later replies may "
             "answer; auto: the model decides from the start; none; or a tool's name.",
         ),
-    ] = "required",
+    ] = _TOOL_CHOICE,
     system: Annotated[str | None, typer.Option(help="Instructions for the model.")] = None,
-    max_iterations: Annotated[int, typer.Option(help="The most model requests.")] = 6,
-    max_tokens: Annotated[int, typer.Option(help="The most tokens per reply.")] = 256,
+    max_iterations: Annotated[int, typer.Option(help="The most model requests.")] = _MAX_ITERATIONS,
+    max_tokens: Annotated[int, typer.Option(help="The most tokens per reply.")] = _MAX_TOKENS,
     temperature: Annotated[float | None, typer.Option(help="Sampling temperature.")] = None,
     seed: Annotated[int | None, typer.Option(help="Sampling seed.")] = None,
     threads: Annotated[
@@ -155,13 +166,15 @@ def run(
 
     try:
         toolboxes = [load_toolbox(file) for file in tools or ()]
-        agent = Agent(
+        agent = _agent(
             _model(model, threads),
-            tools=[tool for toolbox in toolboxes for tool in toolbox],
+            [tool for toolbox in toolboxes for tool in toolbox],
             system=system,
-            tool_choice=tool_choice if toolboxes else "auto",
+            tool_choice=tool_choice,
             max_iterations=max_iterations,
-            settings=ModelSettings(max_tokens=max_tokens, temperature=temperature, seed=seed),
+            max_tokens=max_tokens,
+            temperature=temperature,
+            seed=seed,
             tool_timeout=tool_timeout,
             run_timeout=run_timeout,
             after=[show],
@@ -233,6 +246,114 @@ def eval_bfcl(
         f"{summary.seconds:.1f}",
     )
     console.print(table)
+
+
+@eval_app.command("tasks", cls=Command)
+def eval_tasks(
+    file: Annotated[Path, typer.Argument(help="A task file (JSON Lines).")],
+    tools: Annotated[
+        Path, typer.Option("--tools", "-t", help="The Python file that defines the tools.")
+    ],
+    model: Annotated[str, typer.Option("--model", "-m", help="A model string.")] = LOCAL,
+    output: Annotated[
+        Path | None, typer.Option(help="Write each task's result here, as JSON Lines.")
+    ] = None,
+    split: Annotated[str, typer.Option(help="Run the train, test or all tasks.")] = "all",
+    limit: Annotated[int | None, typer.Option(min=1, help="Run the first N tasks only.")] = None,
+    threads: Annotated[
+        int | None, typer.Option(help="CPU threads for a local model (default: every core).")
+    ] = None,
+    max_tokens: Annotated[int, typer.Option(help="The most tokens per reply.")] = _MAX_TOKENS,
+    max_iterations: Annotated[
+        int, typer.Option(help="The most model requests per task.")
+    ] = _MAX_ITERATIONS,
+) -> None:
+    """Run each task of FILE as `switchboard run` would, score it, and print the rates.
+
+    A task succeeds when its run makes the calls it needs, ends with an answer, and the
+    answer states its facts. Prints a row per split and for all tasks, then a row per tag.
+    Exits 0 whatever the rates (it is a measurement); 1 for a bad task or tools file.
+    """
+    if split not in ("train", "test", "all"):
+        _fail(f"Unknown split {split!r}: use train, test or all.")
+    if output is not None and not output.parent.is_dir():
+        _fail(f"--output {output}: no folder {output.parent}. Create it, or pass another path.")
+    console = StdoutConsole(highlight=False, soft_wrap=True)
+    try:
+        tasks = [t for t in load_tasks(file) if split in ("all", t.split)][:limit]
+        if not tasks:
+            _fail(f"{file} has no {split} task: pick another --split.")
+        provider = _model(model, threads)
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            bar = progress.add_task(f"{file.name} on {model}", total=len(tasks))
+            results = asyncio.run(
+                run_tasks(
+                    tasks,
+                    tools,
+                    lambda toolbox: _agent(
+                        provider,
+                        toolbox,
+                        max_iterations=max_iterations,
+                        max_tokens=max_tokens,
+                    ),
+                    on_item=lambda _: progress.advance(bar),
+                )
+            )
+    except SwitchboardError as e:
+        _fail(str(e))
+    if output is not None:
+        output.write_text("".join(r.to_json() + "\n" for r in results), encoding="utf-8")
+    report = summarize_tasks(results)
+    rows = {**report.splits, "all": report.overall}
+    console.print(_tasks_table(f"Tasks - {file.name} on {model}", "split", rows))
+    if report.tags:
+        console.print(_tasks_table("By tag", "tag", report.tags))
+
+
+def _tasks_table(title: str, group: str, rows: Mapping[str, TaskSummary]) -> Table:
+    table = Table(title=title)
+    table.add_column(group)
+    for column in ("tasks", "success", "calls right", "answered", "errors", "mean latency s"):
+        table.add_column(column, justify="right")
+    for name, summary in rows.items():
+        table.add_row(
+            name,
+            str(summary.tasks),
+            f"{summary.success_rate:.1%}",
+            f"{summary.calls_right_rate:.1%}",
+            f"{summary.answered_rate:.1%}",
+            str(summary.errors),
+            f"{summary.mean_seconds:.1f}",
+        )
+    return table
+
+
+def _agent(
+    provider: Provider,
+    tools: Toolbox | Sequence[Tool],
+    *,
+    system: str | None = None,
+    tool_choice: str = _TOOL_CHOICE,
+    max_iterations: int = _MAX_ITERATIONS,
+    max_tokens: int = _MAX_TOKENS,
+    temperature: float | None = None,
+    seed: int | None = None,
+    tool_timeout: float | None = None,
+    run_timeout: float | None = None,
+    after: Sequence[AfterHook] = (),
+) -> Agent:
+    """The agent of `switchboard run`, with its defaults: `eval tasks` measures this one."""
+    return Agent(
+        provider,
+        tools=tools,
+        system=system,
+        tool_choice=tool_choice if tools else "auto",
+        max_iterations=max_iterations,
+        settings=ModelSettings(max_tokens=max_tokens, temperature=temperature, seed=seed),
+        tool_timeout=tool_timeout,
+        run_timeout=run_timeout,
+        after=list(after),
+    )
 
 
 def _model(model: str, threads: int | None, *, grammar: bool = True) -> Provider:

@@ -1,1 +1,1 @@
-"""Adapters from external function-calling suites (BFCL) to switchboard tools."""
+"""Evaluations: BFCL through its own checker, and task success on task files."""
