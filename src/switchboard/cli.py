@@ -349,6 +349,7 @@ def _agent(
         system=system,
         tool_choice=tool_choice if tools else "auto",
         max_iterations=max_iterations,
+        answer_at_limit=True,
         settings=ModelSettings(max_tokens=max_tokens, temperature=temperature, seed=seed),
         tool_timeout=tool_timeout,
         run_timeout=run_timeout,
