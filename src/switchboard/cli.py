@@ -11,7 +11,6 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -21,10 +20,11 @@ from switchboard.evals.bfcl import load_bfcl
 from switchboard.evals.harness import run_bfcl, summarize
 from switchboard.evals.tasks import TaskSummary, load_tasks, run_tasks, summarize_tasks
 from switchboard.execution.executor import AfterHook
-from switchboard.messages import ToolCall, ToolResult
+from switchboard.messages import ToolCall
 from switchboard.providers.base import ModelSettings, Provider
 from switchboard.providers.local import LocalProvider
 from switchboard.providers.models import LOCAL, resolve_model
+from switchboard.run_view import RunView, result_json
 from switchboard.schema.dialects import FORMATS
 from switchboard.terminal import Command, Group, Stdout, StdoutConsole
 from switchboard.tools.loader import load_toolbox
@@ -125,6 +125,7 @@ def run(
         typer.Option(
             "--model",
             "-m",
+            envvar="SWITCHBOARD_MODEL",
             help="'local' (the embedded model, offline), 'local:/path/model.gguf', "
             "'openai:<model>', 'anthropic:<model>', 'gemini:<model>'...",
         ),
@@ -148,22 +149,27 @@ def run(
         float | None, typer.Option(help="Seconds for each turn's tool calls.")
     ] = None,
     run_timeout: Annotated[float | None, typer.Option(help="Seconds for the whole run.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the whole run (RunResult) as JSON, only that.")
+    ] = False,
 ) -> None:
-    """Ask a model PROMPT with the tools of the --tools files; show each call and the answer.
+    r"""Ask a model PROMPT with the tools of the --tools files; show each call and the answer.
 
-    Each call is shown with its result as it finishes, then the model's answer. Exits 1
-    when the run stops without an answer (a limit, the loop guard) or fails.
+    A status line (on a terminal) says what the run waits for; each call is shown with its
+    result as it finishes, then the answer, last. The model is --model, else the
+    SWITCHBOARD_MODEL environment variable, else the embedded local model.
+
+    \b
+    Exit status:
+      0    the model answered
+      1    the run ended without an answer (a limit, the loop guard), or failed (a missing
+           model file, a provider error, a bad tools file); the reason is on stderr
+      2    the command line is wrong
+      130  interrupted (Ctrl-C)
+      141  stdout was closed by its reader (e.g. | head -1)
     """
     stdout = Stdout()
-
-    def show(call: ToolCall, result: ToolResult) -> None:
-        arguments = (
-            call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments)
-        )
-        mark = "[red]x[/]" if result.is_error else "[green]<-[/]"
-        stdout.print(f"[bold cyan]->[/] [bold]{escape(call.name)}[/]({escape(arguments)})")
-        stdout.print(f"   {mark} {escape(result.content)}")
-
+    view = RunView(stdout, status=not as_json)
     try:
         toolboxes = [load_toolbox(file) for file in tools or ()]
         agent = _agent(
@@ -177,14 +183,21 @@ def run(
             seed=seed,
             tool_timeout=tool_timeout,
             run_timeout=run_timeout,
-            after=[show],
         )
-        result = stdout.run(agent.run(prompt))
+        if as_json:
+            result = stdout.run(agent.run(prompt))
+        else:
+            result = stdout.run(view.follow(agent.run_stream(prompt)))
     except SwitchboardError as e:
+        if as_json and e.result is not None:
+            _print_json(result_json(e.result))
         _fail(str(e))
+    if as_json:
+        _print_json(result_json(result))
     if result.stop_reason != "answer":
         _fail(f"The run stopped without an answer: {result.stop_reason}.")
-    stdout.print(f"[bold]answer:[/] {escape(result.output)}")
+    if not as_json:
+        view.answer(result.output)
 
 
 @eval_app.command("bfcl", cls=Command)

@@ -1,0 +1,128 @@
+"""How ``switchboard run`` shows a run: a status line, each call and result, the answer.
+
+The status line (on stderr, only on a terminal) says what the run waits for: the model
+loading or writing, a tool running. Each call is printed with its result as it finishes,
+one line each, a long result cut to `RESULT_CHARS`; the answer comes last, after a blank
+line. `result_json` is the whole `RunResult` as JSON, for ``--json``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import AsyncIterator
+from typing import Any, Final, cast
+
+from rich.console import Console
+from rich.markup import escape
+from rich.status import Status
+
+from switchboard.messages import ToolCall
+from switchboard.run import RunResult
+from switchboard.streaming import RunEnd, RunEvent, ToolCallReady, ToolCallStart, ToolResultEvent
+from switchboard.streaming.events import TurnEnd
+from switchboard.terminal import Stdout
+
+__all__ = ["RESULT_CHARS", "RunView", "result_json"]
+
+RESULT_CHARS: Final = 200
+"""The most characters of a result shown on its line."""
+
+
+class RunView:
+    """Follows a run's events and prints them (see the module's doc).
+
+    Args:
+        stdout: Where calls, results and the answer go.
+        status: Show the status line (on stderr, when it is a terminal).
+    """
+
+    def __init__(self, stdout: Stdout, *, status: bool = True) -> None:
+        self._stdout = stdout
+        stderr = Console(stderr=True)
+        self._status: Status | None = (
+            stderr.status("loading the model") if status and stderr.is_terminal else None
+        )
+        self._calls: dict[str, ToolCall] = {}
+
+    async def follow(self, events: AsyncIterator[RunEvent]) -> RunResult:
+        """Print the run as its events come; its result once it has ended."""
+        if self._status is not None:
+            self._status.start()
+        try:
+            async for event in events:
+                self._show(event)
+                if isinstance(event, RunEnd):
+                    return event.result
+        finally:
+            if self._status is not None:
+                self._status.stop()
+        msg = "The run's events ended without RunEnd."  # unreachable: RunEnd comes last
+        raise RuntimeError(msg)
+
+    def answer(self, output: str) -> None:
+        """Print the answer, set apart."""
+        self._stdout.print(f"\n[bold]answer:[/] {escape(output)}")
+
+    def _show(self, event: RunEvent) -> None:
+        match event:
+            case ToolCallStart(name=name):
+                self._say(f"the model is calling {name}")
+            case ToolCallReady(call=call):
+                self._calls[call.id] = call
+                self._say(f"running {call.name}")
+            case ToolResultEvent(result=result):
+                call = self._calls.get(result.call_id)
+                arguments = "" if call is None else _arguments(call)
+                mark = "[red]x [/]" if result.is_error else "[green]<-[/]"
+                self._stdout.print(
+                    f"[bold cyan]->[/] [bold]{escape(result.name)}[/]({escape(arguments)})"
+                )
+                self._stdout.print(f"   {mark} {escape(_cut(result.content))}")
+                self._say("the model is reading the results")
+            case TurnEnd():
+                self._say("the model is writing")
+            case _:
+                if self._status is not None and self._status.status == "loading the model":
+                    self._say("the model is writing")
+
+    def _say(self, text: str) -> None:
+        if self._status is not None:
+            self._status.update(text)
+
+
+def result_json(result: RunResult) -> dict[str, Any]:
+    """The run's result as JSON data: every message and step, each tagged with its type.
+
+    A tool's own return value (``ToolResult.value``, never sent to the model) is left out.
+    """
+    return _data(result)
+
+
+def _data(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {
+            f.name: _data(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.name != "value"
+        }
+        return {"type": type(value).__name__, **fields}
+    if isinstance(value, dict):
+        mapping = cast("dict[Any, Any]", value)
+        return {str(k): _data(v) for k, v in mapping.items()}
+    if isinstance(value, tuple | list | frozenset | set):
+        return [_data(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _arguments(call: ToolCall) -> str:
+    if isinstance(call.arguments, str):
+        return call.arguments
+    return json.dumps(call.arguments, ensure_ascii=False)
+
+
+def _cut(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= RESULT_CHARS else line[: RESULT_CHARS - 1] + "…"
