@@ -7,16 +7,21 @@ steers a runaway call to close valid before the token limit; `generation` decode
 reply, whole or streamed; `stream` reads a reply into stream events as it is decoded;
 `runtime` counts the tokens of each generation; `provider` loads the model, runs requests
 one at a time in a worker thread, and asks again for calls the grammar could not make
-valid. The model is the embedded SmolLM2-135M-Instruct by default
+valid. A small model is carried to a right answer by `techniques` (`LocalTechniques`):
+`fan_out` makes one call per item the user listed, `grounding` settles what the user's
+words settle (the tool, a choice, a number), and `restate` opens an answer with the
+results it answers. The model is the embedded SmolLM2-135M-Instruct by default
 (`switchboard.providers.embedded`), or any GGUF file (``"local:/path/model.gguf"``).
 """
 
 from switchboard.providers.local.grammar import call_grammar, call_schema, grammar_issues
 from switchboard.providers.local.prompt import parse_reply, tool_listing
 from switchboard.providers.local.provider import LocalProvider
+from switchboard.providers.local.techniques import LocalTechniques
 
 __all__ = [
     "LocalProvider",
+    "LocalTechniques",
     "call_grammar",
     "call_schema",
     "grammar_issues",
