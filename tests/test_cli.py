@@ -383,7 +383,7 @@ def test_help_keeps_the_type_of_options_that_take_a_value() -> None:
 def test_help_joins_the_lines_of_a_paragraph() -> None:
     """A docstring paragraph wrapped in the source reads as one paragraph in --help."""
     result = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"})
-    assert "Exits 1 when the run stops without an answer" in result.stdout
+    assert "each call is shown with its result as it finishes" in result.stdout
 
 
 def _entry_point(*python_options: str) -> list[str]:
@@ -485,3 +485,44 @@ def test_output_to_a_closed_pipe_ends_the_run_quietly_with_status_141() -> None:
     process.stdout.close()  # as head does once it has its line
     _, stderr = process.communicate(timeout=120)
     assert (process.returncode, stderr) == (141, "")
+
+
+def test_run_json_prints_the_run_result_with_its_tool_results() -> None:
+    """`run --json` prints the RunResult as JSON: answered, with a ToolResult message."""
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            "What's the weather in Tokyo?",
+            "--tools",
+            str(EXAMPLES / "weather.py"),
+            "--max-tokens",
+            "64",
+            "--seed",
+            "1",
+            "--threads",
+            "1",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["type"], data["stop_reason"]) == ("RunResult", "answer")
+    assert "ToolResult" in [message["type"] for message in data["messages"]]
+
+
+def test_run_reads_the_model_from_switchboard_model() -> None:
+    """SWITCHBOARD_MODEL=nope:x makes `run` fail naming the model forms it accepts."""
+    result = runner.invoke(app, ["run", "hi"], env={"SWITCHBOARD_MODEL": "nope:x"})
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ")
+    assert "'local:<path>'" in result.stderr
+
+
+def test_run_help_lists_the_exit_codes() -> None:
+    """`run --help` documents each exit status."""
+    result = runner.invoke(app, ["run", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Exit status:" in result.stdout
+    for code in ("0 ", "1 ", "2 ", "130", "141"):
+        assert any(line.strip().startswith(code) for line in result.stdout.splitlines()), code

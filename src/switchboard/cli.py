@@ -153,7 +153,7 @@ def run(
         bool, typer.Option("--json", help="Print the whole run (RunResult) as JSON, only that.")
     ] = False,
 ) -> None:
-    r"""Ask a model PROMPT with the tools of the --tools files; show each call and the answer.
+    """Ask a model PROMPT with the tools of the --tools files; show each call and the answer.
 
     A status line (on a terminal) says what the run waits for; each call is shown with its
     result as it finishes, then the answer, last. The model is --model, else the
@@ -162,12 +162,13 @@ def run(
     \b
     Exit status:
       0    the model answered
-      1    the run ended without an answer (a limit, the loop guard), or failed (a missing
-           model file, a provider error, a bad tools file); the reason is on stderr
+      1    the run ended without an answer (a limit, the loop guard), or
+           failed (a missing model file, a provider error, a bad tools
+           file); the reason is on stderr
       2    the command line is wrong
       130  interrupted (Ctrl-C)
       141  stdout was closed by its reader (e.g. | head -1)
-    """
+    """  # noqa: D301 - click keeps a paragraph's lines only after a real \b (backspace)
     stdout = Stdout()
     view = RunView(stdout, status=not as_json)
     try:

@@ -19,12 +19,15 @@ import pytest
 from switchboard.agent import Agent
 from switchboard.errors import ConfigurationError, ProviderRequestError
 from switchboard.evals.bfcl import from_bfcl, load_bfcl
-from switchboard.messages import UserMessage
+from switchboard.messages import AssistantTurn, Message, ToolCall, ToolResult, UserMessage
 from switchboard.providers.base import ModelRequest, ModelResponse, ModelSettings
 from switchboard.providers.embedded import embedded_model_path
 from switchboard.providers.local import LocalProvider
+from switchboard.providers.local.prompt import PROVIDER, parse_reply
 from switchboard.providers.local.provider import REPAIR_ATTEMPTS
+from switchboard.providers.local.restate import restatement
 from switchboard.providers.local.sampling import closing_reserve
+from switchboard.providers.local.techniques import LocalTechniques
 from switchboard.providers.models import resolve_model
 from switchboard.streaming.events import (
     RunEnd,
@@ -575,3 +578,77 @@ async def test_a_cancelled_request_stops_generating_and_frees_the_model(
     with pytest.raises(asyncio.CancelledError):
         await task
     assert not provider._lock.locked()  # pyright: ignore[reportPrivateUsage]
+
+
+# --- small-model techniques (LocalTechniques), on the real model ---
+
+TWO_CITIES = "What's the weather in Tokyo and Paris?"
+
+ANSWERED: list[Message] = [
+    UserMessage("What's the weather in Tokyo?"),
+    AssistantTurn(tool_calls=(ToolCall("call-0-0", "get_weather", '{"city": "Tokyo"}'),)),
+    ToolResult(
+        "call-0-0",
+        "get_weather",
+        '{"city": "Tokyo", "temperature": 18.0, "unit": "celsius", "sky": "clear"}',
+    ),
+]
+"""A question, its call and the result: the next reply under "none" is the answer."""
+
+
+def _cities(response: ModelResponse) -> set[str]:
+    cities: set[str] = set()
+    for call in response.turn.tool_calls:
+        assert isinstance(call.arguments, str)
+        cities.add(str(json.loads(call.arguments)["city"]).casefold())
+    return cities
+
+
+async def test_two_cities_under_required_give_a_call_for_each(
+    provider: LocalProvider, weather: Toolbox
+) -> None:
+    """With fan-out on (the default), 'Tokyo and Paris' gives get_weather calls for both."""
+    request = ModelRequest([UserMessage(TWO_CITIES)], list(weather), "required", settings=SETTINGS)
+    response = await provider.complete(request)
+    assert {call.name for call in response.turn.tool_calls} == {"get_weather"}
+    assert _cities(response) == {"tokyo", "paris"}
+
+
+async def test_without_fan_out_the_calls_are_those_the_model_wrote(weather: Toolbox) -> None:
+    """With fan_out=False, the reply's calls are exactly what its raw text holds."""
+    provider = LocalProvider(n_threads=1, techniques=LocalTechniques(fan_out=False))
+    try:
+        request = ModelRequest(
+            [UserMessage(TWO_CITIES)], list(weather), "required", settings=SETTINGS
+        )
+        response = await provider.complete(request)
+    finally:
+        provider.close()
+    raw = response.turn.provider_state[PROVIDER]
+    assert response.turn.tool_calls
+    assert parse_reply(raw, call_id_prefix="call-0")[1] == response.turn.tool_calls
+
+
+async def test_an_answer_to_a_result_begins_with_it_restated_and_has_no_brace(
+    provider: LocalProvider, weather: Toolbox
+) -> None:
+    """Under tool_choice none after a result, the answer starts with the restatement, no '{'."""
+    request = ModelRequest(ANSWERED, list(weather), "none", settings=SETTINGS)
+    response = await provider.complete(request)
+    lead = restatement(ANSWERED).rstrip()
+    assert lead == "Tokyo: temperature 18.0, unit celsius, sky clear."
+    assert response.turn.text.startswith(lead)
+    assert "{" not in response.turn.text
+
+
+async def test_without_restate_and_plain_answers_no_lead_is_forced(weather: Toolbox) -> None:
+    """With restate and plain_answers off, the answer is free: it does not start restated."""
+    techniques = LocalTechniques(restate=False, plain_answers=False)
+    provider = LocalProvider(n_threads=1, techniques=techniques)
+    try:
+        request = ModelRequest(ANSWERED, list(weather), "none", settings=SETTINGS)
+        response = await provider.complete(request)
+    finally:
+        provider.close()
+    assert response.turn.text
+    assert not response.turn.text.startswith(restatement(ANSWERED).rstrip())

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from switchboard.evals.bfcl import from_bfcl, load_bfcl
 from switchboard.providers.local.grammar import (
+    answer_grammar,
     call_grammar,
     call_schema,
     grammar_issues,
@@ -293,3 +294,76 @@ def test_grammar_writes_keys_and_constants_with_quotes_and_line_breaks_as_json()
     grammar = _call_grammar(parameters)
 
     assert grammar_accepts(grammar, _call('{"say \\"hi\\"": "line\\nbreak", "é": "à"}'))
+
+
+# --- answers: plain text (no braces or backticks), beginning with the lead when one is set ---
+
+_LEAD = "Tokyo: sky clear.\n"
+
+
+def test_answer_grammar_admits_plain_text() -> None:
+    """A plain sentence is an answer."""
+    assert grammar_accepts(answer_grammar(), "It is clear in Tokyo.")
+
+
+def test_answer_grammar_rejects_a_brace_anywhere() -> None:
+    """A brace, even mid-answer, is refused: no echoed call JSON."""
+    assert not grammar_accepts(answer_grammar(), 'The weather is {"sky": "clear"}')
+
+
+def test_answer_grammar_rejects_a_backtick() -> None:
+    """A backtick, which opens code, is refused."""
+    assert not grammar_accepts(answer_grammar(), "Run `get_weather` now.")
+
+
+def test_answer_grammar_rejects_a_reply_opening_like_a_list() -> None:
+    """A reply whose first character is [ is refused."""
+    assert not grammar_accepts(answer_grammar(), "[Tokyo] clear")
+
+
+def test_answer_grammar_with_a_lead_admits_the_lead_then_text() -> None:
+    """The lead followed by the model's own words is an answer."""
+    assert grammar_accepts(answer_grammar(_LEAD), _LEAD + "It is a fine day.")
+
+
+def test_answer_grammar_with_a_lead_rejects_text_not_starting_with_it() -> None:
+    """An answer that does not begin with the lead is refused."""
+    assert not grammar_accepts(answer_grammar(_LEAD), "It is a fine day in Tokyo.")
+
+
+def test_answer_grammar_with_a_lead_rejects_a_brace_after_it() -> None:
+    """After the lead, a brace is still refused."""
+    assert not grammar_accepts(answer_grammar(_LEAD), _LEAD + "{")
+
+
+def test_answer_grammar_writes_a_lead_with_quotes_as_a_literal() -> None:
+    """A lead holding quotes and a line break is admitted as it is."""
+    lead = 'Berlin: failed, no weather station for "Berlin".\n'
+    assert grammar_accepts(answer_grammar(lead), lead + "Sorry.")
+
+
+def _auto(*, plain: bool, lead: str = "") -> str:
+    key = tools_key([("a", {"type": "object", "properties": {}})])
+    return call_grammar(key, text=True, parallel=False, plain=plain, lead=lead)
+
+
+def test_plain_auto_grammar_rejects_a_brace_in_its_text() -> None:
+    """Under auto with plain answers, the text branch refuses a brace mid-answer."""
+    assert not grammar_accepts(_auto(plain=True), "The call is {x}")
+
+
+def test_auto_grammar_without_plain_admits_a_brace_in_its_text() -> None:
+    """Without plain answers, the text branch admits a brace past the first character."""
+    assert grammar_accepts(_auto(plain=False), "The call is {x}")
+
+
+def test_auto_grammar_with_a_lead_still_admits_a_call() -> None:
+    """A lead binds the text branch only: a call is still admitted."""
+    assert grammar_accepts(_auto(plain=True, lead=_LEAD), '{"name": "a", "arguments": {}}')
+
+
+def test_auto_grammar_with_a_lead_rejects_text_not_starting_with_it() -> None:
+    """Under auto with a lead, text must begin with the lead."""
+    grammar = _auto(plain=True, lead=_LEAD)
+    assert grammar_accepts(grammar, _LEAD + "Fine.")
+    assert not grammar_accepts(grammar, "Fine.")

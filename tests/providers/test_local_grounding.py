@@ -1,0 +1,166 @@
+"""named_tools and ground_choices: what the user's own words settle; pure, no model."""
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from switchboard.messages import ToolCall
+from switchboard.providers.local.grounding import ground_choices, named_tools
+from switchboard.tools.tool import Tool
+
+
+def get_weather(city: str, unit: Literal["celsius", "fahrenheit"] = "celsius") -> str:
+    """Weather now."""
+    return city + unit
+
+
+def get_forecast(city: str, days: Annotated[int, Field(ge=1, le=7)] = 1) -> str:
+    """Weather ahead."""
+    return city * days
+
+
+def fetch_todos() -> str:
+    """The todo list."""
+    return ""
+
+
+def get_weather_forecast(city: str) -> str:
+    """Weather now and ahead."""
+    return city
+
+
+def convert(value: int, unit: str) -> str:
+    """Convert a value to a unit."""
+    return f"{value}{unit}"
+
+
+def repeat(times: int, count: int) -> str:
+    """Repeat."""
+    return str(times * count)
+
+
+WEATHER, FORECAST, TODOS = (Tool.from_function(f) for f in (get_weather, get_forecast, fetch_todos))
+
+
+def _names(tools: list[Tool]) -> list[str]:
+    return [t.name for t in tools]
+
+
+def _arguments(calls: tuple[ToolCall, ...]) -> dict[str, Any]:
+    [call] = calls
+    assert isinstance(call.arguments, str)
+    return json.loads(call.arguments)
+
+
+def _call(name: str, **arguments: Any) -> ToolCall:
+    return ToolCall("call-0-0", name, json.dumps(arguments))
+
+
+def test_a_shared_word_narrows_the_tools() -> None:
+    """'Tokyo weather?' keeps get_weather, not get_forecast."""
+    assert _names(named_tools([WEATHER, FORECAST], "Tokyo weather?")) == ["get_weather"]
+
+
+def test_a_plural_s_is_dropped_before_comparing() -> None:
+    """'forecasts' matches get_forecast."""
+    assert _names(named_tools([WEATHER, FORECAST], "Any forecasts for Oslo?")) == ["get_forecast"]
+
+
+def test_singular_message_word_matches_a_plural_tool_word() -> None:
+    """'my todo list' matches fetch_todos."""
+    assert _names(named_tools([WEATHER, TODOS], "Show my todo list")) == ["fetch_todos"]
+
+
+def test_generic_words_of_tool_names_do_not_count() -> None:
+    """'get' in the message does not pick the get_ tools over fetch_todos."""
+    assert _names(named_tools([WEATHER, FORECAST, TODOS], "get me something")) == [
+        "get_weather",
+        "get_forecast",
+        "fetch_todos",
+    ]
+
+
+def test_no_shared_word_keeps_every_tool() -> None:
+    """A message naming no tool's subject leaves the choice to the model."""
+    assert _names(named_tools([WEATHER, FORECAST], "Hello there")) == [
+        "get_weather",
+        "get_forecast",
+    ]
+
+
+def test_a_tie_keeps_every_tool_with_the_best_score() -> None:
+    """'weather forecast' shares one word with each of two tools: both stay."""
+    tools = [WEATHER, FORECAST, TODOS]
+    assert _names(named_tools(tools, "weather forecast")) == ["get_weather", "get_forecast"]
+
+
+def test_the_tool_sharing_more_words_wins() -> None:
+    """'weather forecast' picks get_weather_forecast, which shares both words."""
+    both = Tool.from_function(get_weather_forecast)
+    tools = [WEATHER, FORECAST, both]
+    assert _names(named_tools(tools, "weather forecast")) == ["get_weather_forecast"]
+
+
+def test_an_enum_takes_the_one_choice_the_message_names() -> None:
+    """'in Fahrenheit' turns unit celsius into fahrenheit."""
+    calls = ground_choices(
+        [_call("get_weather", city="Oslo", unit="celsius")], [WEATHER], "Oslo in Fahrenheit?"
+    )
+    assert _arguments(calls) == {"city": "Oslo", "unit": "fahrenheit"}
+
+
+def test_an_enum_is_left_when_two_choices_are_named() -> None:
+    """A message naming celsius and fahrenheit leaves the model's choice."""
+    call = _call("get_weather", city="Oslo", unit="celsius")
+    message = "Oslo in celsius or fahrenheit?"
+    assert ground_choices([call], [WEATHER], message) == (call,)
+
+
+def test_an_enum_is_left_when_no_choice_is_named() -> None:
+    """A message naming no choice leaves the model's choice."""
+    call = _call("get_weather", city="Oslo", unit="fahrenheit")
+    assert ground_choices([call], [WEATHER], "Oslo weather?") == (call,)
+
+
+def test_a_string_without_choices_is_left() -> None:
+    """A free string argument is not grounded, even if the message names a word of it."""
+    call = _call("convert", value=3, unit="km")
+    tool = Tool.from_function(convert)
+    assert ground_choices([call], [tool], "Convert 3 miles") == (call,)
+
+
+def test_an_integer_takes_the_one_number_of_the_message() -> None:
+    """'the 3-day forecast' turns days 1 into days 3."""
+    calls = ground_choices(
+        [_call("get_forecast", city="Paris", days=1)], [FORECAST], "The 3-day forecast for Paris"
+    )
+    assert _arguments(calls) == {"city": "Paris", "days": 3}
+
+
+def test_an_integer_out_of_bounds_is_left() -> None:
+    """A number past the argument's maximum (7) is not taken."""
+    call = _call("get_forecast", city="Paris", days=1)
+    assert ground_choices([call], [FORECAST], "The 10-day forecast for Paris") == (call,)
+
+
+def test_two_free_numbers_leave_the_integer() -> None:
+    """A message with two numbers no argument holds leaves the integer alone."""
+    call = _call("get_forecast", city="Paris", days=1)
+    assert ground_choices([call], [FORECAST], "Forecast for 2 or 4 days in Paris") == (call,)
+
+
+def test_an_integer_the_message_holds_is_left() -> None:
+    """An argument days 2, written in the message, stays though another number is there."""
+    call = _call("get_forecast", city="Paris", days=2)
+    assert ground_choices([call], [FORECAST], "Forecast for 2 days, 5 cities") == (call,)
+
+
+def test_a_number_another_argument_holds_is_not_free() -> None:
+    """repeat(times=3, count=1) for '3 times, 5 each' takes 5 for count, not 3."""
+    call = _call("repeat", times=3, count=1)
+    tool = Tool.from_function(repeat)
+    assert _arguments(ground_choices([call], [tool], "3 times, 5 each")) == {
+        "times": 3,
+        "count": 5,
+    }
