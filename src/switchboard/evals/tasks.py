@@ -7,13 +7,14 @@ its module's state, then the task's ``setup`` calls), and is scored so:
 - **A needed call is matched** by a call the run made (in any turn) whose result was not
   an error of kind ``unknown_tool``, ``unparsable`` or ``invalid`` (the call was taken
   as written), with the same tool name, where each argument the task lists equals the
-  made call's value after normalisation: strings compared case-insensitively with
-  surrounding whitespace stripped; numbers equal within 1e-6 relative (``3 == 3.0``; a
-  number written as a string, ``"3"``, counts as the number, as the tool's validation
-  reads it so); booleans and ``null`` only equal themselves; lists element by element and
-  objects key by key (the same keys), with the same rules. Arguments the task does not
-  list are not compared. Each made call matches at most one needed call, order does not
-  matter (the matching is a maximum one), and extra calls are allowed and counted.
+  made call's value after normalisation: strings compared case-insensitively and with
+  whitespace ignored (``"17*23"`` is ``"17 * 23"``); numbers equal within 1e-6 relative
+  (``3 == 3.0``; a number written as a string, ``"3"``, counts as the number, as the
+  tool's validation reads it so); booleans and ``null`` only equal themselves; lists
+  element by element and objects key by key (the same keys), with the same rules.
+  Arguments the task does not list are not compared. Each made call matches at most one
+  needed call, order does not matter (the matching is a maximum one), and extra calls
+  are allowed and counted.
 - ``calls_right``: every needed call is matched.
 - ``answered``: the run stopped with ``"answer"`` and a non-empty output.
 - ``facts_ok``: every ``facts`` regex is found in the output (`re.search`) and no
@@ -358,7 +359,7 @@ def _same(needed: Any, made: Any) -> bool:
         number = _number(made)
         return number is not None and math.isclose(needed, number, rel_tol=1e-6)
     if isinstance(needed, str):
-        return isinstance(made, str) and needed.strip().casefold() == made.strip().casefold()
+        return isinstance(made, str) and _squeezed(needed) == _squeezed(made)
     if isinstance(needed, list):
         items = cast("list[Any]", needed)
         return (
@@ -373,6 +374,11 @@ def _same(needed: Any, made: Any) -> bool:
         given = cast("dict[str, Any]", made)
         return wanted.keys() == given.keys() and all(_same(v, given[k]) for k, v in wanted.items())
     return needed is None and made is None
+
+
+def _squeezed(text: str) -> str:
+    """A string as compared: case and whitespace aside (``"17*23"`` is ``"17 * 23"``)."""
+    return "".join(text.split()).casefold()
 
 
 def _number(value: Any) -> float | None:

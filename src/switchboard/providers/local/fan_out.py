@@ -6,13 +6,13 @@ string argument is, word for word, one item of a list in the user's message (ite
 by commas, "and", "or", "&", "vs"), `fan_out` adds the same call for each other item of
 that list that no call of the reply covers, in the order the user wrote them.
 
-A tool that takes a list (an ``array`` parameter) is left alone: the items may belong
-there ("stops at Santa Barbara and Monterey"). An item has the shape of the value the
-model wrote: a run of capitalized words when that
-value is capitalized in the message ("New York and London"), else as many words as the
-value has ("buy eggs and call mom"); quoted when it is quoted. An item that starts with
-a word that begins a new request ("and then", "and show me the list") ends the list.
-Pure: no model needed.
+Formulas are items too ("What are 12 * 12 and 15 * 15?"). A tool that takes a list (an
+``array`` parameter) is left alone: the items may belong there ("stops at Santa Barbara
+and Monterey"). An item has the shape of the value the model wrote: a run of capitalized
+words when that value is capitalized in the message ("New York and London"), else as
+many words as the value has ("buy eggs and call mom"); quoted when it is quoted. An item
+that starts with a word that begins a new request ("and then", "and show me the list")
+ends the list. Pure: no model needed.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import replace
 from typing import Final
 
 from switchboard.messages import ToolCall
-from switchboard.providers.local.grounding import call_arguments
+from switchboard.providers.local.grounding import call_arguments, formulas
 
 __all__ = ["fan_out", "items_beside"]
 
@@ -72,7 +72,7 @@ def fan_out(
         for key, value in arguments.items():
             if not isinstance(value, str) or not value.strip():
                 continue
-            items = items_beside(message, value)
+            items = items_beside(message, value) or _formulas_beside(message, value)
             if len(items) < 2:
                 continue
             covered = {_covered(c, key) for c in result if c.name == call.name}
@@ -122,6 +122,13 @@ def items_beside(message: str, value: str) -> list[str]:
         after.append(text)
     items = [*before, written, *after]
     return items if len(items) > 1 else []
+
+
+def _formulas_beside(message: str, value: str) -> list[str]:
+    """The message's formulas, when ``value`` is one of several ("12 * 12 and 15 * 15")."""
+    found = formulas(message)
+    squeezed = "".join(value.split())
+    return found if any("".join(f.split()) == squeezed for f in found) else []
 
 
 class _Shape:

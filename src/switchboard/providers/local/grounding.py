@@ -9,6 +9,10 @@
   integer argument whose value the message does not hold takes the one integer the
   message holds that no other argument has, when it is within the argument's bounds
   ("the 3-day forecast", and the model wrote ``days: 1``).
+* `ground_strings`: a string argument that is a piece of a span the user set apart, or
+  holds one (a quoted ``'Buy eggs'``, a formula ``(12 + 8) * 3``), becomes that span
+  ("Remove pay rent" for ``'Pay rent'``, ``12 + 8`` for ``(12 + 8) * 3``); an empty
+  one becomes the message's only such span.
 """
 
 from __future__ import annotations
@@ -23,9 +27,19 @@ from switchboard.messages import ToolCall
 from switchboard.routing.text import identifier_words
 from switchboard.tools.tool import Tool
 
-__all__ = ["call_arguments", "ground_choices", "named_tools"]
+__all__ = [
+    "call_arguments",
+    "formulas",
+    "ground_choices",
+    "ground_strings",
+    "named_tools",
+    "spans",
+]
 
 _WORD: Final = re.compile(r"[a-z0-9]+")
+_QUOTED: Final = re.compile(r"(?<!\w)'([^'\n]{2,}?)'(?!\w)|\"([^\"\n]{2,}?)\"|“([^”\n]{2,}?)”")
+_NUMBER: Final = r"\(*\s*-?\d+(?:\.\d+)?\s*\)*"
+_FORMULA: Final = re.compile(rf"{_NUMBER}(?:\s*(?:\*\*|[-+*/%^])\s*{_NUMBER})+")
 _INTEGER: Final = re.compile(r"(?<![\w.])-?\d+(?![\w.]*\d)")
 
 # Words of tool names that say what a tool does in general, not what it is about.
@@ -105,6 +119,70 @@ def ground_choices(
             else replace(call, arguments=json.dumps(changed, ensure_ascii=False))
         )
     return tuple(grounded)
+
+
+def spans(message: str) -> list[str]:
+    """The spans ``message`` sets apart: its quoted text if any, else its formulas."""
+    quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(message)]
+    return quoted or formulas(message)
+
+
+def formulas(message: str) -> list[str]:
+    """The arithmetic in ``message``: ``(12 + 8) * 3``, ``2 ** 10``, ``-5 + 12``."""
+    return [_balanced(m.group().strip()) for m in _FORMULA.finditer(message)]
+
+
+def ground_strings(calls: Sequence[ToolCall], message: str) -> tuple[ToolCall, ...]:
+    """``calls``, each string argument replaced by the span of ``message`` it is a piece of.
+
+    Example:
+        >>> call = ToolCall("c", "remove_todo", '{"title": "Remove pay rent"}')
+        >>> ground_strings([call], "Remove 'Pay rent' from my list.")[0].arguments
+        '{"title": "Pay rent"}'
+    """
+    found = spans(message)
+    if not found:
+        return tuple(calls)
+    grounded: list[ToolCall] = []
+    for call in calls:
+        arguments = call_arguments(call)
+        if arguments is None:
+            grounded.append(call)
+            continue
+        changed = {
+            key: _span_for(value, found) if isinstance(value, str) else value
+            for key, value in arguments.items()
+        }
+        grounded.append(
+            call
+            if changed == arguments
+            else replace(call, arguments=json.dumps(changed, ensure_ascii=False))
+        )
+    return tuple(grounded)
+
+
+def _span_for(value: str, found: Sequence[str]) -> str:
+    """The one span ``value`` is a piece of or holds (spacing and case aside), else ``value``."""
+    squeezed = _squeezed(value)
+    if any(_squeezed(span) == squeezed for span in found):
+        return value
+    if not squeezed:
+        return found[0] if len(found) == 1 else value
+    related = [span for span in found if squeezed in _squeezed(span) or _squeezed(span) in squeezed]
+    return related[0] if len(related) == 1 else value
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def _balanced(formula: str) -> str:
+    """A formula without the parentheses it does not open or close itself."""
+    while formula.startswith("(") and formula.count("(") > formula.count(")"):
+        formula = formula[1:].lstrip()
+    while formula.endswith(")") and formula.count(")") > formula.count("("):
+        formula = formula[:-1].rstrip()
+    return formula
 
 
 def _stems(text: str) -> set[str]:

@@ -32,7 +32,7 @@ from switchboard.providers.local.generation import (
     generate,
     opening_message,
 )
-from switchboard.providers.local.grounding import ground_choices
+from switchboard.providers.local.grounding import ground_choices, ground_strings
 from switchboard.providers.local.model_file import checked_model_file, load_error
 from switchboard.providers.local.prompt import PROVIDER, parse_reply
 from switchboard.providers.local.stream import ReplyReader
@@ -306,13 +306,16 @@ class LocalProvider:
     ) -> tuple[ToolCall, ...]:
         """The calls, with what the user's message settles applied (`LocalTechniques`)."""
         techniques = self._decoding.techniques
-        user = opening_message(request)
+        user = _last_user_message(request.messages)
         # Not for a repaired call's second try: its calls answer the repair request.
         if not calls or user is None or len(messages) != len(request.messages):
             return calls
+        if techniques.ground_strings:
+            calls = ground_strings(calls, user)
         if techniques.ground_choices:
             calls = ground_choices(calls, request.tools, user)
-        if techniques.fan_out and request.parallel_tool_calls is not False:
+        opening = opening_message(request) is not None
+        if opening and techniques.fan_out and request.parallel_tool_calls is not False:
             listing = {tool.name for tool in request.tools if _takes_a_list(tool)}
             prefix = _call_prefix(request.messages)
             calls = fan_out(calls, user, id_prefix=prefix, listing=listing)
@@ -378,6 +381,14 @@ class LocalProvider:
 def _call_prefix(messages: Sequence[Message]) -> str:
     """What the ids of a reply's calls start with: unique in the conversation."""
     return f"call-{sum(isinstance(m, AssistantTurn) for m in messages)}"
+
+
+def _last_user_message(messages: Sequence[Message]) -> str | None:
+    """What the user asked last: the message later calls of the run still answer."""
+    for message in reversed(messages):
+        if isinstance(message, UserMessage):
+            return message.content
+    return None
 
 
 def _takes_a_list(tool: Tool) -> bool:

@@ -104,7 +104,7 @@ def _line(call: ToolCall | None, result: ToolResult, asked: str) -> str:
 def _subject(call: ToolCall | None, name: str, asked: str) -> str:
     arguments = call_arguments(call) if call is not None else None
     values = [_scalar(v) for v in (arguments or {}).values() if _is_scalar(v)]
-    named = [v for v in values if v.casefold() in asked.casefold()]
+    named = [v for v in values if re.search(rf"(?<!\w){re.escape(v)}(?!\w)", asked, re.I)]
     return ", ".join(named or values) or name
 
 

@@ -29,6 +29,9 @@ class LocalTechniques:
             user's message names ("in Fahrenheit"), if the model wrote another; an
             integer argument the one integer of the message ("the 3-day forecast")
             (see `switchboard.providers.local.grounding.ground_choices`).
+        ground_strings: A string argument that is a piece of a span the user set apart
+            (quoted, or a formula) becomes that span: ``"Remove pay rent"`` for the
+            quoted ``'Pay rent'``, ``"12 + 8"`` for ``(12 + 8) * 3``.
         restate: An answer to tool results begins with them restated, a short line per
             call, and the model goes on from there; one cut by ``max_tokens`` ends at its
             last whole sentence (see `switchboard.providers.local.restate`). Needs
@@ -43,4 +46,5 @@ class LocalTechniques:
     plain_answers: bool = True
     name_match: bool = True
     ground_choices: bool = True
+    ground_strings: bool = True
     restate: bool = True
