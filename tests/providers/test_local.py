@@ -652,3 +652,14 @@ async def test_without_restate_and_plain_answers_no_lead_is_forced(weather: Tool
         provider.close()
     assert response.turn.text
     assert not response.turn.text.startswith(restatement(ANSWERED).rstrip())
+
+
+async def test_a_restatement_longer_than_max_tokens_still_ends_as_an_answer(
+    provider: LocalProvider, weather: Toolbox
+) -> None:
+    """max_tokens below the restatement's length: the answer holds it whole, stop 'answer'."""
+    settings = ModelSettings(max_tokens=4, temperature=0.0, seed=1)
+    request = ModelRequest(ANSWERED, list(weather), "none", settings=settings)
+    response = await provider.complete(request)
+    assert response.turn.text.startswith(restatement(ANSWERED).rstrip())
+    assert response.stop_reason == "answer"

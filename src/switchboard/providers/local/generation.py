@@ -211,7 +211,7 @@ def _options(
     try:
         options = {
             "prompt": prompt.prompt,
-            "max_tokens": max_tokens,
+            "max_tokens": _with_room(llama, max_tokens, lead),
             "temperature": temperature,
             "seed": settings.seed if settings.seed is not None else decoding.seed,
             "stop": prompt.stop,
@@ -222,6 +222,17 @@ def _options(
     finally:
         if constrained is not None:
             constrained.close()
+
+
+_ANSWER_ROOM: Final = 48
+"""Tokens an answer has past the restatement it begins with, whatever ``max_tokens`` says."""
+
+
+def _with_room(llama: Llama, max_tokens: int, lead: str) -> int:
+    """``max_tokens``, raised so that an answer has room past its restatement to end."""
+    if not lead:
+        return max_tokens
+    return max(max_tokens, len(llama.tokenize(lead.encode("utf-8"), add_bos=False)) + _ANSWER_ROOM)
 
 
 class _LineAfter:

@@ -33,9 +33,10 @@ class LocalTechniques:
             (quoted, or a formula) becomes that span: ``"Remove pay rent"`` for the
             quoted ``'Pay rent'``, ``"12 + 8"`` for ``(12 + 8) * 3``.
         restate: An answer to tool results begins with them restated, a short line per
-            call, and the model goes on from there; one cut by ``max_tokens`` ends at its
-            last whole sentence (see `switchboard.providers.local.restate`). Needs
-            ``plain_answers``.
+            call, and the model goes on from there for one line. The restatement does not
+            count against ``max_tokens`` (the reply gets room to end past it), and an
+            answer cut by the limit ends at its last whole sentence (see
+            `switchboard.providers.local.restate`). Needs ``plain_answers``.
 
     Example:
         >>> LocalTechniques(fan_out=False).plain_answers
