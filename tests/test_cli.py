@@ -1,4 +1,5 @@
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -187,6 +188,18 @@ def test_run_shows_each_call_its_result_and_the_answer_offline() -> None:
     assert lines[1].startswith("   <- {")
     assert '"temperature"' in lines[1]
     assert any(line.startswith("answer: ") and len(line) > len("answer: ") for line in lines)
+
+
+def test_the_readmes_first_command_answers_with_both_cities_weather() -> None:
+    """The README's first command, as written: both cities' readings in the answer, exit 0."""
+    result = runner.invoke(
+        app,
+        ["run", "What's the weather in Tokyo and Paris?", "--tools", str(EXAMPLES / "weather.py")],
+    )
+    assert result.exit_code == 0, result.output
+    answer = result.stdout.partition("\nanswer: ")[2]
+    assert re.search(r"Tokyo\b.*\b18(\.0)?\b", answer)
+    assert re.search(r"Paris\b.*\b12\.5\b", answer)
 
 
 def test_run_with_an_unknown_model_is_a_one_line_error() -> None:
