@@ -164,3 +164,45 @@ def test_a_number_another_argument_holds_is_not_free() -> None:
         "times": 3,
         "count": 5,
     }
+
+
+def convert_units(
+    value: float,
+    from_unit: Literal["km", "mi", "m", "in", "celsius", "fahrenheit"],
+    to_unit: Literal["km", "mi", "m", "in", "celsius", "fahrenheit"],
+) -> str:
+    """Convert a value between units."""
+    return f"{value}{from_unit}{to_unit}"
+
+
+def converted(message: str, **arguments: Any) -> dict[str, Any]:
+    call = ToolCall("c", "convert_units", json.dumps(arguments))
+    (grounded,) = ground_choices([call], [Tool.from_function(convert_units)], message)
+    assert isinstance(grounded.arguments, str)
+    return json.loads(grounded.arguments)
+
+
+def test_arguments_sharing_choices_are_not_all_set_to_the_one_choice_named() -> None:
+    """ "5 km to miles" names km only: from and to keep what the model wrote, not km and km."""
+    arguments = converted("Convert 5 km to miles.", value=5, from_unit="km", to_unit="mi")
+    assert (arguments["from_unit"], arguments["to_unit"]) == ("km", "mi")
+
+
+def test_arguments_sharing_choices_take_the_choices_named_in_order() -> None:
+    """One choice named per argument: they are assigned in the message's order."""
+    message = "Convert 100 degrees Fahrenheit to Celsius."
+    arguments = converted(message, value=100, from_unit="celsius", to_unit="fahrenheit")
+    assert (arguments["from_unit"], arguments["to_unit"]) == ("fahrenheit", "celsius")
+
+
+def test_a_common_word_or_a_letter_does_not_name_a_choice() -> None:
+    """'in' and the 'm' of "I'm" are not units named: nothing is reassigned."""
+    message = "I'm curious: what is 25 celsius in fahrenheit?"
+    arguments = converted(message, value=25, from_unit="km", to_unit="mi")
+    assert (arguments["from_unit"], arguments["to_unit"]) == ("celsius", "fahrenheit")
+
+
+def test_a_number_argument_takes_the_messages_one_free_number() -> None:
+    """A float the message does not hold becomes the one number it does."""
+    arguments = converted("Convert 8 km to miles.", value=2.2, from_unit="km", to_unit="mi")
+    assert arguments["value"] == 8

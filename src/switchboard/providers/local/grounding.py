@@ -5,9 +5,11 @@
   with it; a message that names none leaves the choice to the model.
 * `ground_choices`: a call whose argument is one of a fixed set of choices (an enum)
   takes the choice the message names, when it names exactly one of them and the model
-  wrote another ("in Fahrenheit", and the model kept the default ``celsius``); and an
-  integer argument whose value the message does not hold takes the one integer the
-  message holds that no other argument has, when it is within the argument's bounds
+  wrote another ("in Fahrenheit", and the model kept the default ``celsius``); arguments
+  sharing one set of choices (``from_unit``, ``to_unit``) take the choices named in the
+  message's order, when it names one per argument ("Convert 100 Fahrenheit to Celsius");
+  and a number argument whose value the message does not hold takes the one number the
+  message holds that no other argument has, when it fits the argument's type and bounds
   ("the 3-day forecast", and the model wrote ``days: 1``).
 * `ground_strings`: a string argument that is a piece of a span the user set apart, or
   holds one (a quoted ``'Buy eggs'``, a formula ``(12 + 8) * 3``), becomes that span
@@ -23,6 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Final, cast
 
+from bm25s.stopwords import STOPWORDS_EN_PLUS  # pyright: ignore[reportMissingTypeStubs]
+
 from switchboard.messages import ToolCall
 from switchboard.routing.text import identifier_words
 from switchboard.tools.tool import Tool
@@ -37,10 +41,11 @@ __all__ = [
 ]
 
 _WORD: Final = re.compile(r"[a-z0-9]+")
+_STOPWORDS: Final = frozenset(STOPWORDS_EN_PLUS)
 _QUOTED: Final = re.compile(r"(?<!\w)'([^'\n]{2,}?)'(?!\w)|\"([^\"\n]{2,}?)\"|“([^”\n]{2,}?)”")
 _NUMBER: Final = r"\(*\s*-?\d+(?:\.\d+)?\s*\)*"
 _FORMULA: Final = re.compile(rf"{_NUMBER}(?:\s*(?:\*\*|[-+*/%^])\s*{_NUMBER})+")
-_INTEGER: Final = re.compile(r"(?<![\w.])-?\d+(?![\w.]*\d)")
+_NUMBER_WORD: Final = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\d)")
 
 # Words of tool names that say what a tool does in general, not what it is about.
 _GENERIC: Final = frozenset(
@@ -82,11 +87,10 @@ def named_tools(tools: Sequence[Tool], message: str) -> list[Tool]:
 def ground_choices(
     calls: Sequence[ToolCall], tools: Sequence[Tool], message: str
 ) -> tuple[ToolCall, ...]:
-    """``calls``, each argument with choices set to the one choice ``message`` names.
+    """``calls``, with their choices and numbers set to what ``message`` names.
 
-    Only a top-level argument whose schema is an ``enum`` of strings changes, and only
-    when the message names exactly one of its choices (as a whole word, any case) and the
-    call has another.
+    Only top-level arguments change: those whose schema is an ``enum`` of strings and
+    those of type ``integer`` or ``number`` (see the module's doc).
     """
     by_name = {t.name: t for t in tools}
     grounded: list[ToolCall] = []
@@ -98,27 +102,65 @@ def ground_choices(
             continue
         changed = dict(arguments)
         properties = cast("Mapping[str, Any]", tool.parameters.get("properties", {}))
-        numbers = {int(n) for n in _INTEGER.findall(message)}
-        for key, schema in properties.items():
-            if _is_integer(schema) and isinstance(changed.get(key), int):
-                free = numbers - {v for k, v in changed.items() if k != key}
-                if changed[key] not in numbers and len(free) == 1:
-                    (number,) = free
-                    if _within(cast("Mapping[str, Any]", schema), number):
-                        changed[key] = number
-                continue
-            choices = _choices(schema)
-            if len(choices) < 2:
-                continue
-            named = [c for c in choices if _names(message, c)]
-            if len(named) == 1 and changed.get(key) in choices and changed[key] != named[0]:
-                changed[key] = named[0]
+        _ground_numbers(changed, properties, message)
+        _ground_enums(changed, properties, message)
         grounded.append(
             call
             if changed == arguments
             else replace(call, arguments=json.dumps(changed, ensure_ascii=False))
         )
     return tuple(grounded)
+
+
+def _ground_numbers(arguments: dict[str, Any], properties: Mapping[str, Any], message: str) -> None:
+    """A number the message does not hold becomes the message's one free number."""
+    numbers = [float(n) for n in _NUMBER_WORD.findall(message)]
+    for key, schema in properties.items():
+        value = arguments.get(key)
+        kind = _type(schema)
+        if kind not in ("integer", "number") or not _is_number(value) or value in numbers:
+            continue
+        taken = {v for k, v in arguments.items() if k != key and _is_number(v)}
+        free = {n for n in numbers if n not in taken}
+        if len(free) != 1:
+            continue
+        (number,) = free
+        if (kind == "number" or number.is_integer()) and _within(schema, number):
+            arguments[key] = int(number) if kind == "integer" or number.is_integer() else number
+
+
+def _ground_enums(arguments: dict[str, Any], properties: Mapping[str, Any], message: str) -> None:
+    """Enum arguments take the choices the message names (see `ground_choices`).
+
+    Arguments that share one set of choices (``from_unit``, ``to_unit``) take the choices
+    named, in the message's order, only when it names as many as there are arguments.
+    """
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for key, schema in properties.items():
+        choices = _choices(schema)
+        if len(choices) >= 2 and arguments.get(key) in choices:
+            groups.setdefault(tuple(choices), []).append(key)
+    for choices, keys in groups.items():
+        named = _named_in_order(message, choices)
+        if len(keys) == 1 and len(named) == 1:
+            arguments[keys[0]] = named[0]
+        elif len(keys) > 1 and len(named) == len(keys):
+            arguments.update(zip(keys, named, strict=True))
+
+
+def _named_in_order(message: str, choices: Sequence[str]) -> list[str]:
+    """The choices ``message`` names as whole words, in its order.
+
+    A choice too common to tell (``in``, one letter: the ``m`` of "I'm") names nothing.
+    """
+    found: list[tuple[int, str]] = []
+    for choice in choices:
+        if len(choice) < 2 or choice.casefold() in _STOPWORDS:
+            continue
+        hit = re.search(rf"(?<![\w'\u2019]){re.escape(choice)}(?!\w)", message, re.IGNORECASE)
+        if hit is not None:
+            found.append((hit.start(), choice))
+    return [choice for _, choice in sorted(found)]
 
 
 def spans(message: str) -> list[str]:
@@ -204,21 +246,20 @@ def _choices(schema: Any) -> list[str]:
     )
 
 
-def _is_integer(schema: Any) -> bool:
-    return (
-        isinstance(schema, Mapping) and cast("Mapping[str, Any]", schema).get("type") == "integer"
-    )
+def _type(schema: Any) -> Any:
+    return cast("Mapping[str, Any]", schema).get("type") if isinstance(schema, Mapping) else None
 
 
-def _within(schema: Mapping[str, Any], number: int) -> bool:
-    low, high = schema.get("minimum"), schema.get("maximum")
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _within(schema: Any, number: float) -> bool:
+    bounds = cast("Mapping[str, Any]", schema)
+    low, high = bounds.get("minimum"), bounds.get("maximum")
     return (not isinstance(low, int | float) or number >= low) and (
         not isinstance(high, int | float) or number <= high
     )
-
-
-def _names(message: str, choice: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(choice)}(?!\w)", message, re.IGNORECASE) is not None
 
 
 def call_arguments(call: ToolCall) -> dict[str, Any] | None:
