@@ -138,7 +138,9 @@ def run(
         ),
     ] = _TOOL_CHOICE,
     system: Annotated[str | None, typer.Option(help="Instructions for the model.")] = None,
-    max_iterations: Annotated[int, typer.Option(help="The most model requests.")] = _MAX_ITERATIONS,
+    max_iterations: Annotated[
+        int, typer.Option(help="The most model requests; the last one must answer.")
+    ] = _MAX_ITERATIONS,
     max_tokens: Annotated[int, typer.Option(help="The most tokens per reply.")] = _MAX_TOKENS,
     temperature: Annotated[float | None, typer.Option(help="Sampling temperature.")] = None,
     seed: Annotated[int | None, typer.Option(help="Sampling seed.")] = None,
