@@ -31,6 +31,7 @@ import asyncio
 import dataclasses
 import json
 import statistics
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -126,11 +127,15 @@ def main() -> None:
     unknown = [c for c in configs if c not in CONFIGS]
     if unknown:
         parser.error(f"unknown configs {unknown}: choose from {', '.join(CONFIGS)}")
+    measured: dict[str, Any] = {}
+    for config in configs:
+        measured[config] = asyncio.run(measure(config, args.split, args.threads))
+        print(json.dumps({config: measured[config]}), file=sys.stderr, flush=True)  # progress
     out = {
         "benchmark": "main_job",
         "model": "SmolLM2-135M-Instruct (embedded)",
         "split": args.split or "all",
-        "configs": {c: asyncio.run(measure(c, args.split, args.threads)) for c in configs},
+        "configs": measured,
     }
     print(json.dumps(out))
 
