@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from switchboard.messages import ToolCall
-from switchboard.providers.local.grounding import ground_choices, named_tools
+from switchboard.providers.local.grounding import ground_choices, ground_strings, named_tools
 from switchboard.tools.tool import Tool
 
 
@@ -183,7 +183,7 @@ def converted(message: str, **arguments: Any) -> dict[str, Any]:
 
 
 def test_arguments_sharing_choices_are_not_all_set_to_the_one_choice_named() -> None:
-    """ "5 km to miles" names km only: from and to keep what the model wrote, not km and km."""
+    """'5 km to miles' names km only: from and to keep what the model wrote, not km, km."""
     arguments = converted("Convert 5 km to miles.", value=5, from_unit="km", to_unit="mi")
     assert (arguments["from_unit"], arguments["to_unit"]) == ("km", "mi")
 
@@ -206,3 +206,78 @@ def test_a_number_argument_takes_the_messages_one_free_number() -> None:
     """A float the message does not hold becomes the one number it does."""
     arguments = converted("Convert 8 km to miles.", value=2.2, from_unit="km", to_unit="mi")
     assert arguments["value"] == 8
+
+
+def add_todo(title: str) -> str:
+    """Add an item to the todo list."""
+    return title
+
+
+def list_todos() -> str:
+    """Show the todo list."""
+    return ""
+
+
+def complete_todo(title: str) -> str:
+    """Mark an item of the todo list as done."""
+    return title
+
+
+def remove_todo(title: str) -> str:
+    """Remove an item from the todo list."""
+    return title
+
+
+def set_unit(title: str, unit: Literal["celsius", "fahrenheit"]) -> str:
+    """Set a unit."""
+    return title + unit
+
+
+TODO_TOOLS = [Tool.from_function(f) for f in (add_todo, list_todos, complete_todo, remove_todo)]
+
+
+def test_an_opening_verb_picks_the_tool_whose_description_opens_with_it() -> None:
+    """'Mark ... done and show me my list' asks for complete_todo first, not list_todos."""
+    message = "Mark 'Fix the bike' as done and show me my list."
+    assert _names(named_tools(TODO_TOOLS, message)) == ["complete_todo"]
+
+
+def test_an_opening_verb_picks_the_tool_whose_name_opens_with_it() -> None:
+    """'Remove ... from my todo list' ties remove and list by name words; the verb decides."""
+    message = "Remove 'Call mom' and 'Pay rent' from my todo list."
+    assert _names(named_tools(TODO_TOOLS, message)) == ["remove_todo"]
+
+
+def test_a_polite_opening_is_skipped_to_find_the_verb() -> None:
+    """'Please add ...' opens with add."""
+    assert _names(named_tools(TODO_TOOLS, "Please add 'Buy eggs'.")) == ["add_todo"]
+
+
+def grounded_strings(message: str, *calls: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    tools = [*TODO_TOOLS, Tool.from_function(set_unit)]
+    made = [ToolCall(f"c{i}", name, json.dumps(args)) for i, (name, args) in enumerate(calls)]
+    return [json.loads(str(c.arguments)) for c in ground_strings(made, tools, message)]
+
+
+def test_a_made_up_value_takes_the_first_span_no_call_has() -> None:
+    """A title the message does not hold becomes the quoted span no other call took."""
+    message = "Add 'Book dentist', mark 'Call mom' as done."
+    grounded = grounded_strings(
+        message,
+        ("add_todo", {"title": "Book dentist"}),
+        ("complete_todo", {"title": "Complete a task"}),
+    )
+    assert grounded == [{"title": "Book dentist"}, {"title": "Call mom"}]
+
+
+def test_a_value_the_message_holds_is_kept_though_a_span_is_free() -> None:
+    """A value written in the message (unquoted) is the user's: it stays."""
+    message = "Add milk, and 'Call mom' later."
+    assert grounded_strings(message, ("add_todo", {"title": "milk"})) == [{"title": "milk"}]
+
+
+def test_an_argument_with_fixed_choices_never_takes_a_span() -> None:
+    """An enum value need not be in the message: it is not replaced by a quoted span."""
+    message = "Set 'Paris' please."
+    grounded = grounded_strings(message, ("set_unit", {"title": "Paris", "unit": "celsius"}))
+    assert grounded == [{"title": "Paris", "unit": "celsius"}]

@@ -47,6 +47,9 @@ _NUMBER: Final = r"\(*\s*-?\d+(?:\.\d+)?\s*\)*"
 _FORMULA: Final = re.compile(rf"{_NUMBER}(?:\s*(?:\*\*|[-+*/%^])\s*{_NUMBER})+")
 _NUMBER_WORD: Final = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\d)")
 
+# Words that may open a request before its verb.
+_POLITE: Final = frozenset(("please", "can", "could", "would", "will", "you", "kindly", "now"))
+
 # Words of tool names that say what a tool does in general, not what it is about.
 _GENERIC: Final = frozenset(
     (
@@ -58,10 +61,13 @@ _GENERIC: Final = frozenset(
 
 
 def named_tools(tools: Sequence[Tool], message: str) -> list[Tool]:
-    """The tools whose names share the most words with ``message``; all if none shares one.
+    """The tools ``message`` asks for by name; all if it names none.
 
-    Words are compared lower-case, a trailing plural ``s`` dropped; the generic words of
-    tool names (``get``, ``fetch``...) do not count.
+    A message that opens with a verb ("Mark 'Call mom' as done", "Remove ...") asks for
+    the one tool whose name or description opens with that verb (``remove_todo``, "Mark
+    an item as done."), when one does. Otherwise it asks for the tools whose names share the
+    most words with it. Words are compared lower-case, a trailing plural ``s`` dropped; the
+    generic words of tool names (``get``, ``fetch``...) do not count.
 
     Example:
         >>> from switchboard import tool
@@ -76,12 +82,29 @@ def named_tools(tools: Sequence[Tool], message: str) -> list[Tool]:
         >>> [t.name for t in named_tools([get_weather, get_forecast], "Tokyo weather?")]
         ['get_weather']
     """
+    verb = _opening_verb(message)
+    if verb:
+        acting = [
+            t
+            for t in tools
+            if verb in {_opening_verb(identifier_words(t.name)), _opening_verb(t.description)}
+        ]
+        if len(acting) == 1:
+            return acting
     said = _stems(message)
     scores = [len(said & (_stems(identifier_words(t.name)) - _GENERIC)) for t in tools]
     best = max(scores, default=0)
     if best == 0:
         return list(tools)
     return [t for t, score in zip(tools, scores, strict=True) if score == best]
+
+
+def _opening_verb(text: str) -> str:
+    """The first word of ``text``, stemmed, past a polite opening ("please", "can you")."""
+    words = _WORD.findall(text.lower())
+    while words and words[0] in _POLITE:
+        words.pop(0)
+    return next(iter(_stems(words[0])), "") if words else ""
 
 
 def ground_choices(
@@ -174,33 +197,74 @@ def formulas(message: str) -> list[str]:
     return [_balanced(m.group().strip()) for m in _FORMULA.finditer(message)]
 
 
-def ground_strings(calls: Sequence[ToolCall], message: str) -> tuple[ToolCall, ...]:
-    """``calls``, each string argument replaced by the span of ``message`` it is a piece of.
+def ground_strings(
+    calls: Sequence[ToolCall], tools: Sequence[Tool], message: str
+) -> tuple[ToolCall, ...]:
+    """``calls``, each string argument replaced by the span of ``message`` it stands for.
+
+    A value that is a piece of one span, or holds one, becomes that span. A value the
+    message does not hold at all (the model made it up: "Add a task to the todo list")
+    becomes the first span, in the message's order, that no argument of ``calls`` has;
+    not for an argument with fixed choices (``enum``, ``const``), whose values the message
+    need not hold.
 
     Example:
         >>> call = ToolCall("c", "remove_todo", '{"title": "Remove pay rent"}')
-        >>> ground_strings([call], "Remove 'Pay rent' from my list.")[0].arguments
+        >>> ground_strings([call], [], "Remove 'Pay rent' from my list.")[0].arguments
         '{"title": "Pay rent"}'
     """
     found = spans(message)
     if not found:
         return tuple(calls)
+    parsed = [call_arguments(call) for call in calls]
+    related = [
+        None if arguments is None else {k: _relate(v, found) for k, v in arguments.items()}
+        for arguments in parsed
+    ]
+    used = {
+        _squeezed(v)
+        for arguments in related
+        if arguments
+        for v in arguments.values()
+        if isinstance(v, str)
+    }
+    unused = iter([span for span in found if _squeezed(span) not in used])
+    fixed = {tool.name: _fixed_choices(tool) for tool in tools}
+    said = _squeezed(message)
     grounded: list[ToolCall] = []
-    for call in calls:
-        arguments = call_arguments(call)
-        if arguments is None:
+    for call, arguments, changed in zip(calls, parsed, related, strict=True):
+        if arguments is None or changed is None:
             grounded.append(call)
             continue
-        changed = {
-            key: _span_for(value, found) if isinstance(value, str) else value
-            for key, value in arguments.items()
-        }
+        for key, value in changed.items():
+            if key in fixed.get(call.name, ()) or not isinstance(value, str):
+                continue
+            if value.strip() and _squeezed(value) not in said:
+                changed[key] = next(unused, value)
         grounded.append(
             call
             if changed == arguments
             else replace(call, arguments=json.dumps(changed, ensure_ascii=False))
         )
     return tuple(grounded)
+
+
+def _fixed_choices(tool: Tool) -> set[str]:
+    """The tool's top-level arguments whose values are fixed choices."""
+    properties = cast("Mapping[str, Any]", tool.parameters.get("properties", {}))
+    return {
+        key
+        for key, schema in properties.items()
+        if isinstance(schema, Mapping)
+        and (
+            "enum" in cast("Mapping[str, Any]", schema)
+            or "const" in cast("Mapping[str, Any]", schema)
+        )
+    }
+
+
+def _relate(value: Any, found: Sequence[str]) -> Any:
+    return _span_for(value, found) if isinstance(value, str) else value
 
 
 def _span_for(value: str, found: Sequence[str]) -> str:

@@ -311,7 +311,7 @@ class LocalProvider:
         if not calls or user is None or len(messages) != len(request.messages):
             return calls
         if techniques.ground_strings:
-            calls = ground_strings(calls, user)
+            calls = ground_strings(calls, request.tools, user)
         if techniques.ground_choices:
             calls = ground_choices(calls, request.tools, user)
         opening = opening_message(request) is not None
