@@ -30,13 +30,18 @@ import argparse
 import asyncio
 import dataclasses
 import json
-import statistics
 import sys
 from pathlib import Path
 from typing import Any
 
 from switchboard import Agent, ModelSettings
-from switchboard.evals.tasks import TaskResult, load_tasks, run_tasks
+from switchboard.evals.tasks import (
+    TaskResult,
+    TaskSummary,
+    load_tasks,
+    run_tasks,
+    summarize_tasks,
+)
 from switchboard.providers.local import LocalProvider, LocalTechniques
 from switchboard.tools.toolbox import Toolbox
 
@@ -93,26 +98,24 @@ async def measure(config: str, split: str | None, threads: int | None) -> dict[s
         tasks = [t for t in tasks if split is None or t.split == split]
         results.extend(await run_tasks(tasks, tools, make_agent))
     provider.close()
+    report = summarize_tasks(results)
     return {
-        "tasks": len(results),
-        **figures(results),
+        **figures(report.overall),
         "by_split": {
-            part: figures([r for r in results if r.split == part])["success"]
-            for part in ("train", "test")
-            if any(r.split == part for r in results)
+            part: round(summary.success_rate, 3) for part, summary in report.splits.items()
         },
     }
 
 
-def figures(results: list[TaskResult]) -> dict[str, Any]:
-    """Shares of success, right calls and answers; errors; mean seconds."""
-    count = len(results) or 1
+def figures(summary: TaskSummary) -> dict[str, Any]:
+    """A summary's figures, rounded for the JSON line."""
     return {
-        "success": round(sum(r.success for r in results) / count, 3),
-        "calls_right": round(sum(r.calls_right for r in results) / count, 3),
-        "answered": round(sum(r.answered for r in results) / count, 3),
-        "errors": sum(r.error is not None for r in results),
-        "mean_s": round(statistics.fmean(r.seconds for r in results), 2) if results else 0.0,
+        "tasks": summary.tasks,
+        "success": round(summary.success_rate, 3),
+        "calls_right": round(summary.calls_right_rate, 3),
+        "answered": round(summary.answered_rate, 3),
+        "errors": summary.errors,
+        "mean_s": round(summary.mean_seconds, 2),
     }
 
 

@@ -24,7 +24,8 @@ from dataclasses import replace
 from typing import Final
 
 from switchboard.messages import ToolCall
-from switchboard.providers.local.grounding import call_arguments, formulas
+from switchboard.providers.local.grounding import formulas
+from switchboard.providers.local.prompt import call_arguments
 
 __all__ = ["fan_out", "items_beside"]
 

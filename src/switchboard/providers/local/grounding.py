@@ -28,11 +28,11 @@ from typing import Any, Final, cast
 from bm25s.stopwords import STOPWORDS_EN_PLUS  # pyright: ignore[reportMissingTypeStubs]
 
 from switchboard.messages import ToolCall
+from switchboard.providers.local.prompt import call_arguments
 from switchboard.routing.text import identifier_words
 from switchboard.tools.tool import Tool
 
 __all__ = [
-    "call_arguments",
     "formulas",
     "ground_choices",
     "ground_strings",
@@ -324,14 +324,3 @@ def _within(schema: Any, number: float) -> bool:
     return (not isinstance(low, int | float) or number >= low) and (
         not isinstance(high, int | float) or number <= high
     )
-
-
-def call_arguments(call: ToolCall) -> dict[str, Any] | None:
-    """A call's arguments as a dict; ``None`` when they are not a JSON object."""
-    if isinstance(call.arguments, Mapping):
-        return dict(call.arguments)
-    try:
-        value = json.loads(call.arguments)
-    except ValueError:
-        return None
-    return cast("dict[str, Any]", value) if isinstance(value, dict) else None

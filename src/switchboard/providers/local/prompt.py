@@ -196,15 +196,26 @@ def _call(entry: Any, call_id: str) -> ToolCall | None:
     return ToolCall(call_id, name, json.dumps(arguments, ensure_ascii=False))
 
 
-def _arguments(call: ToolCall) -> dict[str, Any]:
-    """A call's arguments as a mapping (templates dump them with ``tojson``)."""
+def call_arguments(call: ToolCall) -> dict[str, Any] | None:
+    """A call's arguments as a dict; ``None`` when they are not a JSON object."""
     if isinstance(call.arguments, Mapping):
         return dict(call.arguments)
     try:
         value = json.loads(call.arguments, strict=False)
     except ValueError:
-        return {}
-    return cast("dict[str, Any]", value) if isinstance(value, dict) else {}
+        return None
+    return cast("dict[str, Any]", value) if isinstance(value, dict) else None
+
+
+def written_calls(calls: Sequence[ToolCall]) -> str:
+    """Calls as the generic format writes them: one JSON object, or a list of several."""
+    written = [{"name": c.name, "arguments": _arguments(c)} for c in calls]
+    return json.dumps(written[0] if len(written) == 1 else written, ensure_ascii=False)
+
+
+def _arguments(call: ToolCall) -> dict[str, Any]:
+    """A call's arguments as a mapping (templates dump them with ``tojson``)."""
+    return call_arguments(call) or {}
 
 
 def _turn_text(turn: AssistantTurn) -> str:
@@ -218,6 +229,5 @@ def _turn_text(turn: AssistantTurn) -> str:
         return raw
     if not turn.tool_calls:
         return turn.text
-    calls = [{"name": c.name, "arguments": _arguments(c)} for c in turn.tool_calls]
-    written = json.dumps(calls[0] if len(calls) == 1 else calls, ensure_ascii=False)
+    written = written_calls(turn.tool_calls)
     return f"{turn.text}\n{written}" if turn.text else written

@@ -34,7 +34,7 @@ from switchboard.providers.local.generation import (
 )
 from switchboard.providers.local.grounding import ground_choices, ground_strings
 from switchboard.providers.local.model_file import checked_model_file, load_error
-from switchboard.providers.local.prompt import PROVIDER, parse_reply
+from switchboard.providers.local.prompt import PROVIDER, parse_reply, written_calls
 from switchboard.providers.local.stream import ReplyReader
 from switchboard.providers.local.techniques import LocalTechniques
 from switchboard.providers.retries import Retrying, within
@@ -295,7 +295,7 @@ class LocalProvider:
             raw = reply.text
             widened = self._grounded(request, messages, calls)
             if widened != calls:
-                calls, raw = widened, _calls_text(widened)
+                calls, raw = widened, written_calls(widened)
             turn = AssistantTurn(text, calls, {PROVIDER: raw})
             # The grammar ends every call it lets through: none is ever cut.
             reason = _stop_reason(reply, calls)
@@ -397,17 +397,6 @@ def _takes_a_list(tool: Tool) -> bool:
         isinstance(schema, dict) and cast("dict[str, Any]", schema).get("type") == "array"
         for schema in properties.values()
     )
-
-
-def _calls_text(calls: Sequence[ToolCall]) -> str:
-    """The calls as the model writes a list of them, for the conversation's history."""
-    written = [
-        {"name": call.name, "arguments": json.loads(call.arguments)}
-        if isinstance(call.arguments, str)
-        else {"name": call.name, "arguments": dict(call.arguments)}
-        for call in calls
-    ]
-    return json.dumps(written, ensure_ascii=False)
 
 
 def _read(text: str, request: ModelRequest, prefix: str) -> tuple[str, tuple[ToolCall, ...]]:

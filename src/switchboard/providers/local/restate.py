@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final, cast
 
 from switchboard.messages import AssistantTurn, Message, ToolCall, ToolResult, UserMessage
-from switchboard.providers.local.grounding import call_arguments
+from switchboard.providers.local.prompt import call_arguments
 
 __all__ = ["restatement", "sentences_within"]
 
