@@ -14,6 +14,7 @@ from contextlib import aclosing
 from pathlib import Path
 from typing import cast
 
+import numpy as np
 import pytest
 
 from switchboard.agent import Agent
@@ -23,6 +24,7 @@ from switchboard.messages import AssistantTurn, Message, ToolCall, ToolResult, U
 from switchboard.providers.base import ModelRequest, ModelResponse, ModelSettings
 from switchboard.providers.embedded import embedded_model_path
 from switchboard.providers.local import LocalProvider
+from switchboard.providers.local.generation import _LineAfter  # pyright: ignore[reportPrivateUsage]
 from switchboard.providers.local.prompt import PROVIDER, parse_reply
 from switchboard.providers.local.provider import REPAIR_ATTEMPTS
 from switchboard.providers.local.restate import restatement
@@ -671,3 +673,22 @@ async def test_a_restatement_longer_than_max_tokens_still_ends_as_an_answer(
     response = await provider.complete(request)
     assert response.turn.text.startswith(restatement(ANSWERED).rstrip())
     assert response.stop_reason == "answer"
+
+
+def test_an_answer_stops_after_its_own_line_not_at_the_restatements_end(
+    provider: LocalProvider,
+) -> None:
+    """The line break that ends the restatement does not stop the answer: the model's does.
+
+    llama-cpp-python hands the criterion the tokens before the one just sampled: the
+    prompt's last token must not count as the reply's.
+    """
+    llama = provider._load()  # pyright: ignore[reportPrivateUsage]
+    lead = "Tokyo: sky clear.\n"
+    prompt = llama.tokenize(b"<|im_start|>assistant\n", add_bos=False, special=True)
+    reply = llama.tokenize((lead + "It is clear.\nMore").encode(), add_bos=False)
+    criterion = _LineAfter(llama, lead)
+    seen = [criterion(np.array(prompt + reply[:n], dtype=np.intc), None) for n in range(len(reply))]
+    through_lead = len(llama.tokenize(lead.encode(), add_bos=False))
+    assert not any(seen[: through_lead + 1])
+    assert seen[-1]

@@ -236,18 +236,24 @@ def _with_room(llama: Llama, max_tokens: int, lead: str) -> int:
 
 
 class _LineAfter:
-    """A stopping criterion: the reply has a line break past its first ``len(lead)`` characters."""
+    """A stopping criterion: the reply has a line break past its first ``len(lead)`` characters.
+
+    llama-cpp-python calls it after sampling each token, with the tokens before that one:
+    the prompt first, then one more reply token at each step. Each is read once.
+    """
 
     def __init__(self, llama: Llama, lead: str) -> None:
         self._llama = llama
         self._lead = len(lead.encode("utf-8"))
-        self._start: int | None = None
+        self._seen: int | None = None
+        self._written = b""
 
     def __call__(self, input_ids: Any, _logits: Any) -> bool:
-        if self._start is None:
-            self._start = len(input_ids) - 1  # called after the first token is added
-        written = self._llama.detokenize([int(t) for t in input_ids[self._start :]])
-        return b"\n" in written[self._lead :]
+        if self._seen is None:
+            self._seen = len(input_ids)  # the prompt: nothing of the reply yet
+        self._written += self._llama.detokenize([int(t) for t in input_ids[self._seen :]])
+        self._seen = len(input_ids)
+        return b"\n" in self._written[self._lead :]
 
 
 def _whole(output: Any) -> Reply:
