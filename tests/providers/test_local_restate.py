@@ -4,7 +4,7 @@ import json
 from typing import Any
 
 from switchboard.messages import AssistantTurn, Message, ToolCall, ToolResult, UserMessage
-from switchboard.providers.local.restate import restatement, sentences_within
+from switchboard.providers.local.restate import cut_answer, restatement, sentences_within
 
 
 def _turn(
@@ -155,3 +155,15 @@ def test_sentences_within_ignores_a_dot_inside_a_number() -> None:
     """'18.5' is no sentence end: the cut falls after the sentence."""
     text = "Lead.\nIt is 18.5 degrees. Then 12"
     assert sentences_within(text, 6) == "Lead.\nIt is 18.5 degrees."
+
+
+def test_a_cut_answer_ends_at_its_last_sentence_past_the_lead() -> None:
+    """Cut mid-sentence, an answer keeps its whole sentences after the restatement."""
+    assert cut_answer("Tokyo: clear.\nIt is warm. And", "Tokyo: clear.\n") == (
+        "Tokyo: clear.\nIt is warm."
+    )
+
+
+def test_a_cut_answer_with_no_sentence_of_its_own_ends_at_the_lead() -> None:
+    """No sentence ends past the restatement: the answer is the restatement, whole."""
+    assert cut_answer("Tokyo: clear.\nIt is", "Tokyo: clear.\n") == "Tokyo: clear.\n"

@@ -26,7 +26,7 @@ from switchboard.providers.local.prompt import (
     template_renders_tools,
     tool_listing,
 )
-from switchboard.providers.local.restate import restatement, sentences_within
+from switchboard.providers.local.restate import cut_answer, restatement
 from switchboard.providers.local.techniques import LocalTechniques
 from switchboard.tools.tool import Tool
 
@@ -140,9 +140,7 @@ def generate(
         reply = replace(reply, shortened=shortened)
         if lead and reply.finish_reason == "length" and reply.text.startswith(lead):
             # An answer cut mid-sentence ends at its last whole sentence instead.
-            whole = sentences_within(reply.text, len(lead))
-            if len(whole) < len(reply.text):
-                reply = replace(reply, text=whole, finish_reason="stop")
+            reply = replace(reply, text=cut_answer(reply.text, lead), finish_reason="stop")
         return reply
 
 

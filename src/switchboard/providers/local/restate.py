@@ -27,7 +27,7 @@ from typing import Any, Final, cast
 from switchboard.messages import AssistantTurn, Message, ToolCall, ToolResult, UserMessage
 from switchboard.providers.local.prompt import call_arguments
 
-__all__ = ["restatement", "sentences_within"]
+__all__ = ["cut_answer", "restatement", "sentences_within"]
 
 _MAX_CHARS: Final = 600
 """A longer restatement is cut at a whole line: the answer needs room of its own."""
@@ -83,6 +83,16 @@ def sentences_within(text: str, start: int) -> str:
     """``text`` cut after its last sentence end at or past ``start`` (whole if none is)."""
     ends = [m.end() for m in _SENTENCE_END.finditer(text) if m.end() > start]
     return text[: ends[-1]] if ends else text
+
+
+def cut_answer(text: str, lead: str) -> str:
+    """An answer cut by the token limit, ended whole.
+
+    It ends at its last sentence end past ``lead``, else where ``lead`` (the restatement,
+    whole lines) ends.
+    """
+    whole = sentences_within(text, len(lead))
+    return whole if whole != text else lead
 
 
 def _line(call: ToolCall | None, result: ToolResult, asked: str) -> str:
