@@ -11,7 +11,7 @@ Configurations (``--configs``, comma-separated; default: all of them):
 
 * ``all``: every technique on, as shipped.
 * ``no_<technique>``: one `LocalTechniques` switch off (``fan_out``, ``plain_answers``,
-  ``name_match``, ``ground_choices``, ``restate``).
+  ``name_match``, ``ground_choices``, ``ground_strings``, ``restate``, ``clauses``).
 * ``repeat_runs``: ``on_repeat="run"`` (a repeated call runs again; the loop guard stops it).
 * ``no_answer_at_limit``: the last request may still call tools.
 * ``none``: all of the above off: the loop and the local provider as they were before.

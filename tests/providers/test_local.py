@@ -692,3 +692,21 @@ def test_an_answer_stops_after_its_own_line_not_at_the_restatements_end(
     through_lead = len(llama.tokenize(lead.encode(), add_bos=False))
     assert not any(seen[: through_lead + 1])
     assert seen[-1]
+
+
+async def test_a_clause_whose_tool_was_not_called_gets_the_next_call(
+    provider: LocalProvider,
+) -> None:
+    """'Mark X as done and show me my list': after complete_todo, the reply calls list_todos."""
+    todo = load_toolbox(EXAMPLES / "todo.py")
+    done = ToolCall("call-0-0", "complete_todo", '{"title": "Fix the bike"}')
+    messages: list[Message] = [
+        UserMessage("Mark 'Fix the bike' as done and show me my list."),
+        AssistantTurn(tool_calls=(done,)),
+        ToolResult(
+            "call-0-0", "complete_todo", "'Fix the bike' is not on the todo list.", is_error=True
+        ),
+    ]
+    request = ModelRequest(messages, list(todo), "auto", settings=SETTINGS)
+    response = await provider.complete(request)
+    assert [call.name for call in response.turn.tool_calls] == ["list_todos"]

@@ -74,19 +74,22 @@ def test_singular_message_word_matches_a_plural_tool_word() -> None:
 
 def test_generic_words_of_tool_names_do_not_count() -> None:
     """'get' in the message does not pick the get_ tools over fetch_todos."""
-    assert _names(named_tools([WEATHER, FORECAST, TODOS], "get me something")) == [
+
+    def get_news() -> str:
+        """Headlines."""
+        return ""
+
+    tools = [WEATHER, Tool.from_function(get_news), TODOS]
+    assert _names(named_tools(tools, "get me something")) == [
         "get_weather",
-        "get_forecast",
+        "get_news",
         "fetch_todos",
     ]
 
 
 def test_no_shared_word_keeps_every_tool() -> None:
     """A message naming no tool's subject leaves the choice to the model."""
-    assert _names(named_tools([WEATHER, FORECAST], "Hello there")) == [
-        "get_weather",
-        "get_forecast",
-    ]
+    assert _names(named_tools([WEATHER, TODOS], "Hello there")) == ["get_weather", "fetch_todos"]
 
 
 def test_a_tie_keeps_every_tool_with_the_best_score() -> None:
@@ -281,3 +284,97 @@ def test_an_argument_with_fixed_choices_never_takes_a_span() -> None:
     message = "Set 'Paris' please."
     grounded = grounded_strings(message, ("set_unit", {"title": "Paris", "unit": "celsius"}))
     assert grounded == [{"title": "Paris", "unit": "celsius"}]
+
+
+def test_a_unit_named_by_its_full_name_takes_its_symbol_choice() -> None:
+    """'5 km to miles': miles is the choice mi, so to_unit m becomes mi."""
+    arguments = converted("Convert 5 km to miles.", value=5, from_unit="km", to_unit="m")
+    assert (arguments["from_unit"], arguments["to_unit"]) == ("km", "mi")
+
+
+def test_the_unit_converted_to_goes_to_the_target_argument_wherever_it_stands() -> None:
+    """'How many inches is 3 km?' names inches first, yet inches is what it converts to."""
+    arguments = converted("How many inches is 3 km?", value=3, from_unit="in", to_unit="km")
+    assert (arguments["from_unit"], arguments["to_unit"]) == ("km", "in")
+
+
+def test_a_scale_letter_names_its_temperature_choice() -> None:
+    """'in °F' and 'in degrees F' name fahrenheit."""
+    for message in ("Oslo in °F?", "Oslo weather in degrees F"):
+        call = _call("get_weather", city="Oslo", unit="celsius")
+        assert _arguments(ground_choices([call], [WEATHER], message))["unit"] == "fahrenheit"
+
+
+def test_a_message_converting_twice_leaves_the_shared_choices() -> None:
+    """'1 mile to km and 1 km to m' names four units for two arguments: nothing changes."""
+    message = "Convert 1 mile to km and 1 km to m."
+    arguments = converted(message, value=1, from_unit="mi", to_unit="km")
+    assert (arguments["from_unit"], arguments["to_unit"]) == ("mi", "km")
+
+
+def test_a_plural_name_takes_a_choice_pint_reads_several_ways() -> None:
+    """'3 feet to m': feet is ft, which pint also reads as a femto-tonne."""
+
+    def to_length(value: float, from_unit: Literal["ft", "m"], to_unit: Literal["ft", "m"]) -> str:
+        """Convert a length."""
+        return f"{value}{from_unit}{to_unit}"
+
+    call = _call("to_length", value=3, from_unit="m", to_unit="m")
+    calls = ground_choices([call], [Tool.from_function(to_length)], "Convert 3 feet to m")
+    assert _arguments(calls) == {"value": 3, "from_unit": "ft", "to_unit": "m"}
+
+
+def test_a_message_naming_no_tool_about_now_asks_for_the_tools_of_now() -> None:
+    """'Is it raining in Paris?' names neither tool: it asks for the weather now."""
+    assert _names(named_tools([WEATHER, FORECAST], "Is it raining in Paris?")) == ["get_weather"]
+
+
+def test_a_message_about_time_ahead_asks_for_the_tools_of_time_ahead() -> None:
+    """'flying to London tomorrow' asks for the forecast."""
+    message = "I'm flying to London tomorrow, what should I expect?"
+    assert _names(named_tools([WEATHER, FORECAST], message)) == ["get_forecast"]
+
+
+def test_time_does_not_split_tools_the_message_names() -> None:
+    """'weather now and the forecast for the next days' names both: both stay."""
+    message = "Weather in Tokyo now, and the forecast for the next 3 days?"
+    assert _names(named_tools([WEATHER, FORECAST], message)) == ["get_weather", "get_forecast"]
+
+
+def test_time_does_not_split_tools_none_of_which_tell_of_time_ahead() -> None:
+    """Tools none of which tell of time ahead all stay for a message about tomorrow."""
+    tools = [WEATHER, TODOS]
+    assert _names(named_tools(tools, "What about tomorrow?")) == ["get_weather", "fetch_todos"]
+
+
+def test_the_amount_given_with_the_unit_converted_from_is_the_value() -> None:
+    """'Convert 5 km to miles and double it': the value is the 5 of '5 km', not the 2."""
+    message = "Convert 5 km to miles and then multiply the result by 2."
+    arguments = converted(message, value=2, from_unit="km", to_unit="mi")
+    assert arguments == {"value": 5, "from_unit": "km", "to_unit": "mi"}
+
+
+def test_a_call_takes_the_quoted_title_of_its_own_tools_clause() -> None:
+    """'Add 'Book dentist', mark 'Call mom' as done': complete_todo gets 'Call mom'."""
+    message = "Add 'Book dentist', mark 'Call mom' as done, and then show me the list."
+    calls = ground_strings(
+        [
+            _call("add_todo", title="Book dentist"),
+            _call("complete_todo", title="Book dentist"),
+        ],
+        TODO_TOOLS,
+        message,
+    )
+    assert [json.loads(str(c.arguments))["title"] for c in calls] == ["Book dentist", "Call mom"]
+
+
+def test_a_piece_of_the_opening_verbs_object_becomes_the_whole_object() -> None:
+    """'mark buy MILK done': complete_todo('Milk') becomes complete_todo('buy MILK')."""
+    calls = ground_strings([_call("complete_todo", title="Milk")], TODO_TOOLS, "mark buy MILK done")
+    assert _arguments(calls) == {"title": "buy MILK"}
+
+
+def test_the_object_drops_its_determiner() -> None:
+    """'Remove the milk from my list': the object is 'milk', so 'milk' stays."""
+    call = _call("remove_todo", title="milk")
+    assert ground_strings([call], TODO_TOOLS, "Remove the milk from my list") == (call,)

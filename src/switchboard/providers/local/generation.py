@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from switchboard.errors import ProviderRequestError
 from switchboard.messages import Message, Usage, UserMessage
 from switchboard.providers.base import ModelRequest
+from switchboard.providers.local.clauses import pending_tools
 from switchboard.providers.local.grammar import answer_grammar, call_grammar, tools_key
 from switchboard.providers.local.grounding import named_tools
 from switchboard.providers.local.prompt import (
@@ -187,10 +188,18 @@ def _options(
     constrained = None
     techniques = decoding.techniques
     plain = decoding.grammar and techniques.plain_answers
-    may_answer = request.tool_choice in ("auto", "none")
+    callable_ = callable_tools(request)
+    pending = (
+        pending_tools(request.messages, callable_)
+        if decoding.grammar and offered and techniques.clauses
+        else []
+    )
+    if pending:
+        # The user asked for more than the calls made so far: the reply makes the next.
+        callable_, answer = pending, False
+    may_answer = request.tool_choice in ("auto", "none") and not pending
     lead = restatement(messages) if plain and techniques.restate and may_answer else ""
     if decoding.grammar and offered:
-        callable_ = callable_tools(request)
         user = opening_message(request)
         if decoding.techniques.name_match and user is not None:
             callable_ = named_tools(callable_, user)

@@ -22,13 +22,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Final, cast
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS  # pyright: ignore[reportMissingTypeStubs]
 
 from switchboard.messages import ToolCall
+from switchboard.providers.local.clauses import clauses, opening_verb, tool_for_verb
 from switchboard.providers.local.prompt import call_arguments
+from switchboard.providers.local.units import amount_before, named_units, unit_of
 from switchboard.routing.text import identifier_words
 from switchboard.tools.tool import Tool
 
@@ -47,8 +49,26 @@ _NUMBER: Final = r"\(*\s*-?\d+(?:\.\d+)?\s*\)*"
 _FORMULA: Final = re.compile(rf"{_NUMBER}(?:\s*(?:\*\*|[-+*/%^])\s*{_NUMBER})+")
 _NUMBER_WORD: Final = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\d)")
 
-# Words that may open a request before its verb.
-_POLITE: Final = frozenset(("please", "can", "could", "would", "will", "you", "kindly", "now"))
+# What a message says just before the unit it converts to.
+_CONVERTED_TO: Final = re.compile(r"\b(?:to|into|in|how many)\s+$", re.IGNORECASE)
+# Arguments named for what a conversion gives: ``to_unit``, ``target_currency``.
+_TARGET_KEY: Final = re.compile(r"(?:to|target|dest(?:ination)?|into|output)(?:_|$)")
+
+# Words that tell of time ahead, in a message ("tomorrow", "next week", "will it rain") or
+# in a tool's name and description ("forecast", "upcoming"); stemmed as `_stems` does.
+_AHEAD: Final = frozenset(
+    (
+        *("tomorrow", "tonight", "next", "later", "will", "ll", "weekend", "week", "soon"),
+        *("upcoming", "coming", "forecast", "ahead", "future", "predict", "prediction"),
+        *("predicted", "day", "days"),
+    )
+)
+
+# Where the object of a request's verb ends: "mark buy milk| as done", "add eggs| to my list".
+_OBJECT_END: Final = re.compile(
+    r"\s+(?:as\s+(?:done|complete|finished)|done|to|from|on|off|in|onto|into)\b", re.IGNORECASE
+)
+_DETERMINER: Final = re.compile(r"^\s*(?:the|my|our|a|an|this|that)\s+", re.IGNORECASE)
 
 # Words of tool names that say what a tool does in general, not what it is about.
 _GENERIC: Final = frozenset(
@@ -67,7 +87,10 @@ def named_tools(tools: Sequence[Tool], message: str) -> list[Tool]:
     the one tool whose name or description opens with that verb (``remove_todo``, "Mark
     an item as done."), when one does. Otherwise it asks for the tools whose names share the
     most words with it. Words are compared lower-case, a trailing plural ``s`` dropped; the
-    generic words of tool names (``get``, ``fetch``...) do not count.
+    generic words of tool names (``get``, ``fetch``...) do not count. A message that shares
+    no word with any tool's name asks for the time it speaks of: the tools that tell of time
+    ahead (a forecast) when it speaks of it ("tomorrow", "next week"), else the others
+    ("Is it raining in Paris?" asks for the weather now).
 
     Example:
         >>> from switchboard import tool
@@ -82,29 +105,28 @@ def named_tools(tools: Sequence[Tool], message: str) -> list[Tool]:
         >>> [t.name for t in named_tools([get_weather, get_forecast], "Tokyo weather?")]
         ['get_weather']
     """
-    verb = _opening_verb(message)
-    if verb:
-        acting = [
-            t
-            for t in tools
-            if verb in {_opening_verb(identifier_words(t.name)), _opening_verb(t.description)}
-        ]
-        if len(acting) == 1:
-            return acting
+    acting = tool_for_verb(tools, opening_verb(message))
+    if acting is not None:
+        return [acting]
     said = _stems(message)
     scores = [len(said & (_stems(identifier_words(t.name)) - _GENERIC)) for t in tools]
     best = max(scores, default=0)
     if best == 0:
-        return list(tools)
+        return _by_time(tools, said)
     return [t for t, score in zip(tools, scores, strict=True) if score == best]
 
 
-def _opening_verb(text: str) -> str:
-    """The first word of ``text``, stemmed, past a polite opening ("please", "can you")."""
-    words = _WORD.findall(text.lower())
-    while words and words[0] in _POLITE:
-        words.pop(0)
-    return next(iter(_stems(words[0])), "") if words else ""
+def _by_time(tools: Sequence[Tool], said: set[str]) -> list[Tool]:
+    """The tools for the time ``said`` asks about: ahead ("tomorrow") or now.
+
+    Only when some of ``tools`` tell of time ahead ("Get a daily forecast") and some do
+    not; else all of them.
+    """
+    ahead = [t for t in tools if _stems(f"{identifier_words(t.name)} {t.description}") & _AHEAD]
+    now = [t for t in tools if t not in ahead]
+    if not ahead or not now:
+        return list(tools)
+    return ahead if said & _AHEAD else now
 
 
 def ground_choices(
@@ -156,7 +178,10 @@ def _ground_enums(arguments: dict[str, Any], properties: Mapping[str, Any], mess
     """Enum arguments take the choices the message names (see `ground_choices`).
 
     Arguments that share one set of choices (``from_unit``, ``to_unit``) take the choices
-    named, in the message's order, only when it names as many as there are arguments.
+    named, only when it names as many as there are arguments: the one it converts to ("to
+    miles", "how many centimeters") goes to the argument named for a target (``to_...``),
+    the others in the message's order. The amount the message gives with the unit it
+    converts from ("5 km") goes to the tool's one number argument.
     """
     groups: dict[tuple[str, ...], list[str]] = {}
     for key, schema in properties.items():
@@ -164,26 +189,63 @@ def _ground_enums(arguments: dict[str, Any], properties: Mapping[str, Any], mess
         if len(choices) >= 2 and arguments.get(key) in choices:
             groups.setdefault(tuple(choices), []).append(key)
     for choices, keys in groups.items():
-        named = _named_in_order(message, choices)
-        if len(keys) == 1 and len(named) == 1:
-            arguments[keys[0]] = named[0]
-        elif len(keys) > 1 and len(named) == len(keys):
-            arguments.update(zip(keys, named, strict=True))
+        named = _named_in_order(message, choices, len(keys))
+        if len(named) != len(keys):
+            continue
+        targets = [n for n in named if n.target]
+        target_keys = [k for k in keys if _TARGET_KEY.match(k)]
+        if len(keys) == 1 or len(targets) != 1 or len(target_keys) != 1:
+            arguments.update(zip(keys, [n.choice for n in named], strict=True))
+            continue
+        arguments[target_keys[0]] = targets[0].choice
+        sources = [n for n in named if not n.target]
+        arguments.update(
+            zip([k for k in keys if k != target_keys[0]], [n.choice for n in sources], strict=True)
+        )
+        amounts = [n.amount for n in sources if n.amount is not None]
+        numeric = [k for k, schema in properties.items() if _type(schema) in ("integer", "number")]
+        if len(amounts) == 1 and len(numeric) == 1 and _within(properties[numeric[0]], amounts[0]):
+            amount = amounts[0]
+            if _type(properties[numeric[0]]) == "number" or amount.is_integer():
+                arguments[numeric[0]] = int(amount) if amount.is_integer() else amount
 
 
-def _named_in_order(message: str, choices: Sequence[str]) -> list[str]:
-    """The choices ``message`` names as whole words, in its order.
+@dataclass(frozen=True, slots=True)
+class _Named:
+    """A choice the message names, where, whether it converts to it, with what amount."""
 
-    A choice too common to tell (``in``, one letter: the ``m`` of "I'm") names nothing.
+    choice: str
+    start: int
+    target: bool
+    amount: float | None
+
+
+def _named_in_order(message: str, choices: Sequence[str], wanted: int) -> list[_Named]:
+    """The choices ``message`` names, in its order.
+
+    A choice is named by its own word, or as a unit by any name of it ("miles" for ``mi``,
+    "°F" for ``fahrenheit``; see `switchboard.providers.local.units`) when its own words
+    name fewer than ``wanted`` or several are wanted (a message may convert twice: "1 mile
+    to km and 1 kg to pounds"). A choice too common to tell (``in``, one letter: the ``m``
+    of "I'm") names nothing by its own word.
     """
-    found: list[tuple[int, str]] = []
+    found: dict[str, _Named] = {}
     for choice in choices:
         if len(choice) < 2 or choice.casefold() in _STOPWORDS:
             continue
         hit = re.search(rf"(?<![\w'\u2019]){re.escape(choice)}(?!\w)", message, re.IGNORECASE)
         if hit is not None:
-            found.append((hit.start(), choice))
-    return [choice for _, choice in sorted(found)]
+            target = _CONVERTED_TO.search(message[: hit.start()]) is not None
+            amount = amount_before(message, hit.start())
+            found[choice] = _Named(choice, hit.start(), target, amount)
+    if len(found) < wanted or (wanted > 1 and found):
+        mentions = named_units(message)
+        by_unit = {unit_of(choice): choice for choice in choices} if mentions else {}
+        for mention in mentions:
+            choice = by_unit.get(mention.unit)
+            if choice is not None and choice not in found and mention.unit:
+                found[choice] = _Named(choice, mention.start, mention.target, mention.amount)
+    return sorted(found.values(), key=lambda n: n.start)
 
 
 def spans(message: str) -> list[str]:
@@ -215,7 +277,7 @@ def ground_strings(
     """
     found = spans(message)
     if not found:
-        return tuple(calls)
+        return _by_object(calls, tools, message)
     parsed = [call_arguments(call) for call in calls]
     related = [
         None if arguments is None else {k: _relate(v, found) for k, v in arguments.items()}
@@ -244,6 +306,90 @@ def ground_strings(
         grounded.append(
             call
             if changed == arguments
+            else replace(call, arguments=json.dumps(changed, ensure_ascii=False))
+        )
+    return _by_clause(tuple(grounded), tools, message)
+
+
+def _by_object(
+    calls: Sequence[ToolCall], tools: Sequence[Tool], message: str
+) -> tuple[ToolCall, ...]:
+    """``calls``, a piece of the object of the message's opening verb widened to all of it.
+
+    "mark buy MILK done" opens with the verb of ``complete_todo`` ("Mark an item as
+    done"): its object is "buy MILK", so ``complete_todo("Milk")`` becomes
+    ``complete_todo("buy MILK")``. Only for a message that sets no span apart.
+    """
+    parts = clauses(message)
+    tool = tool_for_verb(tools, parts[0].verb) if parts else None
+    if tool is None:
+        return tuple(calls)
+    opening = message[parts[0].start : parts[0].end]
+    verb = re.search(rf"\b{re.escape(parts[0].verb)}\w*\s+", opening, re.IGNORECASE)
+    if verb is None:
+        return tuple(calls)
+    phrase = _OBJECT_END.split(opening[verb.end() :], maxsplit=1)[0]
+    phrase = _DETERMINER.sub("", phrase).strip()
+    grounded: list[ToolCall] = []
+    for call in calls:
+        arguments = call_arguments(call) if call.name == tool.name else None
+        changed = dict(arguments or {})
+        for key, value in changed.items():
+            piece = (
+                isinstance(value, str) and value.strip() and _squeezed(value) in _squeezed(phrase)
+            )
+            if piece and _squeezed(value) != _squeezed(phrase):
+                changed[key] = phrase
+        grounded.append(
+            call
+            if arguments is None or changed == arguments
+            else replace(call, arguments=json.dumps(changed, ensure_ascii=False))
+        )
+    return tuple(grounded)
+
+
+def _by_clause(
+    calls: tuple[ToolCall, ...], tools: Sequence[Tool], message: str
+) -> tuple[ToolCall, ...]:
+    """``calls``, each given the quoted span of its own tool's clause, not another's.
+
+    "Add 'Book dentist', mark 'Call mom' as done": a call ``complete_todo("Book
+    dentist")`` takes 'Call mom', the one span of the clause that asks for
+    ``complete_todo`` that no call has, since 'Book dentist' is asked of ``add_todo``.
+    """
+    quoted = [(m.start(), next(g for g in m.groups() if g)) for m in _QUOTED.finditer(message)]
+    if len(quoted) < 2 or not tools:
+        return calls
+    parts = clauses(message)
+    asked: dict[str, str] = {}  # squeezed span -> the tool its clause asks for
+    for start, span in quoted:
+        clause = next((c for c in parts if c.start <= start < c.end), None)
+        tool = None if clause is None else tool_for_verb(tools, clause.verb)
+        if tool is not None:
+            asked[_squeezed(span)] = tool.name
+    parsed = [call_arguments(call) for call in calls]
+    used = {
+        _squeezed(v)
+        for arguments in parsed
+        if arguments
+        for v in arguments.values()
+        if isinstance(v, str)
+    }
+    spans_of = {_squeezed(span): span for _, span in quoted}
+    grounded: list[ToolCall] = []
+    for call, arguments in zip(calls, parsed, strict=True):
+        changed = dict(arguments or {})
+        for key, value in changed.items():
+            owner = asked.get(_squeezed(value)) if isinstance(value, str) else None
+            if owner is None or owner == call.name:
+                continue
+            free = [s for s, name in asked.items() if name == call.name and s not in used]
+            if len(free) == 1:
+                changed[key] = spans_of[free[0]]
+                used.add(free[0])
+        grounded.append(
+            call
+            if arguments is None or changed == arguments
             else replace(call, arguments=json.dumps(changed, ensure_ascii=False))
         )
     return tuple(grounded)

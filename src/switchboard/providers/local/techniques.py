@@ -37,6 +37,11 @@ class LocalTechniques:
             count against ``max_tokens`` (the reply gets room to end past it), and an
             answer cut by the limit ends at its last whole sentence (see
             `switchboard.providers.local.restate`). Needs ``plain_answers``.
+        clauses: A message that asks for several things, clause by clause, each opened
+            by a verb that opens one tool's name or description ("Mark 'Call mom' as done
+            and show me my list"), gets a call for each: while a clause's tool has not been
+            called since the message, the next reply must call one of those tools (see
+            `switchboard.providers.local.clauses`).
 
     Example:
         >>> LocalTechniques(fan_out=False).plain_answers
@@ -49,3 +54,4 @@ class LocalTechniques:
     ground_choices: bool = True
     ground_strings: bool = True
     restate: bool = True
+    clauses: bool = True
