@@ -710,3 +710,37 @@ async def test_a_clause_whose_tool_was_not_called_gets_the_next_call(
     request = ModelRequest(messages, list(todo), "auto", settings=SETTINGS)
     response = await provider.complete(request)
     assert [call.name for call in response.turn.tool_calls] == ["list_todos"]
+
+
+CALCULATOR_FAILED: list[Message] = [
+    UserMessage("Convert 5 km to miles."),
+    AssistantTurn(
+        tool_calls=(
+            ToolCall(
+                "call-0-0", "convert_units", '{"value": 2, "from_unit": "5 km", "to_unit": "km"}'
+            ),
+        )
+    ),
+    ToolResult(
+        "call-0-0",
+        "convert_units",
+        "Invalid arguments for convert_units: from_unit: Input should be 'km', 'm' or 'mi' "
+        '(received "5 km")',
+        is_error=True,
+        error_kind="invalid",
+    ),
+]
+"""A call the model got wrong: nothing to restate, so the answer starts free."""
+
+
+@pytest.mark.parametrize("max_tokens", [12, 26])
+async def test_an_answer_with_nothing_to_restate_cut_by_the_limit_ends_whole(
+    provider: LocalProvider, max_tokens: int
+) -> None:
+    """Under 'none' with only a failed call, an answer hitting max_tokens ends at a sentence."""
+    calculator = load_toolbox(EXAMPLES / "calculator_units.py")
+    settings = ModelSettings(max_tokens=max_tokens, temperature=0.0, seed=1)
+    request = ModelRequest(CALCULATOR_FAILED, list(calculator), "none", settings=settings)
+    response = await provider.complete(request)
+    assert response.stop_reason == "answer"
+    assert response.turn.text.rstrip().endswith((".", "!", "?"))

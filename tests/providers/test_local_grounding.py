@@ -378,3 +378,10 @@ def test_the_object_drops_its_determiner() -> None:
     """'Remove the milk from my list': the object is 'milk', so 'milk' stays."""
     call = _call("remove_todo", title="milk")
     assert ground_strings([call], TODO_TOOLS, "Remove the milk from my list") == (call,)
+
+
+def test_an_argument_with_fixed_choices_is_not_widened_to_the_verbs_object() -> None:
+    """'Convert 5 km to miles': from_unit km stays km, not the object '5 km'."""
+    tool = Tool.from_function(convert_units)
+    call = ToolCall("c", "convert_units", '{"value": 5, "from_unit": "km", "to_unit": "mi"}')
+    assert ground_strings([call], [tool], "Convert 5 km to miles") == (call,)

@@ -27,7 +27,7 @@ from switchboard.providers.local.prompt import (
     template_renders_tools,
     tool_listing,
 )
-from switchboard.providers.local.restate import cut_answer, restatement
+from switchboard.providers.local.restate import cut_answer, restatement, sentences_within
 from switchboard.providers.local.techniques import LocalTechniques
 from switchboard.tools.tool import Tool
 
@@ -142,7 +142,23 @@ def generate(
         if lead and reply.finish_reason == "length" and reply.text.startswith(lead):
             # An answer cut mid-sentence ends at its last whole sentence instead.
             reply = replace(reply, text=cut_answer(reply.text, lead), finish_reason="stop")
+        elif _answer_only(request, decoding) and reply.finish_reason == "length":
+            # Likewise with nothing to restate (every result was the model's own error).
+            whole = sentences_within(reply.text, 0).rstrip()
+            if whole.endswith((".", "!", "?")):
+                reply = replace(reply, text=whole, finish_reason="stop")
         return reply
+
+
+def _answer_only(request: ModelRequest, decoding: Decoding) -> bool:
+    """The reply can only be an answer, and the techniques end answers whole."""
+    techniques = decoding.techniques
+    return (
+        request.tool_choice == "none"
+        and decoding.grammar
+        and techniques.plain_answers
+        and techniques.restate
+    )
 
 
 @contextlib.contextmanager

@@ -330,11 +330,14 @@ def _by_object(
         return tuple(calls)
     phrase = _OBJECT_END.split(opening[verb.end() :], maxsplit=1)[0]
     phrase = _DETERMINER.sub("", phrase).strip()
+    fixed = _fixed_choices(tool)
     grounded: list[ToolCall] = []
     for call in calls:
         arguments = call_arguments(call) if call.name == tool.name else None
         changed = dict(arguments or {})
         for key, value in changed.items():
+            if key in fixed:
+                continue
             piece = (
                 isinstance(value, str) and value.strip() and _squeezed(value) in _squeezed(phrase)
             )
