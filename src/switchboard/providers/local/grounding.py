@@ -25,10 +25,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Final, cast
 
-from bm25s.stopwords import STOPWORDS_EN_PLUS  # pyright: ignore[reportMissingTypeStubs]
-
 from switchboard.messages import ToolCall
 from switchboard.providers.local.prompt import call_arguments
+from switchboard.routing.stopwords import STOPWORDS_EN_PLUS
 from switchboard.routing.text import identifier_words
 from switchboard.tools.tool import Tool
 
