@@ -102,8 +102,6 @@ def _field_name(name: str, index: int) -> str:
 
 def _field(param: inspect.Parameter, doc: str | None) -> tuple[Any, Any]:
     annotation: Any = Any if param.annotation is inspect.Parameter.empty else param.annotation
-    if doc:
-        annotation = _with_description(annotation, doc)
     if param.default is inspect.Parameter.empty:
         default: Any = ...
     else:
@@ -112,7 +110,13 @@ def _field(param: inspect.Parameter, doc: str | None) -> tuple[Any, Any]:
         # A copy: the user's FieldInfo may be shared by other functions.
         field = copy.copy(default)
         field.alias = field.alias or param.name
-        return annotation, field
+        return (_with_description(annotation, doc) if doc else annotation), field
+    if doc and get_origin(annotation) is Annotated:
+        return _with_description(annotation, doc), Field(default, alias=param.name)
+    # With no Field of its own to give way to, the field carries the docstring's text: the
+    # same schema as through Annotated, for a third of what building the Annotated costs.
+    if doc:
+        return annotation, Field(default, alias=param.name, description=doc)
     return annotation, Field(default, alias=param.name)
 
 
