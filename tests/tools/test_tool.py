@@ -1,4 +1,5 @@
 import contextlib
+import copy
 import datetime
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -479,3 +480,14 @@ def test_concurrent_first_reads_build_a_function_tool_once() -> None:
         seen = list(pool.map(read, range(8)))
     assert all(schema is seen[0] for schema in seen)
     assert seen[0] == Tool.from_function(get_weather).parameters
+
+
+def test_a_function_tool_survives_deepcopy_before_and_after_its_first_use() -> None:
+    """copy.deepcopy of a function tool, built or not yet, validates and renders as it does."""
+    fresh = Tool.from_function(get_weather)
+    used = Tool.from_function(get_weather)
+    used.validate({"city": "Paris"})
+    for original in (fresh, used):
+        copied = copy.deepcopy(original)
+        assert copied.validate({"city": "Oslo"}) == {"city": "Oslo", "unit": "celsius"}
+        assert copied.schema("openai") == original.schema("openai")

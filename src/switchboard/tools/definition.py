@@ -102,6 +102,14 @@ class FunctionDefinition:
         """Return the handler's keyword arguments, or raise `ArgumentsError`."""
         return self._build()[1].validate(tool, arguments, strict=strict)
 
+    def __copy__(self) -> FunctionDefinition:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FunctionDefinition:
+        # What it builds never changes once built: copies of a tool share it (and its lock,
+        # which cannot be copied).
+        return self
+
     def _build(self) -> tuple[FunctionSignature, FunctionArguments]:
         built = self._built
         if built is not None:
