@@ -491,3 +491,12 @@ def test_a_function_tool_survives_deepcopy_before_and_after_its_first_use() -> N
         copied = copy.deepcopy(original)
         assert copied.validate({"city": "Oslo"}) == {"city": "Oslo", "unit": "celsius"}
         assert copied.schema("openai") == original.schema("openai")
+
+
+def test_unhashable_annotated_metadata_does_not_break_registration() -> None:
+    """Annotated metadata that cannot be hashed (a list) registers: Pydantic ignores it."""
+
+    def f(x: Annotated[int, ["a note"]]) -> None:
+        """F."""
+
+    assert Tool.from_function(f).parameters["properties"] == {"x": {"type": "integer"}}

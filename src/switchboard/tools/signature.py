@@ -39,9 +39,8 @@ _JSON_TYPE_NAMES = frozenset({"str", "int", "float", "bool", "list", "dict"})
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
 
 # Types Pydantic turns into a JSON Schema and a validator in every case (see `_is_plain`).
-_PLAIN_TYPES: frozenset[object] = frozenset({str, int, float, bool, type(None), Any, list, dict})
+_PLAIN_TYPES: tuple[object, ...] = (str, int, float, bool, type(None), Any, list, dict)
 _PLAIN_LITERALS = (str, int, bool, type(None))
-_UNIONS: frozenset[object] = frozenset({Union, types.UnionType})
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +283,8 @@ def _is_plain(annotation: object) -> bool:
     or bounds its size. Anything else (models, enums, dates...) is built at registration,
     so that a type with no JSON Schema is refused there.
     """
-    if annotation in _PLAIN_TYPES:
+    # By identity: an annotation may not be hashable (Annotated with a list in it).
+    if any(annotation is plain for plain in _PLAIN_TYPES):
         return True
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is Literal:
@@ -293,7 +293,7 @@ def _is_plain(annotation: object) -> bool:
         return all(_is_plain(arg) for arg in args)
     if origin is dict:
         return len(args) == 2 and args[0] is str and _is_plain(args[1])
-    if origin in _UNIONS:
+    if origin is Union or origin is types.UnionType:
         return all(_is_plain(arg) for arg in args)
     if origin is Annotated:
         base, *metadata = args
