@@ -1,10 +1,10 @@
 """The ``switchboard`` console script: Ctrl-C is answered from its first moment.
 
-Importing switchboard takes most of a second (pydantic, numpy, jsonschema and the rest),
-and a console script imports its module before it calls anything: a Ctrl-C then printed
-the traceback of an import. This module imports nothing but `sys` until `main` runs, so
-that an interrupt while switchboard loads ends the command as one during the command
-does (`switchboard.terminal`): ``interrupted`` on stderr, status 130.
+Importing the command's modules takes a good part of a second (switchboard, typer, rich,
+the eval harness), and a console script imports its module before it calls anything: a
+Ctrl-C then printed the traceback of an import. This module imports nothing but `sys`
+until `main` runs, so that an interrupt while switchboard loads ends the command as one
+during the command does (`switchboard.terminal`): ``interrupted`` on stderr, status 130.
 """
 
 import sys

@@ -1,5 +1,5 @@
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import cast
 
 import pytest
@@ -119,6 +119,39 @@ def test_one_router_keeps_an_index_per_toolbox(examples: Toolbox) -> None:
     for _ in range(2):
         assert _names(router.select(examples, "weather in Tokyo")) == ["get_weather"]
         assert _names(router.select(other, "weather in Tokyo")) == ["get_weather_alerts"]
+
+
+class _CountingToolbox(Toolbox):
+    """A toolbox that counts how often its whole list of tools is read."""
+
+    listings = 0
+
+    def __iter__(self) -> Iterator[Tool]:
+        self.listings += 1
+        return super().__iter__()
+
+
+def test_an_unchanged_toolbox_is_not_read_again_by_each_query(examples: Toolbox) -> None:
+    """Once indexed, a toolbox that did not change is not listed again: the check is O(1)."""
+    toolbox = _CountingToolbox(examples)
+    router = Router(top_k=1)
+    router.select(toolbox, "weather in Tokyo")
+    indexed = toolbox.listings
+    for _ in range(3):
+        assert _names(router.select(toolbox, "weather in Tokyo")) == ["get_weather"]
+    assert toolbox.listings == indexed
+
+
+def test_a_changed_toolbox_is_read_once_by_the_next_query(examples: Toolbox) -> None:
+    """After register, the next query reads the toolbox once; the queries after, not at all."""
+    toolbox = _CountingToolbox(examples)
+    router = Router(top_k=1)
+    router.select(toolbox, "weather in Tokyo")
+    toolbox.add(_tool("translate_text", "Translate text into another language."))
+    before = toolbox.listings
+    for _ in range(3):
+        assert _names(router.select(toolbox, "Translate 'hello'")) == ["translate_text"]
+    assert toolbox.listings == before + 1
 
 
 def test_embedding_mode_uses_the_users_function_and_embeds_each_tool_once(

@@ -1,4 +1,8 @@
 import contextlib
+import copy
+import datetime
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any, Literal
 
 import pytest
@@ -11,6 +15,7 @@ from switchboard import (
     StrictSchemaError,
     SwitchboardError,
     Tool,
+    Toolbox,
     ToolDefinitionError,
     tool,
 )
@@ -438,3 +443,60 @@ def test_from_schema_refuses_a_required_name_its_closed_object_forbids() -> None
 
     with pytest.raises(ToolDefinitionError, match=r"requires 'b'.*additionalProperties: false"):
         Tool.from_schema("t", "", schema)
+
+
+def test_a_type_without_json_schema_is_refused_at_registration() -> None:
+    """A function tool is refused when registered, not on first use, for a type with no schema."""
+
+    def convert(when: datetime.tzinfo, count: int) -> None:
+        """Convert."""
+
+    with pytest.raises(ToolDefinitionError, match=r"parameter 'when' has type datetime\.tzinfo"):
+        Toolbox().register(convert)
+
+
+def test_a_bound_that_does_not_suit_its_type_names_the_parameter() -> None:
+    """A Field bound Pydantic cannot apply is a definition error naming the parameter."""
+
+    def page(size: Annotated[int, Field(ge=0.5)]) -> None:
+        """Page."""
+
+    with pytest.raises(ToolDefinitionError) as info:
+        Toolbox().register(page)
+    assert info.value.parameter == "size"
+    assert str(info.value).startswith("Tool 'page': parameter 'size' has type ")
+
+
+def test_concurrent_first_reads_build_a_function_tool_once() -> None:
+    """Threads reading a new tool's schema at once all get the one schema built."""
+    built = Tool.from_function(get_weather)
+    barrier = threading.Barrier(8)
+
+    def read(_: int) -> object:
+        barrier.wait()
+        return built.parameters
+
+    with ThreadPoolExecutor(8) as pool:
+        seen = list(pool.map(read, range(8)))
+    assert all(schema is seen[0] for schema in seen)
+    assert seen[0] == Tool.from_function(get_weather).parameters
+
+
+def test_a_function_tool_survives_deepcopy_before_and_after_its_first_use() -> None:
+    """copy.deepcopy of a function tool, built or not yet, validates and renders as it does."""
+    fresh = Tool.from_function(get_weather)
+    used = Tool.from_function(get_weather)
+    used.validate({"city": "Paris"})
+    for original in (fresh, used):
+        copied = copy.deepcopy(original)
+        assert copied.validate({"city": "Oslo"}) == {"city": "Oslo", "unit": "celsius"}
+        assert copied.schema("openai") == original.schema("openai")
+
+
+def test_unhashable_annotated_metadata_does_not_break_registration() -> None:
+    """Annotated metadata that cannot be hashed (a list) registers: Pydantic ignores it."""
+
+    def f(x: Annotated[int, ["a note"]]) -> None:
+        """F."""
+
+    assert Tool.from_function(f).parameters["properties"] == {"x": {"type": "integer"}}

@@ -1,6 +1,6 @@
 import pytest
 
-from switchboard import Tool, Toolbox, ToolDefinitionError, ToolNotFoundError
+from switchboard import Tool, Toolbox, ToolCall, ToolDefinitionError, ToolNotFoundError
 
 
 def add(a: int, b: int) -> int:
@@ -68,6 +68,32 @@ def test_unregister_removes_and_returns_the_tool() -> None:
     assert "add" not in tools
     assert len(tools) == 1
     assert [t.name for t in tools] == ["sub"]
+
+
+def test_version_changes_when_a_tool_is_added_or_removed() -> None:
+    """Toolbox.version takes a new value on each register, add and unregister."""
+    tools = Toolbox()
+    seen = [tools.version]
+    tools.register(add)
+    seen.append(tools.version)
+    tools.add(Tool.from_function(sub))
+    seen.append(tools.version)
+    tools.unregister("add")
+    seen.append(tools.version)
+    assert len(set(seen)) == 4
+
+
+def test_version_stays_while_the_tools_stay() -> None:
+    """Reading, rendering, running and a refused duplicate leave version as it was."""
+    tools = Toolbox([add])
+    version = tools.version
+    tools.schemas("openai")
+    list(tools)
+    tools.get("add")
+    tools.execute_sync([ToolCall("c1", "add", '{"a": 1, "b": 2}')])
+    with pytest.raises(ToolDefinitionError):
+        tools.register(add)
+    assert tools.version == version
 
 
 def test_schemas_are_cached_until_the_tools_change() -> None:

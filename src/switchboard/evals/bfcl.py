@@ -27,13 +27,13 @@ from collections.abc import Callable, Mapping
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Final, cast
-
-from jsonschema import Draft202012Validator
-from jsonschema.protocols import Validator
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from switchboard.errors import ConfigurationError, ToolDefinitionError
 from switchboard.tools.tool import Tool
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 
 __all__ = [
     "bfcl_json_schema",
@@ -378,6 +378,10 @@ def _mend_enum(schema: dict[str, Any]) -> None:
 
 def _has_type(value: object, json_type: object) -> bool:
     """Tell whether a value has a JSON Schema type."""
+    # jsonschema is imported where used (here and below): ~30 ms that `import switchboard`
+    # does not pay for a program that never reads BFCL.
+    from jsonschema import Draft202012Validator
+
     return isinstance(json_type, str) and Draft202012Validator.TYPE_CHECKER.is_type(
         value, json_type
     )
@@ -385,6 +389,8 @@ def _has_type(value: object, json_type: object) -> bool:
 
 def _is_valid(value: Any, schema: Mapping[str, Any]) -> bool:
     """Tell whether a value satisfies a schema, formats included (as `Tool.validate` checks)."""
+    from jsonschema import Draft202012Validator
+
     validator: Validator = Draft202012Validator(
         schema, format_checker=Draft202012Validator.FORMAT_CHECKER
     )
@@ -395,6 +401,8 @@ def _is_valid(value: Any, schema: Mapping[str, Any]) -> bool:
 
 def _type_of(value: object) -> str:
     """The JSON Schema type name of a JSON value."""
+    from jsonschema import Draft202012Validator
+
     checker = Draft202012Validator.TYPE_CHECKER
     for name in ("null", "boolean", "integer", "number", "string", "array", "object"):
         if checker.is_type(value, name):

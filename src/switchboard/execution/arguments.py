@@ -26,7 +26,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-import json_repair
 from pydantic_core import from_json
 
 from switchboard.execution.scan import Repair as Repair
@@ -361,6 +360,8 @@ def _unfence(text: str) -> str | None:
 
 def _repair_generally(text: str) -> Any:
     """Repair ``text`` with json_repair; None when it cannot."""
+    import json_repair  # ~10 ms to import, and only text that needs repair gets here
+
     try:
         return json_repair.loads(text)
     # json_repair is best effort on arbitrary text: any failure means nothing was readable.

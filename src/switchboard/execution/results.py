@@ -5,13 +5,16 @@ from __future__ import annotations
 import base64
 import dataclasses
 import itertools
+import sys
 from collections.abc import Iterable, Iterator
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 import pydantic_core
-from pydantic import BaseModel
 
 from switchboard.messages import ErrorKind, ToolResult
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 DEFAULT_MAX_RESULT_CHARS = 50_000
 """Results longer than this are cut, with a marker saying so (about 12k tokens)."""
@@ -126,11 +129,18 @@ def _fields(value: object) -> dict[Any, Any] | None:
     """A mapping, model or dataclass instance as a dict of its fields; None for others."""
     if isinstance(value, dict):
         return cast(dict[Any, Any], value)
-    if isinstance(value, BaseModel):
+    if _is_pydantic_model(value):
         return {name: getattr(value, name) for name in type(value).model_fields}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     return None
+
+
+def _is_pydantic_model(value: object) -> TypeGuard[BaseModel]:
+    # Only a program that imported pydantic holds a model: checking for one must not import
+    # it (switchboard itself imports pydantic with the first tool it builds).
+    pydantic: Any = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(value, pydantic.BaseModel)
 
 
 def _text(value: Any) -> str:

@@ -10,7 +10,6 @@ over.
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import math
 import os
@@ -333,6 +332,8 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
         pass
     else:
         return max(0.0, seconds) if math.isfinite(seconds) else None
+    import email.utils  # only for a Retry-After date: not worth its import on every start
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -7,7 +7,6 @@ from typing import Any
 
 from switchboard.errors import ConfigurationError
 from switchboard.providers.base import Provider
-from switchboard.providers.local import LocalProvider
 
 # prefix -> (module, class). Imported on use, so each SDK stays an optional extra.
 _PROVIDERS: dict[str, tuple[str, str]] = {
@@ -40,6 +39,8 @@ def resolve_model(
     if not isinstance(model, str):
         return model
     if model == LOCAL or model.startswith(f"{LOCAL}:"):
+        from switchboard.providers.local import LocalProvider  # llama.cpp's side: on use
+
         return LocalProvider(model.partition(":")[2] or None)
     prefix, _, name = model.partition(":")
     target = _PROVIDERS.get(prefix)

@@ -6,19 +6,16 @@ import asyncio
 import threading
 import weakref
 from collections.abc import Collection, Mapping
-from typing import Final, Literal, get_args
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Final, Literal, get_args
 
 from switchboard.errors import ConfigurationError
-from switchboard.routing.embedding import Embed, EmbeddingCache
-from switchboard.routing.index import GroupIndex, Mask, ToolIndex
-from switchboard.routing.lexical import LexicalIndex
-from switchboard.routing.ranking import interleave, reciprocal_rank_fusion, top_indices
-from switchboard.routing.text import intents, terms, tool_terms
+from switchboard.routing.text import tool_terms
 from switchboard.tools.tool import Tool
 from switchboard.tools.toolbox import Toolbox
+
+if TYPE_CHECKING:
+    from switchboard.routing.embedding import Embed, EmbeddingCache
+    from switchboard.routing.index import ToolIndex
 
 __all__ = ["Router", "RoutingMode"]
 
@@ -26,12 +23,6 @@ RoutingMode = Literal["lexical", "embedding", "hybrid"]
 """How tools are ranked: BM25, embedding similarity, or both fused by reciprocal rank."""
 
 _MODES: Final = frozenset(get_args(RoutingMode))
-
-# Each ranking fed to the fusion is cut to this depth (or top_k, if larger): items past
-# it add less than 1/(60 + 100) each, and sorting every tool would cost more than BM25.
-_FUSION_DEPTH: Final = 100
-
-Indices = npt.NDArray[np.intp]
 
 
 class Router:
@@ -48,8 +39,8 @@ class Router:
     each request's best tool is offered.
 
     A router serves any number of toolboxes. Each toolbox's index is built on first use
-    and rebuilt when its tools change (checked on every call, by identity and order);
-    tools' terms and embeddings are cached across rebuilds.
+    and rebuilt when its tools change (`Toolbox.version`, checked on every call in
+    constant time); tools' terms and embeddings are cached across rebuilds.
 
     Args:
         top_k: How many routed tools to offer per turn, besides ``always`` and called tools.
@@ -111,7 +102,10 @@ class Router:
         self.fusion_k = fusion_k
         self.split_intents = split_intents
         self._cache = None if mode == "lexical" else _embedding_cache(embed)
-        self._indexes: weakref.WeakKeyDictionary[Toolbox, ToolIndex] = weakref.WeakKeyDictionary()
+        # Each toolbox's index, with the toolbox version it was built at.
+        self._indexes: weakref.WeakKeyDictionary[Toolbox, tuple[int, ToolIndex]] = (
+            weakref.WeakKeyDictionary()
+        )
         self._terms: weakref.WeakKeyDictionary[Tool, list[str]] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
@@ -138,10 +132,9 @@ class Router:
                 f"them, or remove them from `always`. Registered: {sorted(index.positions)}."
             )
             raise ConfigurationError(msg)
-        kept = index.mask([*self.always, *called])
-        chosen = kept.copy()
-        chosen[self._rank(index, query, self.top_k, excluded=kept)] = True
-        return [index.tools[i] for i in np.flatnonzero(chosen)]
+        from switchboard.routing import search  # numpy: loaded by the first query
+
+        return search.selected(self, self._cache, index, query, called)
 
     async def select_async(
         self, toolbox: Toolbox, query: str, *, called: Collection[str] = ()
@@ -161,15 +154,21 @@ class Router:
         With ``group_top_k`` set, only tools of the chosen groups and untagged tools rank.
         In lexical mode, tools sharing no word with the query are left out.
         """
-        index = self._index(toolbox)
-        return [index.tools[i] for i in self._rank(index, query, k, excluded=None)]
+        from switchboard.routing import search  # numpy: loaded by the first query
+
+        return search.ranked(self, self._cache, self._index(toolbox), query, k)
 
     def _index(self, toolbox: Toolbox) -> ToolIndex:
-        tools = list(toolbox)
+        from switchboard.routing.index import ToolIndex  # numpy and bm25s: the first query
+
         with self._lock:
-            index = self._indexes.get(toolbox)
-            if index is None or index.tools != tools:
-                index = self._indexes[toolbox] = ToolIndex(tools, self._tool_terms)
+            built = self._indexes.get(toolbox)
+            if built is not None and built[0] == toolbox.version:
+                return built[1]
+            # The version is read before the tools: a change in between rebuilds next time.
+            version = toolbox.version
+            index = ToolIndex(list(toolbox), self._tool_terms)
+            self._indexes[toolbox] = (version, index)
             return index
 
     def _tool_terms(self, tool: Tool) -> list[str]:
@@ -178,82 +177,13 @@ class Router:
             found = self._terms[tool] = tool_terms(tool)
         return found
 
-    def _rank(
-        self, index: ToolIndex, query: str, k: int | None, *, excluded: Mask | None
-    ) -> Indices:
-        if not query.strip() or not index.tools:
-            return np.zeros(0, dtype=np.intp)
-        parts = intents(query) if self.split_intents else []
-        texts = [query, *parts] if len(parts) > 1 else [query]
-        query_vectors = self._cache.queries(texts) if self._cache is not None else None
-        query_terms = [terms(text) for text in texts]
-        allowed = None if excluded is None else ~excluded
-        if self.group_top_k is not None:
-            groups = index.groups(self.group_descriptions)
-            whole = None if query_vectors is None else query_vectors[0]
-            chosen = self._rank_groups(groups, query_terms[0], whole)
-            in_groups = groups.allowed(chosen)
-            allowed = in_groups if allowed is None else allowed & in_groups
-        vectors = index.vectors(self._cache) if self._cache is not None else None
-        rankings = [
-            self._fuse(
-                index.lexical,
-                vectors,
-                words,
-                None if query_vectors is None else query_vectors[i],
-                k,
-                allowed,
-            )
-            for i, words in enumerate(query_terms)
-        ]
-        if len(rankings) == 1:
-            return rankings[0]
-        merged = interleave(rankings, len(index.tools))
-        return merged if k is None else merged[:k]
-
-    def _rank_groups(
-        self,
-        groups: GroupIndex,
-        query_terms: list[str],
-        query_vector: npt.NDArray[np.float32] | None,
-    ) -> Indices:
-        vectors = groups.vectors(self._cache) if self._cache is not None else None
-        return self._fuse(
-            groups.lexical, vectors, query_terms, query_vector, self.group_top_k, None
-        )
-
-    def _fuse(
-        self,
-        lexical: LexicalIndex,
-        vectors: npt.NDArray[np.float32] | None,
-        query_terms: list[str],
-        query_vector: npt.NDArray[np.float32] | None,
-        k: int | None,
-        allowed: Mask | None,
-    ) -> Indices:
-        """Rank documents by BM25, by embedding, or by both fused, as the mode says."""
-        depth = k if k is None or self.mode != "hybrid" else max(k, _FUSION_DEPTH)
-        rankings: list[Indices] = []
-        if self.mode != "embedding":
-            scores = lexical.scores(query_terms)
-            if allowed is not None:
-                scores = np.where(allowed, scores, np.float32(0))
-            rankings.append(top_indices(scores, depth, positive=True))
-        if vectors is not None and query_vector is not None:
-            similarity = vectors @ query_vector
-            if allowed is not None:
-                similarity = np.where(allowed, similarity, np.float32(-np.inf))
-            rankings.append(top_indices(similarity, depth, positive=False))
-        if len(rankings) == 1:
-            return rankings[0]
-        fused = reciprocal_rank_fusion(rankings, len(lexical), k=self.fusion_k)
-        return fused if k is None else fused[:k]
-
     def __repr__(self) -> str:
         return f"Router(top_k={self.top_k}, mode={self.mode!r}, always={list(self.always)!r})"
 
 
 def _embedding_cache(embed: Embed | EmbeddingCache | None) -> EmbeddingCache:
+    from switchboard.routing.embedding import EmbeddingCache  # numpy: only embedding modes
+
     if isinstance(embed, EmbeddingCache):
         return embed
     if embed is None:

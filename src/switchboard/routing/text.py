@@ -14,8 +14,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final, cast
 
-from bm25s.stopwords import STOPWORDS_EN_PLUS  # pyright: ignore[reportMissingTypeStubs]
-
+from switchboard.routing.stopwords import STOPWORDS_EN_PLUS
 from switchboard.tools.tool import Tool
 
 __all__ = ["identifier_words", "intents", "terms", "tool_terms", "tool_text"]

@@ -21,12 +21,8 @@ A schema that has none of these (every schema pydantic writes) is returned as it
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 from urllib.parse import quote, unquote
-
-from referencing import Registry, Specification
-from referencing.exceptions import Unresolvable
-from referencing.jsonschema import DRAFT202012, specification_with
 
 from switchboard.schema.nodes import (
     MISSING,
@@ -42,6 +38,9 @@ from switchboard.schema.nodes import (
     subschemas,
     walk_pointer,
 )
+
+if TYPE_CHECKING:
+    from referencing import Specification
 
 # Keywords whose boolean values the converters read as they are.
 _BOOLEANS_KEPT: Final = frozenset(
@@ -122,6 +121,10 @@ def _needs_rewrite(schema: Mapping[str, Any]) -> bool:
 
 def _point_refs_locally(document: dict[str, Any]) -> None:
     """Rewrite each ``$ref`` that resolves as the JSON Pointer of its target, in place."""
+    # Imported here: only schemas with $id, $anchor or URN references need the resolver.
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012, specification_with
+
     dialect = document.get("$schema")
     specification: Specification[Any] = (
         specification_with(dialect, default=DRAFT202012)
@@ -155,6 +158,8 @@ def _point_refs_locally(document: dict[str, Any]) -> None:
 
 def _target_path(resolver: Any, ref: str, paths: Mapping[int, str]) -> str | None:
     """The JSON Pointer (from the document's root) of what ``ref`` names; None if nothing."""
+    from referencing.exceptions import Unresolvable
+
     uri, _, fragment = ref.partition("#")
     pointer = unquote(fragment)
     try:

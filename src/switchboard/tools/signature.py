@@ -1,37 +1,31 @@
-"""A function's signature and docstring -> an argument model -> a neutral JSON Schema.
+"""A function's signature and docstring, read for a tool; the argument model built on demand.
 
-The argument model is a Pydantic model with one field per parameter the model may
-send. Its JSON Schema, with Pydantic's generated titles removed, is the *neutral*
-schema that every provider dialect is rendered from.
+Reading a function (`read_function`) is cheap and done at registration: it refuses what a
+model could never send (``*args``, ``**kwargs``, unresolvable annotations) and warns about
+untyped parameters. Building its *argument model* (a Pydantic model with one field per
+parameter the model may send) and the model's JSON Schema, with Pydantic's generated titles
+removed, costs about a millisecond a function (`inspect_function`, in
+`switchboard.tools.argument_model`); that schema is the *neutral* one every provider
+dialect is rendered from.
 """
 
 from __future__ import annotations
 
-import copy
+import functools
 import inspect
-import keyword
+import math
+import types
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, get_args, get_origin
-
-import docstring_parser
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PydanticInvalidForJsonSchema,
-    PydanticSchemaGenerationError,
-    PydanticUserError,
-    TypeAdapter,
-    create_model,
-)
-from pydantic.fields import FieldInfo
-from pydantic.json_schema import PydanticJsonSchemaWarning
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
 from switchboard.errors import ToolDefinitionError, UntypedParameterWarning
 from switchboard.tools.context import is_context_annotation
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 # Keys whose value maps names to subschemas, and keys whose value is one subschema or a
 # list of them: the places a JSON Schema nests schemas (draft 2020-12).
@@ -44,10 +38,9 @@ _SCHEMA_LIST = frozenset({"anyOf", "oneOf", "allOf", "prefixItems"})
 _JSON_TYPE_NAMES = frozenset({"str", "int", "float", "bool", "list", "dict"})
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
 
-_FIX_TYPE = (
-    "Use a JSON type (str, int, float, bool, list, dict), an enum or Literal, "
-    "a Pydantic model, a dataclass or a TypedDict."
-)
+# Types Pydantic turns into a JSON Schema and a validator in every case (see `_is_plain`).
+_PLAIN_TYPES: tuple[object, ...] = (str, int, float, bool, type(None), Any, list, dict)
+_PLAIN_LITERALS = (str, int, bool, type(None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +49,26 @@ class Docstring:
 
     description: str
     parameters: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionShape:
+    """What a function's signature says, read without building anything.
+
+    Attributes:
+        signature: The signature, string annotations evaluated.
+        parameters: The parameters the model sends, in order (the run context left out).
+        context_parameter: The parameter that receives the run context, if any.
+        positional_only: Positional-only parameters, in order: passed by position.
+        plain: Every parameter's type is a plain JSON type and its default a JSON scalar,
+            so the argument model surely builds: it may be built on first use.
+    """
+
+    signature: inspect.Signature
+    parameters: tuple[inspect.Parameter, ...]
+    context_parameter: str | None
+    positional_only: tuple[str, ...]
+    plain: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +102,8 @@ def parse_docstring(obj: object) -> Docstring:
     text = inspect.getdoc(obj)
     if not text:
         return Docstring(description="", parameters={})
+    import docstring_parser  # imported on first use: `import switchboard` stays cheap
+
     parsed = docstring_parser.parse(text, style=docstring_parser.DocstringStyle.AUTO)
     summary = "\n\n".join(
         part.strip() for part in (parsed.short_description, parsed.long_description) if part
@@ -116,10 +131,26 @@ def inspect_function(
             a type with no JSON Schema, an unresolvable annotation), or has no annotation
             and ``strict_types`` is set.
     """
+    from switchboard.tools.argument_model import build_signature  # Pydantic: on first build
+
+    shape = read_function(fn, tool_name=tool_name, strict_types=strict_types)
+    return build_signature(fn, shape, tool_name=tool_name)
+
+
+def read_function(
+    fn: Callable[..., Any], *, tool_name: str, strict_types: bool = False
+) -> FunctionShape:
+    """Read what a function's signature says, refusing what a model could never send.
+
+    Args and warnings as in `inspect_function`, but nothing is built: a type with no JSON
+    Schema is found when the argument model is built (see `FunctionShape.plain`).
+
+    Raises:
+        ToolDefinitionError: ``*args`` or ``**kwargs``, an unresolvable annotation, two
+            run-context parameters, or (with ``strict_types``) a parameter without annotation.
+    """
     signature = _signature(fn, tool_name)
-    docstring = parse_docstring(fn)
-    fields: dict[str, Any] = {}
-    field_names: dict[str, str] = {}
+    parameters: list[inspect.Parameter] = []
     positional_only: list[str] = []
     context_parameter: str | None = None
     for param in signature.parameters.values():
@@ -137,39 +168,14 @@ def inspect_function(
             _untyped(param, tool_name, strict_types=strict_types)
         if param.kind is inspect.Parameter.POSITIONAL_ONLY:
             positional_only.append(param.name)
-        field_name = _field_name(param.name, len(fields))
-        if field_name != param.name:
-            field_names[param.name] = field_name
-        fields[field_name] = _field(param, docstring.parameters.get(param.name))
-    model = _create_model(tool_name, fields, signature)
-    return FunctionSignature(
-        description=docstring.description,
-        model=model,
-        parameters=model_schema(model, tool_name=tool_name),
+        parameters.append(param)
+    return FunctionShape(
+        signature=signature,
+        parameters=tuple(parameters),
         context_parameter=context_parameter,
         positional_only=tuple(positional_only),
-        field_names=field_names,
+        plain=all(_is_plain_parameter(param) for param in parameters),
     )
-
-
-def model_schema(model: type[BaseModel], *, tool_name: str) -> dict[str, Any]:
-    """The neutral JSON Schema of an argument model: Pydantic's, without generated titles.
-
-    Raises:
-        ToolDefinitionError: A field has no JSON Schema, or a default is not JSON.
-    """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", PydanticJsonSchemaWarning)
-            schema = model.model_json_schema()
-    except PydanticJsonSchemaWarning as e:
-        msg = f"Tool {tool_name!r}: {e}. Use a default that is a JSON value, or None."
-        raise ToolDefinitionError(msg, tool=tool_name) from e
-    except PydanticUserError as e:
-        raise _schema_error(tool_name, _field_types(model), e) from e
-    schema.pop("title", None)
-    schema.pop("description", None)
-    return strip_titles(schema)
 
 
 def strip_titles(schema: dict[str, Any]) -> dict[str, Any]:
@@ -198,6 +204,13 @@ def _strip_node(node: Any) -> Any:
 
 def _signature(fn: Callable[..., Any], tool_name: str) -> inspect.Signature:
     try:
+        # eval_str costs four times a plain read: only string annotations need it.
+        annotations = getattr(fn, "__annotations__", None)
+        if isinstance(annotations, dict) and not any(
+            isinstance(value, str)
+            for value in annotations.values()  # pyright: ignore[reportUnknownVariableType]
+        ):
+            return inspect.signature(fn)
         return inspect.signature(fn, eval_str=True)
     except (NameError, SyntaxError) as e:
         msg = (
@@ -254,89 +267,94 @@ def _caller_outside_switchboard() -> int:
     return level
 
 
-def _field_name(name: str, index: int) -> str:
-    # Pydantic rejects leading underscores and warns on names that shadow BaseModel
-    # attributes (json, copy, schema, ...): such parameters get a private field name and
-    # keep their own name as the alias, which the schema and validation use.
-    if name.startswith("_") or hasattr(BaseModel, name) or keyword.iskeyword(name):
-        return f"param_{index}"
-    return name
+def _is_plain_parameter(param: inspect.Parameter) -> bool:
+    """Whether the argument model surely builds for this parameter (see `_is_plain`)."""
+    annotation: object = param.annotation
+    if annotation is inspect.Parameter.empty:
+        annotation = Any
+    return _is_plain(annotation) and _is_plain_default(param.default)
 
 
-def _field(param: inspect.Parameter, doc: str | None) -> tuple[Any, Any]:
-    annotation: Any = Any if param.annotation is inspect.Parameter.empty else param.annotation
-    if doc:
-        annotation = _with_description(annotation, doc)
-    if param.default is inspect.Parameter.empty:
-        default: Any = ...
-    else:
-        default = param.default
-    if isinstance(default, FieldInfo):
-        # A copy: the user's FieldInfo may be shared by other functions.
-        field = copy.copy(default)
-        field.alias = field.alias or param.name
-        return annotation, field
-    return annotation, Field(default, alias=param.name)
+def _is_plain(annotation: object) -> bool:
+    """Whether Pydantic surely builds a schema and a validator for a type.
+
+    True for JSON scalars, ``Any``, literals of them, lists, string-keyed dicts and unions
+    of such types, and ``Annotated`` with a Pydantic ``Field`` that only describes the type
+    or bounds its size. Anything else (models, enums, dates...) is built at registration,
+    so that a type with no JSON Schema is refused there.
+    """
+    # By identity: an annotation may not be hashable (Annotated with a list in it).
+    if any(annotation is plain for plain in _PLAIN_TYPES):
+        return True
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Literal:
+        return all(type(value) in _PLAIN_LITERALS for value in args)
+    if origin is list:
+        return all(_is_plain(arg) for arg in args)
+    if origin is dict:
+        return len(args) == 2 and args[0] is str and _is_plain(args[1])
+    if origin is Union or origin is types.UnionType:
+        return all(_is_plain(arg) for arg in args)
+    if origin is Annotated:
+        base, *metadata = args
+        return _is_plain(base) and all(_is_plain_field(item, base) for item in metadata)
+    return False
 
 
-def _with_description(annotation: Any, doc: str) -> Any:
-    # The docstring's text goes *first*, so that a description given explicitly in
-    # Annotated[..., Field(description=...)] or a Field default overrides it.
-    if get_origin(annotation) is Annotated:
-        base, *metadata = get_args(annotation)
-        return Annotated[base, Field(description=doc), *metadata]  # pyright: ignore[reportInvalidTypeArguments]
-    return Annotated[annotation, Field(description=doc)]
+def _is_plain_field(item: object, base: object) -> bool:
+    """Whether ``Annotated`` metadata is a ``Field`` of description, title and size bounds."""
+    from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen, MultipleOf
+    from pydantic.fields import FieldInfo
+
+    if not isinstance(item, FieldInfo):
+        return False
+    blank = _blank_field()
+    if any(
+        getattr(item, name) != getattr(blank, name)
+        for name in FieldInfo.__slots__
+        if not name.startswith("_") and name not in ("description", "title", "metadata")
+    ):
+        return False
+    for constraint in item.metadata:
+        match constraint:
+            case (
+                Ge(ge=bound)
+                | Gt(gt=bound)
+                | Le(le=bound)
+                | Lt(lt=bound)
+                | MultipleOf(multiple_of=bound)
+            ):
+                if not _is_bound_of(bound, base):
+                    return False
+            case MinLen() | MaxLen():
+                if base is not str and base is not list and get_origin(base) is not list:
+                    return False
+            case _:
+                return False
+    return True
 
 
-def _create_model(
-    tool_name: str, fields: dict[str, Any], signature: inspect.Signature
-) -> type[BaseModel]:
-    try:
-        return create_model(
-            tool_name,
-            # allow_inf_nan: a number too large for a float (1e400) must not reach a tool as inf.
-            __config__=ConfigDict(extra="forbid", populate_by_name=False, allow_inf_nan=False),
-            **fields,
-        )
-    except PydanticUserError as e:
-        types = {
-            name: param.annotation
-            for name, param in signature.parameters.items()
-            if param.annotation is not inspect.Parameter.empty
-        }
-        raise _schema_error(tool_name, types, e) from e
+def _is_bound_of(bound: object, base: object) -> bool:
+    """Whether a numeric bound suits an ``int`` or ``float`` type."""
+    if isinstance(bound, bool) or not isinstance(bound, int | float):
+        return False
+    if base is int:
+        return isinstance(bound, int)
+    return base is float and math.isfinite(bound)
 
 
-def _field_types(model: type[BaseModel]) -> dict[str, Any]:
-    return {info.alias or name: info.annotation for name, info in model.model_fields.items()}
+@functools.cache
+def _blank_field() -> Any:
+    """A ``Field()`` with nothing set, to compare others with."""
+    from pydantic.fields import FieldInfo
+
+    return FieldInfo()
 
 
-def _schema_error(
-    tool_name: str, types: Mapping[str, Any], error: Exception
-) -> ToolDefinitionError:
-    """Name the parameter whose type has no JSON Schema, by trying each type on its own."""
-    for name, annotation in types.items():
-        if is_context_annotation(annotation):
-            continue
-        try:
-            TypeAdapter(annotation).json_schema()
-        except (PydanticSchemaGenerationError, PydanticInvalidForJsonSchema):
-            msg = (
-                f"Tool {tool_name!r}: parameter {name!r} has type {_type_name(annotation)}, "
-                f"which has no JSON Schema. {_FIX_TYPE}"
-            )
-            return ToolDefinitionError(msg, tool=tool_name, parameter=name)
-        except PydanticUserError as e:
-            msg = (
-                f"Tool {tool_name!r}: parameter {name!r} has type {_type_name(annotation)}, "
-                f"which Pydantic rejects: {e.message}"
-            )
-            return ToolDefinitionError(msg, tool=tool_name, parameter=name)
-    msg = f"Tool {tool_name!r}: its parameters have no JSON Schema ({error}). {_FIX_TYPE}"
-    return ToolDefinitionError(msg, tool=tool_name)
-
-
-def _type_name(annotation: Any) -> str:
-    if isinstance(annotation, type):
-        return f"{annotation.__module__}.{annotation.__qualname__}".removeprefix("builtins.")
-    return repr(annotation)
+def _is_plain_default(default: object) -> bool:
+    """Whether a default surely has a JSON form: none, or a JSON scalar."""
+    if default is inspect.Parameter.empty or default is None:
+        return True
+    if isinstance(default, float):
+        return math.isfinite(default)
+    return type(default) in (str, int, bool)

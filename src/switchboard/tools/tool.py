@@ -10,9 +10,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypedDict, TypeVar, Unpack, cast, overload
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar, Unpack, cast, overload
 
 from switchboard.errors import (
     ArgumentsError,
@@ -29,13 +27,13 @@ from switchboard.schema.llama import to_llama_schema
 from switchboard.schema.nodes import ref_problem
 from switchboard.schema.strict import drop_strict_nulls, make_strict, strict_issues
 from switchboard.tools.context import is_context_annotation
-from switchboard.tools.signature import inspect_function, model_schema, parse_docstring
-from switchboard.tools.validation import (
-    ArgumentsValidator,
-    FunctionArguments,
-    ModelArguments,
-    SchemaArguments,
-)
+from switchboard.tools.definition import Definition, FunctionDefinition, GivenDefinition
+from switchboard.tools.signature import parse_docstring, read_function
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from switchboard.tools.validation import ArgumentsValidator
 
 logger = logging.getLogger("switchboard")
 
@@ -76,7 +74,7 @@ class ToolOptions(TypedDict, total=False):
     strict_validation: bool
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class Tool:
     """A function the model may call: name, description, neutral JSON Schema and handler.
 
@@ -84,49 +82,98 @@ class Tool:
     `Tool.from_schema`; register it in a `Toolbox`. Provider schemas are rendered once per
     format and cached: treat what `schema` returns as read-only.
 
+    A tool made from a function whose parameters are plain JSON types builds its
+    description, schema and validator when first used (`description`, `parameters`, a
+    call), which makes registering it about thirty times cheaper.
+
     Attributes:
         name: The name the model calls it by (``^[a-zA-Z0-9_-]{1,64}$``).
-        description: What it does, for the model.
-        parameters: The neutral JSON Schema (draft 2020-12) of its arguments.
         handler: The callable that runs it; ``None`` for a schema-only tool.
         tags: Labels for grouping and routing.
         context_parameter: The handler parameter that receives the `RunContext`, if any.
         positional_only: Handler parameters that must be passed by position.
 
-    The remaining attributes are the `ToolOptions`.
+    The remaining attributes are the `ToolOptions`; `description` and `parameters` are
+    properties.
     """
 
     name: str
-    description: str
-    parameters: Mapping[str, Any]
     handler: Callable[..., Any] | None
-    tags: frozenset[str] = frozenset()
-    context_parameter: str | None = None
-    positional_only: tuple[str, ...] = ()
-    timeout: float | None = None
-    max_retries: int = 2
-    retry: RetryPolicy | None = None
-    max_concurrency: int | None = None
-    sequential: bool = False
-    requires_approval: bool = False
-    inline: bool = False
-    strict_validation: bool = False
-    _validator: ArgumentsValidator | None = field(default=None, repr=False)
-    _schemas: dict[tuple[str, bool, str], dict[str, Any]] = field(
-        default_factory=dict[tuple[str, bool, str], dict[str, Any]], repr=False
-    )
+    tags: frozenset[str]
+    context_parameter: str | None
+    positional_only: tuple[str, ...]
+    timeout: float | None
+    max_retries: int
+    retry: RetryPolicy | None
+    max_concurrency: int | None
+    sequential: bool
+    requires_approval: bool
+    inline: bool
+    strict_validation: bool
+    _definition: Definition = field(repr=False)
+    _validator: ArgumentsValidator | None = field(repr=False)
+    _schemas: dict[tuple[str, bool, str], dict[str, Any]] = field(repr=False)
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        name: str,
+        description: str,
+        parameters: Mapping[str, Any],
+        handler: Callable[..., Any] | None,
+        tags: frozenset[str] = frozenset(),
+        context_parameter: str | None = None,
+        positional_only: tuple[str, ...] = (),
+        timeout: float | None = None,
+        max_retries: int = 2,
+        retry: RetryPolicy | None = None,
+        max_concurrency: int | None = None,
+        sequential: bool = False,
+        requires_approval: bool = False,
+        inline: bool = False,
+        strict_validation: bool = False,
+        _validator: ArgumentsValidator | None = None,
+        _definition: Definition | None = None,
+    ) -> None:
+        """A tool from its parts (``_definition``, when given, stands for the two it describes)."""
         problems: list[str] = []
-        if self.timeout is not None and self.timeout <= 0:
-            problems.append(f"timeout must be a positive number of seconds (got {self.timeout!r})")
-        if self.max_retries < 0:
-            problems.append(f"max_retries must be 0 or more (got {self.max_retries!r})")
-        if self.max_concurrency is not None and self.max_concurrency < 1:
-            problems.append(f"max_concurrency must be at least 1 (got {self.max_concurrency!r})")
+        if timeout is not None and timeout <= 0:
+            problems.append(f"timeout must be a positive number of seconds (got {timeout!r})")
+        if max_retries < 0:
+            problems.append(f"max_retries must be 0 or more (got {max_retries!r})")
+        if max_concurrency is not None and max_concurrency < 1:
+            problems.append(f"max_concurrency must be at least 1 (got {max_concurrency!r})")
         if problems:
-            msg = f"Tool {self.name!r}: {'; '.join(problems)}."
+            msg = f"Tool {name!r}: {'; '.join(problems)}."
             raise ConfigurationError(msg)
+        # Frozen: the fields are set the way dataclasses' own __init__ sets them.
+        self.__dict__.update(
+            name=name,
+            handler=handler,
+            tags=tags,
+            context_parameter=context_parameter,
+            positional_only=positional_only,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            max_concurrency=max_concurrency,
+            sequential=sequential,
+            requires_approval=requires_approval,
+            inline=inline,
+            strict_validation=strict_validation,
+            _definition=_definition or GivenDefinition(description, parameters),
+            _validator=_validator,
+            _schemas={},
+        )
+
+    @property
+    def description(self) -> str:
+        """What it does, for the model."""
+        return self._definition.description
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        """The neutral JSON Schema (draft 2020-12) of its arguments."""
+        return self._definition.parameters
 
     @classmethod
     def from_function(
@@ -160,16 +207,20 @@ class Tool:
                 sent by a model, or (with ``strict_types``) has no annotation.
         """
         tool_name = check_name(name if name is not None else _callable_name(fn))
-        signature = inspect_function(fn, tool_name=tool_name, strict_types=strict_types)
+        shape = read_function(fn, tool_name=tool_name, strict_types=strict_types)
+        definition = FunctionDefinition(fn, shape, tool_name=tool_name, description=description)
+        if not shape.plain:
+            definition.signature()  # a type with no JSON Schema is refused here, not on use
         return cls(
             name=tool_name,
-            description=description if description is not None else signature.description,
-            parameters=signature.parameters,
+            description="",  # given by the definition
+            parameters={},
             handler=fn,
             tags=frozenset(tags),
-            context_parameter=signature.context_parameter,
-            positional_only=signature.positional_only,
-            _validator=FunctionArguments(signature),
+            context_parameter=shape.context_parameter,
+            positional_only=shape.positional_only,
+            _validator=definition,
+            _definition=definition,
             **options,
         )
 
@@ -199,6 +250,9 @@ class Tool:
             ToolDefinitionError: The name breaks provider rules, a field has no JSON Schema,
                 or the handler does not take exactly one argument besides the context.
         """
+        from switchboard.tools.argument_model import model_schema
+        from switchboard.tools.validation import ModelArguments
+
         tool_name = check_name(name if name is not None else model.__name__)
         # inspect.getdoc would fall back to BaseModel's own docstring.
         docstring = parse_docstring(model) if model.__doc__ else None
@@ -266,6 +320,8 @@ class Tool:
                 f"the top (got {parameters.get('type')!r}). Wrap the value in an object property."
             )
             raise ToolDefinitionError(msg, tool=tool_name)
+        from switchboard.tools.validation import SchemaArguments
+
         validator = SchemaArguments(parameters, tool=tool_name)
         _check_resolvable(canonical_schema(parameters), tool_name)
         return cls(
@@ -357,9 +413,10 @@ class Tool:
             if _contains_null(arguments)
             else arguments
         )
-        if self._validator is None:
+        validator = self._arguments
+        if validator is None:
             return dict(normalised)
-        return self._validator.validate(self.name, normalised, strict=self.strict_validation)
+        return validator.validate(self.name, normalised, strict=self.strict_validation)
 
     def validate_json(self, text: str) -> dict[str, Any] | None:
         """The handler's keyword arguments from clean JSON text; None to take the long way.
@@ -378,9 +435,10 @@ class Tool:
         arguments = load_json_object(text)
         if arguments is None:
             return None
-        if self._validator is None:
+        validator = self._arguments
+        if validator is None:
             return arguments
-        return self._validator.validate(self.name, arguments, strict=self.strict_validation)
+        return validator.validate(self.name, arguments, strict=self.strict_validation)
 
     def accepts(self, arguments: Mapping[str, Any]) -> bool:
         """Whether `validate` would accept these arguments."""
@@ -389,6 +447,14 @@ class Tool:
         except ArgumentsError:
             return False
         return True
+
+    @functools.cached_property
+    def _arguments(self) -> ArgumentsValidator | None:
+        """The validator; a function tool's own, built on first use, without the extra hop."""
+        validator = self._validator
+        if isinstance(validator, FunctionDefinition):
+            return validator.arguments()
+        return validator
 
     @functools.cached_property
     def _canonical_parameters(self) -> Mapping[str, Any]:

@@ -36,6 +36,7 @@ class Toolbox:
     def __init__(self, tools: Iterable[Tool | Callable[..., Any]] = ()) -> None:
         self._tools: dict[str, Tool] = {}
         self._schemas: dict[tuple[str, bool, str], list[dict[str, Any]]] = {}
+        self._version = 0
         for item in tools:
             self.register(item)
 
@@ -109,7 +110,7 @@ class Toolbox:
             )
             raise ToolDefinitionError(msg, tool=tool.name)
         self._tools[tool.name] = tool
-        self._schemas.clear()
+        self._changed()
         return tool
 
     def unregister(self, name: str) -> Tool:
@@ -120,7 +121,7 @@ class Toolbox:
         """
         tool = self.get(name)
         del self._tools[name]
-        self._schemas.clear()
+        self._changed()
         return tool
 
     def get(self, name: str) -> Tool:
@@ -133,6 +134,15 @@ class Toolbox:
             return self._tools[name]
         except KeyError:
             raise ToolNotFoundError(name, list(self._tools)) from None
+
+    @property
+    def version(self) -> int:
+        """A number that changes whenever a tool is added or removed, and only then.
+
+        What is derived from the tools (a router's index, rendered schemas) is current as
+        long as this number is the one it was derived at: an O(1) check.
+        """
+        return self._version
 
     @property
     def names(self) -> list[str]:
@@ -212,6 +222,10 @@ class Toolbox:
             return asyncio.run(self.execute(calls, deps=deps, state=state, **options))
         msg = "execute_sync() was called in a running event loop: use `await toolbox.execute(...)`."
         raise ConfigurationError(msg)
+
+    def _changed(self) -> None:
+        self._version += 1
+        self._schemas.clear()
 
     def __contains__(self, name: object) -> bool:
         return name in self._tools

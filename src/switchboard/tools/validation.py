@@ -7,16 +7,16 @@ keyword arguments for the handler, or raises `ArgumentsError` listing every prob
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from jsonschema import Draft202012Validator, SchemaError
-from jsonschema.protocols import Validator
-from jsonschema.validators import validator_for
 from pydantic import BaseModel, ValidationError
 from pydantic_core import CoreSchema, SchemaValidator, core_schema
 
 from switchboard.errors import ArgumentProblem, ArgumentsError, ToolDefinitionError
 from switchboard.tools.signature import FunctionSignature
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 
 
 class ArgumentsValidator(Protocol):
@@ -73,6 +73,10 @@ class SchemaArguments:
     """Validates with a raw JSON Schema (the ``jsonschema`` library); values pass as sent."""
 
     def __init__(self, schema: Mapping[str, Any], *, tool: str) -> None:
+        # Imported here: only schema tools need jsonschema, and it costs ~30 ms to import.
+        from jsonschema import Draft202012Validator, SchemaError
+        from jsonschema.validators import validator_for
+
         cls: type[Validator] = validator_for(schema, default=Draft202012Validator)
         try:
             cls.check_schema(dict(schema))

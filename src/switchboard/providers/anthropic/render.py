@@ -14,6 +14,7 @@ from typing import Any, cast
 from switchboard.messages import AssistantTurn, Message, SystemMessage, ToolResult, UserMessage
 from switchboard.providers.anthropic.pairing import repair_pairing
 from switchboard.providers.base import ModelRequest, require_tool_choice
+from switchboard.tools.rendering import tool_schemas
 
 logger = logging.getLogger("switchboard")
 
@@ -51,9 +52,7 @@ def render_request(
     if system:
         kwargs["system"] = system
     if request.tools:
-        kwargs["tools"] = [
-            tool.schema("anthropic", strict=request.strict) for tool in request.tools
-        ]
+        kwargs["tools"] = tool_schemas(request.tools, "anthropic", strict=request.strict)
         choice = render_tool_choice(request.tool_choice, request.parallel_tool_calls)
         if choice is not None:
             kwargs["tool_choice"] = choice

@@ -20,7 +20,9 @@ How the neutral conversation maps onto Gemini's ``contents``:
 
 from __future__ import annotations
 
+import functools
 import json
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
@@ -153,10 +155,29 @@ def _arguments(arguments: str | Mapping[str, Any]) -> dict[str, Any]:
 def _render_tools(tools: Sequence[Tool]) -> list[types.ToolUnion] | None:
     if not tools:
         return None
-    declarations = [
-        types.FunctionDeclaration.model_validate(tool.schema("gemini")) for tool in tools
-    ]
+    declarations = list(_declarations(tuple(tools)))
     return [types.Tool(function_declarations=declarations)]
+
+
+# The SDK's model_validate costs about 65 µs a tool: each tool's declaration is validated
+# once, and a tool set's list of them is kept as other dialects keep theirs
+# (switchboard.tools.rendering). The SDK reads declarations and never changes them.
+_DECLARATIONS: weakref.WeakKeyDictionary[Tool, types.FunctionDeclaration] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@functools.lru_cache(maxsize=32)
+def _declarations(tools: tuple[Tool, ...]) -> tuple[types.FunctionDeclaration, ...]:
+    return tuple(_declaration(tool) for tool in tools)
+
+
+def _declaration(tool: Tool) -> types.FunctionDeclaration:
+    found = _DECLARATIONS.get(tool)
+    if found is None:
+        found = types.FunctionDeclaration.model_validate(tool.schema("gemini"))
+        _DECLARATIONS[tool] = found
+    return found
 
 
 def _render_tool_choice(choice: ToolChoice, tools: Sequence[Tool]) -> types.ToolConfig | None:

@@ -8,6 +8,7 @@ holds the model, the lock and the repair loop around it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, replace
@@ -17,11 +18,10 @@ from switchboard.errors import ProviderRequestError
 from switchboard.messages import Message, Usage, UserMessage
 from switchboard.providers.base import ModelRequest
 from switchboard.providers.local.clauses import pending_tools
-from switchboard.providers.local.grammar import answer_grammar, call_grammar, tools_key
+from switchboard.providers.local.grammar import answer_grammar, tools_grammar
 from switchboard.providers.local.grounding import named_tools
 from switchboard.providers.local.prompt import (
     PROVIDER,
-    native_tools,
     render_generic,
     render_native,
     template_renders_tools,
@@ -29,6 +29,7 @@ from switchboard.providers.local.prompt import (
 )
 from switchboard.providers.local.restate import cut_answer, restatement, sentences_within
 from switchboard.providers.local.techniques import LocalTechniques
+from switchboard.tools.rendering import tool_schemas
 from switchboard.tools.tool import Tool
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ __all__ = [
     "Stopped",
     "callable_tools",
     "generate",
+    "listed_tools",
     "opening_message",
 ]
 
@@ -106,6 +108,16 @@ def opening_message(request: ModelRequest) -> str | None:
     """The user's message, when the reply is the first to it (no tool result since)."""
     last = request.messages[-1] if request.messages else None
     return last.content if isinstance(last, UserMessage) else None
+
+
+def listed_tools(tools: Sequence[Tool], *, parallel: bool, answer: bool) -> str:
+    """`tool_listing` of ``tools``, kept per tool set: a run lists the same tools every turn."""
+    return _tool_listing(tuple(tools), parallel, answer)
+
+
+@functools.lru_cache(maxsize=32)
+def _tool_listing(tools: tuple[Tool, ...], parallel: bool, answer: bool) -> str:
+    return tool_listing(tools, parallel=parallel, answer=answer)
 
 
 def generate(
@@ -193,10 +205,11 @@ def _options(
     parallel = bool(request.parallel_tool_calls)
     answer = request.tool_choice == "auto"
     if template_renders_tools(template):
-        tools = native_tools(offered) or None
+        # What prompt.native_tools gives, kept per tool set.
+        tools = tool_schemas(offered, "openai") or None
         prompt = formatter(messages=render_native(messages), tools=tools)
     else:
-        listing = tool_listing(offered, parallel=parallel, answer=answer) if offered else None
+        listing = listed_tools(offered, parallel=parallel, answer=answer) if offered else None
         prompt = formatter(messages=render_generic(messages, listing))
     settings = request.settings
     temperature = DEFAULT_TEMPERATURE if settings.temperature is None else settings.temperature
@@ -219,10 +232,7 @@ def _options(
         user = opening_message(request)
         if decoding.techniques.name_match and user is not None:
             callable_ = named_tools(callable_, user)
-        pairs = [(tool.name, tool.parameters) for tool in callable_]
-        gbnf = call_grammar(
-            tools_key(pairs), text=answer, parallel=parallel, plain=plain, lead=lead
-        )
+        gbnf = tools_grammar(callable_, text=answer, parallel=parallel, plain=plain, lead=lead)
         constrained = TopTokenGrammar(llama, gbnf, max_tokens=max_tokens, greedy=temperature == 0)
     elif plain and request.tools:
         constrained = TopTokenGrammar(llama, answer_grammar(lead), greedy=temperature == 0)

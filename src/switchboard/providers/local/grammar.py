@@ -23,6 +23,7 @@ from typing import Any, Final, cast
 
 from switchboard.errors import ToolDefinitionError
 from switchboard.schema.llama import to_llama_schema
+from switchboard.tools.tool import Tool
 
 CallShape = tuple[bool, bool]
 """(text allowed, several calls allowed): what the root of a grammar admits."""
@@ -113,11 +114,10 @@ def call_schema(
     return {**schema, "$defs": definitions} if definitions else schema
 
 
-@functools.lru_cache(maxsize=64)
 def call_grammar(
     tools_key: str, *, text: bool, parallel: bool, plain: bool = False, lead: str = ""
 ) -> str:
-    """The GBNF grammar of a reply, cached per tool set and shape.
+    """The GBNF grammar of a reply; its calls' rules are cached per tool set and shape.
 
     Args:
         tools_key: `tools_key` of the tools the reply may call.
@@ -132,17 +132,44 @@ def call_grammar(
     Raises:
         ToolDefinitionError: llama.cpp's converter failed on the tools' schemas.
     """
-    pairs = cast("list[tuple[str, dict[str, Any]]]", [tuple(t) for t in json.loads(tools_key)])
-    gbnf = _gbnf(call_schema(pairs, parallel=parallel), [name for name, _ in pairs])
+    calls = _call_rules(tools_key, parallel=parallel, text=text)
     if not text:
-        return gbnf
-    renamed = re.sub(r"^root ::=", "call ::=", gbnf, count=1, flags=re.MULTILINE)
-    return f"root ::= call | text\n{renamed.rstrip()}\n{_text_rules(plain=plain, lead=lead)}"
+        return calls
+    # The text rules differ from reply to reply (`lead`); the calls' rules are the costly part.
+    return f"root ::= call | text\n{calls}\n{_text_rules(plain=plain, lead=lead)}"
+
+
+def tools_grammar(
+    tools: Sequence[Tool], *, text: bool, parallel: bool, plain: bool = False, lead: str = ""
+) -> str:
+    """`call_grammar` of ``tools``, their `tools_key` kept per tool set (by identity).
+
+    A request then costs no pass over every tool's schema: a run offers the same tools
+    turn after turn, and the key's own hash is kept with it.
+    """
+    return call_grammar(
+        _tools_key_of(tuple(tools)), text=text, parallel=parallel, plain=plain, lead=lead
+    )
 
 
 def tools_key(tools: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
     """A canonical text of (name, parameters) pairs: the cache key of `call_grammar`."""
     return json.dumps([[name, parameters] for name, parameters in tools], sort_keys=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _tools_key_of(tools: tuple[Tool, ...]) -> str:
+    return tools_key([(tool.name, tool.parameters) for tool in tools])
+
+
+@functools.lru_cache(maxsize=64)
+def _call_rules(tools_key: str, *, parallel: bool, text: bool) -> str:
+    """The rules of a call of the tools, under ``root``; with ``text``, under ``call``."""
+    pairs = cast("list[tuple[str, dict[str, Any]]]", [tuple(t) for t in json.loads(tools_key)])
+    gbnf = _gbnf(call_schema(pairs, parallel=parallel), [name for name, _ in pairs])
+    if not text:
+        return gbnf
+    return re.sub(r"^root ::=", "call ::=", gbnf, count=1, flags=re.MULTILINE).rstrip()
 
 
 def _gbnf(schema: dict[str, Any], names: list[str]) -> str:

@@ -25,12 +25,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final, cast
 
-from bm25s.stopwords import STOPWORDS_EN_PLUS  # pyright: ignore[reportMissingTypeStubs]
-
 from switchboard.messages import ToolCall
 from switchboard.providers.local.clauses import clauses, opening_verb, tool_for_verb
 from switchboard.providers.local.prompt import call_arguments
 from switchboard.providers.local.units import amount_before, named_units, unit_of
+from switchboard.routing.stopwords import STOPWORDS_EN_PLUS
 from switchboard.routing.text import identifier_words
 from switchboard.tools.tool import Tool
 

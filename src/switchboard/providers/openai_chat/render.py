@@ -8,6 +8,7 @@ from typing import Any, Literal, cast
 
 from switchboard.messages import AssistantTurn, Message, SystemMessage, ToolResult, UserMessage
 from switchboard.providers.base import ModelRequest, ToolChoice, require_tool_choice
+from switchboard.tools.rendering import tool_schemas
 
 PROVIDER = "openai"
 """The provider's name, as in model strings; also its key in ``AssistantTurn.provider_state``."""
@@ -41,7 +42,7 @@ def render_request(
     require_tool_choice(request.tool_choice, request.tools, PROVIDER)
     kwargs: dict[str, Any] = {"messages": render_messages(request.messages)}
     if request.tools:
-        kwargs["tools"] = [tool.schema("openai", strict=request.strict) for tool in request.tools]
+        kwargs["tools"] = tool_schemas(request.tools, "openai", strict=request.strict)
         kwargs["tool_choice"] = _tool_choice(request.tool_choice)
         if request.parallel_tool_calls is not None:
             kwargs["parallel_tool_calls"] = request.parallel_tool_calls

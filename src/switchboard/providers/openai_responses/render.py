@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from switchboard.messages import AssistantTurn, Message, SystemMessage, ToolResult, UserMessage
 from switchboard.providers.base import ModelRequest, require_tool_choice
+from switchboard.tools.rendering import tool_schemas
 
 PROVIDER = "openai-responses"
 """The provider's name, as in model strings; also its key in ``AssistantTurn.provider_state``."""
@@ -59,9 +60,7 @@ def render_request(
     if instructions:
         kwargs["instructions"] = "\n\n".join(instructions)
     if request.tools:
-        kwargs["tools"] = [
-            tool.schema("openai-responses", strict=request.strict) for tool in request.tools
-        ]
+        kwargs["tools"] = tool_schemas(request.tools, "openai-responses", strict=request.strict)
         kwargs["tool_choice"] = _tool_choice(request.tool_choice)
         if request.parallel_tool_calls is not None:
             kwargs["parallel_tool_calls"] = request.parallel_tool_calls

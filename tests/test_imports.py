@@ -1,0 +1,89 @@
+"""What importing switchboard, and registering plain tools, loads: seen from a new interpreter."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import switchboard
+
+SOURCE = str(Path(switchboard.__file__).resolve().parents[1])
+
+# Loaded by the features that need them: routing (numpy, bm25s), schema tools (jsonschema,
+# referencing), repairs (json_repair), the local model (llama_cpp), the provider SDKs, and
+# building a tool's argument model (pydantic).
+HEAVY = (
+    "numpy",
+    "bm25s",
+    "jsonschema",
+    "referencing",
+    "json_repair",
+    "llama_cpp",
+    "openai",
+    "anthropic",
+    "google.genai",
+    "pydantic",
+)
+
+PLAIN_TOOLS = """
+from typing import Annotated, Literal, Optional
+from switchboard import Toolbox
+tools = Toolbox()
+
+@tools.register
+def search(query: str, limit: int = 10, tags: list[str] | None = None) -> str:
+    '''Search the catalogue.
+
+    Args:
+        query: What to look for.
+        limit: How many results.
+    '''
+    return query
+
+@tools.register
+def convert(value: float, unit: Literal["km", "mi"], note: Optional[str] = None) -> float:
+    '''Convert a length.'''
+    return value
+"""
+
+
+def _modules_after(code: str) -> set[str]:
+    """The modules loaded after running ``code`` in a new interpreter."""
+    script = f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"
+    env = {**os.environ, "PYTHONPATH": SOURCE}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
+    )
+    return set(done.stdout.split())
+
+
+@pytest.fixture(scope="module")
+def after_import() -> set[str]:
+    """The modules loaded by ``import switchboard``."""
+    return _modules_after("import switchboard")
+
+
+@pytest.fixture(scope="module")
+def after_registering() -> set[str]:
+    """The modules loaded by registering two tools whose parameters are plain JSON types."""
+    return _modules_after(PLAIN_TOOLS)
+
+
+@pytest.mark.parametrize("module", HEAVY)
+def test_import_switchboard_does_not_load(after_import: set[str], module: str) -> None:
+    """`import switchboard` leaves each optional or on-use dependency unloaded."""
+    assert module not in after_import
+
+
+def test_registering_plain_function_tools_does_not_build_them(after_registering: set[str]) -> None:
+    """Plain-typed function tools are built on first use: registering them loads no pydantic."""
+    assert "switchboard" in after_registering
+    assert "pydantic" not in after_registering
+
+
+def test_the_first_schema_builds_the_tools() -> None:
+    """Asking for the schemas builds the tools (and so loads pydantic)."""
+    loaded = _modules_after(PLAIN_TOOLS + "\ntools.schemas('openai')")
+    assert "pydantic" in loaded
