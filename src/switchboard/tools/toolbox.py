@@ -134,6 +134,10 @@ class Toolbox:
         except KeyError:
             raise ToolNotFoundError(name, list(self._tools)) from None
 
+    def find(self, name: str) -> Tool | None:
+        """The tool called ``name``, or None when there is none."""
+        return self._tools.get(name)
+
     @property
     def names(self) -> list[str]:
         """The registered names, in registration order."""
