@@ -55,18 +55,21 @@ the floor's per-call work under an ``asyncio.Semaphore(50)`` and ``gather`` is t
 
 Method: each library is measured in a fresh interpreter (``multiprocessing`` "spawn"), so no
 library's imports, caches or heap size affect another's. Within it, every variant is built and
-sent a warm-up batch before its clock starts, and every warm-up result is checked (``a + b``), so
-no subject is timed down an error path. A sample is ``CALLS_PER_SAMPLE`` (10,000) calls for every
-batch size and subject (10,000 batches of 1, 100 of 100 or 1 of 10,000), run back to back on one
-event loop: at least 10 ms even for the floor, so timer and scheduling noise stay far below the
-differences measured. Every subject and size gets the same ``REPEATS`` samples, and a figure is
-the best (least) of them: noise only adds time. The inputs for a sample are built just before it,
+sent a warm-up batch before its clock starts, and every warm-up result is checked (``a + b``),
+so no subject is timed down an error path. A sample is ``CALLS_PER_SAMPLE`` (10,000) calls for
+every batch size (10,000 batches of 1, 100 of 100 or 1 of 10,000), run back to back on one event
+loop: at least 10 ms even for the floor, so timer and scheduling noise stay far below the
+differences measured. A subject slow enough to take ``MIN_SAMPLE_S`` (50 ms) with fewer calls
+(judged from its warm-up) runs that many whole batches instead, which keeps the slow peers' runs
+short. Every subject and size gets the same ``REPEATS`` samples, and a figure is the best
+(least) of them: noise only adds time. The inputs for a sample are built just before it,
 untimed. Timing uses ``time.perf_counter_ns`` with a ``gc.collect()`` before each sample (the
 collector stays enabled while timing, as in real use). A library that fails is reported as
 ``{"error": ...}`` and the others still run. With ``--rounds N`` (default 1) all of this is
 repeated N times, the libraries taking turns, and each figure is the best of its N values (the
 concurrency figure the median of all runs): on a machine whose load comes and goes, a slow spell
-then does not fall on one library alone. Output: one JSON line on stdout; progress goes to stderr.
+then does not fall on one library alone. Output: one JSON line on stdout; progress goes to
+stderr.
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ import argparse
 import asyncio
 import gc
 import json
+import math
 import platform
 import statistics
 import sys
@@ -89,6 +93,7 @@ from typing_extensions import TypedDict  # pydantic needs it for TypedDicts befo
 
 BATCH_SIZES = (1, 100, 10_000)
 CALLS_PER_SAMPLE = 10_000
+MIN_SAMPLE_S = 0.05
 REPEATS = 5
 WARMUP_CALLS = 200
 
@@ -420,9 +425,15 @@ async def sample_ns(subject: Subject, batches: list[Any]) -> int:
     return time.perf_counter_ns() - start
 
 
-async def per_call_us(subject: Subject, tag: str, size: int) -> float:
-    """Return the best microseconds per call over ``REPEATS`` samples for one batch size."""
-    batches_per_sample = CALLS_PER_SAMPLE // size
+async def per_call_us(subject: Subject, tag: str, size: int, warm_up_ns: int) -> float:
+    """Return the best microseconds per call over ``REPEATS`` samples for one batch size.
+
+    A sample is ``CALLS_PER_SAMPLE`` calls, or fewer for a subject slow enough that fewer
+    take ``MIN_SAMPLE_S`` (judged from its warm-up), and never less than one batch.
+    """
+    per_call_s = warm_up_ns / WARMUP_CALLS / 1e9
+    calls = min(CALLS_PER_SAMPLE, max(size, math.ceil(MIN_SAMPLE_S / per_call_s)))
+    batches_per_sample = math.ceil(calls / size)
     samples: list[int] = []
     for repeat in range(REPEATS):
         batches = [
@@ -431,18 +442,23 @@ async def per_call_us(subject: Subject, tag: str, size: int) -> float:
         ]
         samples.append(await sample_ns(subject, batches))
         del batches
-    return round(min(samples) / CALLS_PER_SAMPLE / 1e3, 3)
+    return round(min(samples) / (batches_per_sample * size) / 1e3, 3)
 
 
-async def warm_up(subject: Subject, tag: str) -> None:
-    """Run one batch untimed and check every value, so no figure times an error path."""
+async def warm_up(subject: Subject, tag: str) -> int:
+    """Run one batch, check every value (so no figure times an error path); return its ns."""
     await subject.start()
     calls = make_calls(f"{tag}_warmup", WARMUP_CALLS)
-    values = subject.texts(await subject.run(subject.prepare(calls)))
+    batch = subject.prepare(calls)
+    started = time.perf_counter_ns()
+    output = await subject.run(batch)
+    elapsed = time.perf_counter_ns() - started
+    values = subject.texts(output)
     if values != expected(calls):
         wrong = next(v for v, e in zip(values, expected(calls), strict=True) if v != e)
         msg = f"{tag}: wrong result during warm-up: {wrong!r}"
         raise RuntimeError(msg)
+    return elapsed
 
 
 async def switchboard_sleepy_ms(run: int) -> float:
@@ -497,9 +513,9 @@ async def measure_async(library: str) -> dict[str, Any]:
         for kind in kinds:
             subject = factory(kind)
             tag = f"{variant}_{kind}"
-            await warm_up(subject, tag)
+            warm_up_ns = await warm_up(subject, tag)
             figures[kind][variant] = {
-                str(size): await per_call_us(subject, tag, size) for size in BATCH_SIZES
+                str(size): await per_call_us(subject, tag, size, warm_up_ns) for size in BATCH_SIZES
             }
             print(f"dispatch: {tag} {figures[kind][variant]}", file=sys.stderr, flush=True)
     if library in SLEEPY_RUNNERS:
@@ -692,6 +708,7 @@ def main() -> None:
     figures["repeats"] = REPEATS
     figures["rounds"] = rounds
     figures["calls_per_sample"] = CALLS_PER_SAMPLE
+    figures["min_sample_s"] = MIN_SAMPLE_S
     figures["python"] = platform.python_version()
     print(json.dumps(figures), flush=True)
 
