@@ -221,20 +221,21 @@ class _Batch:
             own = asyncio.get_running_loop().time() + executor.timeout
         self.run_bound = run_deadline is not None and (own is None or run_deadline < own)
         self.deadline = run_deadline if self.run_bound else own
-        self.plain = not executor.before and not executor.after and self.deadline is None
+        self.plain = not executor.before and self.deadline is None
 
     async def run_lane(
         self, calls: Sequence[ToolCall], results: list[ToolResult | None], pending: Iterator[int]
     ) -> None:
         """Run the calls at the positions ``pending`` gives, one after another, into ``results``.
 
-        The common call is run here: clean JSON for a tool with nothing around it (no hook,
-        no batch time limit, and see `Tool.direct`), its handler awaited with no coroutine
-        of ours around it; a coroutine per call costs more than a trivial call (see
-        benchmarks/dispatch.py). The others, and what `Tool.validate_json` leaves, go the
-        long way (`run`).
+        The common call is run here: clean JSON for a tool with nothing around it (no
+        before-hook, no batch time limit, and see `Tool.direct`), its handler awaited with no
+        coroutine of ours around it; a coroutine per call costs more than a trivial call
+        (see benchmarks/dispatch.py). The others, and what `Tool.validate_json` leaves, go
+        the long way (`run`).
         """
         find = self.toolbox.find if self.plain else _none
+        after = self.executor.after
         for i in pending:
             call = calls[i]
             started = _now()
@@ -256,14 +257,15 @@ class _Batch:
                 except BaseException as e:
                     _reraise_control(e)
                     failure = _Failure("raised", self._error_message(e, tool), tool=tool)
+                    result = self._failed(call, failure, _now() - started)
                 else:
-                    results[i] = self._succeeded(call, tool, value, (), started)
-                    continue
+                    result = self._succeeded(call, tool, value, (), started)
             except ArgumentsError as e:
                 failure = _Failure("invalid", _invalid_message(e), tool=tool)
+                result = self._failed(call, failure, _now() - started)
             except BaseException as e:
-                failure = _internal_failure(call, e)
-            results[i] = self._failed(call, failure, _now() - started)
+                result = self._failed(call, _internal_failure(call, e), _now() - started)
+            results[i] = await self._after(call, result) if after else result
 
     async def run(self, call: ToolCall, started: float) -> ToolResult:
         """Run one call the long way (see `run_lane`), started at ``started``."""
