@@ -215,6 +215,23 @@ async def test_sequential_calls_run_one_at_a_time_in_order_after_the_others() ->
     assert [r.call_id for r in results] == ["w1", "r", "w2"]
 
 
+async def test_a_batch_of_only_sequential_calls_runs_each_call_once_in_order() -> None:
+    """With no concurrent calls beside them, sequential calls still run once each, in order."""
+    log: list[str] = []
+
+    async def write(key: str) -> str:
+        """Changes shared state."""
+        log.append(key)
+        await asyncio.sleep(0)
+        return key
+
+    tools = Toolbox()
+    tools.register(write, sequential=True)
+    results = await tools.execute([call("write", f'{{"key": "{k}"}}', k) for k in "abc"])
+    assert log == ["a", "b", "c"]
+    assert [r.content for r in results] == ["a", "b", "c"]
+
+
 async def test_unknown_tool_is_an_error_result_naming_close_matches() -> None:
     """An unknown name lists the closest names and all tools, without raising."""
     tools = Toolbox([add])

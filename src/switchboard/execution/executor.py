@@ -165,10 +165,12 @@ class Executor:
             await batch.run_lane(calls, results, iter(_FIRST))
         else:
             in_turn = _sequential_indices(toolbox, calls)
-            sequential = set(in_turn)
-            together = [i for i in range(len(calls)) if i not in sequential] if in_turn else None
+            together: Sequence[int] = range(len(calls))
+            if in_turn:
+                sequential = set(in_turn)
+                together = [i for i in together if i not in sequential]
             lane = functools.partial(batch.run_lane, calls, results)
-            await run_in_lanes(lane, together or range(len(calls)), self.max_concurrency)
+            await run_in_lanes(lane, together, self.max_concurrency)
             await run_in_lanes(lane, in_turn, 1)
         # Every position now holds its call's result: an exception would have left the lanes.
         return cast("list[ToolResult]", results)
