@@ -3,48 +3,50 @@
 Workload: the trivial tool ``add(a: int, b: int) -> int``, once as ``async def`` and once as a
 plain ``def``, called in batches of 1, 100 and 10,000 calls. Every call has its own id and its own
 arguments (``{"a": i, "b": i + 1}`` as JSON text, as a model sends it), and every subject is given
-the same calls. A figure is microseconds per call for the whole path: look the tool up, parse the
-JSON, validate it, run the tool, hand back its result. With a trivial tool, all of it is overhead.
+the same calls. A figure is microseconds per call for the whole path: look the tool up, parse and
+validate the JSON, run the tool, and write its result as the text the model reads. With a trivial
+tool, all of it is overhead.
 
-What each subject times, per batch. Each library's own per-call input object (switchboard's
-``ToolCall``, pydantic-ai's ``ToolCallPart``) is built before the clock starts, as a model
-response would give it; so is the tool, as ``register`` is not a per-call cost.
+What each subject times, per batch (the JSON output repeats this under ``subjects``). Each
+library's own per-call input object (switchboard's ``ToolCall``, pydantic-ai's ``ToolCallPart``)
+is built before the clock starts, as a model response would give it; so is the tool, as
+``register`` is not a per-call cost. Every subject runs a batch's calls one after another, each
+by its library's cheapest documented per-call path (none goes through ``asyncio.gather``, which
+costs about 5 us a call of its own), and every subject ends with the text the model reads.
 
-* ``floor_loop``: no framework and no concurrency machinery: for each call ``json.loads``, a
-  prebuilt Pydantic ``TypeAdapter`` of the arguments (``validate_python``), then the call (awaited
-  in a plain loop for the async tool). The raw return value is kept; nothing is serialised.
-* ``floor_gather`` (async tool only): the same per-call work, one coroutine per call, run with
-  ``asyncio.gather``.
+* ``floor``: no framework: for each call a prebuilt ``TypeAdapter(AddArguments).validate_json``
+  of the JSON text (parse and validate in one pass of pydantic-core), the call (awaited for the
+  async tool), and ``str()`` of its value. The targets are judged against it.
+* ``floor_core``: the same with the adapter's pydantic-core ``SchemaValidator.validate_json``
+  called directly (``TypeAdapter.validator``), which skips the adapter's Python wrapper: the
+  cheapest plain path there is, reported for reference.
 * ``switchboard``: ``await toolbox.execute(calls)`` with default settings (so its default
-  ``max_concurrency``), which returns one ``ToolResult`` per call, its content serialised to
-  ``str``. A sync tool runs in a worker thread.
+  ``max_concurrency``), which returns one ``ToolResult`` per call, its content the text (a
+  result also carries the call's id, the value and the duration). A sync tool runs in a worker
+  thread.
 * ``switchboard_inline`` (sync tool only): the same, with the tool registered ``inline=True`` so
   it runs on the event loop.
-* ``openai_agents``: ``FunctionTool.on_invoke_tool(ctx, arguments)`` of ``agents.function_tool``,
-  where ``ctx`` is a ``ToolContext(context=None, tool_name=..., tool_call_id=...,
-  tool_arguments=...)`` built per call inside the timing, as the runner builds one per call (no
-  agent, model or run). It parses, validates and calls, and returns the raw value, which the runner
-  would turn into the output item later (not timed). A sync tool runs in ``asyncio.to_thread``.
+* ``openai_agents``: ``str(await FunctionTool.on_invoke_tool(ctx, arguments))`` of
+  ``agents.function_tool``, where ``ctx`` is a ``ToolContext(context=None, tool_name=...,
+  tool_call_id=..., tool_arguments=...)`` built per call inside the timing, as the runner builds
+  one per call (no agent, model or run). It parses, validates and calls. A sync tool runs in
+  ``asyncio.to_thread``.
 * ``openai_agents_prebuilt_context``: the same with every ``ToolContext`` built before the clock
   starts, so only ``on_invoke_tool`` is timed. Both count as peers, so the fastest-peer comparison
   takes the cheaper of the two.
-* ``pydantic_ai``: ``ToolManager.handle_call(ToolCallPart(...))`` on a ``ToolManager`` over a
-  ``FunctionToolset([add])``, prepared once (untimed) with ``for_run_step`` on a ``RunContext``
-  whose model is ``TestModel``: no network. ``handle_call`` resolves the tool, validates the JSON
-  text with the tool's validator, runs the capability hooks and the function and returns the raw
-  value; building the ``ToolReturnPart`` is left to the agent graph (not timed). A sync tool runs
-  in a worker thread.
+* ``pydantic_ai``: ``str(await ToolManager.handle_call(ToolCallPart(...)))`` on a
+  ``ToolManager`` over a ``FunctionToolset([add])``, prepared once (untimed) with
+  ``for_run_step`` on a ``RunContext`` whose model is ``TestModel``: no network. ``handle_call``
+  (its documented "validate, then call") resolves the tool, validates the JSON text with the
+  tool's validator, runs the capability hooks and the function. A sync tool runs in a worker
+  thread.
 * ``langchain``: ``StructuredTool.from_function`` (``coroutine=`` or ``func=``), then
-  ``await tool.ainvoke(json.loads(arguments))``. It takes a dict, so ``json.loads`` is inside its
-  timing. It returns the raw value. A sync-only tool runs ``invoke`` in the loop's executor.
-
-The peers run one call at a time, so a batch of theirs is ``asyncio.gather`` over the per-call
-coroutines, which is what a user would write. ``gather`` puts no bound on concurrency, whereas
-switchboard's ``execute`` applies its ``max_concurrency``.
+  ``str(await tool.ainvoke(json.loads(arguments)))``. It takes a dict, so ``json.loads`` is inside
+  its timing. A sync-only tool runs ``invoke`` in the loop's executor.
 
 Comparisons, from the async tool, per batch size: ``switchboard_over_floor`` is switchboard's
-figure over ``floor_loop``'s (target: at most 3), ``switchboard_over_floor_gather`` the same over
-``floor_gather``'s (reported, no target), and ``fastest_peer_over_switchboard`` the fastest peer's
+figure over ``floor``'s (target: at most 2), ``switchboard_over_floor_core`` the same over
+``floor_core``'s (reported, no target), and ``fastest_peer_over_switchboard`` the fastest peer's
 figure over switchboard's (target: at least 5). Concurrency: 1,000 calls to an async tool that
 awaits ``asyncio.sleep(0.01)``, run by ``execute`` with ``max_concurrency=50``; the ideal is
 1000 / 50 * 10 ms = 200 ms and the target a measured time at most 1.15 times that. For reference,
@@ -53,17 +55,21 @@ the floor's per-call work under an ``asyncio.Semaphore(50)`` and ``gather`` is t
 
 Method: each library is measured in a fresh interpreter (``multiprocessing`` "spawn"), so no
 library's imports, caches or heap size affect another's. Within it, every variant is built and
-sent a warm-up batch before its clock starts, and every warm-up result is checked (``a + b``), so
-no subject is timed down an error path. A sample is 300 batches of 1 call, 5 batches of 100
-calls, or 1 batch of 10,000 calls, run back to back on one event loop; a figure is the median of
-``REPEATS`` samples (``REPEATS_LARGE`` for 10,000 calls). The inputs for a sample are built just
-before it, untimed. Timing uses ``time.perf_counter_ns`` with a ``gc.collect()`` before each
-sample (the collector stays enabled while timing, as in real use). A library that fails is
-reported as ``{"error": ...}`` and the others still run. With ``--rounds N`` (default 1) all of
-this is repeated N times, the libraries taking turns, and each figure is the median of its N
-values (the concurrency figure, of all runs): on a machine whose load comes and goes, a slow
-spell then does not fall on one library alone. Output: one JSON line on stdout; progress goes
-to stderr.
+sent a warm-up batch before its clock starts, and every warm-up result is checked (``a + b``),
+so no subject is timed down an error path. A sample is ``CALLS_PER_SAMPLE`` (10,000) calls for
+every batch size (10,000 batches of 1, 100 of 100 or 1 of 10,000), run back to back on one event
+loop: at least 10 ms even for the floor, so timer and scheduling noise stay far below the
+differences measured. A subject slow enough to take ``MIN_SAMPLE_S`` (50 ms) with fewer calls
+(judged from its warm-up) runs that many whole batches instead, which keeps the slow peers' runs
+short. Every subject and size gets the same ``REPEATS`` samples, and a figure is the best
+(least) of them: noise only adds time. The inputs for a sample are built just before it,
+untimed. Timing uses ``time.perf_counter_ns`` with a ``gc.collect()`` before each sample (the
+collector stays enabled while timing, as in real use). A library that fails is reported as
+``{"error": ...}`` and the others still run. With ``--rounds N`` (default 1) all of this is
+repeated N times, the libraries taking turns, and each figure is the best of its N values (the
+concurrency figure the median of all runs): on a machine whose load comes and goes, a slow spell
+then does not fall on one library alone. Output: one JSON line on stdout; progress goes to
+stderr.
 """
 
 from __future__ import annotations
@@ -72,6 +78,7 @@ import argparse
 import asyncio
 import gc
 import json
+import math
 import platform
 import statistics
 import sys
@@ -85,9 +92,9 @@ from typing import Any
 from typing_extensions import TypedDict  # pydantic needs it for TypedDicts before 3.12
 
 BATCH_SIZES = (1, 100, 10_000)
-BATCHES_PER_SAMPLE = {1: 300, 100: 5, 10_000: 1}
-REPEATS = 7
-REPEATS_LARGE = 3
+CALLS_PER_SAMPLE = 10_000
+MIN_SAMPLE_S = 0.05
+REPEATS = 5
 WARMUP_CALLS = 200
 
 CONCURRENCY_CALLS = 1_000
@@ -96,7 +103,7 @@ SLEEP_S = 0.01
 CONCURRENCY_RUNS = 3
 IDEAL_CONCURRENCY_MS = CONCURRENCY_CALLS / MAX_CONCURRENCY * SLEEP_S * 1e3
 
-MAX_OVERHEAD_OVER_FLOOR = 3.0
+MAX_OVERHEAD_OVER_FLOOR = 2.0
 MIN_PEER_OVER_SWITCHBOARD = 5.0
 MAX_CONCURRENCY_RATIO = 1.15
 
@@ -160,13 +167,16 @@ def make_calls(tag: str, count: int) -> list[Call]:
     ]
 
 
-def expected(calls: Sequence[Call]) -> list[int]:
-    """Return what ``add`` gives for each call."""
-    return [sum(json.loads(call["arguments"]).values()) for call in calls]
+def expected(calls: Sequence[Call]) -> list[str]:
+    """Return the text of what ``add`` gives for each call."""
+    return [str(sum(json.loads(call["arguments"]).values())) for call in calls]
 
 
 class Subject:
     """One way of running a batch of calls."""
+
+    description = ""
+    """What the subject does per call, for the JSON output."""
 
     async def start(self) -> None:
         """Do any set-up that needs the event loop (untimed)."""
@@ -175,45 +185,62 @@ class Subject:
         """Build this subject's input for one batch (untimed)."""
         raise NotImplementedError
 
-    async def run(self, batch: Any) -> list[int]:
-        """Run one prepared batch (timed) and return each call's value."""
+    async def run(self, batch: Any) -> list[Any]:
+        """Run one prepared batch (timed); return what the subject gives back, per call."""
         raise NotImplementedError
 
+    def texts(self, output: list[Any]) -> list[str]:
+        """The text the model reads, per call, from what `run` returned (untimed)."""
+        return output
 
-class FloorLoop(Subject):
-    """``json.loads`` + prebuilt ``TypeAdapter`` + the call, one after another."""
+
+class Floor(Subject):
+    """Prebuilt ``TypeAdapter.validate_json`` + the call + ``str()``, one call after another."""
+
+    description = (
+        "for each call: str(await add(**TypeAdapter(AddArguments).validate_json(arguments))), "
+        "the adapter built once"
+    )
 
     def __init__(self, tool_kind: str) -> None:
         from pydantic import TypeAdapter
 
-        self._validate = TypeAdapter(AddArguments).validate_python
+        self._validate = self._validator(TypeAdapter(AddArguments))
         self._is_async = tool_kind == "async"
+
+    def _validator(self, adapter: Any) -> Callable[[str], Any]:
+        return adapter.validate_json
 
     def prepare(self, calls: Sequence[Call]) -> Any:
         """Build this subject's input for one batch (untimed)."""
         return [call["arguments"] for call in calls]
 
-    async def run(self, batch: Any) -> list[int]:
-        """Run one prepared batch (timed) and return each call's value."""
-        validate, loads = self._validate, json.loads
+    async def run(self, batch: Any) -> list[str]:
+        """Run one prepared batch (timed) and return each call's text."""
+        validate = self._validate
         if self._is_async:
-            return [await add(**validate(loads(arguments))) for arguments in batch]
-        return [add_sync(**validate(loads(arguments))) for arguments in batch]
+            return [str(await add(**validate(arguments))) for arguments in batch]
+        return [str(add_sync(**validate(arguments))) for arguments in batch]
 
 
-class FloorGather(FloorLoop):
-    """The floor's per-call work as one coroutine per call, under ``asyncio.gather``."""
+class FloorCore(Floor):
+    """The same with the adapter's pydantic-core ``SchemaValidator`` called directly."""
 
-    async def _one(self, arguments: str) -> int:
-        return await add(**self._validate(json.loads(arguments)))
+    description = (
+        "as floor, with TypeAdapter(AddArguments).validator.validate_json: pydantic-core's "
+        "SchemaValidator without the adapter's Python wrapper"
+    )
 
-    async def run(self, batch: Any) -> list[int]:
-        """Run one prepared batch (timed) and return each call's value."""
-        return list(await asyncio.gather(*(self._one(arguments) for arguments in batch)))
+    def _validator(self, adapter: Any) -> Callable[[str], Any]:
+        return adapter.validator.validate_json
 
 
 class Switchboard(Subject):
     """``await Toolbox.execute(calls)``."""
+
+    description = (
+        "await toolbox.execute(calls) (default settings); each ToolResult.content is the text"
+    )
 
     def __init__(self, tool_kind: str, *, inline: bool = False) -> None:
         from switchboard import Toolbox, ToolCall
@@ -229,20 +256,35 @@ class Switchboard(Subject):
         """Build this subject's input for one batch (untimed)."""
         return [self._call_type(id=c["id"], name="add", arguments=c["arguments"]) for c in calls]
 
-    async def run(self, batch: Any) -> list[int]:
-        """Run one prepared batch (timed) and return each call's value."""
-        results = await self.toolbox.execute(batch)
-        return [
-            int(result.content) if not result.is_error else result.content for result in results
-        ]
+    async def run(self, batch: Any) -> list[Any]:
+        """Run one prepared batch (timed) and return the ``ToolResult``s."""
+        return await self.toolbox.execute(batch)
+
+    def texts(self, output: list[Any]) -> list[str]:
+        """Each result's content: the text the model reads."""
+        return [result.content for result in output]
+
+
+class SwitchboardInline(Switchboard):
+    """The same, the sync tool registered ``inline=True``."""
+
+    description = "as switchboard, the sync tool registered inline=True: it runs on the event loop"
+
+    def __init__(self, tool_kind: str) -> None:
+        super().__init__(tool_kind, inline=True)
 
 
 class OpenAIAgents(Subject):
-    """``FunctionTool.on_invoke_tool(ToolContext, arguments)`` under ``asyncio.gather``.
+    """``str(await FunctionTool.on_invoke_tool(ToolContext, arguments))``, one call after another.
 
     The runner builds a ``ToolContext`` for every call; ``prebuilt_context=True`` builds them
     before the clock starts instead, which leaves only ``on_invoke_tool`` in the timing.
     """
+
+    description = (
+        "for each call: str(await function_tool(add).on_invoke_tool(ToolContext(...), "
+        "arguments)), the context built per call as the runner does"
+    )
 
     def __init__(self, tool_kind: str, *, prebuilt_context: bool = False) -> None:
         from agents import function_tool
@@ -263,20 +305,37 @@ class OpenAIAgents(Subject):
             return [(self._context(c["id"], c["arguments"]), c["arguments"]) for c in calls]
         return [(c["id"], c["arguments"]) for c in calls]
 
-    async def run(self, batch: Any) -> list[int]:
-        """Run one prepared batch (timed) and return each call's value."""
+    async def run(self, batch: Any) -> list[str]:
+        """Run one prepared batch (timed) and return each call's text."""
         invoke = self._invoke
         if self._prebuilt_context:
-            coroutines = (invoke(ctx, arguments) for ctx, arguments in batch)
-        else:
-            coroutines = (
-                invoke(self._context(call_id, arguments), arguments) for call_id, arguments in batch
-            )
-        return list(await asyncio.gather(*coroutines))
+            return [str(await invoke(ctx, arguments)) for ctx, arguments in batch]
+        context = self._context
+        return [
+            str(await invoke(context(call_id, arguments), arguments))
+            for call_id, arguments in batch
+        ]
+
+
+class OpenAIAgentsPrebuiltContext(OpenAIAgents):
+    """The same, with every ``ToolContext`` built before the clock starts."""
+
+    description = (
+        "as openai_agents, with every ToolContext built before the clock starts: "
+        "only on_invoke_tool and str() are timed"
+    )
+
+    def __init__(self, tool_kind: str) -> None:
+        super().__init__(tool_kind, prebuilt_context=True)
 
 
 class PydanticAI(Subject):
-    """``ToolManager.handle_call(ToolCallPart)`` under ``asyncio.gather``."""
+    """``str(await ToolManager.handle_call(ToolCallPart))``, one call after another."""
+
+    description = (
+        "for each call: str(await manager.handle_call(ToolCallPart(...))), the ToolManager "
+        "over FunctionToolset([add]) prepared once with for_run_step"
+    )
 
     def __init__(self, tool_kind: str) -> None:
         from pydantic_ai import RunContext
@@ -303,14 +362,18 @@ class PydanticAI(Subject):
             for call in calls
         ]
 
-    async def run(self, batch: Any) -> list[int]:
-        """Run one prepared batch (timed) and return each call's value."""
+    async def run(self, batch: Any) -> list[str]:
+        """Run one prepared batch (timed) and return each call's text."""
         handle = self._manager.handle_call
-        return list(await asyncio.gather(*(handle(part) for part in batch)))
+        return [str(await handle(part)) for part in batch]
 
 
 class LangChain(Subject):
-    """``StructuredTool.ainvoke(json.loads(arguments))`` under ``asyncio.gather``."""
+    """``str(await StructuredTool.ainvoke(json.loads(arguments)))``, one call after another."""
+
+    description = (
+        "for each call: str(await StructuredTool.from_function(add).ainvoke(json.loads(arguments)))"
+    )
 
     def __init__(self, tool_kind: str) -> None:
         from langchain_core.tools import StructuredTool
@@ -324,34 +387,28 @@ class LangChain(Subject):
         """Build this subject's input for one batch (untimed)."""
         return [call["arguments"] for call in calls]
 
-    async def run(self, batch: Any) -> list[int]:
-        """Run one prepared batch (timed) and return each call's value."""
+    async def run(self, batch: Any) -> list[str]:
+        """Run one prepared batch (timed) and return each call's text."""
         ainvoke, loads = self._tool.ainvoke, json.loads
-        return list(await asyncio.gather(*(ainvoke(loads(arguments)) for arguments in batch)))
+        return [str(await ainvoke(loads(arguments))) for arguments in batch]
 
 
 # library -> (distribution for the version, {variant: (tool kinds, factory)})
 Factory = Callable[[str], Subject]
 LIBRARIES: dict[str, tuple[str, dict[str, tuple[tuple[str, ...], Factory]]]] = {
-    "floor": (
-        "pydantic",
-        {"floor_loop": (TOOL_KINDS, FloorLoop), "floor_gather": (("async",), FloorGather)},
-    ),
+    "floor": ("pydantic", {"floor": (TOOL_KINDS, Floor), "floor_core": (TOOL_KINDS, FloorCore)}),
     "switchboard": (
         "switchboard",
         {
             "switchboard": (TOOL_KINDS, Switchboard),
-            "switchboard_inline": (("sync",), lambda kind: Switchboard(kind, inline=True)),
+            "switchboard_inline": (("sync",), SwitchboardInline),
         },
     ),
     "openai_agents": (
         "openai-agents",
         {
             "openai_agents": (TOOL_KINDS, OpenAIAgents),
-            "openai_agents_prebuilt_context": (
-                TOOL_KINDS,
-                lambda kind: OpenAIAgents(kind, prebuilt_context=True),
-            ),
+            "openai_agents_prebuilt_context": (TOOL_KINDS, OpenAIAgentsPrebuiltContext),
         },
     ),
     "pydantic_ai": ("pydantic-ai-slim", {"pydantic_ai": (TOOL_KINDS, PydanticAI)}),
@@ -368,30 +425,40 @@ async def sample_ns(subject: Subject, batches: list[Any]) -> int:
     return time.perf_counter_ns() - start
 
 
-async def per_call_us(subject: Subject, tag: str, size: int) -> float:
-    """Return the median microseconds per call over the samples for one batch size."""
-    repeats = REPEATS_LARGE if size >= 10_000 else REPEATS
-    batches_per_sample = BATCHES_PER_SAMPLE[size]
+async def per_call_us(subject: Subject, tag: str, size: int, warm_up_ns: int) -> float:
+    """Return the best microseconds per call over ``REPEATS`` samples for one batch size.
+
+    A sample is ``CALLS_PER_SAMPLE`` calls, or fewer for a subject slow enough that fewer
+    take ``MIN_SAMPLE_S`` (judged from its warm-up), and never less than one batch.
+    """
+    per_call_s = warm_up_ns / WARMUP_CALLS / 1e9
+    calls = min(CALLS_PER_SAMPLE, max(size, math.ceil(MIN_SAMPLE_S / per_call_s)))
+    batches_per_sample = math.ceil(calls / size)
     samples: list[int] = []
-    for repeat in range(repeats):
+    for repeat in range(REPEATS):
         batches = [
             subject.prepare(make_calls(f"{tag}_{size}_{repeat}_{b}", size))
             for b in range(batches_per_sample)
         ]
         samples.append(await sample_ns(subject, batches))
         del batches
-    return round(statistics.median(samples) / (size * batches_per_sample) / 1e3, 3)
+    return round(min(samples) / (batches_per_sample * size) / 1e3, 3)
 
 
-async def warm_up(subject: Subject, tag: str) -> None:
-    """Run one batch untimed and check every value, so no figure times an error path."""
+async def warm_up(subject: Subject, tag: str) -> int:
+    """Run one batch, check every value (so no figure times an error path); return its ns."""
     await subject.start()
     calls = make_calls(f"{tag}_warmup", WARMUP_CALLS)
-    values = await subject.run(subject.prepare(calls))
+    batch = subject.prepare(calls)
+    started = time.perf_counter_ns()
+    output = await subject.run(batch)
+    elapsed = time.perf_counter_ns() - started
+    values = subject.texts(output)
     if values != expected(calls):
         wrong = next(v for v, e in zip(values, expected(calls), strict=True) if v != e)
         msg = f"{tag}: wrong result during warm-up: {wrong!r}"
         raise RuntimeError(msg)
+    return elapsed
 
 
 async def switchboard_sleepy_ms(run: int) -> float:
@@ -446,9 +513,9 @@ async def measure_async(library: str) -> dict[str, Any]:
         for kind in kinds:
             subject = factory(kind)
             tag = f"{variant}_{kind}"
-            await warm_up(subject, tag)
+            warm_up_ns = await warm_up(subject, tag)
             figures[kind][variant] = {
-                str(size): await per_call_us(subject, tag, size) for size in BATCH_SIZES
+                str(size): await per_call_us(subject, tag, size, warm_up_ns) for size in BATCH_SIZES
             }
             print(f"dispatch: {tag} {figures[kind][variant]}", file=sys.stderr, flush=True)
     if library in SLEEPY_RUNNERS:
@@ -473,6 +540,11 @@ def run_fresh(library: str) -> dict[str, Any]:
         return pool.submit(measure, library).result()
 
 
+def factory_description(factory: Factory) -> str:
+    """What a variant does per call (its subject class's ``description``)."""
+    return getattr(factory, "description", "") or ""
+
+
 def ratio(numerator: float, denominator: float) -> float:
     return round(numerator / denominator, 2)
 
@@ -483,19 +555,19 @@ def measured(figure: Any) -> bool:
 
 def compare(tool: dict[str, Any]) -> dict[str, Any]:
     """Switchboard's async-tool figures against the floor and the fastest peer, per batch size."""
-    missing = [name for name in ("switchboard", "floor_loop") if not measured(tool.get(name))]
+    missing = [name for name in ("switchboard", "floor") if not measured(tool.get(name))]
     if missing:
         return {"error": f"not measured: {', '.join(missing)}"}
-    ours, floor = tool["switchboard"], tool["floor_loop"]
+    ours, floor = tool["switchboard"], tool["floor"]
     comparison: dict[str, Any] = {
         "switchboard_over_floor": {s: ratio(ours[s], floor[s]) for s in ours},
-        "switchboard_over_floor_gather": {},
+        "switchboard_over_floor_core": {},
         "fastest_peer": {},
         "fastest_peer_over_switchboard": {},
     }
-    if measured(tool.get("floor_gather")):
-        comparison["switchboard_over_floor_gather"] = {
-            s: ratio(ours[s], tool["floor_gather"][s]) for s in ours
+    if measured(tool.get("floor_core")):
+        comparison["switchboard_over_floor_core"] = {
+            s: ratio(ours[s], tool["floor_core"][s]) for s in ours
         }
     peers = {name: tool[name] for name in PEERS if measured(tool.get(name))}
     for size in ours if peers else ():
@@ -509,7 +581,7 @@ def assess(tool: dict[str, Any], comparison: dict[str, Any], concurrency: Any) -
     """Say, per target and batch size, whether it was met (from the unrounded figures)."""
     met: dict[str, Any] = {}
     if "error" not in comparison:
-        ours, floor = tool["switchboard"], tool["floor_loop"]
+        ours, floor = tool["switchboard"], tool["floor"]
         met["switchboard_over_floor"] = {
             s: ours[s] <= MAX_OVERHEAD_OVER_FLOOR * floor[s] for s in ours
         }
@@ -569,15 +641,12 @@ def version(distribution: str) -> str | None:
         return None
 
 
-def median_of_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
-    """One library's figures from several rounds: each the median of the rounds' figures."""
+def best_of_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One library's figures from several rounds: each the best of the rounds' figures."""
     first = rounds[0]
     combined: dict[str, Any] = {
         kind: {
-            variant: {
-                size: round(statistics.median(r[kind][variant][size] for r in rounds), 3)
-                for size in by_size
-            }
+            variant: {size: min(r[kind][variant][size] for r in rounds) for size in by_size}
             for variant, by_size in first[kind].items()
         }
         for kind in TOOL_KINDS
@@ -593,7 +662,7 @@ def main() -> None:
         "--rounds",
         type=int,
         default=1,
-        help="measure every library this many times, in turn; each figure is the median",
+        help="measure every library this many times, in turn; each figure is the best",
     )
     rounds = max(1, parser.parse_args().rounds)
     measured_rounds: dict[str, list[dict[str, Any]]] = {library: [] for library in LIBRARIES}
@@ -609,7 +678,7 @@ def main() -> None:
                 failures[library] = f"{type(e).__name__}: {e}"
                 print(f"dispatch: {library} failed: {failures[library]}", file=sys.stderr)
     results = {
-        library: median_of_rounds(measured)
+        library: best_of_rounds(measured)
         for library, measured in measured_rounds.items()
         if library not in failures
     }
@@ -627,13 +696,19 @@ def main() -> None:
         "concurrency_ratio_max": MAX_CONCURRENCY_RATIO,
     }
     figures["met"] = assess(figures["async_tool"], figures["comparison"], figures["concurrency"])
-    figures["peers_batched_with"] = "asyncio.gather"
+    figures["subjects"] = {
+        variant: factory_description(factory)
+        for _, variants in LIBRARIES.values()
+        for variant, (_, factory) in variants.items()
+    }
+    figures["peers_batched_with"] = "one call after another (no asyncio.gather)"
     figures["versions"] = {
         library: version(distribution) for library, (distribution, _) in LIBRARIES.items()
     }
-    figures["repeats"] = {"small_batches": REPEATS, "10000": REPEATS_LARGE}
+    figures["repeats"] = REPEATS
     figures["rounds"] = rounds
-    figures["batches_per_sample"] = {str(k): v for k, v in BATCHES_PER_SAMPLE.items()}
+    figures["calls_per_sample"] = CALLS_PER_SAMPLE
+    figures["min_sample_s"] = MIN_SAMPLE_S
     figures["python"] = platform.python_version()
     print(json.dumps(figures), flush=True)
 

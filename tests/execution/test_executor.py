@@ -215,6 +215,23 @@ async def test_sequential_calls_run_one_at_a_time_in_order_after_the_others() ->
     assert [r.call_id for r in results] == ["w1", "r", "w2"]
 
 
+async def test_a_batch_of_only_sequential_calls_runs_each_call_once_in_order() -> None:
+    """With no concurrent calls beside them, sequential calls still run once each, in order."""
+    log: list[str] = []
+
+    async def write(key: str) -> str:
+        """Changes shared state."""
+        log.append(key)
+        await asyncio.sleep(0)
+        return key
+
+    tools = Toolbox()
+    tools.register(write, sequential=True)
+    results = await tools.execute([call("write", f'{{"key": "{k}"}}', k) for k in "abc"])
+    assert log == ["a", "b", "c"]
+    assert [r.content for r in results] == ["a", "b", "c"]
+
+
 async def test_unknown_tool_is_an_error_result_naming_close_matches() -> None:
     """An unknown name lists the closest names and all tools, without raising."""
     tools = Toolbox([add])
@@ -281,6 +298,57 @@ async def test_lax_numbers_as_strings_are_accepted_unless_strict_validation() ->
     )
     assert lax.content == "6"
     assert strict.error_kind == "invalid"
+
+
+async def test_a_key_given_twice_in_clean_json_is_refused_not_read_as_the_last() -> None:
+    """A repeated key is unparsable, though one-pass parsers keep its last value."""
+    (result,) = await Toolbox([add]).execute([call("add", '{"a": 1, "a": 2, "b": 3}')])
+    assert result.error_kind == "unparsable"
+    assert "'a'" in result.content
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+async def test_nan_and_infinity_are_refused_for_a_parameter_of_any_type(literal: str) -> None:
+    """NaN and Infinity are not JSON: refused even where the parameter takes any value."""
+
+    def echo(value: Any) -> str:
+        """Echo."""
+        return repr(value)
+
+    (result,) = await Toolbox([echo]).execute([call("echo", f'{{"value": {literal}}}')])
+    assert result.error_kind == "unparsable"
+
+
+async def test_colons_in_strings_and_nested_objects_are_read_as_sent() -> None:
+    """Colons inside strings and keys of nested objects are not taken for repeated keys."""
+
+    def visit(url: str, at: dict[str, int]) -> str:
+        """Visit."""
+        return f"{url} {at}"
+
+    arguments = '{"url": "http://example.com:80/a", "at": {"h": 9, "m": 30}}'
+    (result,) = await Toolbox([visit]).execute([call("visit", arguments)])
+    assert (result.is_error, result.content) == (False, "http://example.com:80/a {'h': 9, 'm': 30}")
+
+
+async def test_an_unknown_key_in_clean_json_is_invalid_as_in_a_mapping() -> None:
+    """A key the tool does not take is refused, with the message a mapping gets."""
+    text, mapping = await Toolbox([add]).execute(
+        [call("add", '{"a": 1, "b": 2, "c": 3}', "1"), call("add", {"a": 1, "b": 2, "c": 3}, "2")]
+    )
+    assert text.error_kind == "invalid"
+    assert text.content == mapping.content
+
+
+async def test_a_parameter_renamed_for_its_model_reaches_the_handler_by_its_own_name() -> None:
+    """A parameter whose name cannot be a field name (``json``) gets its value."""
+
+    def dump(json: str) -> str:
+        """Dump."""
+        return json.upper()
+
+    (result,) = await Toolbox([dump]).execute([call("dump", '{"json": "x"}')])
+    assert result.content == "X"
 
 
 async def test_null_for_an_optional_parameter_runs_with_its_default() -> None:

@@ -1,11 +1,21 @@
+import dataclasses
+import json
+import pickle
+from typing import Any
+
+import pydantic_core
+import pytest
+
 from switchboard.messages import ToolCall
 from switchboard.streaming import (
+    GROWTH,
     TextDelta,
     ToolCallCut,
     ToolCallDelta,
     ToolCallReady,
     ToolCallStart,
     TurnAccumulator,
+    partial,
 )
 
 
@@ -108,3 +118,38 @@ def test_partial_args_are_given_only_when_asked_for() -> None:
         turn.open_call(0, "c1", "f")
     assert plain.add_fragment(0, '{"a": 1,') == [ToolCallDelta("c1", '{"a": 1,')]
     assert live.add_fragment(0, '{"a": 1,') == [ToolCallDelta("c1", '{"a": 1,', {"a": 1})]
+
+
+def test_fragment_deltas_are_ordinary_frozen_tool_call_deltas() -> None:
+    """A fragment's delta equals, prints, pickles and refuses changes as one built directly."""
+    turn = TurnAccumulator(partial_args=True)
+    turn.open_call(0, "c1", "f")
+    (built,) = turn.add_fragment(0, '{"a": 1,')
+    constructed = ToolCallDelta("c1", '{"a": 1,', {"a": 1})
+    assert type(built) is ToolCallDelta
+    assert (built, repr(built)) == (constructed, repr(constructed))
+    assert pickle.loads(pickle.dumps(built)) == constructed
+    assert dataclasses.replace(built, fragment="x") == ToolCallDelta("c1", "x", {"a": 1})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.fragment = "changed"  # type: ignore[misc]
+
+
+def test_partial_args_parse_work_is_linear_in_the_arguments_not_the_fragments(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Fed one character at a time, a call's partial arguments parse O(length) text in all."""
+    parsed: list[int] = []
+    from_json = pydantic_core.from_json
+
+    def counting(text: str, **options: Any) -> Any:
+        parsed.append(len(text))
+        return from_json(text, **options)
+
+    monkeypatch.setattr(partial.pydantic_core, "from_json", counting)
+    text = json.dumps({"rows": [{"id": i, "name": f"row {i}"} for i in range(500)]})
+    turn = TurnAccumulator(partial_args=True)
+    turn.open_call(0, "c1", "f")
+    deltas = [delta for character in text for delta in turn.add_fragment(0, character)]
+    assert len(deltas) == len(text)
+    assert sum(parsed) <= (1 + 1 / GROWTH) * len(text)
+    assert len(parsed) < 60

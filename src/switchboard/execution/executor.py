@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import functools
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
-from switchboard.errors import ArgumentsError, ConfigurationError, ToolNotFoundError
+from switchboard.errors import ArgumentsError, ConfigurationError
 from switchboard.execution.arguments import ParsedArguments, UnparsableArguments, parse_arguments
 from switchboard.execution.handlers import call_handler, handler_arguments
 from switchboard.execution.lanes import run_in_lanes
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from switchboard.tools.toolbox import Toolbox
 
 logger = logging.getLogger("switchboard")
+
+_now = time.perf_counter
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +121,8 @@ class Executor:
     max_result_chars: int = DEFAULT_MAX_RESULT_CHARS
     threads: ToolThreads = field(init=False, repr=False, compare=False)
     """The worker threads sync tools run in."""
+    small_int: int = field(init=False, repr=False, compare=False)
+    """Ints closer to 0 than this are written as results without being cut."""
 
     def __post_init__(self) -> None:
         if self.max_concurrency < 1:
@@ -127,6 +132,9 @@ class Executor:
             msg = f"timeout must be a positive number of seconds or None (got {self.timeout})."
             raise ConfigurationError(msg)
         object.__setattr__(self, "threads", ToolThreads(self.max_concurrency))
+        # |n| < 10**k has at most k digits and a sign: k + 1 characters, none cut.
+        digits = min(9, self.max_result_chars - 1)
+        object.__setattr__(self, "small_int", 10**digits if digits >= 0 else 0)
 
     async def execute(
         self,
@@ -150,18 +158,25 @@ class Executor:
             deadline: The event loop's time by which the run the batch belongs to must
                 end: calls still running then get timeout results, as at ``timeout``.
         """
-        batch = _Batch(self, toolbox, deps, state or RunState(), deadline)
+        batch = _Batch(self, toolbox, deps, state, deadline)
         calls = list(calls)
-        if len(calls) == 1:  # nothing to order or share out
-            return [await batch.run(calls[0])]
         results: list[ToolResult | None] = [None] * len(calls)
-        in_turn = _sequential_indices(toolbox, calls)
-        sequential = set(in_turn)
-        together = [i for i in range(len(calls)) if i not in sequential]
-        await run_in_lanes(batch.run, calls, together, results, self.max_concurrency)
-        await run_in_lanes(batch.run, calls, in_turn, results, 1)
+        if len(calls) == 1:  # nothing to order or share out
+            await batch.run_lane(calls, results, iter(_FIRST))
+        else:
+            in_turn = _sequential_indices(toolbox, calls)
+            together: Sequence[int] = range(len(calls))
+            if in_turn:
+                sequential = set(in_turn)
+                together = [i for i in together if i not in sequential]
+            lane = functools.partial(batch.run_lane, calls, results)
+            await run_in_lanes(lane, together, self.max_concurrency)
+            await run_in_lanes(lane, in_turn, 1)
         # Every position now holds its call's result: an exception would have left the lanes.
         return cast("list[ToolResult]", results)
+
+
+_FIRST = (0,)
 
 
 def _sequential_indices(toolbox: Toolbox, calls: list[ToolCall]) -> list[int]:
@@ -174,38 +189,102 @@ def _sequential_indices(toolbox: Toolbox, calls: list[ToolCall]) -> list[int]:
 class _Batch:
     """One batch's shared state: limits, deadline, dependencies, run state."""
 
+    # Made per batch: slots and no event-loop lookup unless a time limit needs one.
+    __slots__ = (
+        "deadline",
+        "deps",
+        "executor",
+        "failed",
+        "plain",
+        "run_bound",
+        "state",
+        "threads",
+        "tool_slots",
+        "toolbox",
+    )
+
     def __init__(
         self,
         executor: Executor,
         toolbox: Toolbox,
         deps: Any,
-        state: RunState,
+        state: RunState | None,
         run_deadline: float | None = None,
     ) -> None:
         self.executor = executor
         self.toolbox = toolbox
         self.deps = deps
-        self.state = state
+        self.state = state  # made on the first failure when the caller keeps none
+        self.threads = executor.threads
         self.tool_slots: dict[str, asyncio.Semaphore] = {}
         self.failed: set[str] = set()  # tools whose failures this batch has counted
-        loop = asyncio.get_running_loop()
-        own = None if executor.timeout is None else loop.time() + executor.timeout
+        own = None
+        if executor.timeout is not None:
+            own = asyncio.get_running_loop().time() + executor.timeout
         self.run_bound = run_deadline is not None and (own is None or run_deadline < own)
         self.deadline = run_deadline if self.run_bound else own
         self.plain = not executor.before and self.deadline is None
 
-    async def run(self, call: ToolCall) -> ToolResult:
-        started = time.perf_counter()
+    async def run_lane(
+        self, calls: Sequence[ToolCall], results: list[ToolResult | None], pending: Iterator[int]
+    ) -> None:
+        """Run the calls at the positions ``pending`` gives, one after another, into ``results``.
+
+        The common call is run here: clean JSON for a tool with nothing around it (no
+        before-hook, no batch time limit, and see `Tool.direct`), its handler awaited with no
+        coroutine of ours around it; a coroutine per call costs more than a trivial call
+        (see benchmarks/dispatch.py). The others, and what `Tool.validate_json` leaves, go
+        the long way (`run`).
+        """
+        find = self.toolbox.find if self.plain else _none
+        after = self.executor.after
+        for i in pending:
+            call = calls[i]
+            started = _now()
+            tool = find(call.name)
+            if tool is None or not tool.direct or call.arguments.__class__ is not str:
+                results[i] = await self.run(call, started)
+                continue
+            try:
+                kwargs = tool.validate_json(call.arguments)  # pyright: ignore[reportArgumentType]
+                if kwargs is None:
+                    results[i] = await self.run(call, started)
+                    continue
+                try:
+                    value = await (
+                        tool.handler(**kwargs)  # pyright: ignore[reportOptionalCall]
+                        if tool.is_async and tool.retry is None
+                        else call_handler(tool, (), kwargs, self.threads)
+                    )
+                except BaseException as e:
+                    _reraise_control(e)
+                    failure = _Failure("raised", self._error_message(e, tool), tool=tool)
+                    result = self._failed(call, failure, _now() - started)
+                else:
+                    result = self._succeeded(call, tool, value, (), started)
+            except ArgumentsError as e:
+                failure = _Failure("invalid", _invalid_message(e), tool=tool)
+                result = self._failed(call, failure, _now() - started)
+            except BaseException as e:
+                result = self._failed(call, _internal_failure(call, e), _now() - started)
+            results[i] = await self._after(call, result) if after else result
+
+    async def run(self, call: ToolCall, started: float) -> ToolResult:
+        """Run one call the long way (see `run_lane`), started at ``started``."""
         try:
             outcome = await self._run(call, started)
-        except BaseException as e:  # a hook or switchboard itself failed: isolate this call
-            _reraise_control(e)
-            logger.exception("Call %r to %r failed inside switchboard", call.id, call.name)
-            outcome = _Failure("raised", f"Internal error while running the tool: {e!r}")
-        if isinstance(outcome, _Failure):
-            result = self._failed(call, outcome, time.perf_counter() - started)
-        else:
-            result = outcome
+        except BaseException as e:
+            outcome = _internal_failure(call, e)
+        result = (
+            self._failed(call, outcome, _now() - started)
+            if isinstance(outcome, _Failure)
+            else outcome
+        )
+        if self.executor.after:
+            result = await self._after(call, result)
+        return result
+
+    async def _after(self, call: ToolCall, result: ToolResult) -> ToolResult:
         for hook in self.executor.after:
             try:
                 replacement = await _resolve(hook(call, result))
@@ -217,26 +296,6 @@ class _Batch:
         return result
 
     async def _run(self, call: ToolCall, started: float) -> ToolResult | _Failure:
-        # Decided once per tool and batch: a dict lookup costs less than the decision.
-        try:
-            tool = self.toolbox.get(call.name)
-        except ToolNotFoundError:
-            tool = None
-        if tool is not None and self.plain and tool.direct and isinstance(call.arguments, str):
-            # The common call, the short way: clean JSON for a tool with nothing around it
-            # (no before-hook, no batch time limit, and see `Tool.direct`). What
-            # validate_json leaves goes the long way below.
-            try:
-                kwargs = tool.validate_json(call.arguments)
-            except ArgumentsError as e:
-                return _Failure("invalid", _invalid_message(e), tool=tool)
-            if kwargs is not None:
-                try:
-                    value = await call_handler(tool, (), kwargs, self.executor.threads)
-                except BaseException as e:
-                    _reraise_control(e)
-                    return _Failure("raised", self._error_message(e, tool), tool=tool)
-                return self._succeeded(call, tool, value, (), started)
         prepared = await self._prepare(call)
         if isinstance(prepared, _Failure):
             return prepared
@@ -347,10 +406,15 @@ class _Batch:
     def _succeeded(
         self, call: ToolCall, tool: Tool, value: Any, repaired: tuple[str, ...], started: float
     ) -> ToolResult:
-        duration = time.perf_counter() - started
-        if self.state.failures:
+        duration = _now() - started
+        if self.state is not None and self.state.failures:
             self.state.failures.pop(tool.name, None)
-        content = to_content(value, self.executor.max_result_chars)
+        # A small int, the commonest result, written without to_content's checks.
+        small = self.executor.small_int
+        if value.__class__ is int and -small < value < small:
+            content = str(value)
+        else:
+            content = to_content(value, self.executor.max_result_chars)
         return new_result(call.id, tool.name, content, False, None, repaired, duration, value)
 
     def _failed(self, call: ToolCall, failure: _Failure, duration: float) -> ToolResult:
@@ -360,6 +424,8 @@ class _Batch:
         if kind in _COUNTED and failure.tool is not None:
             # A turn's failing calls of one tool count as one try: the model can only
             # learn from the results it gets back after the turn.
+            if self.state is None:
+                self.state = RunState()
             failures = self.state.failures
             if name not in self.failed:
                 self.failed.add(name)
@@ -409,6 +475,18 @@ def _not_started(tool: Tool, limit: str, threads: ToolThreads, *, waited_for_slo
     return (
         f"Not run: {tool.name} could not start within {limit}, because {why}. Call it again later."
     )
+
+
+def _none(name: str) -> None:
+    """No tool takes the short way (`_Batch.run_lane`)."""
+    del name
+
+
+def _internal_failure(call: ToolCall, error: BaseException) -> _Failure:
+    """The failure of a call that a hook or switchboard itself failed: only that call fails."""
+    _reraise_control(error)
+    logger.exception("Call %r to %r failed inside switchboard", call.id, call.name)
+    return _Failure("raised", f"Internal error while running the tool: {error!r}")
 
 
 def _reraise_control(error: BaseException) -> None:

@@ -3,38 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+import itertools
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from typing import Any
 
-T = TypeVar("T")
-R = TypeVar("R")
+Lane = Callable[[Iterator[int]], Coroutine[Any, Any, None]]
+"""Runs the items at the positions it takes from the iterator, one after another."""
 
 
-async def run_in_lanes(
-    run: Callable[[T], Awaitable[R]],
-    items: Sequence[T],
-    indices: Sequence[int],
-    results: list[R | None],
-    lanes: int,
-) -> None:
-    """Set ``results[i] = await run(items[i])`` for each index, at most ``lanes`` at once.
+async def run_in_lanes(lane: Lane, indices: Sequence[int], lanes: int) -> None:
+    """Run ``lane`` on at most ``lanes`` workers that share the positions ``indices``.
 
-    Each lane takes the next index as soon as its previous call is done, so at most
-    ``lanes`` calls run at once. The first lane runs in the caller's task; the others
-    start only once a call has had to wait, so a batch whose calls never wait (most tool
+    Each lane takes the next position as soon as its previous item is done, so at most
+    ``lanes`` items run at once. The first lane runs in the caller's task; the others
+    start only once an item has had to wait, so a batch whose calls never wait (most tool
     calls) starts one task, not ``lanes``. A task per call parked on a semaphore would
-    cap concurrency too, but costs every call a task and two semaphore operations (see
-    benchmarks/dispatch.py).
+    cap concurrency too, but costs every call a task and two semaphore operations, and a
+    coroutine per call costs more than the trivial call itself (see
+    benchmarks/dispatch.py): a lane is one coroutine for all the items it runs.
     """
     pending = iter(indices)
-
-    async def lane() -> None:
-        for i in pending:
-            results[i] = await run(items[i])
-
     lanes = min(lanes, len(indices))
     if lanes <= 1:
-        await lane()
+        await lane(pending)
         return
 
     async with asyncio.TaskGroup() as group:
@@ -45,9 +36,8 @@ async def run_in_lanes(
             if first is None:
                 return
             for _ in range(lanes - 2):
-                group.create_task(lane())
-            results[first] = await run(items[first])
-            await lane()
+                group.create_task(lane(pending))
+            await lane(itertools.chain((first,), pending))
 
         group.create_task(other_lanes())
-        await lane()
+        await lane(pending)

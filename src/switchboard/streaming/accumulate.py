@@ -126,6 +126,19 @@ class TurnAccumulator:
         fragment for no open call is logged and skipped.
         """
         call = self._open.get(key)
+        if call is not None and parsed is None and fragment and call.parsed is None:
+            # The common fragment, the short way: this runs once per chunk of a stream. The
+            # event is built as `_DeltaFields` says, for a third of its constructor's cost.
+            event = _DeltaFields()
+            event.id = call.id
+            event.fragment = fragment
+            if self.partial_args:
+                event.partial_args = call.arguments.add(fragment)
+            else:
+                call.arguments.append(fragment)
+                event.partial_args = None
+            event.__class__ = ToolCallDelta  # pyright: ignore[reportAttributeAccessIssue]
+            return [event]  # pyright: ignore[reportReturnType]
         if call is None:
             logger.warning("Stream: argument fragment for no open call (key %r): %r", key, fragment)
             return []
@@ -204,6 +217,21 @@ class TurnAccumulator:
     def cut_text(self, call: StreamedCall) -> str:
         """A cut call's arguments as JSON text: what parsed, trailing values dropped."""
         return json.dumps(call.arguments.settled(), ensure_ascii=False)
+
+
+class _DeltaFields:
+    """`ToolCallDelta`'s slots without its frozen ``__setattr__``, to build one cheaply.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``.
+    `TurnAccumulator.add_fragment` writes the fields to an object of the same slot layout,
+    which then becomes a `ToolCallDelta` by ``__class__`` assignment (CPython checks that
+    the layouts match), as `switchboard.execution.results.new_result` does for results.
+    """
+
+    __slots__ = ToolCallDelta.__slots__
+    id: str
+    fragment: str
+    partial_args: Mapping[str, Any] | None
 
 
 def _object(text: str) -> dict[str, Any] | None:

@@ -57,6 +57,14 @@ class ArgumentBuffer:
         self._fragments.append(fragment)
         self._length += len(fragment)
 
+    def add(self, fragment: str) -> Mapping[str, Any]:
+        """`append` the fragment, then return `partial`: one call, made once per fragment."""
+        self._fragments.append(fragment)
+        self._length += len(fragment)
+        if self._length >= self._next:
+            self._parse()
+        return self._parsed
+
     def __len__(self) -> int:
         return self._length
 

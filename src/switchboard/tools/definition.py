@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from switchboard.tools.signature import FunctionShape, FunctionSignature
 
 if TYPE_CHECKING:
-    from switchboard.tools.validation import FunctionArguments
+    from switchboard.tools.validation import FunctionArguments, JsonReader
 
 
 class Definition(Protocol):
@@ -101,6 +101,10 @@ class FunctionDefinition:
     ) -> dict[str, Any]:
         """Return the handler's keyword arguments, or raise `ArgumentsError`."""
         return self._build()[1].validate(tool, arguments, strict=strict)
+
+    def json_reader(self, tool: str, *, strict: bool = False) -> JsonReader:
+        """See `ArgumentsValidator.json_reader` (builds the validator on the first call)."""
+        return self._build()[1].json_reader(tool, strict=strict)
 
     def __copy__(self) -> FunctionDefinition:
         return self

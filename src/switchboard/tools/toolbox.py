@@ -135,6 +135,10 @@ class Toolbox:
         except KeyError:
             raise ToolNotFoundError(name, list(self._tools)) from None
 
+    def find(self, name: str) -> Tool | None:
+        """The tool called ``name``, or None when there is none."""
+        return self._tools.get(name)
+
     @property
     def version(self) -> int:
         """A number that changes whenever a tool is added or removed, and only then.

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Hashable
-from typing import Any, cast
+from typing import Any
 
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from openai.types.chat.chat_completion_chunk import ChoiceDeltaToolCall
@@ -71,28 +71,44 @@ class ChatStreamReader:
             delta = choice.delta
             if delta.content:
                 events.extend(self.turn.add_text(delta.content))
-            reasoning = _reasoning(delta.model_extra)
+            # model_extra (a property) costs twice its field, read once per chunk.
+            extra = delta.__pydantic_extra__
+            reasoning = _reasoning(extra) if extra else ""
             if reasoning:
                 self._reasoning.append(reasoning)
             if delta.refusal:
                 # A refusal is the reply's text (as `parse_response` reads it).
                 self._refusal.append(delta.refusal)
                 events.append(TextDelta(delta.refusal))
-            calls = delta.tool_calls
-            if calls:
-                for tool_call in calls:
+            for tool_call in delta.tool_calls or ():
+                current = self._current
+                function = tool_call.function
+                arguments = function.arguments if function is not None else None
+                if (
+                    current is not None
+                    and tool_call.index == current
+                    and not tool_call.id
+                    and isinstance(arguments, str)
+                ):
+                    # The common delta, the short way: the next fragment of the open call.
+                    if arguments:
+                        events += self.turn.add_fragment(current, arguments)
+                else:
                     events.extend(self._read_call(tool_call))
             if choice.finish_reason is not None:
                 self._finish_reason = choice.finish_reason
         return events
 
     def _read_call(self, delta: ChoiceDeltaToolCall) -> list[StreamEvent]:
-        key = self._key(delta)
+        # Typed int, but the SDK reads chunks loosely: a missing index comes as None.
+        index = delta.index
+        key = index if index is not None else self._key(delta)  # pyright: ignore[reportUnnecessaryComparison]
         if key is None:
             logger.warning("Stream: call delta for no call skipped: %r", delta)
             return []
         function = delta.function
-        fragment = arguments_text(function.arguments) if function else ""
+        arguments = function.arguments if function else None
+        fragment = arguments if arguments.__class__ is str else arguments_text(arguments)
         if key == self._current and (not delta.id or delta.id == self._ids[key]):
             # The common case, kept short: the next fragment of the open call (some
             # servers, llama-cpp-python's, repeat its id and name on every delta).
@@ -116,11 +132,7 @@ class ChatStreamReader:
         return events
 
     def _key(self, delta: ChoiceDeltaToolCall) -> Hashable | None:
-        """The key of the call a delta belongs to (``None``: no call)."""
-        # Typed int, but the SDK reads chunks loosely: a missing index comes as None.
-        index = cast("int | None", delta.index)
-        if index is not None:
-            return index
+        """The key of a call delta that has no ``index`` (``None``: no call)."""
         if delta.id:
             return ("id", delta.id)
         if delta.function and delta.function.name:
@@ -190,7 +202,7 @@ class ChatStreamReader:
         return response
 
 
-def _reasoning(extra: dict[str, Any] | None) -> str:
+def _reasoning(extra: dict[str, Any]) -> str:
     """A delta's ``reasoning_content`` (a field the SDK does not know: in its model_extra)."""
-    reasoning = (extra or {}).get(REASONING_CONTENT)
+    reasoning = extra.get(REASONING_CONTENT)
     return reasoning if isinstance(reasoning, str) else ""
