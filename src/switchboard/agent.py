@@ -16,6 +16,7 @@ from typing import Any, Literal, Unpack, get_args
 
 from switchboard.errors import ConfigurationError, MaxIterationsError
 from switchboard.execution.executor import Executor, ExecutorOptions
+from switchboard.guard import OnRepeat
 from switchboard.messages import (
     Message,
     SystemMessage,
@@ -30,7 +31,7 @@ from switchboard.providers.base import (
 )
 from switchboard.providers.models import resolve_model
 from switchboard.routing import Router
-from switchboard.run import OnRepeat, RunLoop, RunResult
+from switchboard.run import RunLoop, RunResult
 from switchboard.streaming import RunEnd, RunEvent
 from switchboard.tools.tool import Tool
 from switchboard.tools.toolbox import Toolbox
