@@ -20,6 +20,7 @@ import difflib
 import inspect
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypedDict, cast
@@ -126,7 +127,11 @@ class Executor:
         if self.timeout is not None and self.timeout <= 0:
             msg = f"timeout must be a positive number of seconds or None (got {self.timeout})."
             raise ConfigurationError(msg)
-        object.__setattr__(self, "threads", ToolThreads(self.max_concurrency))
+        threads = ToolThreads(self.max_concurrency)
+        object.__setattr__(self, "threads", threads)
+        # An executor made for one call (execute with options) takes its idle threads with
+        # it, rather than leaving them to wait out their idle time. At exit they are daemons.
+        weakref.finalize(self, threads.close).atexit = False
 
     async def execute(
         self,
