@@ -7,8 +7,9 @@ it, whole (`Agent.run`) or streamed (`Agent.run_stream`), through the same code.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -106,7 +107,7 @@ class RunLoop:
 
     async def events(
         self, *, streaming: bool, partial_args: bool = False
-    ) -> AsyncIterator[RunEvent]:
+    ) -> AsyncGenerator[RunEvent, None]:
         """The loop, shared by `Agent.run` and `Agent.run_stream`; `RunEnd` comes last.
 
         Without ``streaming`` each reply is asked for whole and nothing but `RunEnd` is
@@ -117,8 +118,10 @@ class RunLoop:
                 ``result`` set to the run so far; any other exception as `RunError`.
         """
         try:
-            async for event in self._iterations(streaming, partial_args):
-                yield event
+            # Closed here when the caller stops at RunEnd, not left to the collector.
+            async with contextlib.aclosing(self._iterations(streaming, partial_args)) as events:
+                async for event in events:
+                    yield event
         except SwitchboardError as e:
             if e.result is None:
                 e.result = self._failed()
@@ -128,7 +131,9 @@ class RunLoop:
             error.result = self._failed()
             raise error from e
 
-    async def _iterations(self, streaming: bool, partial_args: bool) -> AsyncIterator[RunEvent]:
+    async def _iterations(
+        self, streaming: bool, partial_args: bool
+    ) -> AsyncGenerator[RunEvent, None]:
         agent = self.agent
         for iteration in range(agent.max_iterations):
             self._check_deadline()
