@@ -130,3 +130,27 @@ def test_a_forked_child_runs_on_an_event_loop_of_its_own() -> None:
         return loops[-1] is not loops[0]
 
     assert in_forked_child(child) == 0
+
+
+def test_the_parent_keeps_running_calls_after_a_fork() -> None:
+    """A child that used (and dropped) its copy of the loop leaves the parent's loop working.
+
+    The loop's selector (epoll) is shared with the child: a child closing its copy would
+    unregister the parent's wake-up socket, and results from worker threads would never
+    wake the parent's loop (the batch timeout ends the wait instead).
+    """
+
+    def add(a: int, b: int) -> int:
+        """Add."""
+        return a + b
+
+    tools = Toolbox([add])
+    calls = [ToolCall("c1", "add", '{"a": 1, "b": 2}')]
+    assert tools.execute_sync(calls, timeout=GUARD)[0].content == "3"
+
+    def child() -> bool:
+        return tools.execute_sync(calls, timeout=GUARD)[0].content == "3"
+
+    assert in_forked_child(child) == 0
+    (result,) = tools.execute_sync(calls, timeout=GUARD)
+    assert (result.error_kind, result.content) == (None, "3")
