@@ -6,13 +6,16 @@ import pytest
 
 from switchboard import (
     Agent,
+    AssistantTurn,
     ConfigurationError,
+    ModelResponse,
     RunEnd,
     RunResult,
     ScriptedModel,
     Toolbox,
     ToolCall,
     ToolResult,
+    Usage,
 )
 
 pytestmark = pytest.mark.anyio
@@ -174,6 +177,75 @@ async def test_a_denied_call_may_be_made_again() -> None:
     result = await agent.run("Delete everything.")
     assert [r.error_kind for r in results(result)] == ["denied", None]
     assert log == [("delete_all", "")]
+
+
+def cut_off(call: ToolCall) -> ModelResponse:
+    """A reply that reached the token limit inside its only call."""
+    return ModelResponse(AssistantTurn(tool_calls=(call,)), Usage(requests=1), "length")
+
+
+# Cut inside the value of "unit": what is complete of it is {"city": "Rome"}.
+CUT_ROME = ToolCall("a", "get_weather", '{"city": "Rome", "unit": "cel')
+
+
+async def test_a_call_cut_off_runs_when_the_model_makes_it_again() -> None:
+    """A cut call never ran: the same call made whole is run, not answered with the cut."""
+    log: list[tuple[str, str]] = []
+    model = ScriptedModel([cut_off(CUT_ROME), weather("b"), "Sunny in Rome."])
+    result = await Agent(model, tools=make_toolbox(log)).run("Rome?")
+    assert log == [("get_weather", "Rome")]
+    assert results(result)[1].content == "Sunny in Rome"
+
+
+async def test_a_streamed_call_cut_off_runs_when_the_model_makes_it_again() -> None:
+    """run_stream too runs the whole call that follows a cut one with the same values."""
+    log: list[tuple[str, str]] = []
+    model = ScriptedModel([cut_off(CUT_ROME), weather("b"), "Sunny in Rome."])
+    ends = [e async for e in Agent(model, tools=make_toolbox(log)).run_stream("Rome?")]
+    assert log == [("get_weather", "Rome")]
+    end = ends[-1]
+    assert isinstance(end, RunEnd)
+    assert results(end.result)[1].content == "Sunny in Rome"
+
+
+async def test_a_call_cut_off_keeps_the_results_of_other_tools() -> None:
+    """A cut call ran nothing, so a repeat of an earlier call of another tool is answered."""
+    log: list[tuple[str, str]] = []
+    cut = cut_off(ToolCall("b", "add_item", '{"title": "mi'))
+    model = ScriptedModel([weather("a"), cut, weather("c"), "Sunny in Rome."])
+    result = await Agent(model, tools=make_toolbox(log)).run("Rome?")
+    assert log == [("get_weather", "Rome")]
+    assert results(result)[2].content.endswith("Result: Sunny in Rome")
+
+
+class Counted:
+    """An argument value that counts how often it is read: hashed or written as text."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __hash__(self) -> int:
+        self.count += 1
+        return 0
+
+    def __str__(self) -> str:
+        self.count += 1
+        return "counted"
+
+
+async def test_the_loop_guard_reads_a_calls_arguments_once() -> None:
+    """Guarding and remembering a call write its arguments out once, not once per step."""
+    value = Counted()
+    tools = Toolbox()
+
+    @tools.register
+    def echo(x: object) -> str:
+        """Echo."""
+        return "ok"
+
+    model = ScriptedModel([ToolCall("a", "echo", {"x": value}), "Done."])
+    await Agent(model, tools=tools).run("Echo.")
+    assert value.count == 1
 
 
 async def test_a_streamed_run_answers_a_repeat_the_same_way() -> None:

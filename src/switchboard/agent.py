@@ -11,11 +11,14 @@ not run again: by default the model gets that result back and is asked to answer
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Any, Literal, Unpack, get_args
 
+from switchboard.blocking import run_blocking
 from switchboard.errors import ConfigurationError, MaxIterationsError
 from switchboard.execution.executor import Executor, ExecutorOptions
+from switchboard.guard import OnRepeat
 from switchboard.messages import (
     Message,
     SystemMessage,
@@ -30,7 +33,7 @@ from switchboard.providers.base import (
 )
 from switchboard.providers.models import resolve_model
 from switchboard.routing import Router
-from switchboard.run import OnRepeat, RunLoop, RunResult
+from switchboard.run import RunLoop, RunResult
 from switchboard.streaming import RunEnd, RunEvent
 from switchboard.tools.tool import Tool
 from switchboard.tools.toolbox import Toolbox
@@ -208,9 +211,11 @@ class Agent:
         calls that ran and their results are in its messages, to continue from.
         """
         run = RunLoop(self, self._opening(prompt, messages), self.deps if deps is None else deps)
-        async for event in run.events(streaming=False):
-            if isinstance(event, RunEnd):
-                return self._checked(event.result)
+        # Closed here, not left to the collector: its loop would get the closing as a task.
+        async with contextlib.aclosing(run.events(streaming=False)) as events:
+            async for event in events:
+                if isinstance(event, RunEnd):
+                    return self._checked(event.result)
         msg = "The loop ended without a result."  # unreachable: events() ends with RunEnd
         raise RuntimeError(msg)
 
@@ -272,7 +277,7 @@ class Agent:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return asyncio.run(self.run(prompt, messages=messages, deps=deps))
+            return run_blocking(self.run(prompt, messages=messages, deps=deps))
         msg = "Agent.run_sync() was called in a running event loop: use `await agent.run(...)`."
         raise ConfigurationError(msg)
 

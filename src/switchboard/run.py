@@ -7,18 +7,17 @@ it, whole (`Agent.run`) or streamed (`Agent.run_stream`), through the same code.
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 import logging
-from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from switchboard.errors import RunError, RunTimeoutError, SwitchboardError
 from switchboard.execution.executor import RunState
+from switchboard.guard import CallGuard
 from switchboard.messages import (
     AssistantTurn,
-    ErrorKind,
     Message,
     ModelResponse,
     ToolCall,
@@ -33,6 +32,7 @@ from switchboard.tools.tool import Tool
 
 if TYPE_CHECKING:
     from switchboard.agent import Agent
+    from switchboard.routing import Router
 
 logger = logging.getLogger("switchboard")
 
@@ -50,15 +50,6 @@ RunStopReason = Literal[
   `StopReason`); a reply stopped by ``content_filter`` runs none of its calls and ends the
   run. Set on ``error.result`` too, when a run raises.
 """
-
-
-OnRepeat = Literal["answer", "error", "stop", "run"]
-"""What a run does with a call identical to one it already answered (see `Agent`)."""
-
-# Results that say nothing about what the same call would return now: it may be made again.
-_TRANSIENT: frozenset[ErrorKind | None] = frozenset(
-    {"timeout", "not_started", "retries_exhausted", "denied"}
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,19 +98,16 @@ class RunLoop:
         self.usage = Usage()
         self.steps: list[Step] = []
         self.tool_choice = agent.tool_choice
-        self.calls_made = 0
-        self.repeats: Counter[tuple[str, str]] = Counter()
-        self.answered: dict[tuple[str, str], ToolResult] = {}
-        self._not_run: set[str] = set()
-        self._answer_next = False
+        self.guard = CallGuard(agent.max_tool_calls, agent.repeat_limit, agent.on_repeat)
         self._guard_stop: RunStopReason | None = None
         self._turn: StreamedTurn | None = None
+        self._called: set[str] | None = None
         timeout = agent.run_timeout
         self.deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
 
     async def events(
         self, *, streaming: bool, partial_args: bool = False
-    ) -> AsyncIterator[RunEvent]:
+    ) -> AsyncGenerator[RunEvent, None]:
         """The loop, shared by `Agent.run` and `Agent.run_stream`; `RunEnd` comes last.
 
         Without ``streaming`` each reply is asked for whole and nothing but `RunEnd` is
@@ -130,8 +118,10 @@ class RunLoop:
                 ``result`` set to the run so far; any other exception as `RunError`.
         """
         try:
-            async for event in self._iterations(streaming, partial_args):
-                yield event
+            # Closed here when the caller stops at RunEnd, not left to the collector.
+            async with contextlib.aclosing(self._iterations(streaming, partial_args)) as events:
+                async for event in events:
+                    yield event
         except SwitchboardError as e:
             if e.result is None:
                 e.result = self._failed()
@@ -141,11 +131,14 @@ class RunLoop:
             error.result = self._failed()
             raise error from e
 
-    async def _iterations(self, streaming: bool, partial_args: bool) -> AsyncIterator[RunEvent]:
+    async def _iterations(
+        self, streaming: bool, partial_args: bool
+    ) -> AsyncGenerator[RunEvent, None]:
         agent = self.agent
         for iteration in range(agent.max_iterations):
             self._check_deadline()
-            offered = await self._offered()
+            router = agent.router
+            offered = list(agent.toolbox) if router is None else await self._routed(router)
             if agent.answer_at_limit and iteration == agent.max_iterations - 1:
                 self.tool_choice = "none"
             request = ModelRequest(
@@ -158,7 +151,7 @@ class RunLoop:
                 agent.request_timeout,
                 self.deadline,
             )
-            names = tuple(tool.name for tool in offered)
+            names = tuple([tool.name for tool in offered])
             if streaming:
                 turn = self._turn = self._streamed_turn()
                 async for event in turn.run(
@@ -213,8 +206,10 @@ class RunLoop:
         if response.stop_reason == "content_filter":
             return response, [withheld_result(call) for call in calls], "content_filter"
         unfinished = response.unfinished_calls()
-        if unfinished:
-            response = _settle(response, unfinished)
+        if not unfinished:
+            results, stop = await self._run_calls(calls)
+            return response, results, stop
+        response = _settle(response, unfinished)
         whole = [call for call in response.turn.tool_calls if call.id not in unfinished]
         ran, stop = await self._run_calls(whole) if whole else ([], None)
         finished = iter(ran)
@@ -223,22 +218,21 @@ class RunLoop:
             cut_result(call, reason) if call.id in unfinished else next(finished)
             for call in response.turn.tool_calls
         ]
-        if unfinished and self.agent.on_cut_off == "stop":
+        if self.agent.on_cut_off == "stop":
             stop = stop or _final_reason(response)
         return response, results, stop
 
-    async def _offered(self) -> list[Tool]:
-        """The tools for the next request: all, or those the router picks."""
-        router = self.agent.router
-        if router is None:
-            return list(self.agent.toolbox)
-        called = {
-            call.name
-            for m in self.messages
-            if isinstance(m, AssistantTurn)
-            for call in m.tool_calls
-        }
-        return await router.select_async(self.agent.toolbox, _query(self.messages), called=called)
+    async def _routed(self, router: Router) -> list[Tool]:
+        """The tools the router picks for the next request."""
+        if self._called is None:  # the tools called in the history, then kept up in _record
+            self._called = {
+                call.name
+                for m in self.messages
+                if isinstance(m, AssistantTurn)
+                for call in m.tool_calls
+            }
+        query = _query(self.messages)
+        return await router.select_async(self.agent.toolbox, query, called=set(self._called))
 
     def _record(
         self,
@@ -255,35 +249,23 @@ class RunLoop:
             return _final_reason(response)
         self.messages.extend(results)
         self.steps.append(Step(response, tuple(results), names))
-        self._remember(response.turn.tool_calls, results)
+        if self._called is not None:
+            self._called.update(call.name for call in response.turn.tool_calls)
+        self.guard.remember(response.turn.tool_calls, results)
         if stop is not None:
             return stop
         if self.agent.reset_tool_choice and self.tool_choice not in ("auto", "none"):
             self.tool_choice = "auto"
-        if self._answer_next:
+        if self.guard.answer_next:
             self.tool_choice = "none"
         return None
-
-    def _remember(self, calls: Sequence[ToolCall], results: Sequence[ToolResult]) -> None:
-        """Keep the result of each call that ran, for `_admit` to answer a repeat of it.
-
-        A call of one tool may change what another returns (``add_todo``, then
-        ``list_todos``): once a tool has run, the results of the others are forgotten.
-        """
-        for call, result in zip(calls, results, strict=True):
-            if call.id in self._not_run:
-                continue
-            self.answered = {k: v for k, v in self.answered.items() if k[0] == call.name}
-            if result.error_kind not in _TRANSIENT:
-                self.answered[(call.name, _canonical(call.arguments))] = result
-        self._not_run.clear()
 
     def _streamed_turn(self) -> StreamedTurn:
         agent = self.agent
         self._guard_stop = None
 
         def admit(call: ToolCall) -> ToolResult | None:
-            refusal, stop = self._admit(call)
+            refusal, stop = self.guard.admit(call)
             self._guard_stop = stop or self._guard_stop
             return refusal
 
@@ -306,76 +288,22 @@ class RunLoop:
         """Run the calls the guards let through; every call gets a result, in order."""
         refused: dict[int, ToolResult] = {}
         stop: RunStopReason | None = None
+        admit = self.guard.admit
         for i, call in enumerate(calls):
-            refusal, reason = self._admit(call)
+            refusal, reason = admit(call)
             if refusal is not None:
                 refused[i] = refusal
             stop = reason or stop
-        allowed = [call for i, call in enumerate(calls) if i not in refused]
-        ran = iter(
-            await self.agent.executor.execute(
-                self.agent.toolbox,
-                allowed,
-                deps=self.deps,
-                state=self.state,
-                deadline=self.deadline,
-            )
+        agent = self.agent
+        allowed = [call for i, call in enumerate(calls) if i not in refused] if refused else calls
+        ran = await agent.executor.execute(
+            agent.toolbox, allowed, deps=self.deps, state=self.state, deadline=self.deadline
         )
-        results = [refused[i] if i in refused else next(ran) for i in range(len(calls))]
+        if not refused:
+            return ran, stop
+        finished = iter(ran)
+        results = [refused[i] if i in refused else next(finished) for i in range(len(calls))]
         return results, stop
-
-    def _admit(self, call: ToolCall) -> tuple[ToolResult | None, RunStopReason | None]:
-        """The guards, for the run's next call: a refusal or ``None``, and a reason to stop."""
-        limit = self.agent.max_tool_calls
-        if limit is not None and self.calls_made >= limit:
-            refusal = _refusal(
-                call,
-                f"Not run: this run's limit of {limit} tool calls is reached. "
-                "Answer with what you have.",
-            )
-            return refusal, "max_tool_calls"
-        self.calls_made += 1
-        key = (call.name, _canonical(call.arguments))
-        self.repeats[key] += 1
-        seen = self.repeats[key]
-        earlier = self.answered.get(key)
-        if earlier is not None and self.agent.on_repeat != "run":
-            self._not_run.add(call.id)
-            return self._repeat(call, earlier, seen)
-        if seen < self.agent.repeat_limit:
-            return None, None
-        self._not_run.add(call.id)
-        refusal = _refusal(
-            call,
-            f"Not run: you have now called {call.name} with these same arguments "
-            f"{seen} times, and it will not give a different result. Do not repeat "
-            "it: answer with what you have, or try something else.",
-        )
-        return refusal, "loop_guard" if seen > self.agent.repeat_limit else None
-
-    def _repeat(
-        self, call: ToolCall, earlier: ToolResult, seen: int
-    ) -> tuple[ToolResult, RunStopReason | None]:
-        """The answer to a call the run already has the result of, as ``on_repeat`` says."""
-        mode = self.agent.on_repeat
-        past_limit = seen > self.agent.repeat_limit
-        if mode == "answer" and not past_limit:
-            self._answer_next = True
-            reminder = (
-                f"You already called {call.name} with these arguments; the result is the "
-                "same as before. Answer the user now with the results you have. "
-            )
-            verb = "It failed: " if earlier.is_error else "Result: "
-            content = reminder + verb + earlier.content
-            answer = replace(earlier, call_id=call.id, content=content, repaired=(), duration=0.0)
-            return answer, None
-        refusal = _refusal(
-            call,
-            f"Not run: you already called {call.name} with these same arguments, and it "
-            "will not give a different result. Answer with what you have, or try something "
-            "else.",
-        )
-        return refusal, "loop_guard" if mode == "stop" or past_limit else None
 
     def _finish(self, stop_reason: RunStopReason) -> RunResult:
         last = self.messages[-1]
@@ -390,12 +318,15 @@ def _query(messages: Sequence[Message], context: int = 2) -> str:
     The context is the text of up to ``context`` earlier user and assistant messages, so a
     follow-up ("and in Paris?") still finds the tools of the topic it follows.
     """
-    texts = [
-        m.content if isinstance(m, UserMessage) else m.text
-        for m in messages
-        if isinstance(m, UserMessage) or (isinstance(m, AssistantTurn) and m.text)
-    ]
-    return "\n".join(texts[-(context + 1) :])
+    texts: list[str] = []
+    for m in reversed(messages):  # from the end: a long run costs no more per request
+        if isinstance(m, UserMessage):
+            texts.append(m.content)
+        elif isinstance(m, AssistantTurn) and m.text:
+            texts.append(m.text)
+        if len(texts) > context:
+            break
+    return "\n".join(reversed(texts))
 
 
 def _settle(response: ModelResponse, unfinished: frozenset[str]) -> ModelResponse:
@@ -416,16 +347,3 @@ def _settle(response: ModelResponse, unfinished: frozenset[str]) -> ModelRespons
 def _final_reason(response: ModelResponse) -> RunStopReason:
     reason = response.stop_reason
     return "answer" if reason in ("answer", "tool_calls") else reason
-
-
-def _refusal(call: ToolCall, message: str) -> ToolResult:
-    return ToolResult(call.id, call.name, message, is_error=True, error_kind="denied")
-
-
-def _canonical(arguments: str | Any) -> str:
-    """The arguments as one comparable string: key order and spacing do not matter."""
-    try:
-        value = json.loads(arguments) if isinstance(arguments, str) else arguments
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    except (ValueError, TypeError):
-        return str(arguments)

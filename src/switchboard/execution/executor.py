@@ -21,6 +21,7 @@ import functools
 import inspect
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypedDict, cast
@@ -131,7 +132,11 @@ class Executor:
         if self.timeout is not None and self.timeout <= 0:
             msg = f"timeout must be a positive number of seconds or None (got {self.timeout})."
             raise ConfigurationError(msg)
-        object.__setattr__(self, "threads", ToolThreads(self.max_concurrency))
+        threads = ToolThreads(self.max_concurrency)
+        object.__setattr__(self, "threads", threads)
+        # An executor made for one call (execute with options) takes its idle threads with
+        # it, rather than leaving them to wait out their idle time. At exit they are daemons.
+        weakref.finalize(self, threads.close).atexit = False
         # |n| < 10**k has at most k digits and a sign: k + 1 characters, none cut.
         digits = min(9, self.max_result_chars - 1)
         object.__setattr__(self, "small_int", 10**digits if digits >= 0 else 0)

@@ -11,20 +11,33 @@ at once (the executor's ``max_concurrency``). A call given up on (timed out, can
 counting against that cap, and a new thread may take its place, up to ``limit`` threads in
 all; past that, new calls wait for a thread, and a call whose time runs out while it waits
 is reported as never started. Threads are daemons, so a stuck tool never keeps the process
-alive, and a thread idle for ``idle_seconds`` exits.
+alive; a thread idle for ``idle_seconds`` exits, and every idle thread exits at once when
+the pool is closed (the executor that owns it is gone).
+
+Handing a call to a thread and its result back costs a thread switch each way, which is most
+of a trivial call's cost, so the pool keeps switches few:
+
+- One thread is woken at a time. A thread that takes a call wakes the next one only if more
+  calls are waiting, before it runs its own: calls that block (I/O) still run ``size`` at
+  once, while quick calls are run one after another by the first thread, which takes the
+  next call as soon as it finishes one, without waiting to be woken.
+- Results go back to the event loop in bursts: the first finished call of a burst wakes
+  the loop, the calls that finish before it has run ride along.
 
 Written by hand because `concurrent.futures.ThreadPoolExecutor` has no notion of a call
-given up on (its threads stay counted), and joins its threads at interpreter exit.
+given up on (its threads stay counted), joins its threads at interpreter exit, and wakes
+the event loop once per call.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import os
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 
 class CallProgress:
@@ -41,7 +54,18 @@ class CallProgress:
 
 
 class _Job:
-    __slots__ = ("abandoned", "args", "done", "fn", "kwargs", "loop", "progress", "state")
+    __slots__ = (
+        "abandoned",
+        "args",
+        "done",
+        "error",
+        "fn",
+        "kwargs",
+        "loop",
+        "progress",
+        "state",
+        "value",
+    )
 
     def __init__(
         self,
@@ -57,8 +81,20 @@ class _Job:
         self.loop = loop
         self.done: asyncio.Future[Any] = loop.create_future()
         self.progress = progress
-        self.state = "queued"  # -> "running" -> "finished", or "queued" -> "dropped"
+        self.state: Literal["queued", "running", "finished", "dropped"] = "queued"
         self.abandoned = False
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
+class _Worker:
+    """A thread's parking spot: its lock is held while it waits to be woken."""
+
+    __slots__ = ("park",)
+
+    def __init__(self) -> None:
+        self.park = threading.Lock()
+        self.park.acquire()
 
 
 class ToolThreads:
@@ -75,11 +111,17 @@ class ToolThreads:
         self.size = size
         self.limit = max(limit if limit is not None else 2 * size, size)
         self._idle_seconds = idle_seconds
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
         self._queue: deque[_Job] = deque()
         self._threads = 0
         self._running = 0  # calls running that count against `size`
         self._abandoned = 0  # threads still busy with calls given up on
+        self._idle: list[_Worker] = []  # parked threads, the last parked woken first
+        self._waking = 0  # threads woken (or started) that have not yet looked for a call
+        self._closed = False
+        # Finished calls by event loop, waiting for it to take them (see _deliver).
+        self._outbox: dict[asyncio.AbstractEventLoop, list[_Job]] = {}
+        _POOLS.add(self)
 
     @property
     def alive(self) -> int:
@@ -90,6 +132,34 @@ class ToolThreads:
     def abandoned(self) -> int:
         """Threads still running calls that were given up on (timed out or cancelled)."""
         return self._abandoned
+
+    @property
+    def closed(self) -> bool:
+        """Whether `close` was called: idle threads exit at once."""
+        return self._closed
+
+    def close(self) -> None:
+        """Let every idle thread exit now, and every busy one once its call is done.
+
+        A call handed to the pool afterwards still runs, on a thread that then exits.
+        """
+        with self._lock:
+            self._closed = True
+            while self._idle:
+                self._waking += 1
+                self._idle.pop().park.release()
+
+    def forget_threads(self) -> None:
+        """Start afresh in a forked child: the threads are the parent's, and did not come.
+
+        The calls queued or running were the parent's too, and its lock may have been held
+        by one of its threads when it forked.
+        """
+        self._lock = threading.Lock()
+        self._queue.clear()
+        self._idle.clear()
+        self._outbox.clear()
+        self._threads = self._running = self._abandoned = self._waking = 0
 
     async def run(
         self,
@@ -104,7 +174,7 @@ class ToolThreads:
         its thread if it has: the thread no longer counts against ``size``.
         """
         job = _Job(fn, args, kwargs, asyncio.get_running_loop(), progress)
-        with self._cond:
+        with self._lock:
             self._queue.append(job)
             self._wake()
         try:
@@ -114,22 +184,22 @@ class ToolThreads:
             raise
 
     def _wake(self) -> None:
-        """Hand queued calls to idle threads, starting threads where none is idle."""
-        wanted = min(len(self._queue), self.size - self._running)
-        if wanted <= 0:
+        """Wake a thread (or start one) for the queued calls, unless one is waking already."""
+        if self._waking or not self._queue or self._running >= self.size:
             return
-        self._cond.notify(wanted)
-        # A thread is busy from taking a call off the queue until its call returns: the
-        # others are idle, or woken and about to take one of the calls still queued.
-        idle = self._threads - self._running - self._abandoned
-        missing = wanted - idle
-        while missing > 0 and self._threads < self.limit:
+        if self._idle:
+            self._waking += 1
+            self._idle.pop().park.release()
+        elif self._threads < self.limit:
             self._threads += 1
-            threading.Thread(target=self._work, name="switchboard-tool", daemon=True).start()
-            missing -= 1
+            self._waking += 1
+            worker = _Worker()
+            threading.Thread(
+                target=self._work, args=(worker,), name="switchboard-tool", daemon=True
+            ).start()
 
     def _give_up(self, job: _Job) -> None:
-        with self._cond:
+        with self._lock:
             if job.state == "queued":
                 job.state = "dropped"
                 self._queue.remove(job)
@@ -139,61 +209,102 @@ class ToolThreads:
                 self._abandoned += 1
                 self._wake()
 
-    def _work(self) -> None:
-        with self._cond:
+    def _work(self, worker: _Worker) -> None:
+        lock = self._lock
+        lock.acquire()
+        try:
+            self._waking -= 1
             while True:
-                job = self._next_job()
-                if job is None:
-                    self._threads -= 1
+                job = self._take()
+                if job is not None:
+                    lock.release()
+                    try:
+                        _run(job)
+                    finally:
+                        lock.acquire()
+                        self._finish(job)
+                elif self._closed or not self._park(worker):
                     return
-                self._cond.release()
-                try:
-                    _run(job)
-                finally:
-                    self._cond.acquire()
-                    job.state = "finished"
-                    if job.abandoned:
-                        self._abandoned -= 1
-                    else:
-                        self._running -= 1
-                    self._wake()
+        finally:
+            self._threads -= 1
+            lock.release()
 
-    def _next_job(self) -> _Job | None:
-        """The next call to run, waiting for one; None once idle for ``idle_seconds``."""
-        while not (self._queue and self._running < self.size):
-            if not self._cond.wait(self._idle_seconds) and not (
-                self._queue and self._running < self.size
-            ):
-                return None
+    def _take(self) -> _Job | None:
+        """The next call to run, if one is waiting and the cap allows; wakes the next thread."""
+        if not self._queue or self._running >= self.size:
+            return None
         job = self._queue.popleft()
         job.state = "running"
         self._running += 1
         if job.progress is not None:
             job.progress.started = True
+        self._wake()
         return job
+
+    def _park(self, worker: _Worker) -> bool:
+        """Wait, the lock released, until woken; False once idle for ``idle_seconds``."""
+        self._idle.append(worker)
+        self._lock.release()
+        woken = worker.park.acquire(timeout=self._idle_seconds)
+        self._lock.acquire()
+        if not woken:
+            if worker in self._idle:  # nobody came for it
+                self._idle.remove(worker)
+                return False
+            # Woken as its wait ran out: the waker released the park; hold it again.
+            worker.park.acquire()
+        self._waking -= 1
+        return True
+
+    def _finish(self, job: _Job) -> None:
+        # No thread to wake: this one looks for the next call itself.
+        job.state = "finished"
+        if job.abandoned:
+            self._abandoned -= 1
+        else:
+            self._running -= 1
+        self._deliver(job)
+
+    def _deliver(self, job: _Job) -> None:
+        """Hand a finished call to its event loop, waking the loop for the first of a burst."""
+        loop = job.loop
+        waiting = self._outbox.get(loop)
+        if waiting is not None:  # the loop is already woken for them
+            waiting.append(job)
+            return
+        self._outbox[loop] = [job]
+        try:
+            loop.call_soon_threadsafe(self._settle, loop)
+        except RuntimeError:  # the loop is closed: the run is over, and nobody reads it
+            del self._outbox[loop]
+
+    def _settle(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the event loop: give each finished call's outcome to the one awaiting it."""
+        with self._lock:
+            jobs = self._outbox.pop(loop, ())
+        for job in jobs:
+            if job.done.done():  # the caller gave up: nobody reads it
+                continue
+            if job.error is not None:
+                job.done.set_exception(job.error)
+            else:
+                job.done.set_result(job.value)
+
+
+def _forget_threads() -> None:
+    for pool in list(_POOLS):
+        pool.forget_threads()
+
+
+_POOLS: weakref.WeakSet[ToolThreads] = weakref.WeakSet()
+os.register_at_fork(after_in_child=_forget_threads)
 
 
 def _run(job: _Job) -> None:
-    """Run a job in this thread and hand its outcome to its event loop."""
+    """Run a job in this thread, keeping its outcome on it."""
     try:
-        value = job.fn(*job.args, **job.kwargs)
+        job.value = job.fn(*job.args, **job.kwargs)
     # Every outcome goes back to the caller, SystemExit and KeyboardInterrupt included,
     # where the executor decides what propagates.
     except BaseException as e:
-        _deliver(job, None, e)
-    else:
-        _deliver(job, value, None)
-
-
-def _deliver(job: _Job, value: Any, error: BaseException | None) -> None:
-    def settle() -> None:
-        if job.done.done():  # the caller gave up: nobody reads it
-            return
-        if error is not None:
-            job.done.set_exception(error)
-        else:
-            job.done.set_result(value)
-
-    # A closed loop: the run is over, and nobody reads the outcome.
-    with contextlib.suppress(RuntimeError):
-        job.loop.call_soon_threadsafe(settle)
+        job.error = e

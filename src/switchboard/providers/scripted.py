@@ -16,14 +16,20 @@ Reply = str | ToolCall | Sequence[ToolCall] | AssistantTurn | ModelResponse
 class ScriptedModel:
     """A model that answers from a list of replies, or from a function of the request.
 
-    Every request it receives is kept in ``requests``, so a test can assert on what the
-    agent sent (the messages, the tools offered, the tool_choice).
+    The requests it receives are kept in ``requests``, oldest first, so a test can assert
+    on what the agent sent (the messages, the tools offered, the tool_choice). It keeps the
+    latest ``max_recorded`` of them: a model reused across many runs does not grow without
+    end (each request holds the whole conversation). ``requests.clear()`` forgets them.
 
     Args:
         script: The replies in order (one per request), or a function that gets each
             `ModelRequest` and returns the reply.
         model: The model name it reports.
         fragment_chars: When streaming, the size of the pieces text and arguments come in.
+        max_recorded: The most requests kept (``None``: every one).
+
+    Raises:
+        ConfigurationError: ``max_recorded`` is below 1.
 
     Example:
         >>> from switchboard import Agent, ToolCall
@@ -42,8 +48,16 @@ class ScriptedModel:
         *,
         model: str = "scripted",
         fragment_chars: int = 16,
+        max_recorded: int | None = 1_000,
     ) -> None:
+        if max_recorded is not None and max_recorded < 1:
+            msg = (
+                f"max_recorded must be at least 1, or None to keep every request "
+                f"(got {max_recorded})."
+            )
+            raise ConfigurationError(msg)
         self._model = model
+        self._max_recorded = max_recorded
         self._fragment_chars = fragment_chars
         self._reply: Callable[[ModelRequest], Reply]
         if callable(script):
@@ -64,7 +78,11 @@ class ScriptedModel:
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
         """Record the request and return the next scripted reply."""
-        self.requests.append(request)
+        requests = self.requests
+        requests.append(request)
+        if self._max_recorded is not None and len(requests) > self._max_recorded:
+            # A list, not a deque: tests compare it with lists and slice it.
+            del requests[: len(requests) - self._max_recorded]
         return _as_response(self._reply(request), self._model)
 
     async def stream(

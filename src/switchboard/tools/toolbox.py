@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar, Unpack, overload
 
+from switchboard.blocking import run_blocking
 from switchboard.errors import ConfigurationError, ToolDefinitionError, ToolNotFoundError
 from switchboard.execution.executor import Executor, ExecutorOptions, RunState
 from switchboard.messages import ToolCall, ToolResult
@@ -223,7 +224,7 @@ class Toolbox:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return asyncio.run(self.execute(calls, deps=deps, state=state, **options))
+            return run_blocking(self.execute(calls, deps=deps, state=state, **options))
         msg = "execute_sync() was called in a running event loop: use `await toolbox.execute(...)`."
         raise ConfigurationError(msg)
 

@@ -1,0 +1,191 @@
+"""The run's guards on calls: ``max_tool_calls``, the loop guard, and ``on_repeat``.
+
+`CallGuard` decides, call by call, whether a call may run (`CallGuard.admit`), and keeps the
+results of the calls that ran (`CallGuard.remember`), so that a call identical to one the
+run already has the result of is answered as ``on_repeat`` says instead of run again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, Literal, cast
+
+from pydantic_core import from_json, to_json
+
+from switchboard.messages import ErrorKind, ToolCall, ToolResult
+
+OnRepeat = Literal["answer", "error", "stop", "run"]
+"""What a run does with a call identical to one it already answered (see `Agent`)."""
+
+GuardStop = Literal["max_tool_calls", "loop_guard"]
+"""A guard's reason to end the run."""
+
+CallKey = tuple[str, Hashable]
+"""A call as the guards compare it: its tool and its arguments in one canonical form."""
+
+# Results that say nothing about what the same call would return now: it may be made again.
+_TRANSIENT: frozenset[ErrorKind | None] = frozenset(
+    {"timeout", "not_started", "retries_exhausted", "denied"}
+)
+
+
+class CallGuard:
+    """What the guards of one run know: the calls made, and the answers they may reuse.
+
+    Args:
+        max_tool_calls: The most calls the run may make (``None``: no limit).
+        repeat_limit: The call that repeats a call for this many times is not run.
+        on_repeat: What to do with a call the run already has the result of.
+    """
+
+    def __init__(self, max_tool_calls: int | None, repeat_limit: int, on_repeat: OnRepeat):
+        self.max_tool_calls = max_tool_calls
+        self.repeat_limit = repeat_limit
+        self.on_repeat: OnRepeat = on_repeat
+        self.calls_made = 0
+        self.answer_next = False
+        """An answered repeat asked the model to answer: the next request forbids calls."""
+        self._repeats: dict[CallKey, int] = {}
+        # The results a repeat may be answered with: all of one tool, the one that ran last
+        # (a call of one tool may change what another returns: add_todo, then list_todos).
+        self._answered: dict[CallKey, ToolResult] = {}
+        self._answered_tool: str | None = None
+        # The calls let through since the last `remember`, by id: only these ran.
+        self._admitted: dict[str, CallKey] = {}
+        # The arguments of the first call seen with each key of flat arguments (see `_key`).
+        self._firsts: dict[CallKey, Any] = {}
+
+    def admit(self, call: ToolCall) -> tuple[ToolResult | None, GuardStop | None]:
+        """The guards, for the run's next call: a refusal or ``None``, and a reason to stop."""
+        limit = self.max_tool_calls
+        if limit is not None and self.calls_made >= limit:
+            refusal = _refusal(
+                call,
+                f"Not run: this run's limit of {limit} tool calls is reached. "
+                "Answer with what you have.",
+            )
+            return refusal, "max_tool_calls"
+        self.calls_made += 1
+        key = self._key(call)
+        seen = self._repeats[key] = self._repeats.get(key, 0) + 1
+        earlier = self._answered.get(key) if call.name == self._answered_tool else None
+        if earlier is not None and self.on_repeat != "run":
+            return self._repeat(call, earlier, seen)
+        if seen < self.repeat_limit:
+            self._admitted[call.id] = key
+            return None, None
+        refusal = _refusal(
+            call,
+            f"Not run: you have now called {call.name} with these same arguments "
+            f"{seen} times, and it will not give a different result. Do not repeat "
+            "it: answer with what you have, or try something else.",
+        )
+        return refusal, "loop_guard" if seen > self.repeat_limit else None
+
+    def remember(self, calls: Sequence[ToolCall], results: Sequence[ToolResult]) -> None:
+        """Keep the result of each call that ran, for `admit` to answer a repeat of it.
+
+        Only calls `admit` let through ran: one refused, cut off or withheld changed nothing,
+        and its result is no answer. Once a tool has run, the results of the others are
+        forgotten.
+        """
+        for call, result in zip(calls, results, strict=True):
+            key = self._admitted.pop(call.id, None)
+            if key is None:
+                continue
+            if call.name != self._answered_tool:
+                self._answered = {}
+                self._answered_tool = call.name
+            if result.error_kind not in _TRANSIENT:
+                self._answered[key] = result
+        self._admitted.clear()
+
+    def _key(self, call: ToolCall) -> CallKey:
+        """The call as the guards compare it: the same for arguments equal as JSON.
+
+        Key order and spacing do not matter; a value stays apart from an equal one of
+        another type (``1``, ``1.0`` and ``true`` differ). Flat arguments, the common case,
+        are keyed by the set of their items, which takes no sorting and no writing out, but
+        in which ``1``, ``1.0`` and ``true`` are equal: a second call with such a key is
+        compared with the first, type by type, and keyed apart if it differs. Parsed by
+        pydantic-core: the guard reads every call of the run, and the standard library's
+        ``json`` takes six times as long.
+        """
+        arguments = call.arguments
+        if isinstance(arguments, str):
+            try:
+                value: Any = from_json(arguments)
+            except ValueError:  # not JSON: the text is its own key
+                return call.name, arguments
+        else:
+            value = dict(arguments)
+        if isinstance(value, dict):
+            items = cast("dict[Any, Any]", value)
+            try:
+                key = (call.name, frozenset(items.items()))
+            except TypeError:  # a value is a list or an object: written out below
+                pass
+            else:
+                first = self._firsts.setdefault(key, arguments)
+                if first is arguments or _typed(_parsed(first)) == _typed(items):
+                    return key
+                return call.name, _typed(items)
+        return call.name, _written(value)
+
+    def _repeat(
+        self, call: ToolCall, earlier: ToolResult, seen: int
+    ) -> tuple[ToolResult, GuardStop | None]:
+        """The answer to a call the run already has the result of, as ``on_repeat`` says."""
+        mode = self.on_repeat
+        past_limit = seen > self.repeat_limit
+        if mode == "answer" and not past_limit:
+            self.answer_next = True
+            reminder = (
+                f"You already called {call.name} with these arguments; the result is the "
+                "same as before. Answer the user now with the results you have. "
+            )
+            verb = "It failed: " if earlier.is_error else "Result: "
+            content = reminder + verb + earlier.content
+            answer = replace(earlier, call_id=call.id, content=content, repaired=(), duration=0.0)
+            return answer, None
+        refusal = _refusal(
+            call,
+            f"Not run: you already called {call.name} with these same arguments, and it "
+            "will not give a different result. Answer with what you have, or try something "
+            "else.",
+        )
+        return refusal, "loop_guard" if mode == "stop" or past_limit else None
+
+
+def _parsed(arguments: str | Mapping[str, Any]) -> dict[Any, Any]:
+    return from_json(arguments) if isinstance(arguments, str) else dict(arguments)
+
+
+def _typed(items: dict[Any, Any]) -> frozenset[tuple[Any, Any, type]]:
+    """Flat arguments as a set that keeps each value's type: ``1`` and ``true`` differ."""
+    values = items.values()
+    return frozenset(zip(items, values, map(type, values), strict=True))
+
+
+def _written(value: Any) -> str | bytes:
+    """Arguments with lists or objects inside, written out with the keys of each in order."""
+    try:
+        return to_json(_sorted(value), fallback=str, inf_nan_mode="constants")
+    except (ValueError, TypeError, RecursionError):  # keys that do not sort, or a cycle
+        return repr(value)
+
+
+def _sorted(value: Any) -> Any:
+    """``value`` with the keys of every object in it in order."""
+    if isinstance(value, dict):
+        # The keys of a dict differ, so sorting its items never compares two values.
+        items = cast("dict[Any, Any]", value)
+        return {key: _sorted(item) for key, item in sorted(items.items())}
+    if isinstance(value, list):
+        return [_sorted(item) for item in cast("list[Any]", value)]
+    return value
+
+
+def _refusal(call: ToolCall, message: str) -> ToolResult:
+    return ToolResult(call.id, call.name, message, is_error=True, error_kind="denied")
