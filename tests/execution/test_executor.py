@@ -16,6 +16,7 @@ from switchboard import (
     ToolCall,
     ToolResult,
 )
+from switchboard.execution import executor as executor_module
 
 pytestmark = pytest.mark.anyio
 
@@ -641,3 +642,70 @@ def test_executor_settings_are_checked() -> None:
         Toolbox([add]).execute_sync([call("add")], max_concurrency=0)
     with pytest.raises(ConfigurationError, match="timeout"):
         Toolbox([add]).execute_sync([call("add")], timeout=-1)
+
+
+async def test_a_list_default_reaches_each_call_as_its_own_copy() -> None:
+    """A parameter's list default is a fresh copy on every call, as validation gives it."""
+
+    def collect(item: int, seen: list[int] = []) -> int:  # noqa: B006 - sharing is the point
+        """Adds an item to its default list."""
+        seen.append(item)
+        return len(seen)
+
+    results = await Toolbox([collect]).execute(
+        [call("collect", '{"item": 1}', "a"), call("collect", '{"item": 2}', "b")]
+    )
+    assert [result.content for result in results] == ["1", "1"]
+
+
+class _Clock:
+    """A clock that moves only when a tool or hook says so."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _clocked_tools(clock: _Clock) -> Toolbox:
+    async def slow(n: int) -> int:
+        """Takes 5 s."""
+        clock.now += 5.0
+        return n
+
+    async def quick(n: int) -> int:
+        """Takes 2 s."""
+        clock.now += 2.0
+        return n
+
+    return Toolbox([slow, quick])
+
+
+@pytest.mark.parametrize("arguments", ['{"n": 1}', '{"n": 1,}'], ids=["clean", "repaired"])
+async def test_a_calls_duration_is_its_own_run_not_the_call_before_it(
+    monkeypatch: pytest.MonkeyPatch, arguments: str
+) -> None:
+    """Calls run one after another report each its own time, after a clean or a repaired call."""
+    clock = _Clock()
+    monkeypatch.setattr(executor_module, "_now", clock)
+    results = await _clocked_tools(clock).execute(
+        [call("slow", arguments, "a"), call("quick", '{"n": 2}', "b")]
+    )
+    assert [(result.content, result.duration) for result in results] == [("1", 5.0), ("2", 2.0)]
+
+
+async def test_an_after_hooks_time_is_not_counted_in_the_next_calls_duration(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The time an after-hook takes on one result is no part of the next call's duration."""
+    clock = _Clock()
+    monkeypatch.setattr(executor_module, "_now", clock)
+
+    def slow_hook(call: ToolCall, result: ToolResult) -> None:
+        clock.now += 10.0
+
+    results = await _clocked_tools(clock).execute(
+        [call("slow", '{"n": 1}', "a"), call("quick", '{"n": 2}', "b")], after=[slow_hook]
+    )
+    assert [result.duration for result in results] == [5.0, 2.0]

@@ -256,3 +256,23 @@ def test_arguments_as_json_text_give_the_result_they_give_as_a_mapping(
         return (result.content, result.is_error, result.error_kind, result.repaired, result.value)
 
     assert run(json.dumps(obj)) == run(obj)
+
+
+@settings(max_examples=300, deadline=None)
+@given(forms)
+def test_reading_json_text_gives_what_validating_its_object_gives(
+    form: tuple[str, dict[str, Any]],
+) -> None:
+    """A tool's one-pass JSON reader gives the arguments `validate` gives, defaults too."""
+    name, obj = form
+    tool = FORMS.get(name)
+    try:
+        expected = tool.validate(obj)
+    except ArgumentsError as e:
+        expected = e.problems
+    try:
+        read = tool.validate_json(json.dumps(obj))
+    except ArgumentsError as e:
+        read = e.problems
+    if read is not None:  # None: the text is left to the long way, which validates as above
+        assert read == expected

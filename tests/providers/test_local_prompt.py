@@ -1,6 +1,7 @@
 """The local model's prompt: tools shown in the generic format, replies read back as calls."""
 
 import json
+import re
 from typing import Any
 
 from hypothesis import given
@@ -62,6 +63,40 @@ def test_call_in_tool_call_tags_or_a_fence_is_read() -> None:
         '```json\n{"name": "f", "arguments": {}}\n```',
     ]:
         assert parse_reply(text, call_id_prefix="c") == ("", (ToolCall("c-0", "f", "{}"),))
+
+
+# How parse_reply unwrapped a reply when it did so with one regular expression.
+WRAPPED = re.compile(
+    r"^\s*(?:<tool_call>|```(?:json)?)\s*(?P<body>.*?)\s*(?:</tool_call>|```)?\s*$", re.DOTALL
+)
+CALL_TEXT = '{"name": "f", "arguments": {}}'
+WRAPPERS = ["<tool_call>", "</tool_call>", "```", "```json", "json"]
+WRAPPER_PARTS = st.sampled_from([*WRAPPERS, CALL_TEXT])
+SPACE = st.text(" \n\t\r\x0b\x0c\u2003", max_size=3)
+
+
+@given(st.lists(st.one_of(WRAPPER_PARTS, SPACE, st.text(max_size=3)), max_size=8).map("".join))
+def test_a_reply_is_unwrapped_as_the_wrapper_pattern_reads_it(text: str) -> None:
+    """Tags or a fence, whitespace and text in any order: unwrapped as the pattern unwraps."""
+    stripped = text.strip()
+    wrapped = WRAPPED.match(stripped)
+    body = wrapped.group("body") if wrapped else stripped
+    if body.startswith(("{", "[")):
+        try:
+            expected = parse_reply(body, call_id_prefix="c")
+        except ValueError:
+            return
+        if expected[1]:
+            assert parse_reply(text, call_id_prefix="c") == expected
+            return
+    assert parse_reply(text, call_id_prefix="c") == (stripped, ())
+
+
+def test_a_wrapped_reply_with_long_runs_of_whitespace_is_read() -> None:
+    """Whitespace runs inside a fenced reply are read once each, not once per position."""
+    space = " \n" * 20_000
+    text = f'```json{space}[{space}{{"name": "f", "arguments": {{}}}}{space}]{space}```'
+    assert parse_reply(text, call_id_prefix="c") == ("", (ToolCall("c-0", "f", "{}"),))
 
 
 def test_raw_control_characters_in_strings_are_accepted() -> None:

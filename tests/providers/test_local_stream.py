@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Collection, Sequence
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from switchboard.streaming import (
     ToolCallDelta,
     ToolCallReady,
     ToolCallStart,
+    TurnAccumulator,
     TurnEnd,
 )
 
@@ -161,3 +163,64 @@ def test_without_calls_a_json_reply_is_text() -> None:
     events = read(CALL, calls=False)
     assert streamed_text(events) == CALL
     assert not any(isinstance(e, ToolCallStart) for e in events)
+
+
+def held_characters(value: Any, seen: set[int] | None = None) -> int:
+    """The characters of text ``value`` holds, its accumulator (which keeps the calls) aside."""
+    seen = set() if seen is None else seen
+    if isinstance(value, TurnAccumulator) or id(value) in seen:
+        return 0
+    seen.add(id(value))
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return sum(held_characters(item, seen) for item in value)  # pyright: ignore[reportUnknownVariableType]
+    fields = getattr(value, "__dict__", {}) | {
+        name: getattr(value, name)
+        for name in getattr(type(value), "__slots__", ())
+        if hasattr(value, name)
+    }
+    return sum(held_characters(field, seen) for field in fields.values())
+
+
+LONG_REPLIES = {
+    "call": '{"name": "f", "arguments": {"s": "' + "x" * 20_000 + '"}}',
+    "calls": "["
+    + ", ".join(f'{{"name": "f", "arguments": {{"i": {i}}}}}' for i in range(500))
+    + "]",
+    "text": "word " * 4_000,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LONG_REPLIES))
+def test_a_long_reply_read_a_character_at_a_time_is_not_kept_whole(kind: str) -> None:
+    """The reader holds the little text it has yet to read, never the reply read so far."""
+    reply = LONG_REPLIES[kind]
+    reader = ReplyReader("call-0", calls=True)
+    most = 0
+    for character in reply:
+        reader.read(character)
+        most = max(most, held_characters(reader))
+    assert most < 100
+
+
+@pytest.mark.parametrize("size", [1, 7])
+def test_long_runs_of_whitespace_anywhere_read_as_the_reply_read_whole(size: int) -> None:
+    """Whitespace between a call's parts, its list's elements or after a fence changes nothing."""
+    space = " \n" * 40
+    words = ["{", '"name"', ":", '"f"', ",", '"arguments"', ":", '{"a": 1}', "}"]
+    call = space.join(words)
+    listed = space.join(["", "```json", "[", call, ",", call, "]", "```"])
+    for reply in (listed, call):
+        events = read(reply, size=size)
+        whole = read(reply, size=len(reply))
+        assert arguments(events, "call-0-0") == arguments(whole, "call-0-0") == '{"a": 1}'
+        assert [e for e in events if not isinstance(e, ToolCallDelta)] == [
+            e for e in whole if not isinstance(e, ToolCallDelta)
+        ]
+
+
+def test_a_fence_then_whitespace_then_text_is_relayed_with_its_whitespace() -> None:
+    """Undecided whitespace after a fence is kept: the text that follows comes with it."""
+    reply = "```" + "\n" * 50 + "not a call"
+    assert streamed_text(read(reply)) == reply

@@ -153,3 +153,26 @@ def test_partial_args_parse_work_is_linear_in_the_arguments_not_the_fragments(
     assert len(deltas) == len(text)
     assert sum(parsed) <= (1 + 1 / GROWTH) * len(text)
     assert len(parsed) < 60
+
+
+def test_fragments_after_streamed_values_carry_those_values() -> None:
+    """Once a provider streams a call's values, later text fragments carry those values."""
+    turn = TurnAccumulator(partial_args=True)
+    turn.open_call(0, "c1", "f")
+    first = turn.add_fragment(0, '{"a": 1')
+    valued = turn.add_fragment(0, ', "b": 2', parsed={"a": 1, "b": 2})
+    later = turn.add_fragment(0, "}")
+    assert first == [ToolCallDelta("c1", '{"a": 1', {"a": 1})]
+    assert valued == [ToolCallDelta("c1", ', "b": 2', {"a": 1, "b": 2})]
+    assert later == [ToolCallDelta("c1", "}", {"a": 1, "b": 2})]
+    assert turn.close_call(0) == [ToolCallReady(ToolCall("c1", "f", {"a": 1, "b": 2}))]
+
+
+def test_a_closed_calls_key_takes_no_more_fragments() -> None:
+    """A fragment under the key of a call already closed is skipped, not added to it."""
+    turn = TurnAccumulator()
+    turn.open_call(0, "c1", "f")
+    turn.add_fragment(0, "{}")
+    turn.close_call(0)
+    assert turn.add_fragment(0, "{") == []
+    assert turn.calls[0].arguments.text == "{}"

@@ -121,3 +121,23 @@ def test_any_split_reads_back_the_whole_arguments(value: dict[str, Any], sizes: 
         assert isinstance(buffer.partial, dict)
     assert buffer.text == text
     assert buffer.settled() == value
+
+
+def test_deltas_give_each_fragment_its_event_with_the_arguments_so_far() -> None:
+    """The buffer's per-fragment step adds the fragment and gives its delta, partial included."""
+    buffer = ArgumentBuffer()
+    step = buffer.deltas("c1")
+    events = [event for fragment in split(TEXT, 9) for event in step(fragment)]
+    assert [event.fragment for event in events] == split(TEXT, 9)
+    assert {event.id for event in events} == {"c1"}
+    assert events[-1].partial_args == json.loads(TEXT)
+    assert buffer.text == TEXT
+
+
+def test_deltas_without_partial_args_give_none_and_skip_empty_fragments() -> None:
+    """Without partial arguments a delta carries None; an empty fragment gives no delta."""
+    buffer = ArgumentBuffer()
+    step = buffer.deltas("c1", partial_args=False)
+    assert step("") == []
+    assert [(e.fragment, e.partial_args) for e in step('{"a": 1}')] == [('{"a": 1}', None)]
+    assert len(buffer) == len('{"a": 1}')

@@ -114,3 +114,13 @@ def test_schemas_follow_registration_order_for_every_format() -> None:
     assert [s["function"]["name"] for s in tools.schemas("openai")] == ["sub", "add"]
     assert [s["name"] for s in tools.schemas("anthropic")] == ["sub", "add"]
     assert [s["name"] for s in tools.schemas("openai-responses")] == ["sub", "add"]
+
+
+def test_sequential_names_follow_registration_and_removal() -> None:
+    """The names of the sequential tools are kept as tools are added and removed."""
+    tools = Toolbox([add])
+    tools.register(sub, sequential=True)
+    assert tools.sequential_names == {"sub"}
+    tools.unregister("sub")
+    tools.register(sub)
+    assert tools.sequential_names == frozenset()

@@ -24,19 +24,25 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, TypedDict, cast
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from switchboard.errors import ArgumentsError, ConfigurationError
 from switchboard.execution.arguments import ParsedArguments, UnparsableArguments, parse_arguments
 from switchboard.execution.handlers import call_handler, handler_arguments
 from switchboard.execution.lanes import run_in_lanes
-from switchboard.execution.results import DEFAULT_MAX_RESULT_CHARS, new_result, to_content
+from switchboard.execution.results import (
+    DEFAULT_MAX_RESULT_CHARS,
+    WritableResult,
+    new_result,
+    to_content,
+)
 from switchboard.execution.threads import CallProgress, ToolThreads
 from switchboard.messages import ErrorKind, ToolCall, ToolResult
 from switchboard.tools.tool import Tool
 
 if TYPE_CHECKING:
     from switchboard.tools.toolbox import Toolbox
+    from switchboard.tools.validation import JsonReader
 
 logger = logging.getLogger("switchboard")
 
@@ -178,16 +184,28 @@ class Executor:
             await run_in_lanes(lane, together, self.max_concurrency)
             await run_in_lanes(lane, in_turn, 1)
         # Every position now holds its call's result: an exception would have left the lanes.
-        return cast("list[ToolResult]", results)
+        return results  # pyright: ignore[reportReturnType]
 
 
 _FIRST = (0,)
 
+_Way = tuple["Tool | None", "JsonReader", "Callable[..., Awaitable[Any]] | None"]
+"""How a batch runs a tool's calls: the tool, the reader of their JSON text, and the handler
+to await on what it read when nothing else is to be done; the tool None: the long way.
+Looked up once per tool and batch, not once per call."""
+
+
+def _unread(text: str) -> None:
+    """The reader of the long way's calls, never called: the long way parses for itself."""
+    del text
+
+
+_LONG_WAY: _Way = (None, _unread, None)
+
 
 def _sequential_indices(toolbox: Toolbox, calls: list[ToolCall]) -> list[int]:
     """The positions of the calls to ``sequential`` tools, in order."""
-    names = {call.name for call in calls}
-    sequential = {name for name in names if name in toolbox and toolbox.get(name).sequential}
+    sequential = toolbox.sequential_names
     return [i for i, call in enumerate(calls) if call.name in sequential] if sequential else []
 
 
@@ -206,6 +224,7 @@ class _Batch:
         "threads",
         "tool_slots",
         "toolbox",
+        "ways",
     )
 
     def __init__(
@@ -223,6 +242,7 @@ class _Batch:
         self.threads = executor.threads
         self.tool_slots: dict[str, asyncio.Semaphore] = {}
         self.failed: set[str] = set()  # tools whose failures this batch has counted
+        self.ways: dict[str, _Way] = {}  # tool name -> how its calls run (`run_lane`)
         own = None
         if executor.timeout is not None:
             own = asyncio.get_running_loop().time() + executor.timeout
@@ -240,25 +260,36 @@ class _Batch:
         coroutine of ours around it; a coroutine per call costs more than a trivial call
         (see benchmarks/dispatch.py). The others, and what `Tool.validate_json` leaves, go
         the long way (`run`).
+
+        One clock read per call: a call starts when the lane's previous call (with its
+        after-hooks) ended, the lane doing nothing in between but take the next call.
         """
-        find = self.toolbox.find if self.plain else _none
+        ways = self.ways
         after = self.executor.after
+        small = self.executor.small_int
+        max_chars = self.executor.max_result_chars
+        started = _now()
         for i in pending:
             call = calls[i]
-            started = _now()
-            tool = find(call.name)
-            if tool is None or not tool.direct or call.arguments.__class__ is not str:
+            way = ways.get(call.name)
+            if way is None:
+                way = ways[call.name] = self._way(call.name)
+            tool, read, handler = way
+            text = call.arguments
+            if tool is None or text.__class__ is not str:
                 results[i] = await self.run(call, started)
+                started = _now()
                 continue
             try:
-                kwargs = tool.validate_json(call.arguments)  # pyright: ignore[reportArgumentType]
+                kwargs = read(text)  # pyright: ignore[reportArgumentType]
                 if kwargs is None:
                     results[i] = await self.run(call, started)
+                    started = _now()
                     continue
                 try:
                     value = await (
-                        tool.handler(**kwargs)  # pyright: ignore[reportOptionalCall]
-                        if tool.is_async and tool.retry is None
+                        handler(**kwargs)
+                        if handler is not None
                         else call_handler(tool, (), kwargs, self.threads)
                     )
                 except BaseException as e:
@@ -266,13 +297,50 @@ class _Batch:
                     failure = _Failure("raised", self._error_message(e, tool), tool=tool)
                     result = self._failed(call, failure, _now() - started)
                 else:
-                    result = self._succeeded(call, tool, value, (), started)
+                    ended = _now()
+                    state = self.state
+                    if state is not None and state.failures:
+                        state.failures.pop(tool.name, None)
+                    # A small int, the commonest result, written without to_content's checks.
+                    if value.__class__ is int and -small < value < small:
+                        content = str(value)
+                    else:
+                        content = to_content(value, max_chars)
+                    # new_result, inlined: calling it would cost a quarter of what it does.
+                    record = WritableResult()
+                    record.call_id = call.id
+                    record.name = tool.name
+                    record.content = content
+                    record.is_error = False
+                    record.error_kind = None
+                    record.repaired = ()
+                    record.duration = ended - started
+                    record.value = value
+                    record.__class__ = ToolResult  # pyright: ignore[reportAttributeAccessIssue]
+                    result: ToolResult = record  # pyright: ignore[reportAssignmentType]
+                    if not after:
+                        results[i] = result
+                        started = ended
+                        continue
             except ArgumentsError as e:
                 failure = _Failure("invalid", _invalid_message(e), tool=tool)
                 result = self._failed(call, failure, _now() - started)
             except BaseException as e:
                 result = self._failed(call, _internal_failure(call, e), _now() - started)
             results[i] = await self._after(call, result) if after else result
+            started = _now()
+
+    def _way(self, name: str) -> _Way:
+        """How `run_lane` runs the calls of ``name`` in this batch (see `_Way`)."""
+        tool = self.toolbox.find(name) if self.plain else None
+        if tool is None or not tool.direct:
+            return _LONG_WAY
+        try:
+            read = tool.validate_json  # built on a tool's first call: it may fail
+        except BaseException as e:
+            _reraise_control(e)
+            return _LONG_WAY  # where the failure becomes the call's result
+        return tool, read, tool.handler if tool.is_async and tool.retry is None else None
 
     async def run(self, call: ToolCall, started: float) -> ToolResult:
         """Run one call the long way (see `run_lane`), started at ``started``."""
@@ -480,11 +548,6 @@ def _not_started(tool: Tool, limit: str, threads: ToolThreads, *, waited_for_slo
     return (
         f"Not run: {tool.name} could not start within {limit}, because {why}. Call it again later."
     )
-
-
-def _none(name: str) -> None:
-    """No tool takes the short way (`_Batch.run_lane`)."""
-    del name
 
 
 def _internal_failure(call: ToolCall, error: BaseException) -> _Failure:

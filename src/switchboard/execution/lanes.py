@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from typing import Any
 
@@ -17,10 +16,10 @@ async def run_in_lanes(lane: Lane, indices: Sequence[int], lanes: int) -> None:
     Each lane takes the next position as soon as its previous item is done, so at most
     ``lanes`` items run at once. The first lane runs in the caller's task; the others
     start only once an item has had to wait, so a batch whose calls never wait (most tool
-    calls) starts one task, not ``lanes``. A task per call parked on a semaphore would
-    cap concurrency too, but costs every call a task and two semaphore operations, and a
-    coroutine per call costs more than the trivial call itself (see
-    benchmarks/dispatch.py): a lane is one coroutine for all the items it runs.
+    calls) starts no task at all, and never gives the event loop a turn. A task per call
+    parked on a semaphore would cap concurrency too, but costs every call a task and two
+    semaphore operations, and a coroutine per call costs more than the trivial call itself
+    (see benchmarks/dispatch.py): a lane is one coroutine for all the items it runs.
     """
     pending = iter(indices)
     lanes = min(lanes, len(indices))
@@ -30,14 +29,14 @@ async def run_in_lanes(lane: Lane, indices: Sequence[int], lanes: int) -> None:
 
     async with asyncio.TaskGroup() as group:
 
-        async def other_lanes() -> None:
-            # This task first runs when the caller's lane waits, or once it has finished.
-            first = next(pending, None)
-            if first is None:
-                return
-            for _ in range(lanes - 2):
+        def start_other_lanes() -> None:
+            # Called back by the event loop only once the caller's lane waits: a batch
+            # whose items never wait cancels it unrun, and the group has nothing to await.
+            for _ in range(lanes - 1):
                 group.create_task(lane(pending))
-            await lane(itertools.chain((first,), pending))
 
-        group.create_task(other_lanes())
-        await lane(pending)
+        other_lanes = asyncio.get_running_loop().call_soon(start_other_lanes)
+        try:
+            await lane(pending)
+        finally:
+            other_lanes.cancel()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +76,17 @@ class TurnAccumulator:
             JSON object is then cut (reason ``error``), never ready.
     """
 
+    # Slots: `add_fragment` reads the accumulator once per fragment of a stream.
+    __slots__ = (
+        "_deltas",
+        "_open",
+        "_text",
+        "_trailing_strings",
+        "calls",
+        "parsed_arguments",
+        "partial_args",
+    )
+
     def __init__(
         self,
         *,
@@ -89,6 +100,8 @@ class TurnAccumulator:
         self._text: list[str] = []
         self.calls: list[StreamedCall] = []
         self._open: dict[Hashable, StreamedCall] = {}
+        # Open calls whose fragments are text: key -> its buffer's step (`add_fragment`).
+        self._deltas: dict[Hashable, Callable[[str], list[StreamEvent]]] = {}
 
     @property
     def text(self) -> str:
@@ -111,9 +124,11 @@ class TurnAccumulator:
     def open_call(self, key: Hashable, call_id: str, name: str) -> list[StreamEvent]:
         """A call began under ``key``; one still open under the same key is closed first."""
         events = self.close_call(key) if key in self._open else []
-        call = StreamedCall(call_id, name, ArgumentBuffer(trailing_strings=self._trailing_strings))
+        buffer = ArgumentBuffer(trailing_strings=self._trailing_strings)
+        call = StreamedCall(call_id, name, buffer)
         self.calls.append(call)
         self._open[key] = call
+        self._deltas[key] = buffer.deltas(call_id, partial_args=self.partial_args)
         events.append(ToolCallStart(call_id, name))
         return events
 
@@ -125,25 +140,22 @@ class TurnAccumulator:
         ``parsed`` is for providers that stream values (Gemini): the arguments so far. A
         fragment for no open call is logged and skipped.
         """
-        call = self._open.get(key)
-        if call is not None and parsed is None and fragment and call.parsed is None:
-            # The common fragment, the short way: this runs once per chunk of a stream. The
-            # event is built as `_DeltaFields` says, for a third of its constructor's cost.
-            event = _DeltaFields()
-            event.id = call.id
-            event.fragment = fragment
-            if self.partial_args:
-                event.partial_args = call.arguments.add(fragment)
+        if parsed is None:
+            try:
+                deltas = self._deltas[key]
+            except KeyError:
+                pass
             else:
-                call.arguments.append(fragment)
-                event.partial_args = None
-            event.__class__ = ToolCallDelta  # pyright: ignore[reportAttributeAccessIssue]
-            return [event]  # pyright: ignore[reportReturnType]
+                # The common fragment, the short way: this runs once per chunk of a stream,
+                # and the call's buffer does all of it in one call (`ArgumentBuffer.deltas`).
+                return deltas(fragment)
+        call = self._open.get(key)
         if call is None:
             logger.warning("Stream: argument fragment for no open call (key %r): %r", key, fragment)
             return []
         if parsed is not None:
             call.parsed = parsed
+            self._deltas.pop(key, None)  # its fragments now come with its values
         if not fragment:
             return []
         buffer = call.arguments
@@ -162,6 +174,7 @@ class TurnAccumulator:
         call = self._open.pop(key, None)
         if call is None:
             return []
+        self._deltas.pop(key, None)
         if arguments is not None and arguments != call.arguments.text:
             if call.arguments.text:
                 logger.warning(
@@ -195,6 +208,7 @@ class TurnAccumulator:
         """The stream ended (``reason``) inside the open calls: mark them cut."""
         events: list[StreamEvent] = [self._cut(call, reason) for call in self._open.values()]
         self._open.clear()
+        self._deltas.clear()
         return events
 
     def _cut(self, call: StreamedCall, reason: StopReason) -> ToolCallCut:
@@ -217,21 +231,6 @@ class TurnAccumulator:
     def cut_text(self, call: StreamedCall) -> str:
         """A cut call's arguments as JSON text: what parsed, trailing values dropped."""
         return json.dumps(call.arguments.settled(), ensure_ascii=False)
-
-
-class _DeltaFields:
-    """`ToolCallDelta`'s slots without its frozen ``__setattr__``, to build one cheaply.
-
-    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``.
-    `TurnAccumulator.add_fragment` writes the fields to an object of the same slot layout,
-    which then becomes a `ToolCallDelta` by ``__class__`` assignment (CPython checks that
-    the layouts match), as `switchboard.execution.results.new_result` does for results.
-    """
-
-    __slots__ = ToolCallDelta.__slots__
-    id: str
-    fragment: str
-    partial_args: Mapping[str, Any] | None
 
 
 def _object(text: str) -> dict[str, Any] | None:

@@ -38,6 +38,7 @@ class Toolbox:
         self._tools: dict[str, Tool] = {}
         self._schemas: dict[tuple[str, bool, str], list[dict[str, Any]]] = {}
         self._version = 0
+        self._sequential_names: frozenset[str] = frozenset()
         for item in tools:
             self.register(item)
 
@@ -111,6 +112,8 @@ class Toolbox:
             )
             raise ToolDefinitionError(msg, tool=tool.name)
         self._tools[tool.name] = tool
+        if tool.sequential:
+            self._sequential_names |= {tool.name}
         self._changed()
         return tool
 
@@ -122,6 +125,7 @@ class Toolbox:
         """
         tool = self.get(name)
         del self._tools[name]
+        self._sequential_names -= {name}
         self._changed()
         return tool
 
@@ -148,6 +152,11 @@ class Toolbox:
         long as this number is the one it was derived at: an O(1) check.
         """
         return self._version
+
+    @property
+    def sequential_names(self) -> frozenset[str]:
+        """The names of the tools marked ``sequential``: an O(1) read, kept as tools change."""
+        return self._sequential_names
 
     @property
     def names(self) -> list[str]:

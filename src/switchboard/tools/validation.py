@@ -92,15 +92,40 @@ class FunctionArguments:
         benchmarks/dispatch.py). Its parser reads ``NaN``, ``Infinity`` and a key given
         twice (keeping the last), which switchboard refuses: text naming the first two is
         read the other way, and so is text with more colons than keys given (a repeated key
-        adds a colon; so do nested objects and colons in strings, which the other way
-        reads exactly). Strict validation of JSON text accepts what strict validation of a
-        dict refuses (an ISO date string for a datetime), so strict tools and models with
-        their own validators are always read the other way.
+        adds a colon; so do unknown keys, nested objects and colons in strings, which the
+        other way reads exactly). Strict validation of JSON text accepts what strict
+        validation of a dict refuses (an ISO date string for a datetime), so strict tools
+        and models with their own validators are always read the other way.
         """
         other_way = clean_json_reader(self, tool, strict=strict)
         if self._fields is None or strict:
             return other_way
-        one_pass = self._fields.validate_json
+        exact = _exact_reader(self._model)
+        if exact is None:
+            return self._fields_reader(other_way)
+        one_pass, defaults = exact
+        size = len(self._model.model_fields)
+
+        def read(text: str) -> dict[str, Any] | None:
+            if "null" in text:
+                return None
+            if "NaN" not in text and "Infinity" not in text:
+                try:
+                    kwargs = one_pass(text)
+                except ValueError:  # invalid, or not JSON: the other way explains
+                    return other_way(text)
+                # One entry per key given, known and valid: every key adds a colon.
+                if text.count(":") == len(kwargs):
+                    return {**defaults, **kwargs} if len(kwargs) < size else kwargs
+            return other_way(text)
+
+        return read
+
+    def _fields_reader(self, other_way: JsonReader) -> JsonReader:
+        """The one-pass reader through the model's fields validator (see `json_reader`)."""
+        fields = self._fields
+        assert fields is not None  # the caller checked
+        one_pass = fields.validate_json
         renamed = self._parameters
 
         def read(text: str) -> dict[str, Any] | None:
@@ -191,6 +216,20 @@ def _fields_validator(model: type[BaseModel]) -> SchemaValidator | None:
     hook or root), the fields' own core schema, under the model's config and definitions,
     validates exactly as the model does. None for any other model.
     """
+    found = _plain_fields(model)
+    if found is None:
+        return None
+    fields, definitions, config = found
+    schema: CoreSchema = fields
+    if definitions:
+        schema = core_schema.definitions_schema(fields, definitions)
+    return SchemaValidator(schema, config)
+
+
+def _plain_fields(
+    model: type[BaseModel],
+) -> tuple[core_schema.ModelFieldsSchema, list[CoreSchema], core_schema.CoreConfig | None] | None:
+    """A plain model's fields schema, definitions and config (see `_fields_validator`)."""
     schema: CoreSchema = model.__pydantic_core_schema__
     definitions: list[CoreSchema] = []
     if schema["type"] == "definitions":
@@ -202,9 +241,58 @@ def _fields_validator(model: type[BaseModel]) -> SchemaValidator | None:
     hooks = outer.get("custom_init") or outer.get("root_model") or outer.get("post_init")
     if fields["type"] != "model-fields" or hooks:
         return None
+    return cast(core_schema.ModelFieldsSchema, fields), definitions, outer.get("config")
+
+
+# The keys of a field default that the exact reader puts in itself (see `_exact_reader`).
+_PLAIN_DEFAULT_KEYS = frozenset({"type", "schema", "default", "metadata", "serialization"})
+
+
+def _exact_reader(
+    model: type[BaseModel],
+) -> tuple[Callable[[str], dict[str, Any]], dict[str, Any]] | None:
+    """A one-pass validator of JSON text to exactly the keyword arguments given, and the defaults.
+
+    The model's fields as a typed dict keyed by parameter name, which ignores unknown keys
+    and leaves out what was not given, so that its result has one entry per key the text
+    names validly (`FunctionArguments.json_reader` counts them). Without the model's own
+    refusal of unknown keys, and with no tuple of field names to build, it costs two thirds
+    of the fields validator. The defaults, added afterwards, are the model's own objects,
+    as its validator gives them. None when a default is not a plain value given once (a
+    factory, one validated or copied per call, one used on error), or the model is not plain.
+    """
+    found = _plain_fields(model)
+    if found is None:
+        return None
+    fields, definitions, config = found
+    typed: dict[str, core_schema.TypedDictField] = {}
+    defaults: dict[str, Any] = {}
+    for name, field in fields["fields"].items():
+        alias = field.get("validation_alias", name)
+        parameter = alias if isinstance(alias, str) else name
+        schema = field["schema"]
+        if schema["type"] == "default":
+            default = cast(core_schema.WithDefaultSchema, schema)
+            if not _PLAIN_DEFAULT_KEYS.issuperset(default) or "default" not in default:
+                return None
+            try:
+                hash(default["default"])
+            except TypeError:  # pydantic-core copies an unhashable default for each call
+                return None
+            defaults[parameter] = default["default"]
+            schema = default["schema"]
+        typed[parameter] = core_schema.typed_dict_field(
+            schema,
+            required=parameter not in defaults,
+            validation_alias=None if alias == parameter else alias,
+        )
+    # A typed dict validates its fields under its own config, not the validator's.
+    schema: CoreSchema = core_schema.typed_dict_schema(
+        typed, strict=fields.get("strict"), extra_behavior="ignore", config=config
+    )
     if definitions:
-        fields = core_schema.definitions_schema(fields, definitions)
-    return SchemaValidator(fields, outer.get("config"))
+        schema = core_schema.definitions_schema(schema, definitions)
+    return SchemaValidator(schema, config).validate_json, defaults
 
 
 def _validate_model(

@@ -47,9 +47,8 @@ PARALLEL_INSTRUCTIONS: Final = (
 ANSWER_INSTRUCTIONS: Final = " Otherwise, answer in plain text."
 
 # Models tuned for tools often wrap a call in tags or a code fence even when asked not to.
-_WRAPPERS: Final = re.compile(
-    r"^\s*(?:<tool_call>|```(?:json)?)\s*(?P<body>.*?)\s*(?:</tool_call>|```)?\s*$", re.DOTALL
-)
+_OPENERS: Final = ("<tool_call>", "```json", "```")
+_CLOSERS: Final = ("</tool_call>", "```")
 
 
 def template_renders_tools(template: str) -> bool:
@@ -163,8 +162,7 @@ def parse_reply(text: str, *, call_id_prefix: str) -> tuple[str, tuple[ToolCall,
         ('Hello.', ())
     """
     stripped = text.strip()
-    wrapped = _WRAPPERS.match(stripped)
-    body = wrapped.group("body") if wrapped else stripped
+    body = _unwrapped(stripped)
     if not body.startswith(("{", "[")):
         return stripped, ()
     try:
@@ -181,6 +179,20 @@ def parse_reply(text: str, *, call_id_prefix: str) -> tuple[str, tuple[ToolCall,
     if not calls:
         return stripped, ()
     return "", tuple(calls)
+
+
+def _unwrapped(stripped: str) -> str:
+    """A reply (with no whitespace around it) without the tags or fence around it, if any.
+
+    Tests of the ends, not a regular expression: a lazy body between runs of whitespace
+    made one retry every split of every run, seconds for a reply of a few thousand spaces.
+    """
+    opener = next((o for o in _OPENERS if stripped.startswith(o)), None)
+    if opener is None:
+        return stripped
+    body = stripped[len(opener) :]
+    closer = next((c for c in _CLOSERS if body.endswith(c)), None)
+    return (body[: -len(closer)] if closer else body).strip()
 
 
 def _call(entry: Any, call_id: str) -> ToolCall | None:

@@ -38,6 +38,11 @@ _SPACE: Final = " \t\n\r"
 _MORE: Final = -1  # the text ends before it could tell
 _OTHER: Final = -2  # something else is written there
 
+# The words of a call's header, in order; None stands for the tool's name (a JSON string).
+_HEADER: Final = ("{", '"name"', ":", None, ",", '"arguments"', ":", "{")
+# The longest JSON string a tool's name can be written as: 64 characters, each escaped.
+_MAX_NAME_TEXT: Final = 2 + 64 * len("\\u0000")
+
 
 @dataclass(frozen=True, slots=True)
 class _Open:
@@ -73,20 +78,26 @@ class ReplyReader:
         self._prefix = call_id_prefix
         self._held = held
         self._turn = TurnAccumulator(partial_args=partial_args)
-        self._reply = ""
         self._is_text = not calls
         self._scanner: _CallScanner | None = None
+        # Until the reply's first characters tell text from calls: its pieces, and the
+        # same text with each run of whitespace cut to its first character (see `_decide`).
+        self._undecided: list[str] = []
+        self._head = ""
         self._text_begun = False
-        self._space = ""  # whitespace after the text so far: relayed only if text follows
+        self._space: list[str] = []  # whitespace after the text so far: relayed if text follows
 
     def read(self, piece: str) -> list[StreamEvent]:
-        """The events of the next piece of the reply."""
-        self._reply += piece
+        """The events of the next piece of the reply.
+
+        Each piece is read once: nothing of the reply is kept but what is still to be
+        read, so a reply costs time linear in its length.
+        """
         if self._is_text:
             return self._text(piece)
         if self._scanner is None:
-            return self._decide()
-        return self._calls()
+            return self._decide(piece)
+        return self._calls(piece)
 
     def finish(self, response: ModelResponse) -> list[StreamEvent]:
         """The last events, `TurnEnd` last, once the reply is read as `response`."""
@@ -103,16 +114,28 @@ class ReplyReader:
         events.append(TurnEnd(response.usage, response.stop_reason, response))
         return events
 
-    def _decide(self) -> list[StreamEvent]:
-        """Text or a call, once the reply's first characters tell."""
-        opening = _CALL_OPENING.match(self._reply)
+    def _decide(self, piece: str) -> list[StreamEvent]:
+        """Text or a call, once the reply's first characters tell.
+
+        Until then the reply is whitespace around the start of a wrapper (`_may_open`),
+        and both tests read a run of whitespace as they read one character of it: they are
+        made on `_head`, the reply so far with each run cut so, and the piece.
+        """
+        self._undecided.append(piece)
+        head = self._head + piece
+        opening = _CALL_OPENING.match(head)
         if opening is not None:
-            self._scanner = _CallScanner(opening.end(), self._held)
-            return self._calls()
-        if _may_open(self._reply):
+            self._scanner = _CallScanner(self._held)
+            self._undecided = []
+            return self._calls(head[opening.end() :])
+        if _may_open(head):
+            core = head.strip()
+            self._head = core + head[len(head.rstrip()) :][:1] if core else ""
             return []
         self._is_text = True
-        return self._text(self._reply)
+        reply = "".join(self._undecided)
+        self._undecided = []
+        return self._text(reply)
 
     def _text(self, piece: str) -> list[StreamEvent]:
         """A piece of a text reply, with the whitespace `parse_reply` strips held back."""
@@ -121,15 +144,16 @@ class ReplyReader:
             self._text_begun = bool(piece)
         body = piece.rstrip()
         if not body:
-            self._space += piece
+            self._space.append(piece)
             return []
-        text, self._space = self._space + body, piece[len(body) :]
+        text = "".join(self._space) + body if self._space else body
+        self._space = [piece[len(body) :]] if len(body) < len(piece) else []
         return self._turn.add_text(text)
 
-    def _calls(self) -> list[StreamEvent]:
+    def _calls(self, piece: str) -> list[StreamEvent]:
         assert self._scanner is not None
         events: list[StreamEvent] = []
-        for found in self._scanner.scan(self._reply):
+        for found in self._scanner.scan(piece):
             if isinstance(found, _Open):
                 call_id = f"{self._prefix}-{found.index}"
                 events.extend(self._turn.open_call(found.index, call_id, found.name))
@@ -159,24 +183,32 @@ class _CallScanner:
     pydantic-core's ``allow_partial``, which fills ``partial_args``) give values, not where
     in the reply the arguments' text begins and ends, which each fragment needs.
 
+    Each piece is read once: between pieces it keeps only what it could not read yet (a
+    word or a tool's name cut by the end of a piece), so a reply costs time linear in its
+    length. A name longer than any tool's is not followed.
+
     Args:
-        start: Where the call (``{``) or list of calls (``[``) begins in the reply.
         held: Tools whose calls are not followed.
     """
 
-    def __init__(self, start: int, held: Collection[str]) -> None:
+    def __init__(self, held: Collection[str]) -> None:
         self._held = held
-        self._at = start  # where reading resumes
+        self._rest = ""  # the text not read yet, which the next piece continues
+        self._at = 0  # where reading resumes, in the text being read
         self._phase = "first"  # first, element, header, arguments, end, next, done
         self._list = False
         self._index = 0  # the call being read
-        self._named = False  # whether the call being read has been opened
+        self._step = 0  # the words of the call's header read so far (see `_HEADER`)
         self._depth = 0
         self._in_string = False
         self._escaped = False
 
-    def scan(self, reply: str) -> list[_Open | _Fragment]:
-        """What the reply's new text holds: calls opened, fragments of their arguments."""
+    def scan(self, piece: str) -> list[_Open | _Fragment]:
+        """What the reply's next piece holds: calls opened, fragments of their arguments."""
+        if self._phase == "done":
+            return []
+        reply = self._rest + piece
+        self._at = 0
         found: list[_Open | _Fragment] = []
         while self._phase != "done" and self._at < len(reply):
             before = (self._phase, self._at)
@@ -197,11 +229,12 @@ class _CallScanner:
                     self._punctuation(reply, {",": "element", "]": "done"})
             if (self._phase, self._at) == before:
                 break  # more text is needed
+        self._rest = reply[self._at :] if self._phase != "done" else ""
         return [f for f in found if not isinstance(f, _Fragment) or f.text]
 
     def _punctuation(self, reply: str, then: Mapping[str, str], *, advance: bool = True) -> None:
         """Past whitespace, the character that leads to the next phase; stop on any other."""
-        at = _skip(reply, self._at)
+        at = self._at = _skip(reply, self._at)  # whitespace, once read, is read
         if at == len(reply):
             return
         phase = then.get(reply[at])
@@ -209,38 +242,38 @@ class _CallScanner:
         self._at = at + advance if phase else len(reply)
         if phase == "next":
             self._index += 1
-            self._named = False
 
     def _header(self, reply: str) -> list[_Open | _Fragment]:
-        """``{"name": "<tool>", "arguments": `` up to the arguments' ``{``."""
-        at = self._at
-        for word in ("{", '"name"', ":"):
-            at = _literal(reply, at, word)
-            if at < 0:
-                return self._give_up(at)
-        at, name = _string(reply, at)
-        if at < 0 or name is None:
-            return self._give_up(at)
+        """``{"name": "<tool>", "arguments": `` up to the arguments' ``{``, word by word."""
         found: list[_Open | _Fragment] = []
-        if not self._named:
-            if name in self._held:
-                return self._give_up(_OTHER)
-            self._named = True
-            found.append(_Open(self._index, name))
-        for word in (",", '"arguments"', ":", "{"):
-            at = _literal(reply, at, word)
-            if at < 0:
-                self._give_up(at)
-                return found
-        self._at = at - 1
+        while self._step < len(_HEADER):
+            self._at = _skip(reply, self._at)
+            word = _HEADER[self._step]
+            if word is None:
+                at, name = _string(reply, self._at)
+                if at < 0 or name is None:
+                    self._give_up(at)
+                    return found
+                if name in self._held:
+                    self._give_up(_OTHER)
+                    return found
+                found.append(_Open(self._index, name))
+            else:
+                at = _literal(reply, self._at, word)
+                if at < 0:
+                    self._give_up(at)
+                    return found
+            self._at = at
+            self._step += 1
+        self._step = 0
+        self._at -= 1  # the arguments' "{" is their first character
         self._phase = "arguments"
         self._depth = 0
         return found
 
-    def _give_up(self, at: int) -> list[_Open | _Fragment]:
+    def _give_up(self, at: int) -> None:
         if at == _OTHER:
             self._phase = "done"
-        return []
 
     def _arguments(self, reply: str) -> _Fragment:
         """The arguments' text from where the last fragment ended, to their ``}`` at most."""
@@ -296,8 +329,8 @@ def _string(text: str, at: int) -> tuple[int, str | None]:
     if text[at] != '"':
         return _OTHER, None
     written = _STRING.match(text, at)
-    if written is None:
-        return _MORE, None
+    if written is None:  # not closed yet: it may be, unless it is too long for a name
+        return (_MORE if len(text) - at <= _MAX_NAME_TEXT else _OTHER), None
     try:
         return written.end(), json.loads(written.group(), strict=False)
     except ValueError:  # an escape JSON does not have

@@ -45,6 +45,19 @@ class ChatStreamReader:
         partial_args: Compute `ToolCallDelta.partial_args`.
     """
 
+    # Slots: `read` reads the reader's state once per chunk of a stream.
+    __slots__ = (
+        "_completion_id",
+        "_current",
+        "_finish_reason",
+        "_ids",
+        "_model",
+        "_reasoning",
+        "_refusal",
+        "_usage",
+        "turn",
+    )
+
     def __init__(self, *, partial_args: bool = False) -> None:
         self.turn = TurnAccumulator(partial_args=partial_args)
         self._ids: dict[Hashable, str] = {}
