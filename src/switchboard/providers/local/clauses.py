@@ -20,7 +20,7 @@ from switchboard.messages import AssistantTurn, Message, UserMessage
 from switchboard.routing.text import identifier_words
 from switchboard.tools.tool import Tool
 
-__all__ = ["Clause", "clauses", "opening_verb", "pending_tools", "tool_for_verb"]
+__all__ = ["Clause", "clauses", "opening_verb", "pending_tools", "stem", "tool_for_verb"]
 
 _WORD: Final = re.compile(r"[a-z0-9]+")
 # Where one request ends and the next begins: punctuation outside quotes, "and", "then".
@@ -67,7 +67,7 @@ def opening_verb(text: str) -> str:
     words = _WORD.findall(text.lower())
     while words and words[0] in _OPENING:
         words.pop(0)
-    return _stem(words[0]) if words else ""
+    return stem(words[0]) if words else ""
 
 
 def tool_for_verb(tools: Sequence[Tool], verb: str) -> Tool | None:
@@ -109,5 +109,6 @@ def pending_tools(messages: Sequence[Message], tools: Sequence[Tool]) -> list[To
     return pending
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
+    """``word`` without a plural's trailing ``s`` (``tools`` → ``tool``; ``bus`` stays)."""
     return word[:-1] if len(word) > 3 and word.endswith("s") else word

@@ -26,9 +26,9 @@ from dataclasses import dataclass, replace
 from typing import Any, Final, cast
 
 from switchboard.messages import ToolCall
-from switchboard.providers.local.clauses import clauses, opening_verb, tool_for_verb
+from switchboard.providers.local.clauses import clauses, opening_verb, stem, tool_for_verb
 from switchboard.providers.local.prompt import call_arguments
-from switchboard.providers.local.units import amount_before, named_units, unit_of
+from switchboard.providers.local.units import amount_before, converts_to, named_units, unit_of
 from switchboard.routing.stopwords import STOPWORDS_EN_PLUS
 from switchboard.routing.text import identifier_words
 from switchboard.tools.tool import Tool
@@ -48,8 +48,6 @@ _NUMBER: Final = r"\(*\s*-?\d+(?:\.\d+)?\s*\)*"
 _FORMULA: Final = re.compile(rf"{_NUMBER}(?:\s*(?:\*\*|[-+*/%^])\s*{_NUMBER})+")
 _NUMBER_WORD: Final = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\d)")
 
-# What a message says just before the unit it converts to.
-_CONVERTED_TO: Final = re.compile(r"\b(?:to|into|in|how many)\s+$", re.IGNORECASE)
 # Arguments named for what a conversion gives: ``to_unit``, ``target_currency``.
 _TARGET_KEY: Final = re.compile(r"(?:to|target|dest(?:ination)?|into|output)(?:_|$)")
 
@@ -148,11 +146,7 @@ def ground_choices(
         properties = cast("Mapping[str, Any]", tool.parameters.get("properties", {}))
         _ground_numbers(changed, properties, message)
         _ground_enums(changed, properties, message)
-        grounded.append(
-            call
-            if changed == arguments
-            else replace(call, arguments=json.dumps(changed, ensure_ascii=False))
-        )
+        grounded.append(_rewritten(call, arguments, changed))
     return tuple(grounded)
 
 
@@ -234,7 +228,7 @@ def _named_in_order(message: str, choices: Sequence[str], wanted: int) -> list[_
             continue
         hit = re.search(rf"(?<![\w'\u2019]){re.escape(choice)}(?!\w)", message, re.IGNORECASE)
         if hit is not None:
-            target = _CONVERTED_TO.search(message[: hit.start()]) is not None
+            target = converts_to(message[: hit.start()])
             amount = amount_before(message, hit.start())
             found[choice] = _Named(choice, hit.start(), target, amount)
     if len(found) < wanted or (wanted > 1 and found):
@@ -282,13 +276,7 @@ def ground_strings(
         None if arguments is None else {k: _relate(v, found) for k, v in arguments.items()}
         for arguments in parsed
     ]
-    used = {
-        _squeezed(v)
-        for arguments in related
-        if arguments
-        for v in arguments.values()
-        if isinstance(v, str)
-    }
+    used = _strings_held(related)
     unused = iter([span for span in found if _squeezed(span) not in used])
     fixed = {tool.name: _fixed_choices(tool) for tool in tools}
     said = _squeezed(message)
@@ -302,11 +290,7 @@ def ground_strings(
                 continue
             if value.strip() and _squeezed(value) not in said:
                 changed[key] = next(unused, value)
-        grounded.append(
-            call
-            if changed == arguments
-            else replace(call, arguments=json.dumps(changed, ensure_ascii=False))
-        )
+        grounded.append(_rewritten(call, arguments, changed))
     return _by_clause(tuple(grounded), tools, message)
 
 
@@ -330,23 +314,16 @@ def _by_object(
     phrase = _OBJECT_END.split(opening[verb.end() :], maxsplit=1)[0]
     phrase = _DETERMINER.sub("", phrase).strip()
     fixed = _fixed_choices(tool)
+    whole = _squeezed(phrase)
     grounded: list[ToolCall] = []
     for call in calls:
         arguments = call_arguments(call) if call.name == tool.name else None
         changed = dict(arguments or {})
         for key, value in changed.items():
-            if key in fixed:
-                continue
-            piece = (
-                isinstance(value, str) and value.strip() and _squeezed(value) in _squeezed(phrase)
-            )
-            if piece and _squeezed(value) != _squeezed(phrase):
+            held = _squeezed(value) if isinstance(value, str) and key not in fixed else ""
+            if held and held != whole and held in whole:
                 changed[key] = phrase
-        grounded.append(
-            call
-            if arguments is None or changed == arguments
-            else replace(call, arguments=json.dumps(changed, ensure_ascii=False))
-        )
+        grounded.append(_rewritten(call, arguments, changed))
     return tuple(grounded)
 
 
@@ -370,13 +347,7 @@ def _by_clause(
         if tool is not None:
             asked[_squeezed(span)] = tool.name
     parsed = [call_arguments(call) for call in calls]
-    used = {
-        _squeezed(v)
-        for arguments in parsed
-        if arguments
-        for v in arguments.values()
-        if isinstance(v, str)
-    }
+    used = _strings_held(parsed)
     spans_of = {_squeezed(span): span for _, span in quoted}
     grounded: list[ToolCall] = []
     for call, arguments in zip(calls, parsed, strict=True):
@@ -389,12 +360,22 @@ def _by_clause(
             if len(free) == 1:
                 changed[key] = spans_of[free[0]]
                 used.add(free[0])
-        grounded.append(
-            call
-            if arguments is None or changed == arguments
-            else replace(call, arguments=json.dumps(changed, ensure_ascii=False))
-        )
+        grounded.append(_rewritten(call, arguments, changed))
     return tuple(grounded)
+
+
+def _rewritten(
+    call: ToolCall, arguments: Mapping[str, Any] | None, changed: Mapping[str, Any]
+) -> ToolCall:
+    """``call`` with the ``changed`` arguments, or as it was if nothing changed."""
+    if arguments is None or changed == arguments:
+        return call
+    return replace(call, arguments=json.dumps(changed, ensure_ascii=False))
+
+
+def _strings_held(arguments: Sequence[Mapping[str, Any] | None]) -> set[str]:
+    """The string values of ``arguments``, squeezed (see `_squeezed`)."""
+    return {_squeezed(v) for held in arguments if held for v in held.values() if isinstance(v, str)}
 
 
 def _fixed_choices(tool: Tool) -> set[str]:
@@ -441,7 +422,7 @@ def _balanced(formula: str) -> str:
 
 def _stems(text: str) -> set[str]:
     words = _WORD.findall(text.lower())
-    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words}
+    return {stem(w) for w in words}
 
 
 def _choices(schema: Any) -> list[str]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Final
 if TYPE_CHECKING:
     from pint import UnitRegistry
 
-__all__ = ["UnitMention", "amount_before", "named_units", "unit_of"]
+__all__ = ["UnitMention", "amount_before", "converts_to", "named_units", "unit_of"]
 
 _WORD: Final = re.compile(r"°?[A-Za-z][A-Za-z_]*")
 # A temperature scale by its letter: "°F", "25 °C", "degrees F", "100F".
@@ -72,18 +72,23 @@ def named_units(message: str) -> list[UnitMention]:
             before = _DEGREES.sub("", before)  # "in degrees F" converts to F
         elif name.startswith("°") or name.casefold() in _ARTICLES:
             continue  # "to a friend": pint reads "a" as a year
-        elif _TARGET.search(before) is None and _AFTER_NUMBER.search(before) is None:
+        elif not converts_to(before) and _AFTER_NUMBER.search(before) is None:
             continue
         elif before.rstrip().lower().endswith(" in") and name[0].isupper():
             continue  # "in Tokyo": a place, not a unit
         else:
             unit = unit_of(name) or (unit_of(name.lower()) if name.istitle() else "")
         if unit:
-            target = _TARGET.search(before) is not None
+            target = converts_to(before)
             mentions.append(
                 UnitMention(word.start(), unit, target, amount_before(message, word.start()))
             )
     return mentions
+
+
+def converts_to(before: str) -> bool:
+    """Whether the text ``before`` a unit says the message converts to it ("5 km to ")."""
+    return _TARGET.search(before) is not None
 
 
 def amount_before(message: str, start: int) -> float | None:
