@@ -46,15 +46,14 @@ class CallGuard:
         self.calls_made = 0
         self.answer_next = False
         """An answered repeat asked the model to answer: the next request forbids calls."""
-        self._repeats: dict[CallKey, int] = {}
+        # Per key: how many calls had it, and the arguments of the first (see `_key`).
+        self._seen: dict[CallKey, list[Any]] = {}
         # The results a repeat may be answered with: all of one tool, the one that ran last
         # (a call of one tool may change what another returns: add_todo, then list_todos).
         self._answered: dict[CallKey, ToolResult] = {}
         self._answered_tool: str | None = None
         # The calls let through since the last `remember`, by id: only these ran.
         self._admitted: dict[str, CallKey] = {}
-        # The arguments of the first call seen with each key of flat arguments (see `_key`).
-        self._firsts: dict[CallKey, Any] = {}
 
     def admit(self, call: ToolCall) -> tuple[ToolResult | None, GuardStop | None]:
         """The guards, for the run's next call: a refusal or ``None``, and a reason to stop."""
@@ -68,7 +67,10 @@ class CallGuard:
             return refusal, "max_tool_calls"
         self.calls_made += 1
         key = self._key(call)
-        seen = self._repeats[key] = self._repeats.get(key, 0) + 1
+        entry = self._seen.get(key)
+        if entry is None:
+            entry = self._seen[key] = [0, call.arguments]
+        entry[0] = seen = entry[0] + 1
         earlier = self._answered.get(key) if call.name == self._answered_tool else None
         if earlier is not None and self.on_repeat != "run":
             return self._repeat(call, earlier, seen)
@@ -127,8 +129,10 @@ class CallGuard:
             except TypeError:  # a value is a list or an object: written out below
                 pass
             else:
-                first = self._firsts.setdefault(key, arguments)
-                if first is arguments or _typed(_parsed(first)) == _typed(items):
+                entry = self._seen.get(key)
+                if entry is None or entry[1] is arguments:
+                    return key
+                if _typed(_parsed(entry[1])) == _typed(items):
                     return key
                 return call.name, _typed(items)
         return call.name, _written(value)

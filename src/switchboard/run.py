@@ -95,13 +95,13 @@ class RunLoop:
         self.messages = messages
         self.deps = deps
         self.state = RunState()
-        self.usage = Usage()
         self.steps: list[Step] = []
         self.tool_choice = agent.tool_choice
         self.guard = CallGuard(agent.max_tool_calls, agent.repeat_limit, agent.on_repeat)
         self._guard_stop: RunStopReason | None = None
         self._turn: StreamedTurn | None = None
         self._called: set[str] | None = None
+        self._all: tuple[int, tuple[Tool, ...], tuple[str, ...]] | None = None
         timeout = agent.run_timeout
         self.deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
 
@@ -138,7 +138,12 @@ class RunLoop:
         for iteration in range(agent.max_iterations):
             self._check_deadline()
             router = agent.router
-            offered = list(agent.toolbox) if router is None else await self._routed(router)
+            offered: Sequence[Tool]
+            if router is None:
+                offered, names = self._all_tools()
+            else:
+                offered = await self._routed(router)
+                names = tuple([tool.name for tool in offered])
             if agent.answer_at_limit and iteration == agent.max_iterations - 1:
                 self.tool_choice = "none"
             request = ModelRequest(
@@ -151,7 +156,6 @@ class RunLoop:
                 agent.request_timeout,
                 self.deadline,
             )
-            names = tuple([tool.name for tool in offered])
             if streaming:
                 turn = self._turn = self._streamed_turn()
                 async for event in turn.run(
@@ -222,6 +226,15 @@ class RunLoop:
             stop = stop or _final_reason(response)
         return response, results, stop
 
+    def _all_tools(self) -> tuple[tuple[Tool, ...], tuple[str, ...]]:
+        """Every tool of the toolbox and their names, listed again only when it changed."""
+        toolbox = self.agent.toolbox
+        listed = self._all
+        if listed is None or listed[0] != toolbox.version:
+            tools = tuple(toolbox)
+            listed = self._all = (toolbox.version, tools, tuple([tool.name for tool in tools]))
+        return listed[1], listed[2]
+
     async def _routed(self, router: Router) -> list[Tool]:
         """The tools the router picks for the next request."""
         if self._called is None:  # the tools called in the history, then kept up in _record
@@ -242,7 +255,6 @@ class RunLoop:
         names: tuple[str, ...],
     ) -> RunStopReason | None:
         """Add a reply and its results to the run; the reason to stop, if it must."""
-        self.usage = self.usage + response.usage
         self.messages.append(response.turn)
         if not response.turn.tool_calls:
             self.steps.append(Step(response, (), names))
@@ -310,6 +322,17 @@ class RunLoop:
         output = last.text if isinstance(last, AssistantTurn) else ""
         logger.debug("Run ended: %s after %d steps", stop_reason, len(self.steps))
         return RunResult(output, tuple(self.messages), self.usage, tuple(self.steps), stop_reason)
+
+    @property
+    def usage(self) -> Usage:
+        """The tokens and requests of the run so far: the sum of its steps'."""
+        inputs = outputs = requests = 0
+        for step in self.steps:
+            usage = step.response.usage
+            inputs += usage.input_tokens
+            outputs += usage.output_tokens
+            requests += usage.requests
+        return Usage(inputs, outputs, requests)
 
 
 def _query(messages: Sequence[Message], context: int = 2) -> str:

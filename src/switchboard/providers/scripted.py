@@ -80,9 +80,10 @@ class ScriptedModel:
         """Record the request and return the next scripted reply."""
         requests = self.requests
         requests.append(request)
-        if self._max_recorded is not None and len(requests) > self._max_recorded:
+        limit = self._max_recorded
+        if limit is not None and len(requests) > limit:
             # A list, not a deque: tests compare it with lists and slice it.
-            del requests[: len(requests) - self._max_recorded]
+            del requests[:-limit]
         return _as_response(self._reply(request), self._model)
 
     async def stream(

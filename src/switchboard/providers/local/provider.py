@@ -37,6 +37,7 @@ from switchboard.providers.local.model_file import checked_model_file, load_erro
 from switchboard.providers.local.prompt import PROVIDER, parse_reply, written_calls
 from switchboard.providers.local.stream import ReplyReader
 from switchboard.providers.local.techniques import LocalTechniques
+from switchboard.providers.local.waiting import choose_waiting
 from switchboard.providers.retries import Retrying, within
 from switchboard.streaming.events import StreamEvent
 from switchboard.tools.tool import Tool
@@ -323,10 +324,7 @@ class LocalProvider:
 
     def _load(self) -> CountingLlama:
         if self._llama is None:
-            # llama.cpp's OpenMP workers spin while waiting by default: on a busy machine
-            # (CI, shared cores) a reply took 88 s instead of 6 s on 2 cores. libgomp reads
-            # this once, when llama_cpp loads it; a value the user set is kept.
-            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+            choose_waiting(self._n_threads)
             try:
                 from switchboard.providers.local.runtime import CountingLlama
             except ImportError as e:
