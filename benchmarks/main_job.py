@@ -42,8 +42,8 @@ from switchboard.evals.tasks import (
     run_tasks,
     summarize_tasks,
 )
+from switchboard.execution.toolbox import Toolbox
 from switchboard.providers.local import LocalProvider, LocalTechniques
-from switchboard.tools.toolbox import Toolbox
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = {

@@ -11,11 +11,11 @@ import httpx2
 import pytest
 
 from switchboard import Agent, ModelResponse, ScriptedModel, ToolCall, ToolResult
-from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import AssistantTurn, Usage
+from switchboard.outcome import RunResult
 from switchboard.providers.base import ModelRequest
 from switchboard.providers.openai_chat import OpenAIChatProvider
-from switchboard.run import RunResult
+from switchboard.retry import RetryPolicy
 from switchboard.streaming import (
     RunEnd,
     RunEvent,

@@ -35,9 +35,9 @@ from switchboard.execution.executor import (
     ErrorFormatter,
     Executor,
     ExecutorOptions,
-    RunState,
+    ExecutorState,
 )
-from switchboard.execution.retry import RetryPolicy
+from switchboard.execution.toolbox import Toolbox
 from switchboard.messages import (
     AssistantTurn,
     ErrorKind,
@@ -50,6 +50,7 @@ from switchboard.messages import (
     Usage,
     UserMessage,
 )
+from switchboard.outcome import RunResult, RunStopReason, Step
 from switchboard.providers.base import (
     ModelRequest,
     ModelSettings,
@@ -58,8 +59,8 @@ from switchboard.providers.base import (
 )
 from switchboard.providers.models import resolve_model
 from switchboard.providers.scripted import ScriptedModel
+from switchboard.retry import RetryPolicy
 from switchboard.routing import Router, RoutingMode
-from switchboard.run import RunResult, RunStopReason, Step
 from switchboard.schema.dialects import FORMATS, STRICT_FORMATS, Format
 from switchboard.streaming import (
     RunEnd,
@@ -76,7 +77,6 @@ from switchboard.streaming import (
 )
 from switchboard.tools.context import RunContext
 from switchboard.tools.tool import OnStrictIssues, Tool, ToolOptions, tool
-from switchboard.tools.toolbox import Toolbox
 
 __all__ = [
     "FORMATS",
@@ -94,6 +94,7 @@ __all__ = [
     "ErrorKind",
     "Executor",
     "ExecutorOptions",
+    "ExecutorState",
     "Format",
     "MaxIterationsError",
     "Message",
@@ -116,7 +117,6 @@ __all__ = [
     "RunError",
     "RunEvent",
     "RunResult",
-    "RunState",
     "RunStopReason",
     "RunTimeoutError",
     "SchemaDialectError",

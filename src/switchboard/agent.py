@@ -18,6 +18,7 @@ from typing import Any, Literal, Unpack, get_args
 from switchboard.blocking import run_blocking
 from switchboard.errors import ConfigurationError, MaxIterationsError
 from switchboard.execution.executor import Executor, ExecutorOptions
+from switchboard.execution.toolbox import Toolbox
 from switchboard.guard import OnRepeat
 from switchboard.messages import (
     Message,
@@ -25,6 +26,7 @@ from switchboard.messages import (
     ToolResult,
     UserMessage,
 )
+from switchboard.outcome import RunResult
 from switchboard.providers.base import (
     ModelSettings,
     Provider,
@@ -33,10 +35,9 @@ from switchboard.providers.base import (
 )
 from switchboard.providers.models import resolve_model
 from switchboard.routing import Router
-from switchboard.run import RunLoop, RunResult
+from switchboard.run import RunLoop
 from switchboard.streaming import RunEnd, RunEvent
 from switchboard.tools.tool import Tool
-from switchboard.tools.toolbox import Toolbox
 
 
 class Agent:

@@ -20,6 +20,7 @@ from switchboard.evals.bfcl import load_bfcl
 from switchboard.evals.harness import run_bfcl, summarize
 from switchboard.evals.tasks import TaskSummary, load_tasks, run_tasks, summarize_tasks
 from switchboard.execution.executor import AfterHook
+from switchboard.execution.toolbox import Toolbox
 from switchboard.messages import ToolCall
 from switchboard.providers.base import ModelSettings, Provider
 from switchboard.providers.local import LocalProvider
@@ -27,9 +28,8 @@ from switchboard.providers.models import LOCAL, resolve_model
 from switchboard.run_view import RunView, result_json
 from switchboard.schema.dialects import FORMATS
 from switchboard.terminal import Command, Group, Stdout, StdoutConsole
-from switchboard.tools.loader import load_toolbox
 from switchboard.tools.tool import Tool
-from switchboard.tools.toolbox import Toolbox
+from switchboard.tools_file import load_toolbox
 
 app = typer.Typer(
     name="switchboard",

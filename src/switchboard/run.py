@@ -10,11 +10,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncGenerator, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal, cast
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, cast
 
 from switchboard.errors import RunError, RunTimeoutError, SwitchboardError
-from switchboard.execution.executor import RunState
+from switchboard.execution.executor import ExecutorState
 from switchboard.guard import CallGuard
 from switchboard.messages import (
     AssistantTurn,
@@ -25,6 +25,7 @@ from switchboard.messages import (
     Usage,
     UserMessage,
 )
+from switchboard.outcome import RunResult, RunStopReason, Step
 from switchboard.providers.base import ModelRequest
 from switchboard.streaming import RunEnd, RunEvent, StreamedTurn, cut_result, withheld_result
 from switchboard.streaming.partial import settled_arguments
@@ -36,56 +37,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("switchboard")
 
-RunStopReason = Literal[
-    "answer", "max_iterations", "max_tool_calls", "loop_guard", "length", "content_filter", "error"
-]
-"""Why a run ended.
-
-- ``answer``: the model answered without calling a tool.
-- ``max_iterations``: it made ``max_iterations`` requests and still wanted tools.
-- ``max_tool_calls``: the run's calls reached ``max_tool_calls``.
-- ``loop_guard``: the model repeated a call it had the result of (``on_repeat="stop"``),
-  or kept making the same call past ``repeat_limit``.
-- ``length``, ``content_filter``, ``error``: the model's last reply stopped so (see
-  `StopReason`); a reply stopped by ``content_filter`` runs none of its calls and ends the
-  run. Set on ``error.result`` too, when a run raises.
-"""
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One iteration of a run: a model reply and the results of the calls it made.
-
-    Attributes:
-        response: The model's reply.
-        results: One result per call of the reply, in order (empty for an answer).
-        tools: The names of the tools offered to the model for this reply.
-    """
-
-    response: ModelResponse
-    results: tuple[ToolResult, ...] = ()
-    tools: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class RunResult:
-    """What a run produced.
-
-    Attributes:
-        output: The model's final text ("" if the run stopped before an answer).
-        messages: The whole conversation, the system message and the prompt included;
-            pass it back as ``messages=`` to continue the run.
-        usage: Tokens and requests, summed over the run.
-        steps: Each iteration, in order.
-        stop_reason: Why the run ended.
-    """
-
-    output: str
-    messages: tuple[Message, ...]
-    usage: Usage
-    steps: tuple[Step, ...]
-    stop_reason: RunStopReason
-
 
 class RunLoop:
     """The state of one run: the conversation, counters, and the steps so far."""
@@ -94,7 +45,7 @@ class RunLoop:
         self.agent = agent
         self.messages = messages
         self.deps = deps
-        self.state = RunState()
+        self.state = ExecutorState()
         self.steps: list[Step] = []
         self.tool_choice = agent.tool_choice
         self.guard = CallGuard(agent.max_tool_calls, agent.repeat_limit, agent.on_repeat)

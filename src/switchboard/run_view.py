@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.status import Status
 
 from switchboard.messages import ToolCall
-from switchboard.run import RunResult
+from switchboard.outcome import RunResult
 from switchboard.streaming import RunEnd, RunEvent, ToolCallReady, ToolCallStart, ToolResultEvent
 from switchboard.streaming.events import TurnEnd
 from switchboard.terminal import Stdout

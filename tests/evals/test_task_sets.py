@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from switchboard import ToolCall, ToolResult
-from switchboard.tools.loader import load_toolbox
+from switchboard.tools_file import load_toolbox
 
 ROOT = Path(__file__).parent.parent.parent
 TASKS = ROOT / "evals" / "tasks"

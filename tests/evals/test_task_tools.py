@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from switchboard import Toolbox, ToolCall, ToolResult
-from switchboard.tools.loader import load_toolbox
+from switchboard.tools_file import load_toolbox
 
 EXAMPLES = Path(__file__).parent.parent.parent / "examples"
 

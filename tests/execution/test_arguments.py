@@ -14,9 +14,9 @@ from switchboard.execution.arguments import (
     ParsedArguments,
     UnparsableArguments,
     load_json,
-    load_json_object,
     parse_arguments,
 )
+from switchboard.tools.json_object import load_json_object
 
 
 def always(arguments: dict[str, Any]) -> bool:

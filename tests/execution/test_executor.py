@@ -8,9 +8,9 @@ from pydantic import BaseModel, Field
 from switchboard import (
     ConfigurationError,
     Denial,
+    ExecutorState,
     RetryPolicy,
     RunContext,
-    RunState,
     Tool,
     Toolbox,
     ToolCall,
@@ -444,7 +444,7 @@ async def test_model_failures_past_max_retries_are_exhausted_and_success_resets(
     """The third failing call in a row with max_retries=1 says stop; a success resets."""
     tools = Toolbox()
     tools.register(add, max_retries=1)
-    state = RunState()
+    state = ExecutorState()
     bad = [call("add", '{"a": "x"}')]
     first = (await tools.execute(bad, state=state))[0]
     second = (await tools.execute(bad, state=state))[0]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from switchboard import Executor, RunState, Tool, Toolbox, ToolCall, ToolResult
+from switchboard import Executor, ExecutorState, Tool, Toolbox, ToolCall, ToolResult
 from switchboard.execution.threads import ToolThreads
 
 pytestmark = pytest.mark.anyio
@@ -296,7 +296,7 @@ async def test_an_endless_iterator_result_is_read_only_up_to_the_size_limit() ->
 async def test_failing_calls_of_one_turn_count_as_one_try() -> None:
     """Three bad calls in one batch are one failed turn, not three in a row."""
     tools = Toolbox([lambda_free_add])
-    state = RunState()
+    state = ExecutorState()
     bad = [call("lambda_free_add", '{"a": "x"}', str(i)) for i in range(3)]
     first = await tools.execute(bad, state=state)
     assert {r.error_kind for r in first} == {"invalid"}

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from switchboard import ArgumentsError, RunState, Tool, Toolbox, ToolCall
+from switchboard import ArgumentsError, ExecutorState, Tool, Toolbox, ToolCall
 from switchboard.tools.signature import inspect_function
 from switchboard.tools.validation import FunctionArguments
 
@@ -252,7 +252,7 @@ def test_arguments_as_json_text_give_the_result_they_give_as_a_mapping(
     name, obj = form
 
     def run(arguments: str | dict[str, Any]) -> tuple[Any, ...]:
-        (result,) = FORMS.execute_sync([ToolCall("id", name, arguments)], state=RunState())
+        (result,) = FORMS.execute_sync([ToolCall("id", name, arguments)], state=ExecutorState())
         return (result.content, result.is_error, result.error_kind, result.repaired, result.value)
 
     assert run(json.dumps(obj)) == run(obj)

@@ -14,7 +14,6 @@ from switchboard.errors import (
     ProviderRequestError,
     ProviderUnavailableError,
 )
-from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import (
     AssistantTurn,
     Message,
@@ -35,6 +34,7 @@ from switchboard.providers.anthropic import (
 from switchboard.providers.anthropic.provider import MAX_CONTINUATIONS
 from switchboard.providers.base import ModelRequest, ModelSettings
 from switchboard.providers.models import resolve_model
+from switchboard.retry import RetryPolicy
 from switchboard.tools.tool import tool
 
 from .conftest import Replay, fixture_path

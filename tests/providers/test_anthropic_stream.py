@@ -5,11 +5,11 @@ import anthropic
 import pytest
 
 from switchboard import Agent
-from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import ToolCall, UserMessage
 from switchboard.providers.anthropic import AnthropicProvider
 from switchboard.providers.anthropic.stream import AnthropicStreamReader
 from switchboard.providers.base import ModelRequest
+from switchboard.retry import RetryPolicy
 from switchboard.streaming import (
     RunEnd,
     StreamEvent,

@@ -44,11 +44,11 @@ from typing import Any, Literal
 import pytest
 
 from switchboard.agent import Agent
-from switchboard.execution.retry import RetryPolicy
+from switchboard.execution.toolbox import Toolbox
+from switchboard.outcome import RunResult
 from switchboard.providers.anthropic import AnthropicProvider
-from switchboard.run import RunResult
+from switchboard.retry import RetryPolicy
 from switchboard.tools.tool import Tool
-from switchboard.tools.toolbox import Toolbox
 
 from .conftest import Replay, fixture_path
 

@@ -15,7 +15,6 @@ from switchboard.errors import (
     ProviderRequestError,
     ProviderUnavailableError,
 )
-from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import (
     AssistantTurn,
     Message,
@@ -33,6 +32,7 @@ from switchboard.providers.gemini import (
     parse_response,
     render_request,
 )
+from switchboard.retry import RetryPolicy
 from switchboard.tools.tool import tool
 
 from .conftest import Replay, fixture_path

@@ -5,10 +5,10 @@ import pytest
 
 from switchboard import Agent
 from switchboard.errors import ProviderUnavailableError
-from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import UserMessage
 from switchboard.providers.base import ModelRequest
 from switchboard.providers.gemini import SYNTHETIC_ID_PREFIX, GeminiProvider
+from switchboard.retry import RetryPolicy
 from switchboard.streaming import (
     StreamEvent,
     ToolCallDelta,

@@ -20,6 +20,7 @@ import pytest
 from switchboard.agent import Agent
 from switchboard.errors import ConfigurationError, ProviderRequestError
 from switchboard.evals.bfcl import from_bfcl, load_bfcl
+from switchboard.execution.toolbox import Toolbox
 from switchboard.messages import AssistantTurn, Message, ToolCall, ToolResult, UserMessage
 from switchboard.providers.base import ModelRequest, ModelResponse, ModelSettings
 from switchboard.providers.embedded import embedded_model_path
@@ -42,9 +43,8 @@ from switchboard.streaming.events import (
     ToolResultEvent,
     TurnEnd,
 )
-from switchboard.tools.loader import load_toolbox
 from switchboard.tools.tool import Tool
-from switchboard.tools.toolbox import Toolbox
+from switchboard.tools_file import load_toolbox
 
 pytestmark = pytest.mark.anyio
 

@@ -14,7 +14,6 @@ from switchboard.errors import (
     ProviderRequestError,
     ProviderUnavailableError,
 )
-from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import (
     AssistantTurn,
     Message,
@@ -31,6 +30,7 @@ from switchboard.providers.openai_chat import (
     parse_response,
     render_request,
 )
+from switchboard.retry import RetryPolicy
 from switchboard.tools.tool import tool
 
 from .conftest import Replay, fixture_path

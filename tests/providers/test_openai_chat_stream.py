@@ -6,10 +6,10 @@ import httpx2
 import pytest
 
 from switchboard import Agent
-from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import ToolCall, UserMessage
 from switchboard.providers.base import ModelRequest
 from switchboard.providers.openai_chat import OpenAIChatProvider
+from switchboard.retry import RetryPolicy
 from switchboard.streaming import (
     RunEnd,
     StreamEvent,

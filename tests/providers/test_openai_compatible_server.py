@@ -8,11 +8,11 @@ import httpx
 import pytest
 
 from switchboard.agent import Agent
+from switchboard.execution.toolbox import Toolbox
 from switchboard.messages import UserMessage
 from switchboard.providers.base import ModelRequest, ModelSettings
 from switchboard.providers.embedded import embedded_model_path
 from switchboard.providers.openai_chat import OpenAIChatProvider
-from switchboard.tools.toolbox import Toolbox
 
 from .llama_server import llama_server
 

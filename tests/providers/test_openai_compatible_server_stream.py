@@ -15,13 +15,13 @@ import pytest
 
 from switchboard.agent import Agent
 from switchboard.errors import ProviderUnavailableError
-from switchboard.execution.retry import RetryPolicy
+from switchboard.execution.toolbox import Toolbox
 from switchboard.messages import UserMessage
 from switchboard.providers.base import ModelRequest, ModelSettings
 from switchboard.providers.embedded import embedded_model_path
 from switchboard.providers.openai_chat import OpenAIChatProvider
+from switchboard.retry import RetryPolicy
 from switchboard.streaming import RunEnd, ToolCallDelta, ToolCallReady, ToolResultEvent
-from switchboard.tools.toolbox import Toolbox
 
 from .llama_server import llama_server
 from .streams import ready_calls, turn_end

@@ -19,7 +19,6 @@ from switchboard.errors import (
     ProviderRequestError,
     ProviderUnavailableError,
 )
-from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import (
     AssistantTurn,
     SystemMessage,
@@ -34,6 +33,7 @@ from switchboard.providers.openai_responses import (
     parse_response,
     render_request,
 )
+from switchboard.retry import RetryPolicy
 from switchboard.tools.tool import Tool, tool
 
 from .conftest import Replay, fixture_path

@@ -3,10 +3,10 @@ from typing import Any
 
 import pytest
 
-from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import UserMessage
 from switchboard.providers.base import ModelRequest
 from switchboard.providers.openai_responses import OpenAIResponsesProvider
+from switchboard.retry import RetryPolicy
 from switchboard.streaming import StreamEvent
 from switchboard.tools.tool import tool
 

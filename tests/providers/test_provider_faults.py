@@ -23,12 +23,12 @@ from switchboard import (
     RunTimeoutError,
     UserMessage,
 )
-from switchboard.execution.retry import RetryPolicy
 from switchboard.providers.anthropic import AnthropicProvider
 from switchboard.providers.base import ModelRequest, Provider
 from switchboard.providers.gemini import GeminiProvider
 from switchboard.providers.openai_chat import OpenAIChatProvider
 from switchboard.providers.openai_responses import OpenAIResponsesProvider
+from switchboard.retry import RetryPolicy
 from switchboard.streaming import (
     RunEnd,
     StreamEvent,

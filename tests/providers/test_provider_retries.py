@@ -18,10 +18,10 @@ from switchboard.errors import (
     ProviderRequestError,
     ProviderUnavailableError,
 )
-from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import UserMessage
 from switchboard.providers.base import DEFAULT_RETRY, ModelRequest
 from switchboard.providers.openai_chat import OpenAIChatProvider
+from switchboard.retry import RetryPolicy
 
 pytestmark = pytest.mark.anyio
 

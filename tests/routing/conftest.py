@@ -6,7 +6,7 @@ import pytest
 
 from switchboard import Toolbox
 from switchboard.routing import MiniLM
-from switchboard.tools.loader import load_toolbox
+from switchboard.tools_file import load_toolbox
 
 EXAMPLES = Path(__file__).parent.parent.parent / "examples"
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from switchboard.errors import ConfigurationError
-from switchboard.tools.toolbox import Toolbox
+from switchboard.execution.toolbox import Toolbox
 
 __all__ = ["NeededCall", "Task", "check_tasks", "load_tasks"]
 

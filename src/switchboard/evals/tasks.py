@@ -45,10 +45,10 @@ from switchboard.agent import Agent
 from switchboard.errors import ConfigurationError, SwitchboardError
 from switchboard.evals.task_file import NeededCall, Task, check_tasks, load_tasks
 from switchboard.execution.arguments import UnparsableArguments, parse_arguments
+from switchboard.execution.toolbox import Toolbox
 from switchboard.messages import AssistantTurn, Message, ToolCall, ToolResult
-from switchboard.run import RunResult
-from switchboard.tools.loader import load_toolbox
-from switchboard.tools.toolbox import Toolbox
+from switchboard.outcome import RunResult
+from switchboard.tools_file import load_toolbox
 
 __all__ = [
     "NeededCall",

@@ -30,6 +30,7 @@ from pydantic_core import from_json
 
 from switchboard.execution.scan import Repair as Repair
 from switchboard.execution.scan import Scan
+from switchboard.tools.json_object import may_repeat_keys
 
 _SEND_INSTEAD = 'Send the arguments as one JSON object, e.g. {"param": "value"}.'
 _MAX_REPAIR_DEPTH = 200
@@ -146,26 +147,8 @@ def load_json(text: str) -> Any:
         value = from_json(text, allow_inf_nan=False)
     except (ValueError, TypeError):  # TypeError: a str that cannot be encoded as UTF-8
         return strict_loads(text)
-    if _may_repeat_keys(text, value):
+    if may_repeat_keys(text, value):
         return strict_loads(text)
-    return value
-
-
-def load_json_object(text: str) -> dict[str, Any] | None:
-    """The object that ``text`` is as strict JSON; None when it is anything else.
-
-    The executor's fast path: None sends the text to `parse_arguments`, which repairs
-    what it can and explains what it cannot (``NaN``, a repeated key).
-    """
-    try:
-        value = from_json(text, allow_inf_nan=False)
-    except (ValueError, TypeError):
-        return None
-    if value.__class__ is not dict:
-        return None
-    # _may_repeat_keys inlined for the common flat object: this runs on every call.
-    if text.count(":") != len(value) and _may_repeat_keys(text, value):
-        return None
     return value
 
 
@@ -183,34 +166,6 @@ def strict_loads(text: str) -> Any:
         parse_float=_finite_float,
         object_pairs_hook=_unique_keys,
     )
-
-
-def _may_repeat_keys(text: str, value: Any) -> bool:
-    """Whether ``text`` may hold a key twice in one object, which ``value`` would hide.
-
-    Every key of the text is followed by a colon, so with as many colons as ``value`` has
-    keys, none was dropped. Colons inside strings (times, URLs) make this say "maybe",
-    and the caller checks the text key by key.
-    """
-    colons = text.count(":")
-    if value.__class__ is dict and colons == len(value):
-        return False
-    return colons != _count_keys(value)
-
-
-def _count_keys(value: Any) -> int:
-    if value.__class__ is dict:
-        items: list[Any] = list(value.values())
-        count = len(items)
-    elif value.__class__ is list:
-        items = value
-        count = 0
-    else:
-        return 0
-    for item in items:
-        if item.__class__ is dict or item.__class__ is list:
-            count += _count_keys(item)
-    return count
 
 
 def _refuse_constant(name: str) -> Any:

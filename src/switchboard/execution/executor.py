@@ -41,7 +41,7 @@ from switchboard.messages import ErrorKind, ToolCall, ToolResult
 from switchboard.tools.tool import Tool
 
 if TYPE_CHECKING:
-    from switchboard.tools.toolbox import Toolbox
+    from switchboard.tools.registry import ToolRegistry
     from switchboard.tools.validation import JsonReader
 
 logger = logging.getLogger("switchboard")
@@ -88,7 +88,7 @@ class ExecutorOptions(TypedDict, total=False):
 
 
 @dataclass
-class RunState:
+class ExecutorState:
     """What the executor remembers between the batches of one run.
 
     Attributes:
@@ -101,7 +101,7 @@ class RunState:
 
 @dataclass(frozen=True)
 class Executor:
-    """Runs batches of calls against a `Toolbox`.
+    """Runs batches of calls against a `Toolbox` (any `ToolRegistry`).
 
     Attributes:
         max_concurrency: At most this many calls of a batch run at once.
@@ -149,11 +149,11 @@ class Executor:
 
     async def execute(
         self,
-        toolbox: Toolbox,
+        toolbox: ToolRegistry,
         calls: Iterable[ToolCall],
         *,
         deps: Any = None,
-        state: RunState | None = None,
+        state: ExecutorState | None = None,
         deadline: float | None = None,
     ) -> list[ToolResult]:
         """Run a batch of calls and return one result per call, in the calls' order.
@@ -203,7 +203,7 @@ def _unread(text: str) -> None:
 _LONG_WAY: _Way = (None, _unread, None)
 
 
-def _sequential_indices(toolbox: Toolbox, calls: list[ToolCall]) -> list[int]:
+def _sequential_indices(toolbox: ToolRegistry, calls: list[ToolCall]) -> list[int]:
     """The positions of the calls to ``sequential`` tools, in order."""
     sequential = toolbox.sequential_names
     return [i for i, call in enumerate(calls) if call.name in sequential] if sequential else []
@@ -230,9 +230,9 @@ class _Batch:
     def __init__(
         self,
         executor: Executor,
-        toolbox: Toolbox,
+        toolbox: ToolRegistry,
         deps: Any,
-        state: RunState | None,
+        state: ExecutorState | None,
         run_deadline: float | None = None,
     ) -> None:
         self.executor = executor
@@ -498,7 +498,7 @@ class _Batch:
             # A turn's failing calls of one tool count as one try: the model can only
             # learn from the results it gets back after the turn.
             if self.state is None:
-                self.state = RunState()
+                self.state = ExecutorState()
             failures = self.state.failures
             if name not in self.failed:
                 self.failed.add(name)

@@ -28,7 +28,6 @@ from switchboard.errors import (
     ProviderResponseError,
     ProviderUnavailableError,
 )
-from switchboard.execution.retry import RetryPolicy
 from switchboard.messages import Message, ModelResponse
 from switchboard.providers.relay import StreamReader, stream_with_retries
 from switchboard.providers.retries import (
@@ -38,6 +37,7 @@ from switchboard.providers.retries import (
     Retrying,
     call_with_retries,
 )
+from switchboard.retry import RetryPolicy
 from switchboard.tools.tool import Tool
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from switchboard.errors import ProviderError, ProviderUnavailableError, RunTimeoutError
-from switchboard.execution.retry import RetryPolicy
+from switchboard.retry import RetryPolicy
 
 logger = logging.getLogger("switchboard")
 

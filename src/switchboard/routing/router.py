@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Final, Literal, get_args
 
 from switchboard.errors import ConfigurationError
 from switchboard.routing.text import tool_terms
+from switchboard.tools.registry import ToolRegistry
 from switchboard.tools.tool import Tool
-from switchboard.tools.toolbox import Toolbox
 
 if TYPE_CHECKING:
     from switchboard.routing.embedding import Embed, EmbeddingCache
@@ -62,6 +62,7 @@ class Router:
             extra and the model package.
 
     Example:
+        >>> from switchboard import Toolbox
         >>> tools = Toolbox()
         >>> @tools.register
         ... def get_weather(city: str) -> str:
@@ -103,13 +104,15 @@ class Router:
         self.split_intents = split_intents
         self._cache = None if mode == "lexical" else _embedding_cache(embed)
         # Each toolbox's index, with the toolbox version it was built at.
-        self._indexes: weakref.WeakKeyDictionary[Toolbox, tuple[int, ToolIndex]] = (
+        self._indexes: weakref.WeakKeyDictionary[ToolRegistry, tuple[int, ToolIndex]] = (
             weakref.WeakKeyDictionary()
         )
         self._terms: weakref.WeakKeyDictionary[Tool, list[str]] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
-    def select(self, toolbox: Toolbox, query: str, *, called: Collection[str] = ()) -> list[Tool]:
+    def select(
+        self, toolbox: ToolRegistry, query: str, *, called: Collection[str] = ()
+    ) -> list[Tool]:
         """The tools to offer for one turn, in the toolbox's registration order.
 
         They are the ``always`` tools, the ``called`` tools still in the toolbox, and the
@@ -137,7 +140,7 @@ class Router:
         return search.selected(self, self._cache, index, query, called)
 
     async def select_async(
-        self, toolbox: Toolbox, query: str, *, called: Collection[str] = ()
+        self, toolbox: ToolRegistry, query: str, *, called: Collection[str] = ()
     ) -> list[Tool]:
         """`select` for async code.
 
@@ -148,7 +151,7 @@ class Router:
             return self.select(toolbox, query, called=called)
         return await asyncio.to_thread(self.select, toolbox, query, called=called)
 
-    def rank(self, toolbox: Toolbox, query: str, *, k: int | None = None) -> list[Tool]:
+    def rank(self, toolbox: ToolRegistry, query: str, *, k: int | None = None) -> list[Tool]:
         """The tools ranked for ``query``, best first (at most ``k``); ignores ``always``.
 
         With ``group_top_k`` set, only tools of the chosen groups and untagged tools rank.
@@ -158,7 +161,7 @@ class Router:
 
         return search.ranked(self, self._cache, self._index(toolbox), query, k)
 
-    def _index(self, toolbox: Toolbox) -> ToolIndex:
+    def _index(self, toolbox: ToolRegistry) -> ToolIndex:
         from switchboard.routing.index import ToolIndex  # numpy and bm25s: the first query
 
         with self._lock:

@@ -13,13 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from switchboard.messages import StopReason, ToolCall, ToolResult, Usage
-
-if TYPE_CHECKING:
-    from switchboard.messages import ModelResponse
-    from switchboard.run import RunResult
+from switchboard.messages import ModelResponse, StopReason, ToolCall, ToolResult, Usage
+from switchboard.outcome import RunResult
 
 
 @dataclass(frozen=True, slots=True)

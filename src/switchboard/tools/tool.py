@@ -19,8 +19,7 @@ from switchboard.errors import (
     StrictSchemaError,
     ToolDefinitionError,
 )
-from switchboard.execution.arguments import load_json_object
-from switchboard.execution.retry import RetryPolicy
+from switchboard.retry import RetryPolicy
 from switchboard.schema.canonical import canonical_schema, unresolved_refs, unsatisfiable
 from switchboard.schema.dialects import STRICT_FORMATS, Format, render_tool
 from switchboard.schema.llama import to_llama_schema
@@ -28,6 +27,7 @@ from switchboard.schema.nodes import ref_problem
 from switchboard.schema.strict import drop_strict_nulls, make_strict, strict_issues
 from switchboard.tools.context import is_context_annotation
 from switchboard.tools.definition import Definition, FunctionDefinition, GivenDefinition
+from switchboard.tools.json_object import load_json_object
 from switchboard.tools.signature import parse_docstring, read_function
 
 if TYPE_CHECKING:

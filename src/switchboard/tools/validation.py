@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import CoreSchema, SchemaValidator, core_schema
 
 from switchboard.errors import ArgumentProblem, ArgumentsError, ToolDefinitionError
-from switchboard.execution.arguments import load_json_object
+from switchboard.tools.json_object import load_json_object
 from switchboard.tools.signature import FunctionSignature
 
 if TYPE_CHECKING:

@@ -12,7 +12,6 @@ from switchboard.errors import (
     ProviderResponseError,
     ProviderUnavailableError,
 )
-from switchboard.execution.retry import RetryPolicy
 from switchboard.providers.anthropic.parse import continue_turn, parse_response
 from switchboard.providers.anthropic.render import DEFAULT_MAX_TOKENS, PROVIDER, render_request
 from switchboard.providers.anthropic.stream import AnthropicStreamReader
@@ -28,6 +27,7 @@ from switchboard.providers.base import (
     status_error,
 )
 from switchboard.providers.base import api_key as api_key_or_env
+from switchboard.retry import RetryPolicy
 from switchboard.streaming import StreamEvent
 
 try:

@@ -10,7 +10,6 @@ from google import genai
 from google.genai import types
 
 from switchboard.errors import ConfigurationError
-from switchboard.execution.retry import RetryPolicy
 from switchboard.providers.base import (
     DEFAULT_MAX_RETRY_WAIT,
     DEFAULT_REQUEST_TIMEOUT,
@@ -24,6 +23,7 @@ from switchboard.providers.gemini.errors import map_errors
 from switchboard.providers.gemini.parse import PROVIDER, parse_response
 from switchboard.providers.gemini.render import render_request
 from switchboard.providers.gemini.stream import GeminiStreamReader
+from switchboard.retry import RetryPolicy
 from switchboard.streaming import StreamEvent
 
 API_KEY_VARIABLES = ("GOOGLE_API_KEY", "GEMINI_API_KEY")

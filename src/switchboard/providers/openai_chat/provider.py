@@ -11,7 +11,6 @@ import openai
 from openai import AsyncStream
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-from switchboard.execution.retry import RetryPolicy
 from switchboard.providers.base import (
     DEFAULT_MAX_RETRY_WAIT,
     DEFAULT_REQUEST_TIMEOUT,
@@ -26,6 +25,7 @@ from switchboard.providers.openai_chat.parse import parse_response
 from switchboard.providers.openai_chat.render import PROVIDER, MaxTokensField, render_request
 from switchboard.providers.openai_chat.stream import ChatStreamReader
 from switchboard.providers.openai_errors import map_errors
+from switchboard.retry import RetryPolicy
 from switchboard.streaming import StreamEvent
 
 API_KEY_VARIABLE = "OPENAI_API_KEY"

@@ -9,7 +9,6 @@ import openai
 from openai import AsyncStream
 from openai.types.responses import Response, ResponseStreamEvent
 
-from switchboard.execution.retry import RetryPolicy
 from switchboard.providers.base import (
     DEFAULT_MAX_RETRY_WAIT,
     DEFAULT_REQUEST_TIMEOUT,
@@ -24,6 +23,7 @@ from switchboard.providers.openai_errors import map_errors
 from switchboard.providers.openai_responses.parse import parse_response
 from switchboard.providers.openai_responses.render import PROVIDER, render_request
 from switchboard.providers.openai_responses.stream import ResponsesStreamReader
+from switchboard.retry import RetryPolicy
 from switchboard.streaming import StreamEvent
 
 if TYPE_CHECKING:

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from switchboard import ConfigurationError, ToolDefinitionError
-from switchboard.tools.loader import load_toolbox
+from switchboard.tools_file import load_toolbox
 
 
 def _write(tmp_path: Path, source: str) -> Path:

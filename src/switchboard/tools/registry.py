@@ -1,29 +1,26 @@
-"""`Toolbox`: the registry of tools — register, look up, render schemas."""
+"""`ToolRegistry`: the tools a model may call — register, look up, render schemas.
+
+`Toolbox` (in `switchboard.execution.toolbox`) is this registry plus `execute`: the tools
+layer knows nothing of how calls run.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar, Unpack, overload
 
-from switchboard.blocking import run_blocking
-from switchboard.errors import ConfigurationError, ToolDefinitionError, ToolNotFoundError
-from switchboard.execution.executor import Executor, ExecutorOptions, RunState
-from switchboard.messages import ToolCall, ToolResult
+from switchboard.errors import ToolDefinitionError, ToolNotFoundError
 from switchboard.schema.dialects import Format
 from switchboard.tools.tool import OnStrictIssues, Tool, ToolOptions
 
 F = TypeVar("F", bound=Callable[..., Any] | Tool)
 
-# Executors are immutable and keep nothing between batches: the default one is shared.
-_DEFAULT_EXECUTOR = Executor()
 
-
-class Toolbox:
-    """The tools a model may call, by name.
+class ToolRegistry:
+    """The tools a model may call, by name: `Toolbox` without ``execute``.
 
     Example:
-        >>> tools = Toolbox()
+        >>> tools = ToolRegistry()
         >>> @tools.register
         ... def get_weather(city: str) -> str:
         ...     '''Get the current weather for a city.'''
@@ -185,58 +182,6 @@ class Toolbox:
             self._schemas[key] = cached
         return cached
 
-    async def execute(
-        self,
-        calls: Iterable[ToolCall],
-        *,
-        deps: Any = None,
-        state: RunState | None = None,
-        **options: Unpack[ExecutorOptions],
-    ) -> list[ToolResult]:
-        """Run a batch of calls; one result per call, in order, with the call's id.
-
-        Never raises for what the model or a tool got wrong: an unknown name, bad JSON,
-        invalid arguments, an exception or a timeout each become an error result written
-        for the model. Only cancellation and ``KeyboardInterrupt`` propagate.
-
-        Args:
-            calls: The calls, as the model made them.
-            deps: Passed to tools as ``RunContext.deps``.
-            state: Carries failure counts across the batches of one run.
-            **options: The `Executor`'s settings (``max_concurrency``, ``timeout``,
-                ``before``, ``after``, ``approve``, ``format_error``, ``max_result_chars``).
-
-        Example:
-            >>> tools = Toolbox()
-            >>> @tools.register
-            ... def add(a: int, b: int) -> int:
-            ...     return a + b
-            >>> [r.content for r in tools.execute_sync([ToolCall("c1", "add", '{"a": 1, "b": 2}')])]
-            ['3']
-        """
-        executor = Executor(**options) if options else _DEFAULT_EXECUTOR
-        return await executor.execute(self, calls, deps=deps, state=state)
-
-    def execute_sync(
-        self,
-        calls: Iterable[ToolCall],
-        *,
-        deps: Any = None,
-        state: RunState | None = None,
-        **options: Unpack[ExecutorOptions],
-    ) -> list[ToolResult]:
-        """`execute` for code without an event loop.
-
-        Raises:
-            ConfigurationError: Called from inside a running event loop (await `execute`).
-        """
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return run_blocking(self.execute(calls, deps=deps, state=state, **options))
-        msg = "execute_sync() was called in a running event loop: use `await toolbox.execute(...)`."
-        raise ConfigurationError(msg)
-
     def _changed(self) -> None:
         self._version += 1
         self._schemas.clear()
@@ -251,7 +196,7 @@ class Toolbox:
         return len(self._tools)
 
     def __repr__(self) -> str:
-        return f"Toolbox({self.names!r})"
+        return f"{type(self).__name__}({self.names!r})"
 
 
 def _as_tool(

@@ -9,8 +9,8 @@ from pathlib import Path
 from types import ModuleType
 
 from switchboard.errors import ConfigurationError
+from switchboard.execution.toolbox import Toolbox
 from switchboard.tools.tool import Tool
-from switchboard.tools.toolbox import Toolbox
 
 
 def load_toolbox(path: str | Path) -> Toolbox:

@@ -1,0 +1,62 @@
+"""What a run produced: its `RunResult`, the `Step`s it took, and why it ended.
+
+Neutral types: the loop builds them, and the stream's last event carries them, so they
+live below both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from switchboard.messages import Message, ModelResponse, ToolResult, Usage
+
+RunStopReason = Literal[
+    "answer", "max_iterations", "max_tool_calls", "loop_guard", "length", "content_filter", "error"
+]
+"""Why a run ended.
+
+- ``answer``: the model answered without calling a tool.
+- ``max_iterations``: it made ``max_iterations`` requests and still wanted tools.
+- ``max_tool_calls``: the run's calls reached ``max_tool_calls``.
+- ``loop_guard``: the model repeated a call it had the result of (``on_repeat="stop"``),
+  or kept making the same call past ``repeat_limit``.
+- ``length``, ``content_filter``, ``error``: the model's last reply stopped so (see
+  `StopReason`); a reply stopped by ``content_filter`` runs none of its calls and ends the
+  run. Set on ``error.result`` too, when a run raises.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One iteration of a run: a model reply and the results of the calls it made.
+
+    Attributes:
+        response: The model's reply.
+        results: One result per call of the reply, in order (empty for an answer).
+        tools: The names of the tools offered to the model for this reply.
+    """
+
+    response: ModelResponse
+    results: tuple[ToolResult, ...] = ()
+    tools: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What a run produced.
+
+    Attributes:
+        output: The model's final text ("" if the run stopped before an answer).
+        messages: The whole conversation, the system message and the prompt included;
+            pass it back as ``messages=`` to continue the run.
+        usage: Tokens and requests, summed over the run.
+        steps: Each iteration, in order.
+        stop_reason: Why the run ended.
+    """
+
+    output: str
+    messages: tuple[Message, ...]
+    usage: Usage
+    steps: tuple[Step, ...]
+    stop_reason: RunStopReason
