@@ -67,7 +67,7 @@ def dumps(value: Any, what: str) -> str:
 
     Args:
         value: JSON values (dicts with string keys, lists, strings, numbers, booleans, None).
-        what: What the value is, for the error message (``"run abc's state"``).
+        what: What the value is, for the error message (``"The state of run 'r1'"``).
 
     Raises:
         RunStateError: Something in ``value`` has no JSON form, or is NaN or infinite.
