@@ -18,9 +18,15 @@ SwitchboardError
 ├── RunTimeoutError         (also TimeoutError) a run passed its run_timeout
 ├── RunError                                   a run failed on an unexpected exception
 ├── MaxIterationsError                         a run hit max_iterations with raise_on_limit
+├── RunStateError           (also ValueError)  a stored run (state JSON or store file) that
+│                                              cannot be read, or a store used out of order
 └── SwitchboardWarning          (also UserWarning) what works but is likely a mistake
     └── UntypedParameterWarning                a tool parameter without a type annotation
 ```
+
+`ApprovalRequired` and `CallDeferred` (in ``switchboard.runs.approval``) are
+`SwitchboardError`s too: a tool raises them to pause its run for a human or hand its call to
+the application, and the run turns them into pending calls.
 
 Warnings are `SwitchboardError`s too, so that one ``except SwitchboardError`` still holds
 when a warnings filter turns them into exceptions (``-W error``, pytest's
@@ -258,6 +264,16 @@ class MaxIterationsError(SwitchboardError):
     def __init__(self, message: str, result: Any) -> None:
         self.result = result
         super().__init__(message)
+
+
+class RunStateError(SwitchboardError, ValueError):
+    """A run's saved state or its store cannot be read, or was used out of order.
+
+    Raised for a state JSON with an unknown ``type`` tag, a missing or mistyped field, or a
+    newer version than this switchboard reads; for a store file of a newer schema; and for
+    store operations on a run, step or call that does not exist, or that would overwrite what
+    was recorded (a finished call started again). The message names the run or the field.
+    """
 
 
 class SwitchboardWarning(SwitchboardError, UserWarning):

@@ -1,0 +1,422 @@
+"""`RunFile`: the run store's tables in one SQLite file, and the operations on them.
+
+Used from one thread only (`SQLiteStore`'s): sqlite3 objects stay on the thread that made
+them. Every write is one transaction; ``load`` reads in one transaction too.
+
+A run's state is kept in chunks of `CHUNK` characters (the ``states`` table): a state is
+rewritten after every step, and grows with the conversation, but its JSON form puts the
+messages first, so the text of the next state shares the chunks of the last one but for
+its end. Only the chunks that changed are written, so a step's save costs what it adds, not
+the size of the whole run (at the 500th step of a long run, a few KB instead of 300 KB).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections import OrderedDict
+from collections.abc import Generator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final, Literal, cast
+
+from switchboard.errors import RunStateError
+from switchboard.runs.codec import dumps, loads
+from switchboard.runs.state import RunStatus
+from switchboard.runs.store import CallStatus, RunSummary, StoredCall, StoredRun, StoredStep
+
+__all__ = ["CHUNK", "STORE_SCHEMA_VERSION", "RunFile"]
+
+STORE_SCHEMA_VERSION: Final = 1
+"""The version of the tables this switchboard writes; a file of a newer one is refused."""
+
+CHUNK: Final = 16_384
+"""Characters of a state per row of the ``states`` table."""
+
+_CACHED_RUNS: Final = 32
+"""Runs whose last saved chunks are kept in memory, to compare the next save with."""
+
+_SCHEMA: Final = (
+    "CREATE TABLE schema_version (version INTEGER NOT NULL)",
+    """CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY,
+        status TEXT NOT NULL CHECK (status IN ('running', 'paused', 'finished', 'failed')),
+        meta TEXT NOT NULL,
+        state_chunks INTEGER,
+        saves INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    )""",
+    "CREATE INDEX runs_by_age ON runs (created_at)",
+    "CREATE INDEX runs_by_status ON runs (status, created_at)",
+    """CREATE TABLE states (
+        run_id TEXT NOT NULL REFERENCES runs (run_id),
+        chunk INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        PRIMARY KEY (run_id, chunk)
+    )""",
+    """CREATE TABLE steps (
+        run_id TEXT NOT NULL REFERENCES runs (run_id),
+        step INTEGER NOT NULL,
+        request TEXT NOT NULL,
+        response TEXT,
+        started_at REAL NOT NULL,
+        finished_at REAL,
+        PRIMARY KEY (run_id, step)
+    )""",
+    """CREATE TABLE calls (
+        run_id TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        call_id TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        arguments TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('started', 'finished')),
+        result TEXT,
+        attempts INTEGER NOT NULL,
+        started_at REAL NOT NULL,
+        finished_at REAL,
+        UNIQUE (run_id, step, call_id),
+        FOREIGN KEY (run_id, step) REFERENCES steps (run_id, step),
+        CHECK ((status = 'finished') = (result IS NOT NULL))
+    )""",
+)
+
+
+class RunFile:
+    """The run store's operations on one SQLite file; the connection opens on first use.
+
+    Args:
+        path: The file.
+        durable: ``synchronous=FULL`` rather than ``NORMAL`` (see `SQLiteStore`).
+        timeout: Seconds to wait for another connection's write lock.
+    """
+
+    def __init__(self, path: Path, *, durable: bool, timeout: float) -> None:
+        self.path = path
+        self.durable = durable
+        self.timeout = timeout
+        self._connection: sqlite3.Connection | None = None
+        # Run id -> (its save count, the chunks of that save): valid while the count in
+        # the file is the same (no other connection saved since).
+        self._chunks: OrderedDict[str, tuple[int, list[str]]] = OrderedDict()
+
+    def close(self) -> None:
+        """Close the connection, if it was opened."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def create_run(self, run_id: str, meta: Mapping[str, Any]) -> None:
+        """See `RunStore.create_run`."""
+        text = dumps(meta, f"The meta of run {run_id!r}")
+        now = time.time()
+        try:
+            self._execute(
+                "INSERT INTO runs VALUES (?, 'running', ?, NULL, 0, ?, ?)", (run_id, text, now, now)
+            )
+        except sqlite3.IntegrityError:
+            message = f"A run with id {run_id!r} is already in {self.path}: use a new id."
+            raise RunStateError(message) from None
+
+    def save_state(self, run_id: str, state_json: str, status: RunStatus) -> None:
+        """See `RunStore.save_state`: writes only the chunks that differ from the last save."""
+        db = self._open()
+        with _transaction(db, "BEGIN IMMEDIATE"):
+            row = db.execute("SELECT saves FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            if row is None:
+                raise self._no_run(run_id)
+            saves: int = row[0]
+            cached = self._chunks.pop(run_id, None)
+            valid = cached is not None and cached[0] == saves
+            last = cached[1] if cached is not None and valid else []
+            kept = _same_chunks(last, state_json)
+            chunks = last[:kept] + [
+                state_json[i : i + CHUNK] for i in range(kept * CHUNK, len(state_json), CHUNK)
+            ]
+            db.executemany(
+                "INSERT INTO states VALUES (?, ?, ?) "
+                "ON CONFLICT (run_id, chunk) DO UPDATE SET text = excluded.text",
+                [(run_id, index, chunks[index]) for index in range(kept, len(chunks))],
+            )
+            if not valid or len(last) > len(chunks):
+                db.execute(
+                    "DELETE FROM states WHERE run_id = ? AND chunk >= ?", (run_id, len(chunks))
+                )
+            db.execute(
+                "UPDATE runs SET state_chunks = ?, saves = ?, status = ?, updated_at = ? "
+                "WHERE run_id = ?",
+                (len(chunks), saves + 1, status, time.time(), run_id),
+            )
+        self._chunks[run_id] = (saves + 1, chunks)
+        if len(self._chunks) > _CACHED_RUNS:
+            self._chunks.popitem(last=False)
+
+    def begin_step(self, run_id: str, index: int, request: Mapping[str, Any]) -> None:
+        """See `RunStore.begin_step`."""
+        text = dumps(request, f"The request of step {index} of run {run_id!r}")
+        try:
+            changed = self._execute(
+                "INSERT INTO steps VALUES (?, ?, ?, NULL, ?, NULL) "
+                "ON CONFLICT (run_id, step) DO UPDATE "
+                "SET request = excluded.request, started_at = excluded.started_at "
+                "WHERE response IS NULL",
+                (run_id, index, text, time.time()),
+            )
+        except sqlite3.IntegrityError:
+            raise self._no_run(run_id) from None
+        if not changed:
+            message = (
+                f"Step {index} of run {run_id!r} already has its response: a finished step "
+                "is never asked again. Begin the next step."
+            )
+            raise RunStateError(message)
+
+    def finish_step(self, run_id: str, index: int, response: Mapping[str, Any]) -> None:
+        """See `RunStore.finish_step`."""
+        text = dumps(response, f"The response of step {index} of run {run_id!r}")
+        changed = self._execute(
+            "UPDATE steps SET response = ?, finished_at = ? "
+            "WHERE run_id = ? AND step = ? AND response IS NULL",
+            (text, time.time(), run_id, index),
+        )
+        if changed:
+            return
+        row = self._one("SELECT response FROM steps WHERE run_id = ? AND step = ?", (run_id, index))
+        if row is None:
+            message = f"Run {run_id!r} has no step {index} in {self.path}: begin_step it first."
+            raise RunStateError(message)
+        if loads(row[0], "The stored response") != response:
+            message = (
+                f"Step {index} of run {run_id!r} is already finished with another response: "
+                "a recorded response is never replaced."
+            )
+            raise RunStateError(message)
+
+    def call_started(
+        self, run_id: str, step: int, call_id: str, tool: str, arguments: str | Mapping[str, Any]
+    ) -> None:
+        """See `RunStore.call_started`."""
+        written = arguments if isinstance(arguments, str) else dict(arguments)
+        text = dumps(written, f"The arguments of call {call_id!r} of run {run_id!r}")
+        try:
+            changed = self._execute(
+                "INSERT INTO calls VALUES (?, ?, ?, ?, ?, 'started', NULL, 1, ?, NULL) "
+                "ON CONFLICT (run_id, step, call_id) DO UPDATE "
+                "SET tool = excluded.tool, arguments = excluded.arguments, "
+                "attempts = attempts + 1, started_at = excluded.started_at "
+                "WHERE status = 'started'",
+                (run_id, step, call_id, tool, text, time.time()),
+            )
+        except sqlite3.IntegrityError:
+            message = f"Run {run_id!r} has no step {step} in {self.path}: begin_step it first."
+            raise RunStateError(message) from None
+        if not changed:
+            message = (
+                f"Call {call_id!r} of step {step} of run {run_id!r} already finished: its "
+                "result is stored, and it must not run again. Use the stored result."
+            )
+            raise RunStateError(message)
+
+    def call_finished(
+        self, run_id: str, step: int, call_id: str, result: Mapping[str, Any]
+    ) -> None:
+        """See `RunStore.call_finished`."""
+        text = dumps(result, f"The result of call {call_id!r} of run {run_id!r}")
+        changed = self._execute(
+            "UPDATE calls SET status = 'finished', result = ?, finished_at = ? "
+            "WHERE run_id = ? AND step = ? AND call_id = ? AND status = 'started'",
+            (text, time.time(), run_id, step, call_id),
+        )
+        if changed:
+            return
+        row = self._one(
+            "SELECT result FROM calls WHERE run_id = ? AND step = ? AND call_id = ?",
+            (run_id, step, call_id),
+        )
+        if row is None:
+            message = (
+                f"Call {call_id!r} of step {step} of run {run_id!r} was never started: "
+                "call_started it before its code runs."
+            )
+            raise RunStateError(message)
+        if loads(row[0], "The stored result") != result:
+            message = (
+                f"Call {call_id!r} of step {step} of run {run_id!r} is already finished with "
+                "another result: a recorded result is never replaced."
+            )
+            raise RunStateError(message)
+
+    def load(self, run_id: str) -> StoredRun:
+        """See `RunStore.load`."""
+        db = self._open()
+        # One read transaction: the run, its state, steps and calls as of one instant.
+        with _transaction(db, "BEGIN"):
+            run = db.execute(
+                "SELECT status, meta, state_chunks, created_at, updated_at FROM runs "
+                "WHERE run_id = ?",
+                (run_id,),
+            ).fetchone()
+            if run is None:
+                raise self._no_run(run_id)
+            chunks = db.execute(
+                "SELECT text FROM states WHERE run_id = ? AND chunk < ? ORDER BY chunk",
+                (run_id, run[2] or 0),
+            ).fetchall()
+            steps = db.execute(
+                "SELECT step, request, response, started_at, finished_at FROM steps "
+                "WHERE run_id = ? ORDER BY step",
+                (run_id,),
+            ).fetchall()
+            calls = db.execute(
+                "SELECT step, call_id, tool, arguments, status, result, attempts, started_at, "
+                "finished_at FROM calls WHERE run_id = ? ORDER BY rowid",
+                (run_id,),
+            ).fetchall()
+        status, meta, state_chunks, created, updated = run
+        return StoredRun(
+            run_id=run_id,
+            status=cast("RunStatus", status),
+            meta=loads(meta, "A stored run's meta"),
+            state=None if state_chunks is None else "".join(text for (text,) in chunks),
+            steps=_steps(steps, calls),
+            created_at=created,
+            updated_at=updated,
+        )
+
+    def list_runs(self, status: RunStatus | None, limit: int) -> list[RunSummary]:
+        """See `RunStore.list_runs`."""
+        query = "SELECT run_id, status, meta, created_at, updated_at FROM runs"
+        parameters: tuple[Any, ...] = (limit,)
+        if status is not None:
+            query += " WHERE status = ?"
+            parameters = (status, limit)
+        rows = self._open().execute(
+            f"{query} ORDER BY created_at DESC, rowid DESC LIMIT ?", parameters
+        )
+        return [
+            RunSummary(run_id, cast("RunStatus", st), loads(meta, "A stored run's meta"), c, u)
+            for run_id, st, meta, c, u in rows
+        ]
+
+    def failed(self, error: BaseException) -> RunStateError:
+        """The error to raise for a failure of SQLite itself (the disk, a lock, the file)."""
+        return RunStateError(
+            f"The run store {self.path} cannot be used: {error}. Check that the path is a "
+            "writable SQLite file made by switchboard."
+        )
+
+    def _execute(self, sql: str, parameters: tuple[Any, ...]) -> int:
+        """Run one write in its own transaction; the rows it changed."""
+        return self._open().execute(sql, parameters).rowcount
+
+    def _one(self, sql: str, parameters: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        return self._open().execute(sql, parameters).fetchone()
+
+    def _open(self) -> sqlite3.Connection:
+        if self._connection is not None:
+            return self._connection
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise self.failed(error) from error
+        # isolation_level=None: no implicit transactions; a lone statement commits by itself.
+        db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            # NORMAL: a commit is a write() to the log, no fsync: it survives the process
+            # being killed, not a power loss ("Transactions are durable across application
+            # crashes regardless of the synchronous setting", sqlite.org/pragma.html).
+            db.execute(f"PRAGMA synchronous = {'FULL' if self.durable else 'NORMAL'}")
+            db.execute("PRAGMA foreign_keys = ON")
+            self._check_schema(db)
+        except BaseException:
+            db.close()
+            raise
+        self._connection = db
+        return db
+
+    def _check_schema(self, db: sqlite3.Connection) -> None:
+        """Create the tables in a new file; refuse a file of a newer schema."""
+        with _transaction(db, "BEGIN IMMEDIATE"):
+            exists = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+            ).fetchone()
+            if exists is None:
+                for statement in _SCHEMA:
+                    db.execute(statement)
+                db.execute("INSERT INTO schema_version VALUES (?)", (STORE_SCHEMA_VERSION,))
+                return
+            row = db.execute("SELECT max(version) FROM schema_version").fetchone()
+        version = row[0] if row else None
+        if version == STORE_SCHEMA_VERSION:
+            return
+        if isinstance(version, int) and version > STORE_SCHEMA_VERSION:
+            message = (
+                f"The run store {self.path} was written by a newer switchboard (store schema "
+                f"version {version}; this one reads version {STORE_SCHEMA_VERSION}). Upgrade "
+                "switchboard, or use another file."
+            )
+        else:
+            message = (
+                f"The run store {self.path} has an unknown schema version {version!r}: it was "
+                "not made by switchboard. Use another file."
+            )
+        raise RunStateError(message)
+
+    def _no_run(self, run_id: str) -> RunStateError:
+        return RunStateError(f"No run {run_id!r} in {self.path}: create_run it first.")
+
+
+def _same_chunks(last: list[str], text: str) -> int:
+    """How many of the last save's chunks begin ``text`` unchanged (compared in place)."""
+    same = 0
+    for old in last:
+        start = same * CHUNK
+        if len(old) != min(CHUNK, len(text) - start) or not text.startswith(old, start):
+            break
+        same += 1
+    return same
+
+
+def _steps(steps: list[Any], calls: list[Any]) -> tuple[StoredStep, ...]:
+    """The read models of a run's step and call rows."""
+    by_step: dict[int, list[StoredCall]] = {}
+    for step, call_id, tool, arguments, status, result, attempts, started, finished in calls:
+        by_step.setdefault(step, []).append(
+            StoredCall(
+                step=step,
+                call_id=call_id,
+                tool=tool,
+                arguments=loads(arguments, "A stored call's arguments"),
+                status=cast("CallStatus", status),
+                result=None if result is None else loads(result, "A stored call's result"),
+                attempts=attempts,
+                started_at=started,
+                finished_at=finished,
+            )
+        )
+    return tuple(
+        StoredStep(
+            index=index,
+            request=loads(request, "A stored step's request"),
+            response=None if response is None else loads(response, "A stored response"),
+            calls=tuple(by_step.get(index, ())),
+            started_at=started_at,
+            finished_at=finished_at,
+        )
+        for index, request, response, started_at, finished_at in steps
+    )
+
+
+@contextmanager
+def _transaction(
+    db: sqlite3.Connection, begin: Literal["BEGIN", "BEGIN IMMEDIATE"]
+) -> Generator[None]:
+    """A transaction on an autocommit connection: committed on success, else rolled back."""
+    db.execute(begin)
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
