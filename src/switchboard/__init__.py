@@ -74,7 +74,7 @@ from switchboard.streaming import (
     TurnEnd,
     TurnRestart,
 )
-from switchboard.tools.context import RunContext
+from switchboard.tools.context import ProgressListener, RunContext, ToolProgress
 from switchboard.tools.tool import OnStrictIssues, Tool, ToolOptions, tool
 from switchboard.tools.toolbox import Toolbox
 
@@ -101,6 +101,7 @@ __all__ = [
     "ModelResponse",
     "ModelSettings",
     "OnStrictIssues",
+    "ProgressListener",
     "Provider",
     "ProviderAuthError",
     "ProviderError",
@@ -140,6 +141,7 @@ __all__ = [
     "ToolDefinitionError",
     "ToolNotFoundError",
     "ToolOptions",
+    "ToolProgress",
     "ToolResult",
     "ToolResultEvent",
     "Toolbox",
