@@ -1,7 +1,8 @@
 """Per-call cost of switchboard's MCP server against peers serving the same tool.
 
 Workload: one client (the official SDK's ``ClientSession``, the initialize handshake) calls
-``add(a, b) -> int`` over and over on each server, each server a subprocess of this script:
+``add(a, b) -> int`` over and over on each server (a subprocess of this script, but for
+``memory``):
 
 - ``switchboard``: ``Toolbox.mcp_server()``, served as ``switchboard mcp serve`` serves it
   (the calls run through switchboard's executor: validation, structured content);
@@ -11,7 +12,9 @@ Workload: one client (the official SDK's ``ClientSession``, the initialize hands
   numbers and answers their sum as text: no validation, no output schema, nothing else.
   The cheapest plain path through the same SDK: what any server pays.
 
-Over stdio and over streamable HTTP (loopback). All servers are started and connected first;
+Over stdio and over streamable HTTP (loopback), and in this process over the SDK's in-memory
+transport (``memory``: no other process and no pipe or socket, so the least noisy view of
+what each server costs per call). All servers are started and connected first;
 then the rounds go round the subjects in turn, so that a busy moment of the machine falls on
 all of them alike. A round is ``--calls`` sequential calls; each subject's figure is the
 best round's time per call (``us_per_call``), the median beside it. ``vs_fastest_peer`` is
@@ -20,7 +23,7 @@ switchboard's best over the best of fastmcp and mcpserver (1.10 = 10% slower);
 
 Prints one JSON line; progress on stderr.
 
-Usage: python benchmarks/mcp_server.py [--rounds 15] [--calls 200] [--transports stdio,http]
+Usage: python benchmarks/mcp_server.py [--rounds 40] [--calls 100] [--transports stdio,http,memory]
 """
 
 from __future__ import annotations
@@ -55,44 +58,30 @@ def add(a: int, b: int) -> int:
     return a + b
 
 
-def _serve(subject: str, transport: str, port: int) -> None:
-    """Run one subject's server in this process (the subprocess side)."""
+def _server(subject: str) -> Any:
+    """The subject's server object, with `add` registered."""
     if subject == "switchboard":
         from switchboard import Toolbox
-        from switchboard.mcp.server_transports import serve_http, serve_stdio
 
-        server = Toolbox([add]).mcp_server(name="bench")
-        if transport == "stdio":
-            anyio.run(serve_stdio, server)
-        else:
-            anyio.run(lambda: serve_http(server, host="127.0.0.1", port=port))
-    elif subject == "fastmcp":
+        return Toolbox([add]).mcp_server(name="bench")
+    if subject == "fastmcp":
         from fastmcp import FastMCP
 
         fast = FastMCP("bench")
         fast.tool(add)
-        if transport == "stdio":
-            fast.run("stdio", show_banner=False, log_level="WARNING")
-        else:
-            fast.run("http", show_banner=False, host="127.0.0.1", port=port, log_level="warning")
-    elif subject == "mcpserver":
+        return fast
+    if subject == "mcpserver":
         from mcp.server.mcpserver import MCPServer
 
         sdk = MCPServer("bench", log_level="WARNING")
         sdk.tool()(add)
-        if transport == "stdio":
-            sdk.run("stdio")
-        else:
-            sdk.run("streamable-http", host="127.0.0.1", port=port)
-    else:
-        _serve_floor(transport, port)
+        return sdk
+    return _floor()
 
 
-def _serve_floor(transport: str, port: int) -> None:
+def _floor() -> Any:
     import mcp.types as types
     from mcp.server.lowlevel import Server
-
-    from switchboard.mcp.server_transports import serve_http, serve_stdio
 
     listed = types.ListToolsResult(
         tools=[
@@ -115,11 +104,42 @@ def _serve_floor(transport: str, port: int) -> None:
         text = str(arguments["a"] + arguments["b"])
         return types.CallToolResult(content=[types.TextContent(text=text)])
 
-    server = Server("bench", on_list_tools=list_tools, on_call_tool=call_tool)
-    if transport == "stdio":
-        anyio.run(serve_stdio, server)
+    return Server("bench", on_list_tools=list_tools, on_call_tool=call_tool)
+
+
+def _serve(subject: str, transport: str, port: int) -> None:
+    """Run one subject's server over stdio or HTTP (the subprocess side), as it runs itself."""
+    server = _server(subject)
+    if subject == "fastmcp":
+        options = {"host": "127.0.0.1", "port": port} if transport == "http" else {}
+        server.run(transport, show_banner=False, log_level="WARNING", **options)
+    elif subject == "mcpserver":
+        if transport == "stdio":
+            server.run("stdio")
+        else:
+            server.run("streamable-http", host="127.0.0.1", port=port)
+    else:  # switchboard, as `switchboard mcp serve` runs it, and the floor alike
+        from switchboard.mcp.server_transports import serve_http, serve_stdio
+
+        if transport == "stdio":
+            anyio.run(serve_stdio, server)
+        else:
+            anyio.run(lambda: serve_http(server, host="127.0.0.1", port=port))
+
+
+@asynccontextmanager
+async def _in_memory(subject: str) -> AsyncIterator[Any]:
+    """Streams to the subject's server run in this process (the SDK's in-memory transport)."""
+    from mcp.client._memory import InMemoryTransport  # the SDK's own, used by mcp.Client
+
+    server = _server(subject)
+    if subject == "fastmcp":
+        # As FastMCP's own runners do: its lifespan around its low-level server.
+        async with server._lifespan_manager(), InMemoryTransport(server._mcp_server) as streams:
+            yield streams
     else:
-        anyio.run(lambda: serve_http(server, host="127.0.0.1", port=port))
+        async with InMemoryTransport(server) as streams:
+            yield streams
 
 
 def _command(subject: str, transport: str, port: int) -> list[str]:
@@ -149,6 +169,7 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
         except OSError:
+            time.sleep(0.02)  # not spinning: the server starting needs the CPU
             continue
         return
     msg = f"no server listened on port {port} within 60 s"
@@ -163,7 +184,9 @@ async def _connected(subject: str, transport: str) -> AsyncIterator[Any]:
 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     async with AsyncExitStack() as stack:
-        if transport == "stdio":
+        if transport == "memory":
+            streams = _in_memory(subject)
+        elif transport == "stdio":
             command = _command(subject, "stdio", 0)
             parameters = StdioServerParameters(command=command[0], args=command[1:], env=env)
             streams = stdio_client(parameters, errlog=sys.stderr)
@@ -221,9 +244,9 @@ async def _measure(transports: list[str], rounds: int, calls: int) -> dict[str, 
 def main() -> None:
     """Serve (as a subprocess), or measure every subject and print the JSON line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--calls", type=int, default=200)
-    parser.add_argument("--transports", default="stdio,http")
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--calls", type=int, default=100)
+    parser.add_argument("--transports", default="stdio,http,memory")
     parser.add_argument("--serve", choices=SUBJECTS, help=argparse.SUPPRESS)
     parser.add_argument("--transport", default="stdio", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)

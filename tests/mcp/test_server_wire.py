@@ -98,8 +98,11 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
+def _wait_for_port(port: int, process: subprocess.Popen[str]) -> None:
     """Return once ``port`` accepts connections; fail if the server exits first."""
+    assert process.stderr is not None
+    # The status line comes just before the server binds: wait for it without spinning.
+    assert process.stderr.readline().startswith("Serving ")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         assert process.poll() is None, "the server exited before listening"
@@ -115,17 +118,18 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
 def http_url() -> Iterator[str]:
     """`switchboard mcp serve --transport http` on a free loopback port; its endpoint's URL."""
     port = _free_port()
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [*COMMAND, "mcp", "serve", str(SERVED), "--transport", "http", "--port", str(port)],
         env={**os.environ, **ENV},
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            _wait_for_port(port, process)
+            yield f"http://127.0.0.1:{port}/mcp"
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 CONNECTIONS = {

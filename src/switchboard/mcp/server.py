@@ -129,6 +129,8 @@ class _ServedToolbox:
         return listing
 
     def _answer(self, tool: Tool, result: ToolResult) -> types.CallToolResult:
+        # Checked against the output of the tool the client called, even when a before-hook
+        # sent the call to another: that declared schema is what the client validates by.
         output = self._current().outputs.get(tool.name)
         if output is None:
             return _text_result(result.content, is_error=False)
