@@ -13,7 +13,7 @@ SOURCE = str(Path(switchboard.__file__).resolve().parents[1])
 
 # Loaded by the features that need them: routing (numpy, bm25s), schema tools (jsonschema,
 # referencing), repairs (json_repair), the local model (llama_cpp), the provider SDKs, and
-# building a tool's argument model (pydantic).
+# building a tool's argument model (pydantic), serving or using MCP (mcp).
 HEAVY = (
     "numpy",
     "bm25s",
@@ -25,6 +25,7 @@ HEAVY = (
     "anthropic",
     "google.genai",
     "pydantic",
+    "mcp",
 )
 
 PLAIN_TOOLS = """
@@ -87,3 +88,10 @@ def test_the_first_schema_builds_the_tools() -> None:
     """Asking for the schemas builds the tools (and so loads pydantic)."""
     loaded = _modules_after(PLAIN_TOOLS + "\ntools.schemas('openai')")
     assert "pydantic" in loaded
+
+
+def test_the_command_line_loads_no_mcp_until_a_server_runs() -> None:
+    """Loading the `switchboard` command (with `mcp serve` in it) leaves the MCP SDK unloaded."""
+    loaded = _modules_after("import switchboard.cli")
+    assert "switchboard.mcp.server_cli" in loaded
+    assert not {"mcp", "uvicorn", "starlette"} & loaded

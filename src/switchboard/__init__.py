@@ -88,7 +88,7 @@ from switchboard.streaming import (
     TurnEnd,
     TurnRestart,
 )
-from switchboard.tools.context import RunContext
+from switchboard.tools.context import ProgressListener, RunContext, ToolProgress
 from switchboard.tools.tool import OnStrictIssues, Tool, ToolOptions, tool
 
 __all__ = [
@@ -121,6 +121,7 @@ __all__ = [
     "ModelSettings",
     "OnStrictIssues",
     "PendingCall",
+    "ProgressListener",
     "Provider",
     "ProviderAuthError",
     "ProviderError",
@@ -169,6 +170,7 @@ __all__ = [
     "ToolDefinitionError",
     "ToolNotFoundError",
     "ToolOptions",
+    "ToolProgress",
     "ToolResult",
     "ToolResultEvent",
     "Toolbox",

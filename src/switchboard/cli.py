@@ -21,6 +21,7 @@ from switchboard.evals.harness import run_bfcl, summarize
 from switchboard.evals.tasks import TaskSummary, load_tasks, run_tasks, summarize_tasks
 from switchboard.execution.executor import AfterHook
 from switchboard.execution.toolbox import Toolbox
+from switchboard.mcp.server_cli import mcp_app
 from switchboard.messages import ToolCall
 from switchboard.providers.base import ModelSettings, Provider
 from switchboard.providers.local import LocalProvider
@@ -48,6 +49,7 @@ eval_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(eval_app, name="eval")
+app.add_typer(mcp_app, name="mcp")
 
 # The settings of `switchboard run`, which `eval tasks` measures as they are.
 _TOOL_CHOICE = "required"

@@ -48,7 +48,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class ToolOptions(TypedDict, total=False):
-    """How the executor runs a tool; every builder of tools takes these as keywords.
+    """How a tool is run and described; every builder of tools takes these as keywords.
 
     Attributes:
         timeout: Seconds before a call is cancelled and answered with a timeout error.
@@ -62,6 +62,14 @@ class ToolOptions(TypedDict, total=False):
         inline: Run a sync handler on the event loop instead of a worker thread (for
             fast, pure functions: saves the thread hop).
         strict_validation: Validate without Pydantic's lax coercions ("3" is not 3).
+        title: A name for people, shown by MCP clients (the model sees ``name``).
+        read_only: The tool changes nothing (MCP ``readOnlyHint``).
+        destructive: The tool may undo or overwrite what is there, rather than only add
+            (MCP ``destructiveHint``; None: unsaid, which MCP clients read as yes).
+        idempotent: Calling it again with the same arguments changes nothing more (MCP
+            ``idempotentHint``).
+        open_world: The tool reaches the world outside (the web, other systems) rather
+            than a closed domain (MCP ``openWorldHint``; None: unsaid, read as yes).
     """
 
     timeout: float | None
@@ -72,6 +80,11 @@ class ToolOptions(TypedDict, total=False):
     requires_approval: bool
     inline: bool
     strict_validation: bool
+    title: str | None
+    read_only: bool
+    destructive: bool | None
+    idempotent: bool
+    open_world: bool | None
 
 
 @dataclass(frozen=True, eq=False, init=False)
@@ -110,6 +123,11 @@ class Tool:
     requires_approval: bool
     inline: bool
     strict_validation: bool
+    title: str | None
+    read_only: bool
+    destructive: bool | None
+    idempotent: bool
+    open_world: bool | None
     _definition: Definition = field(repr=False)
     _validator: ArgumentsValidator | None = field(repr=False)
     _schemas: dict[tuple[str, bool, str], dict[str, Any]] = field(repr=False)
@@ -131,6 +149,11 @@ class Tool:
         requires_approval: bool = False,
         inline: bool = False,
         strict_validation: bool = False,
+        title: str | None = None,
+        read_only: bool = False,
+        destructive: bool | None = None,
+        idempotent: bool = False,
+        open_world: bool | None = None,
         _validator: ArgumentsValidator | None = None,
         _definition: Definition | None = None,
     ) -> None:
@@ -142,6 +165,11 @@ class Tool:
             problems.append(f"max_retries must be 0 or more (got {max_retries!r})")
         if max_concurrency is not None and max_concurrency < 1:
             problems.append(f"max_concurrency must be at least 1 (got {max_concurrency!r})")
+        if read_only and destructive:
+            problems.append(
+                "read_only=True and destructive=True contradict each other (a tool that "
+                "changes nothing destroys nothing); drop one"
+            )
         if problems:
             msg = f"Tool {name!r}: {'; '.join(problems)}."
             raise ConfigurationError(msg)
@@ -160,6 +188,11 @@ class Tool:
             requires_approval=requires_approval,
             inline=inline,
             strict_validation=strict_validation,
+            title=title,
+            read_only=read_only,
+            destructive=destructive,
+            idempotent=idempotent,
+            open_world=open_world,
             _definition=_definition or GivenDefinition(description, parameters),
             _validator=_validator,
             _schemas={},
