@@ -51,6 +51,7 @@ from switchboard.messages import (
     UserMessage,
 )
 from switchboard.providers.base import (
+    AllowedTools,
     ModelRequest,
     ModelSettings,
     Provider,
@@ -75,7 +76,7 @@ from switchboard.streaming import (
     TurnRestart,
 )
 from switchboard.tools.context import RunContext
-from switchboard.tools.tool import OnStrictIssues, Tool, ToolOptions, tool
+from switchboard.tools.tool import Caller, OnStrictIssues, Tool, ToolOptions, tool
 from switchboard.tools.toolbox import Toolbox
 
 __all__ = [
@@ -83,11 +84,13 @@ __all__ = [
     "STRICT_FORMATS",
     "AfterHook",
     "Agent",
+    "AllowedTools",
     "Approver",
     "ArgumentProblem",
     "ArgumentsError",
     "AssistantTurn",
     "BeforeHook",
+    "Caller",
     "ConfigurationError",
     "Denial",
     "ErrorFormatter",
