@@ -499,6 +499,13 @@ def test_allowed_tools_naming_no_offered_tool_raises() -> None:
         render_request(request)
 
 
+def test_allowed_tools_allowing_nothing_raises() -> None:
+    """An AllowedTools choice with no name allows no call: a configuration error saying so."""
+    request = ModelRequest([UserMessage("hi")], [get_time], AllowedTools([]))
+    with pytest.raises(ConfigurationError, match="allows no tool"):
+        render_request(request)
+
+
 # Streams: server blocks, tool search, fine-grained (eager) tool streaming
 
 
