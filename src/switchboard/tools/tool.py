@@ -55,7 +55,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class ToolOptions(TypedDict, total=False):
-    """How the executor runs a tool; every builder of tools takes these as keywords.
+    """How the executor runs a tool, and how providers offer it: every tool builder takes these.
+
+    The last four say how providers offer the tool: each provider sends what its API has
+    and ignores the rest (see the README's "Provider features").
 
     Attributes:
         timeout: Seconds before a call is cancelled and answered with a timeout error.
@@ -69,11 +72,6 @@ class ToolOptions(TypedDict, total=False):
         inline: Run a sync handler on the event loop instead of a worker thread (for
             fast, pure functions: saves the thread hop).
         strict_validation: Validate without Pydantic's lax coercions ("3" is not 3).
-
-    How providers offer the tool (each provider sends what its API has; the others ignore
-    it, see the README's provider sections):
-
-    Attributes:
         defer_loading: Leave the tool out of the model's context until the provider's tool
             search finds it (Anthropic's tool search tool, OpenAI's ``tool_search``); the
             provider adds its search tool when a request offers a deferred tool.
