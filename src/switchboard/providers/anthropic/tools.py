@@ -136,10 +136,10 @@ def render_tools(
         (t["type"] for t in server_tools if str(t.get("type", "")).startswith("code_execution_")),
         PROGRAM_CALLER,
     )
-    rendered = list(_function_tools(tuple(tools), strict, program))
-    rendered.extend(dict(tool) for tool in server_tools)
+    functions, deferred = _function_tools(tuple(tools), strict, program)
+    rendered = [*functions, *(dict(tool) for tool in server_tools)]
     searches = any(str(t.get("type", "")).startswith("tool_search_tool_") for t in server_tools)
-    if not searches and any(tool.defer_loading for tool in tools):
+    if deferred and not searches:
         rendered.append(dict(TOOL_SEARCH_TOOLS[tool_search]))
     return rendered
 
@@ -172,11 +172,13 @@ def referenced_tools(blocks: Sequence[Mapping[str, Any]]) -> Iterator[str]:
 @functools.lru_cache(maxsize=32)
 def _function_tools(
     tools: tuple[Tool, ...], strict: bool, program: str
-) -> tuple[dict[str, Any], ...]:
+) -> tuple[tuple[dict[str, Any], ...], bool]:
+    """The tools rendered, and whether any is deferred."""
     schemas = tool_schemas(tools, "anthropic", strict=strict)
-    return tuple(
+    rendered = tuple(
         _offered(tool, schema, program) for tool, schema in zip(tools, schemas, strict=True)
     )
+    return rendered, any(tool.defer_loading for tool in tools)
 
 
 def _offered(tool: Tool, schema: dict[str, Any], program: str) -> dict[str, Any]:

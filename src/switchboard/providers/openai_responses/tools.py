@@ -88,14 +88,12 @@ def render_tools(
         ConfigurationError: A tool is tagged with two of the namespaces.
     """
     grouped = tuple(sorted((namespaces or {}).items()))
-    rendered = list(_function_tools(tuple(tools), strict, grouped))
-    rendered.extend(dict(tool) for tool in server_tools)
+    functions, deferred, programs = _function_tools(tuple(tools), strict, grouped)
+    rendered = [*functions, *(dict(tool) for tool in server_tools)]
     kinds = {tool.get("type") for tool in server_tools}
-    if "tool_search" not in kinds and any(tool.defer_loading for tool in tools):
+    if deferred and "tool_search" not in kinds:
         rendered.append({"type": "tool_search"})
-    if "programmatic_tool_calling" not in kinds and any(
-        "program" in tool.allowed_callers for tool in tools
-    ):
+    if programs and "programmatic_tool_calling" not in kinds:
         rendered.append({"type": "programmatic_tool_calling"})
     return rendered
 
@@ -123,7 +121,8 @@ def render_tool_choice(choice: ToolChoice) -> str | dict[str, Any]:
 @functools.lru_cache(maxsize=32)
 def _function_tools(
     tools: tuple[Tool, ...], strict: bool, namespaces: tuple[tuple[str, str], ...]
-) -> tuple[dict[str, Any], ...]:
+) -> tuple[tuple[dict[str, Any], ...], bool, bool]:
+    """The tools rendered, whether any is deferred, and whether programs may call any."""
     described = dict(namespaces)
     schemas = tool_schemas(tools, "openai-responses", strict=strict)
     rendered: list[dict[str, Any]] = []
@@ -145,7 +144,9 @@ def _function_tools(
                 }
             )
         members[namespace].append(function)
-    return tuple(rendered)
+    deferred = any(tool.defer_loading for tool in tools)
+    programs = any("program" in tool.allowed_callers for tool in tools)
+    return tuple(rendered), deferred, programs
 
 
 def _namespace_of(tool: Tool, namespaces: Mapping[str, str]) -> str | None:
