@@ -4,6 +4,7 @@ import pytest
 
 from switchboard import (
     Agent,
+    AllowedTools,
     AssistantTurn,
     ConfigurationError,
     MaxIterationsError,
@@ -205,6 +206,20 @@ def test_tool_choice_naming_no_tool_is_a_configuration_error() -> None:
     """A tool_choice that names no tool fails at construction, naming the tools."""
     with pytest.raises(ConfigurationError, match="names no tool of this agent"):
         Agent(ScriptedModel([]), tools=make_toolbox([]), tool_choice="get_wether")
+
+
+def test_allowed_tools_naming_no_tool_is_a_configuration_error() -> None:
+    """An AllowedTools choice that names a tool the agent lacks fails at construction."""
+    with pytest.raises(ConfigurationError, match="names no tool of this agent"):
+        Agent(ScriptedModel([]), tools=make_toolbox([]), tool_choice=AllowedTools(["get_wether"]))
+
+
+async def test_allowed_tools_choice_reaches_the_model() -> None:
+    """An AllowedTools choice naming the agent's tools is sent with the first request."""
+    model = ScriptedModel(["Sunny."])
+    choice = AllowedTools(["get_weather"])
+    await Agent(model, tools=make_toolbox([]), tool_choice=choice).run("W?")
+    assert model.requests[0].tool_choice == choice
 
 
 def test_unknown_model_string_is_a_configuration_error() -> None:

@@ -53,6 +53,7 @@ from switchboard.messages import (
 )
 from switchboard.outcome import RunResult, RunStopReason, Step
 from switchboard.providers.base import (
+    AllowedTools,
     ModelRequest,
     ModelSettings,
     Provider,
@@ -89,13 +90,14 @@ from switchboard.streaming import (
     TurnRestart,
 )
 from switchboard.tools.context import ProgressListener, RunContext, ToolProgress
-from switchboard.tools.tool import OnStrictIssues, Tool, ToolOptions, tool
+from switchboard.tools.tool import Caller, OnStrictIssues, Tool, ToolOptions, tool
 
 __all__ = [
     "FORMATS",
     "STRICT_FORMATS",
     "AfterHook",
     "Agent",
+    "AllowedTools",
     "ApprovalRequired",
     "Approve",
     "Approver",
@@ -104,6 +106,7 @@ __all__ = [
     "AssistantTurn",
     "BeforeHook",
     "CallDeferred",
+    "Caller",
     "ConfigurationError",
     "Decision",
     "Denial",

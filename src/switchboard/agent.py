@@ -28,6 +28,7 @@ from switchboard.messages import (
 )
 from switchboard.outcome import RunResult
 from switchboard.providers.base import (
+    AllowedTools,
     ModelSettings,
     Provider,
     ToolChoice,
@@ -51,7 +52,8 @@ class Agent:
         max_iterations: The most model requests in one run.
         max_tool_calls: The most tool calls in one run (``None``: no limit). Calls past
             it are answered with an error result, and the run stops.
-        tool_choice: ``"auto"``, ``"none"``, ``"required"`` or a tool's name.
+        tool_choice: ``"auto"``, ``"none"``, ``"required"``, a tool's name, or
+            `AllowedTools` (offer many, allow a few).
         reset_tool_choice: After a turn whose calls were forced (``"required"`` or a
             name), use ``"auto"`` for the rest of the run, so a forced tool cannot loop.
         parallel_tool_calls: Whether the model may make several calls per turn
@@ -161,7 +163,12 @@ class Agent:
             request_timeout=request_timeout, run_timeout=run_timeout, tool_timeout=tool_timeout
         )
         self.toolbox = tools if isinstance(tools, Toolbox) else Toolbox(tools)
-        if tool_choice not in ("auto", "none", "required") and tool_choice not in self.toolbox:
+        if isinstance(tool_choice, AllowedTools):
+            unknown = [name for name in tool_choice.names if name not in self.toolbox]
+        else:
+            named = tool_choice in ("auto", "none", "required") or tool_choice in self.toolbox
+            unknown = [] if named else [tool_choice]
+        if unknown:
             names = ", ".join(self.toolbox.names) or "none"
             msg = f"tool_choice={tool_choice!r} names no tool of this agent (tools: {names})."
             raise ConfigurationError(msg)

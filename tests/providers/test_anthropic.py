@@ -165,7 +165,8 @@ async def test_every_recorded_response_parses_to_its_neutral_turn(
         block["input"] for block in blocks if block["type"] == "tool_use"
     ]
     assert parsed.turn.text == "".join(b["text"] for b in blocks if b["type"] == "text")
-    assert parsed.turn.provider_state == {"anthropic": without_nulls(blocks)}
+    container = {"anthropic-container": body["container"]["id"]} if body.get("container") else {}
+    assert parsed.turn.provider_state == {"anthropic": without_nulls(blocks), **container}
     assert parsed.usage == Usage(input_tokens, output_tokens, 1)
     assert parsed.model == body["model"]
 

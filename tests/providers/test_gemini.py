@@ -25,7 +25,7 @@ from switchboard.messages import (
     Usage,
     UserMessage,
 )
-from switchboard.providers.base import ModelRequest, ModelSettings
+from switchboard.providers.base import AllowedTools, ModelRequest, ModelSettings, ToolChoice
 from switchboard.providers.gemini import (
     SYNTHETIC_ID_PREFIX,
     GeminiProvider,
@@ -428,11 +428,56 @@ async def test_settings_render_generation_config(replay: Replay) -> None:
     assert body["generationConfig"] == {"maxOutputTokens": 64, "temperature": 0.2, "seed": 7}
 
 
-async def test_strict_changes_nothing_sent(replay: Replay) -> None:
-    """strict=True sends the same body: Gemini has no strict flag."""
+async def test_strict_asks_for_validated_mode_and_changes_nothing_else(replay: Replay) -> None:
+    """strict=True (auto) sends mode VALIDATED (calls held to schemas); nothing else changes."""
     plain = await send(replay, ModelRequest(CONVERSATION, tools=[weather]))
     strict = await send(replay, ModelRequest(CONVERSATION, tools=[weather], strict=True))
-    assert strict == plain
+    assert strict == {**plain, "toolConfig": {"functionCallingConfig": {"mode": "VALIDATED"}}}
+    types.ToolConfig.model_validate(strict["toolConfig"])  # the SDK's own model (extra: forbid)
+
+
+@pytest.mark.parametrize(
+    ("choice", "config"),
+    [
+        ("required", {"mode": "ANY"}),
+        ("get_time", {"mode": "ANY", "allowedFunctionNames": ["get_time"]}),
+        ("none", {"mode": "NONE"}),
+        (AllowedTools(["get_time"]), {"mode": "VALIDATED", "allowedFunctionNames": ["get_time"]}),
+        (
+            AllowedTools(["get_time", "weather"], required=True),
+            {"mode": "ANY", "allowedFunctionNames": ["get_time", "weather"]},
+        ),
+    ],
+)
+async def test_strict_keeps_the_modes_that_hold_calls_to_their_schemas(
+    replay: Replay, choice: ToolChoice, config: dict[str, Any]
+) -> None:
+    """Under strict, ANY (calls required), NONE and allowed names keep their modes."""
+    request = ModelRequest(CONVERSATION, tools=[weather, get_time], tool_choice=choice, strict=True)
+    body = await send(replay, request)
+    assert body["toolConfig"] == {"functionCallingConfig": config}
+    types.ToolConfig.model_validate(body["toolConfig"])
+
+
+@pytest.mark.parametrize(
+    ("choice", "config"),
+    [
+        (AllowedTools(["get_time"]), {"mode": "VALIDATED", "allowedFunctionNames": ["get_time"]}),
+        (
+            AllowedTools(["get_time"], required=True),
+            {"mode": "ANY", "allowedFunctionNames": ["get_time"]},
+        ),
+    ],
+)
+async def test_allowed_tools_become_allowed_function_names(
+    replay: Replay, choice: AllowedTools, config: dict[str, Any]
+) -> None:
+    """AllowedTools offers every tool; the allowed ones go in allowedFunctionNames."""
+    request = ModelRequest([UserMessage("hi")], tools=[weather, get_time], tool_choice=choice)
+    body = await send(replay, request)
+    assert [d["name"] for d in body["tools"][0]["functionDeclarations"]] == ["weather", "get_time"]
+    assert body["toolConfig"] == {"functionCallingConfig": config}
+    types.ToolConfig.model_validate(body["toolConfig"])
 
 
 def test_parallel_tool_calls_false_raises_configuration_error() -> None:

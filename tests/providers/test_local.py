@@ -22,7 +22,7 @@ from switchboard.errors import ConfigurationError, ProviderRequestError
 from switchboard.evals.bfcl import from_bfcl, load_bfcl
 from switchboard.execution.toolbox import Toolbox
 from switchboard.messages import AssistantTurn, Message, ToolCall, ToolResult, UserMessage
-from switchboard.providers.base import ModelRequest, ModelResponse, ModelSettings
+from switchboard.providers.base import AllowedTools, ModelRequest, ModelResponse, ModelSettings
 from switchboard.providers.embedded import embedded_model_path
 from switchboard.providers.local import LocalProvider
 from switchboard.providers.local.generation import _LineAfter  # pyright: ignore[reportPrivateUsage]
@@ -99,6 +99,20 @@ async def test_forced_call_to_get_weather_validates(
     assert response.usage.input_tokens > 0
     assert response.usage.output_tokens > 0
     assert response.usage.requests == 1
+
+
+async def test_required_allowed_tools_call_only_the_allowed_tool(
+    provider: LocalProvider, weather: Toolbox
+) -> None:
+    """AllowedTools(required) over both weather tools: the one call is of the allowed tool."""
+    request = ModelRequest(
+        [UserMessage("What is the weather in Paris?")],
+        list(weather),
+        AllowedTools(["get_forecast"], required=True),
+        settings=SETTINGS,
+    )
+    response = await provider.complete(request)
+    assert [call.name for call in response.turn.tool_calls] == ["get_forecast"]
 
 
 async def test_auto_loop_completes_on_the_weather_example(

@@ -4,6 +4,7 @@ from typing import Any, Literal
 import httpx
 import pytest
 from openai.types.chat import ChatCompletion
+from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
 
 from switchboard import Agent
 from switchboard.errors import (
@@ -23,7 +24,7 @@ from switchboard.messages import (
     Usage,
     UserMessage,
 )
-from switchboard.providers.base import ModelRequest, ModelSettings
+from switchboard.providers.base import AllowedTools, ModelRequest, ModelSettings
 from switchboard.providers.openai_chat import (
     NO_KEY,
     OpenAIChatProvider,
@@ -34,6 +35,7 @@ from switchboard.retry import RetryPolicy
 from switchboard.tools.tool import tool
 
 from .conftest import Replay, fixture_path
+from .wire import assert_sdk_accepts
 
 pytestmark = pytest.mark.anyio
 
@@ -393,6 +395,25 @@ async def test_tool_choice_forms_render(replay: Replay, choice: str, sent: Any) 
     """Each tool_choice form renders as Chat Completions expects it."""
     request = ModelRequest([UserMessage("hi")], tools=[get_weather, get_time], tool_choice=choice)
     assert (await send(replay, request))["tool_choice"] == sent
+
+
+@pytest.mark.parametrize(("required", "mode"), [(False, "auto"), (True, "required")])
+async def test_allowed_tools_render_as_the_allowed_tools_choice(
+    replay: Replay, required: bool, mode: str
+) -> None:
+    """AllowedTools offers every tool and allows some: Chat Completions' allowed_tools choice."""
+    choice = AllowedTools(["get_time"], required=required)
+    request = ModelRequest([UserMessage("hi")], tools=[get_weather, get_time], tool_choice=choice)
+    body = await send(replay, request)
+    assert [t["function"]["name"] for t in body["tools"]] == ["get_weather", "get_time"]
+    assert body["tool_choice"] == {
+        "type": "allowed_tools",
+        "allowed_tools": {
+            "mode": mode,
+            "tools": [{"type": "function", "function": {"name": "get_time"}}],
+        },
+    }
+    assert_sdk_accepts(body, CompletionCreateParamsNonStreaming)
 
 
 async def test_strict_tools_render_strict_schemas(replay: Replay) -> None:

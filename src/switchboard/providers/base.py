@@ -17,7 +17,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol, TypeVar, cast
 
 from switchboard.errors import (
     ConfigurationError,
@@ -53,6 +53,7 @@ __all__ = [
     "DEFAULT_MAX_RETRY_WAIT",
     "DEFAULT_REQUEST_TIMEOUT",
     "DEFAULT_RETRY",
+    "AllowedTools",
     "ModelRequest",
     "ModelResponse",
     "ModelSettings",
@@ -60,6 +61,7 @@ __all__ = [
     "SDKProvider",
     "StreamReader",
     "ToolChoice",
+    "allowed_tools",
     "api_key",
     "check_timeouts",
     "checked_response",
@@ -68,9 +70,41 @@ __all__ = [
     "status_error",
 ]
 
-ToolChoice = Literal["auto", "none", "required"] | str
+
+@dataclass(frozen=True, slots=True)
+class AllowedTools:
+    """Offer many tools, allow a few: a ``tool_choice`` that limits calls to some tools.
+
+    The other tools stay in the request (the prompt, and its cache, do not change), but
+    the model may call only these. OpenAI (Chat Completions and Responses) sends it as its
+    ``allowed_tools`` choice, Gemini as ``allowed_function_names`` (mode ``ANY`` when a
+    call is required, else ``VALIDATED``); Anthropic, which has no such choice, and the
+    local model offer only these tools.
+
+    Attributes:
+        names: The tools the model may call, each one offered by the request.
+        required: The model must call one of them; else it may answer instead.
+
+    Example:
+        >>> AllowedTools(["get_weather", "get_time"], required=True)
+        AllowedTools(names=('get_weather', 'get_time'), required=True)
+    """
+
+    names: tuple[str, ...]
+    required: bool = False
+
+    def __init__(self, names: Sequence[str], *, required: bool = False) -> None:
+        given = cast(object, names)
+        if isinstance(given, str):  # one name would read as its letters
+            names = (given,)
+        object.__setattr__(self, "names", tuple(dict.fromkeys(names)))
+        object.__setattr__(self, "required", required)
+
+
+ToolChoice = Literal["auto", "none", "required"] | str | AllowedTools
 """Whether and which tool the model must call: ``"auto"`` (it decides), ``"none"`` (no
-call), ``"required"`` (at least one call, of any tool), or a tool's name (that tool)."""
+call), ``"required"`` (at least one call, of any tool), a tool's name (that tool), or
+`AllowedTools` (only some of the offered tools)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +309,13 @@ def api_key(explicit: str | None, variable: str, provider: str) -> str:
 
 
 def require_tool_choice(choice: ToolChoice, tools: Sequence[Tool], provider: str) -> None:
-    """Raise `ConfigurationError` if ``choice`` forces a call but names no offered tool."""
+    """Raise `ConfigurationError` if ``choice`` forces a call but names no offered tool.
+
+    An `AllowedTools` choice must name at least one tool, and only offered tools.
+    """
+    if isinstance(choice, AllowedTools):
+        _require_allowed(choice, tools, provider)
+        return
     if choice in ("auto", "none"):
         return
     if not tools:
@@ -285,6 +325,34 @@ def require_tool_choice(choice: ToolChoice, tools: Sequence[Tool], provider: str
         names = ", ".join(tool.name for tool in tools)
         msg = f"tool_choice={choice!r} names no offered tool (offered: {names})."
         raise ConfigurationError(msg)
+
+
+def _require_allowed(choice: AllowedTools, tools: Sequence[Tool], provider: str) -> None:
+    if not choice.names:
+        msg = (
+            f"tool_choice={choice!r} allows no tool: name at least one, or use tool_choice='none'."
+        )
+        raise ConfigurationError(msg)
+    offered = {tool.name for tool in tools}
+    missing = [name for name in choice.names if name not in offered]
+    if missing:
+        listed = ", ".join(tool.name for tool in tools) or "none"
+        msg = (
+            f"tool_choice={choice!r} allows tools the request to {provider} does not offer: "
+            f"{missing} (offered: {listed}). Offer them, or allow only offered tools."
+        )
+        raise ConfigurationError(msg)
+
+
+def allowed_tools(choice: ToolChoice, tools: Sequence[Tool]) -> Sequence[Tool]:
+    """The offered tools a choice lets the model call: those `AllowedTools` names, else all.
+
+    For a provider with no form of `AllowedTools` (it offers only these).
+    """
+    if not isinstance(choice, AllowedTools):
+        return tools
+    allowed = set(choice.names)
+    return [tool for tool in tools if tool.name in allowed]
 
 
 def status_error(

@@ -55,6 +55,12 @@ class Router:
         group_descriptions: Text describing some groups, by tag, to match queries on.
         fusion_k: The reciprocal-rank-fusion constant of ``"hybrid"``.
         split_intents: Rank each request of a multi-request query as well as the whole.
+        native: Let the provider search instead: every tool is offered, each but the
+            ``always`` tools deferred (``defer_loading``), and a provider with tool search
+            (Anthropic's tool search tool, OpenAI's ``tool_search``) finds the ones a turn
+            needs. The tool list stays the same from turn to turn, so tools a search
+            loaded stay defined and the prompt cache holds. Providers without tool search
+            are offered every tool.
 
     Raises:
         ConfigurationError: A count below 1 or an unknown mode.
@@ -87,6 +93,7 @@ class Router:
         group_descriptions: Mapping[str, str] | None = None,
         fusion_k: int = 60,
         split_intents: bool = True,
+        native: bool = False,
     ) -> None:
         _check_count("top_k", top_k)
         if group_top_k is not None:
@@ -102,9 +109,14 @@ class Router:
         self.group_descriptions = dict(group_descriptions or {})
         self.fusion_k = fusion_k
         self.split_intents = split_intents
-        self._cache = None if mode == "lexical" else _embedding_cache(embed)
+        self.native = native
+        self._cache = None if mode == "lexical" or native else _embedding_cache(embed)
         # Each toolbox's index, with the toolbox version it was built at.
         self._indexes: weakref.WeakKeyDictionary[ToolRegistry, tuple[int, ToolIndex]] = (
+            weakref.WeakKeyDictionary()
+        )
+        # Native routing: each toolbox's offered tools, with the version they were made at.
+        self._offers: weakref.WeakKeyDictionary[ToolRegistry, tuple[int, tuple[Tool, ...]]] = (
             weakref.WeakKeyDictionary()
         )
         self._terms: weakref.WeakKeyDictionary[Tool, list[str]] = weakref.WeakKeyDictionary()
@@ -124,9 +136,14 @@ class Router:
             query: What the turn is about: the latest user message and recent context.
             called: Names of the tools already called in this run; they stay offered.
 
+        With ``native`` they are every tool of the toolbox, all but the ``always`` tools
+        deferred, whatever the query.
+
         Raises:
             ConfigurationError: An ``always`` name is not in the toolbox.
         """
+        if self.native:
+            return list(self._offered(toolbox))
         index = self._index(toolbox)
         missing = [name for name in self.always if name not in index.positions]
         if missing:
@@ -145,9 +162,10 @@ class Router:
         """`select` for async code.
 
         Embedding modes run in a worker thread, since model inference or an embedding API
-        call would block the event loop; lexical routing takes microseconds and runs inline.
+        call would block the event loop; lexical and native routing take microseconds and
+        run inline.
         """
-        if self.mode == "lexical":
+        if self.mode == "lexical" or self.native:
             return self.select(toolbox, query, called=called)
         return await asyncio.to_thread(self.select, toolbox, query, called=called)
 
@@ -160,6 +178,25 @@ class Router:
         from switchboard.routing import search  # numpy: loaded by the first query
 
         return search.ranked(self, self._cache, self._index(toolbox), query, k)
+
+    def _offered(self, toolbox: ToolRegistry) -> tuple[Tool, ...]:
+        """Native routing's offer: every tool, all but ``always`` deferred; kept per version."""
+        with self._lock:
+            made = self._offers.get(toolbox)
+            if made is not None and made[0] == toolbox.version:
+                return made[1]
+            version = toolbox.version
+            missing = [name for name in self.always if name not in toolbox]
+            if missing:
+                msg = (
+                    f"Router: always-offered tools {missing} are not in the toolbox. Register "
+                    f"them, or remove them from `always`. Registered: {sorted(toolbox.names)}."
+                )
+                raise ConfigurationError(msg)
+            always = set(self.always)
+            offer = tuple(tool if tool.name in always else tool.deferred() for tool in toolbox)
+            self._offers[toolbox] = (version, offer)
+            return offer
 
     def _index(self, toolbox: ToolRegistry) -> ToolIndex:
         from switchboard.routing.index import ToolIndex  # numpy and bm25s: the first query
@@ -181,6 +218,8 @@ class Router:
         return found
 
     def __repr__(self) -> str:
+        if self.native:
+            return f"Router(native=True, always={list(self.always)!r})"
         return f"Router(top_k={self.top_k}, mode={self.mode!r}, always={list(self.always)!r})"
 
 

@@ -8,7 +8,7 @@ import inspect
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar, Unpack, cast, overload
 
@@ -40,6 +40,13 @@ logger = logging.getLogger("switchboard")
 OnStrictIssues = Literal["raise", "fallback"]
 """What `Tool.schema` does with ``strict=True`` when the schema has no strict form."""
 
+Caller = Literal["direct", "program"]
+"""Who may call a tool: the model itself (``"direct"``), or a program the model wrote and
+the provider runs (``"program"``: Anthropic's code execution, OpenAI's programmatic tool
+calling). See `ToolOptions.allowed_callers`."""
+
+_CALLERS: frozenset[str] = frozenset({"direct", "program"})
+
 # OpenAI, Anthropic and Gemini all accept this and nothing wider; Gemini also allows
 # '.', ':' but a name must work everywhere to be portable.
 _NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
@@ -48,7 +55,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class ToolOptions(TypedDict, total=False):
-    """How a tool is run and described; every builder of tools takes these as keywords.
+    """How a tool is run, described and offered; every builder of tools takes these as keywords.
+
+    ``defer_loading``, ``input_examples``, ``eager_input_streaming`` and ``allowed_callers``
+    say how providers offer the tool: each provider sends what its API has and ignores the
+    rest (see the README's "Provider features").
 
     Attributes:
         timeout: Seconds before a call is cancelled and answered with a timeout error.
@@ -70,6 +81,18 @@ class ToolOptions(TypedDict, total=False):
             ``idempotentHint``).
         open_world: The tool reaches the world outside (the web, other systems) rather
             than a closed domain (MCP ``openWorldHint``; None: unsaid, read as yes).
+        defer_loading: Leave the tool out of the model's context until the provider's tool
+            search finds it (Anthropic's tool search tool, OpenAI's ``tool_search``); the
+            provider adds its search tool when a request offers a deferred tool.
+        input_examples: Example argument objects, each valid against the tool's schema
+            (Anthropic ``input_examples``).
+        eager_input_streaming: Stream this tool's arguments as they are written, without
+            the provider buffering them into valid JSON (Anthropic fine-grained tool
+            streaming); ``None`` leaves the provider's default.
+        allowed_callers: Who may call it: ``"direct"`` (the model) and/or ``"program"``
+            (code the model wrote, run by the provider: Anthropic's code execution,
+            OpenAI's programmatic tool calling); empty leaves the provider's default
+            (the model only).
     """
 
     timeout: float | None
@@ -85,6 +108,11 @@ class ToolOptions(TypedDict, total=False):
     destructive: bool | None
     idempotent: bool
     open_world: bool | None
+    # How providers offer it (issue 19).
+    defer_loading: bool
+    input_examples: Sequence[Mapping[str, Any]]
+    eager_input_streaming: bool | None
+    allowed_callers: Sequence[Caller]
 
 
 @dataclass(frozen=True, eq=False, init=False)
@@ -128,6 +156,11 @@ class Tool:
     destructive: bool | None
     idempotent: bool
     open_world: bool | None
+    # How providers offer it (issue 19).
+    defer_loading: bool
+    input_examples: tuple[Mapping[str, Any], ...]
+    eager_input_streaming: bool | None
+    allowed_callers: tuple[Caller, ...]
     _definition: Definition = field(repr=False)
     _validator: ArgumentsValidator | None = field(repr=False)
     _schemas: dict[tuple[str, bool, str], dict[str, Any]] = field(repr=False)
@@ -154,6 +187,10 @@ class Tool:
         destructive: bool | None = None,
         idempotent: bool = False,
         open_world: bool | None = None,
+        defer_loading: bool = False,
+        input_examples: Sequence[Mapping[str, Any]] = (),
+        eager_input_streaming: bool | None = None,
+        allowed_callers: Sequence[Caller] = (),
         _validator: ArgumentsValidator | None = None,
         _definition: Definition | None = None,
     ) -> None:
@@ -170,6 +207,7 @@ class Tool:
                 "read_only=True and destructive=True contradict each other (a tool that "
                 "changes nothing destroys nothing); drop one"
             )
+        problems.extend(_offer_problems(input_examples, allowed_callers))
         if problems:
             msg = f"Tool {name!r}: {'; '.join(problems)}."
             raise ConfigurationError(msg)
@@ -193,10 +231,16 @@ class Tool:
             destructive=destructive,
             idempotent=idempotent,
             open_world=open_world,
+            defer_loading=defer_loading,
+            input_examples=tuple(dict(example) for example in input_examples),
+            eager_input_streaming=eager_input_streaming,
+            allowed_callers=tuple(dict.fromkeys(allowed_callers)),
             _definition=_definition or GivenDefinition(description, parameters),
             _validator=_validator,
             _schemas={},
         )
+        if input_examples:
+            self._check_examples()
 
     @property
     def description(self) -> str:
@@ -478,6 +522,30 @@ class Tool:
             return False
         return True
 
+    def deferred(self) -> Tool:
+        """This tool offered with ``defer_loading`` (itself when it already is).
+
+        A copy that shares the tool's definition, validator and rendered schemas: the
+        provider finds it through its own tool search (see `Router`'s ``native``).
+        """
+        if self.defer_loading:
+            return self
+        copied = copy.copy(self)
+        copied.__dict__["defer_loading"] = True  # frozen: set as __init__ sets fields
+        return copied
+
+    def _check_examples(self) -> None:
+        for index, example in enumerate(self.input_examples):
+            try:
+                self.validate(example)
+            except ArgumentsError as e:
+                problems = "; ".join(str(problem) for problem in e.problems)
+                msg = (
+                    f"Tool {self.name!r}: input_examples[{index}] does not match the tool's "
+                    f"schema ({problems}). Correct the example, or leave it out."
+                )
+                raise ToolDefinitionError(msg, tool=self.name) from e
+
     @functools.cached_property
     def _arguments(self) -> ArgumentsValidator | None:
         """The validator; a function tool's own, built on first use, without the extra hop."""
@@ -620,6 +688,32 @@ def _contains_null(value: Any) -> bool:
         if item is None or (isinstance(item, dict | list) and _contains_null(item)):
             return True
     return False
+
+
+def _offer_problems(
+    input_examples: Sequence[Mapping[str, Any]], allowed_callers: Sequence[str]
+) -> list[str]:
+    """What is wrong with the options that say how providers offer a tool."""
+    problems: list[str] = []
+    given = cast(object, input_examples)  # users pass one dict, or JSON text, by mistake
+    if isinstance(given, str | Mapping):
+        problems.append("input_examples must be a list of argument objects (got one value)")
+    else:
+        problems.extend(
+            f"input_examples[{index}] must be an object of arguments (got {example!r})"
+            for index, example in enumerate(cast(Sequence[object], input_examples))
+            if not isinstance(example, Mapping)
+        )
+    callers = cast(object, allowed_callers)
+    if isinstance(callers, str):
+        problems.append(f"allowed_callers must be a list, e.g. [{callers!r}] (got {callers!r})")
+    else:
+        problems.extend(
+            f"allowed_callers has {caller!r}: use 'direct' and/or 'program'"
+            for caller in cast(Sequence[object], allowed_callers)
+            if caller not in _CALLERS
+        )
+    return problems
 
 
 def _callable_name(fn: Callable[..., Any]) -> str:

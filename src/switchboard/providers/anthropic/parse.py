@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from switchboard.messages import AssistantTurn, ModelResponse, StopReason, ToolCall, Usage
-from switchboard.providers.anthropic.render import PROVIDER
+from switchboard.providers.anthropic.render import CONTAINER, PROVIDER
 
 try:
     from anthropic.types import Message, TextBlock, ToolUseBlock
@@ -30,7 +30,11 @@ def parse_response(message: Message) -> ModelResponse:
 
     The text is the text blocks joined (Anthropic splits one answer at its citations).
     ``provider_state["anthropic"]`` holds every content block as a JSON dict (nulls left
-    out), so thinking and server tool blocks go back to the API unchanged. The calls of a
+    out), so thinking and server tool blocks (``server_tool_use``, web search, code
+    execution and tool search results, ``mcp_tool_use``/``mcp_tool_result``) go back to the
+    API unchanged; they are never calls to run. ``provider_state["anthropic-container"]``
+    holds the id of the container the reply ran code in, if any. A call made by a program
+    (``caller`` a code execution tool) is a call like any other. The calls of a
     refused reply are dropped, blocks included: the API stopped it mid-way, and they are
     not to be run. Cache reads and writes count as input tokens.
     """
@@ -42,6 +46,9 @@ def parse_response(message: Message) -> ModelResponse:
         if isinstance(block, ToolUseBlock)
     )
     blocks: list[dict[str, Any]] = [b.model_dump(mode="json", exclude_none=True) for b in content]
+    state: dict[str, Any] = {PROVIDER: blocks}
+    if message.container is not None:
+        state[CONTAINER] = message.container.id
     turn = AssistantTurn(
         # A block type this SDK does not know (e.g. "compaction") is built as a TextBlock
         # with its own type and text=None: only real text blocks hold the answer.
@@ -51,7 +58,7 @@ def parse_response(message: Message) -> ModelResponse:
             if isinstance(block, TextBlock) and block.type == "text" and block.text
         ),
         tool_calls=calls,
-        provider_state={PROVIDER: blocks},
+        provider_state=state,
     )
     return ModelResponse(turn, _usage(message), _stop_reason(message, calls), message.model)
 
@@ -67,7 +74,11 @@ def continue_turn(paused: ModelResponse, rest: ModelResponse) -> ModelResponse:
     turn = AssistantTurn(
         text=paused.turn.text + rest.turn.text,
         tool_calls=paused.turn.tool_calls + rest.turn.tool_calls,
-        provider_state={**paused.turn.provider_state, PROVIDER: blocks},
+        provider_state={
+            **paused.turn.provider_state,
+            **rest.turn.provider_state,
+            PROVIDER: blocks,
+        },
     )
     return ModelResponse(turn, paused.usage + rest.usage, rest.stop_reason, rest.model)
 

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
 from switchboard.errors import (
+    ConfigurationError,
     ProviderError,
     ProviderResponseError,
     ProviderUnavailableError,
 )
 from switchboard.providers.anthropic.parse import continue_turn, parse_response
-from switchboard.providers.anthropic.render import DEFAULT_MAX_TOKENS, PROVIDER, render_request
+from switchboard.providers.anthropic.render import (
+    CONTAINER,
+    DEFAULT_MAX_TOKENS,
+    PROVIDER,
+    render_request,
+)
 from switchboard.providers.anthropic.stream import AnthropicStreamReader
+from switchboard.providers.anthropic.tools import (
+    ToolSearch,
+    check_mcp_servers,
+    check_server_tools,
+)
 from switchboard.providers.base import (
     DEFAULT_MAX_RETRY_WAIT,
     DEFAULT_REQUEST_TIMEOUT,
@@ -67,6 +78,9 @@ class AnthropicProvider(SDKProvider):
         request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
         max_tokens: int = DEFAULT_MAX_TOKENS,
+        server_tools: Sequence[Mapping[str, Any]] = (),
+        tool_search: ToolSearch = "bm25",
+        mcp_servers: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         """Set up the client; nothing is sent yet.
 
@@ -83,11 +97,27 @@ class AnthropicProvider(SDKProvider):
                 more fails the request at once.
             max_tokens: The output limit when a request's settings set none (the API
                 requires one).
+            server_tools: Anthropic's own tools, sent with every request as given, e.g.
+                ``{"type": "web_search_20250305", "name": "web_search"}``: the API runs
+                them, and their blocks stay in the conversation (never run here).
+            tool_search: The tool search tool added when a request offers deferred tools
+                (``defer_loading``) and ``server_tools`` holds none: ``"bm25"`` (queries in
+                words) or ``"regex"`` (patterns).
+            mcp_servers: Remote MCP servers the API itself calls (the MCP connector, a
+                beta), e.g. ``{"type": "url", "url": "https://...", "name": "docs"}``:
+                their ``mcp_tool_use``/``mcp_tool_result`` blocks stay in the conversation.
 
         Raises:
-            ConfigurationError: No key given and ``ANTHROPIC_API_KEY`` unset.
+            ConfigurationError: No key given and ``ANTHROPIC_API_KEY`` unset; a server tool
+                or MCP server that is not of the SDK's shape, or an unknown ``tool_search``.
         """
         key = api_key_or_env(api_key, API_KEY_VARIABLE, PROVIDER)
+        if tool_search not in ("bm25", "regex"):
+            msg = f"tool_search must be 'bm25' or 'regex' (got {tool_search!r})."
+            raise ConfigurationError(msg)
+        self._server_tools = check_server_tools(server_tools)
+        self._mcp_servers = check_mcp_servers(mcp_servers)
+        self._tool_search: ToolSearch = tool_search
         super().__init__(
             model, retry, request_timeout=request_timeout, max_retry_wait=max_retry_wait
         )
@@ -112,16 +142,28 @@ class AnthropicProvider(SDKProvider):
             ConfigurationError: ``tool_choice`` names no offered tool, or forces a call with
                 no tools.
         """
-        kwargs = render_request(request, max_tokens=self._max_tokens)
+        kwargs = self._render(request)
         message, response = await self._send(kwargs, request)
         for _ in range(MAX_CONTINUATIONS):
             if message.stop_reason != "pause_turn":
                 break
-            paused = {"role": "assistant", "content": response.turn.provider_state[PROVIDER]}
+            state = response.turn.provider_state
+            paused = {"role": "assistant", "content": state[PROVIDER]}
             more = {**kwargs, "messages": [*kwargs["messages"], paused]}
+            if CONTAINER in state:
+                more["container"] = state[CONTAINER]
             message, rest = await self._send(more, request)
             response = continue_turn(response, rest)
         return response
+
+    def _render(self, request: ModelRequest) -> dict[str, Any]:
+        return render_request(
+            request,
+            max_tokens=self._max_tokens,
+            server_tools=self._server_tools,
+            tool_search=self._tool_search,
+            mcp_servers=self._mcp_servers,
+        )
 
     async def _send(
         self, kwargs: dict[str, Any], request: ModelRequest
@@ -154,7 +196,7 @@ class AnthropicProvider(SDKProvider):
         Raises:
             ProviderError: The provider refused or failed the request (after retries).
         """
-        kwargs = render_request(request, max_tokens=self._max_tokens)
+        kwargs = self._render(request)
         # The streaming overload of create(), which pyright cannot pick from unpacked kwargs.
         create = cast(
             Callable[..., Awaitable[AsyncStream[RawMessageStreamEvent]]],

@@ -1,7 +1,8 @@
 """A neutral `ModelRequest` as the keyword arguments of ``messages.create``.
 
 Pure: no SDK, no I/O. The conversation is first mended by `repair_pairing`, so what is
-sent never holds a ``tool_use`` without its ``tool_result`` or the reverse.
+sent never holds a ``tool_use`` without its ``tool_result`` or the reverse. The tools are
+rendered by `switchboard.providers.anthropic.tools`.
 """
 
 from __future__ import annotations
@@ -11,21 +12,45 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
+from switchboard.errors import ConfigurationError
 from switchboard.messages import AssistantTurn, Message, SystemMessage, ToolResult, UserMessage
 from switchboard.providers.anthropic.pairing import repair_pairing
-from switchboard.providers.base import ModelRequest, require_tool_choice
-from switchboard.tools.rendering import tool_schemas
+from switchboard.providers.anthropic.tools import (
+    MCP_BETA,
+    ToolSearch,
+    holds_mcp_blocks,
+    mcp_toolsets,
+    referenced_tools,
+    render_tools,
+)
+from switchboard.providers.base import (
+    AllowedTools,
+    ModelRequest,
+    ToolChoice,
+    require_tool_choice,
+)
+from switchboard.tools.tool import Tool
 
 logger = logging.getLogger("switchboard")
 
 PROVIDER = "anthropic"
+
+CONTAINER = "anthropic-container"
+"""The ``AssistantTurn.provider_state`` key of the container a reply ran code in: its id,
+sent as the next request's ``container`` (container-bound server tools, and programs
+waiting for tool results, refuse a follow-up request without it)."""
 
 DEFAULT_MAX_TOKENS = 4096
 """The output limit sent when the request sets none: the API requires one."""
 
 
 def render_request(
-    request: ModelRequest, *, max_tokens: int = DEFAULT_MAX_TOKENS
+    request: ModelRequest,
+    *,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    server_tools: Sequence[Mapping[str, Any]] = (),
+    tool_search: ToolSearch = "bm25",
+    mcp_servers: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """The keyword arguments of ``messages.create`` for ``request`` (all but ``model``).
 
@@ -35,34 +60,115 @@ def render_request(
     seed. ``temperature`` goes in ``extra_body``: the SDK (1.0 on) dropped the argument,
     while the API still honours it for the models that use it.
 
+    An `AllowedTools` choice, which the API has no form of, offers only the allowed tools
+    (and those the conversation's tool search results load, which must stay defined).
+    The container of the latest reply that ran in one is sent as ``container``.
+
     Args:
         request: The neutral request.
         max_tokens: The output limit when ``request.settings.max_tokens`` is unset.
+        server_tools: Anthropic server tools sent beside the request's tools (checked by
+            `check_server_tools`).
+        tool_search: The tool search tool added when a request offers a deferred tool and
+            ``server_tools`` holds none.
+        mcp_servers: Remote MCP servers for the API's MCP connector (checked by
+            `check_mcp_servers`): sent in ``mcp_servers``, an ``mcp_toolset`` tool each,
+            with the connector's beta header, which a conversation holding MCP blocks
+            also gets.
 
     Raises:
-        ConfigurationError: ``tool_choice`` names no offered tool, or forces a call with none.
+        ConfigurationError: ``tool_choice`` names no offered tool, or forces a call with
+            none; or a tool search result in the conversation loaded a tool this request
+            does not offer.
     """
     require_tool_choice(request.tool_choice, request.tools, PROVIDER)
     settings = request.settings
+    messages = render_messages(request.messages)
     kwargs: dict[str, Any] = {
         "max_tokens": settings.max_tokens if settings.max_tokens is not None else max_tokens,
-        "messages": render_messages(request.messages),
+        "messages": messages,
     }
     system = "\n\n".join(m.content for m in request.messages if isinstance(m, SystemMessage))
     if system:
         kwargs["system"] = system
-    if request.tools:
-        kwargs["tools"] = tool_schemas(request.tools, "anthropic", strict=request.strict)
+    loaded = _loaded_tools(messages)
+    offered = _offered(request, loaded)
+    _check_loaded(loaded, offered, server_tools)
+    hosted = [*server_tools, *mcp_toolsets(mcp_servers)]
+    if offered or hosted:
+        kwargs["tools"] = render_tools(
+            offered, strict=request.strict, server_tools=hosted, tool_search=tool_search
+        )
         choice = render_tool_choice(request.tool_choice, request.parallel_tool_calls)
         if choice is not None:
             kwargs["tool_choice"] = choice
+    container = latest_container(request.messages)
+    if container is not None:
+        kwargs["container"] = container
+    extra: dict[str, Any] = {}
+    if mcp_servers:
+        extra["mcp_servers"] = [dict(server) for server in mcp_servers]
     if settings.temperature is not None:
-        kwargs["extra_body"] = {"temperature": settings.temperature}
+        extra["temperature"] = settings.temperature
+    if extra:
+        kwargs["extra_body"] = extra
+    if mcp_servers or holds_mcp_blocks(messages):
+        kwargs["extra_headers"] = {"anthropic-beta": MCP_BETA}
     return kwargs
 
 
-def render_tool_choice(choice: str, parallel_tool_calls: bool | None) -> dict[str, Any] | None:
+def latest_container(messages: Sequence[Message]) -> str | None:
+    """The id of the container the latest reply that ran code ran in, if any."""
+    for message in reversed(messages):
+        if isinstance(message, AssistantTurn):
+            container = message.provider_state.get(CONTAINER)
+            if isinstance(container, str) and container:
+                return container
+    return None
+
+
+def _loaded_tools(messages: list[dict[str, Any]]) -> list[str]:
+    """The tools the conversation's tool search results loaded, in order, once each."""
+    names: dict[str, None] = {}
+    for message in messages:
+        content: Any = message["content"]
+        if message["role"] == "assistant" and isinstance(content, list):
+            names.update(dict.fromkeys(referenced_tools(cast(list[dict[str, Any]], content))))
+    return list(names)
+
+
+def _offered(request: ModelRequest, loaded: Sequence[str]) -> Sequence[Tool]:
+    choice = request.tool_choice
+    if not isinstance(choice, AllowedTools):
+        return request.tools
+    kept = set(choice.names) | set(loaded)
+    return [tool for tool in request.tools if tool.name in kept]
+
+
+def _check_loaded(
+    loaded: Sequence[str], offered: Sequence[Tool], server_tools: Sequence[Mapping[str, Any]]
+) -> None:
+    if not loaded:
+        return
+    defined = {tool.name for tool in offered} | {str(t.get("name")) for t in server_tools}
+    missing = [name for name in loaded if name not in defined]
+    if missing:
+        msg = (
+            f"The conversation holds tool search results that loaded {missing}, which this "
+            "request does not offer: the Messages API refuses a tool_reference to a tool it "
+            "does not define. Offer them on every request (deferred is enough: "
+            "Router(native=True) offers every tool so)."
+        )
+        raise ConfigurationError(msg)
+
+
+def render_tool_choice(
+    choice: ToolChoice, parallel_tool_calls: bool | None
+) -> dict[str, Any] | None:
     """Anthropic's ``tool_choice`` object, or ``None`` where the API's default says the same.
+
+    `AllowedTools` is ``any`` when a call is required, else ``auto`` (only the allowed
+    tools are offered, see `render_request`).
 
     Example:
         >>> render_tool_choice("required", False)
@@ -70,6 +176,8 @@ def render_tool_choice(choice: str, parallel_tool_calls: bool | None) -> dict[st
         >>> render_tool_choice("auto", None) is None
         True
     """
+    if isinstance(choice, AllowedTools):
+        choice = "required" if choice.required else "auto"
     if choice == "none":
         return {"type": "none"}  # no calls at all: the parallel setting means nothing here
     if choice == "auto":

@@ -87,6 +87,7 @@ class AnthropicStreamReader:
         self._stop_reason: str | None = None
         self._stop_sequence: str | None = None
         self._usage: dict[str, Any] = {}
+        self._container: dict[str, Any] | None = None
         self._open = False  # a message started and not stopped
         self._content = False  # the open message has sent more than its start
         self._offset = 0  # where the blocks of the open message go, after earlier messages'
@@ -112,6 +113,8 @@ class AnthropicStreamReader:
                 self._content = True
                 self._stop_reason = event.delta.stop_reason or self._stop_reason
                 self._stop_sequence = event.delta.stop_sequence or self._stop_sequence
+                if event.delta.container is not None:
+                    self._container = event.delta.container.model_dump(mode="json")
                 self._usage.update(event.usage.model_dump(mode="json", exclude_none=True))
                 return []
             case RawMessageStopEvent():
@@ -226,6 +229,8 @@ class AnthropicStreamReader:
             "stop_sequence": self._stop_sequence,
             "usage": {"input_tokens": 0, "output_tokens": 0, **self._usage},
         }
+        if self._container is not None:
+            message["container"] = self._container
         # Built as the SDK builds a response it receives (loosely, as in its own stream
         # parser), so blocks this SDK version has no type for (e.g. compaction) pass as
         # they do through `complete`.

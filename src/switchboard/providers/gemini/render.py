@@ -16,6 +16,8 @@ How the neutral conversation maps onto Gemini's ``contents``:
   calling sends).
 - Ids the adapter made up (see `SYNTHETIC_ID_PREFIX`) are never sent: Gemini matches such
   responses by name and order. A real provider id is sent on both the call and its result.
+- ``tool_choice`` and ``strict`` become the function-calling mode (`render_tool_choice`):
+  strict is the ``VALIDATED`` mode, Gemini having no per-tool strict flag.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from google.genai import types
 
 from switchboard.errors import ConfigurationError
 from switchboard.messages import AssistantTurn, Message, SystemMessage, ToolCall, ToolResult
-from switchboard.providers.base import ModelRequest, ToolChoice, require_tool_choice
+from switchboard.providers.base import AllowedTools, ModelRequest, ToolChoice, require_tool_choice
 from switchboard.providers.gemini.parse import PROVIDER, SYNTHETIC_ID_PREFIX
 from switchboard.tools.tool import Tool
 
@@ -62,13 +64,10 @@ def render_request(request: ModelRequest) -> GenerateArgs:
         raise ConfigurationError(msg)
     system, contents = render_messages(request.messages)
     settings = request.settings
-    # `request.strict` is not sent: Gemini has no per-tool strict flag (tool.schema refuses
-    # strict=True for "gemini"); its schema-adherent calling is the preview VALIDATED mode,
-    # which is a tool_choice of its own, not a property of the schemas.
     config = types.GenerateContentConfig(
         system_instruction=system,
         tools=_render_tools(request.tools),
-        tool_config=_render_tool_choice(request.tool_choice, request.tools),
+        tool_config=render_tool_choice(request.tool_choice, request.tools, strict=request.strict),
         max_output_tokens=settings.max_tokens,
         temperature=settings.temperature,
         seed=settings.seed,
@@ -180,12 +179,32 @@ def _declaration(tool: Tool) -> types.FunctionDeclaration:
     return found
 
 
-def _render_tool_choice(choice: ToolChoice, tools: Sequence[Tool]) -> types.ToolConfig | None:
+def render_tool_choice(
+    choice: ToolChoice, tools: Sequence[Tool], *, strict: bool = False
+) -> types.ToolConfig | None:
+    """The ``tool_config`` for a choice: its function-calling mode and allowed names.
+
+    Gemini has no per-tool strict flag: ``strict`` asks for its ``VALIDATED`` mode (calls
+    or text, each call held to its schema) where the choice would be ``AUTO``; ``ANY``
+    (a call required) holds calls to their schemas already. `AllowedTools` sends its names
+    as ``allowed_function_names``, under ``ANY`` when a call is required, else under
+    ``VALIDATED`` (``AUTO`` takes no names).
+    (https://ai.google.dev/gemini-api/docs/function-calling#function_calling_modes)
+
+    Example:
+        >>> render_tool_choice("auto", [], strict=True) is None
+        True
+    """
     if not tools:
         return None
     mode = types.FunctionCallingConfigMode
-    if choice == "auto":
-        config = types.FunctionCallingConfig(mode=mode.AUTO)
+    if isinstance(choice, AllowedTools):
+        config = types.FunctionCallingConfig(
+            mode=mode.ANY if choice.required else mode.VALIDATED,
+            allowed_function_names=list(choice.names),
+        )
+    elif choice == "auto":
+        config = types.FunctionCallingConfig(mode=mode.VALIDATED if strict else mode.AUTO)
     elif choice == "none":
         config = types.FunctionCallingConfig(mode=mode.NONE)
     elif choice == "required":

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from switchboard.errors import ProviderRequestError
 from switchboard.messages import Message, Usage, UserMessage
-from switchboard.providers.base import ModelRequest
+from switchboard.providers.base import AllowedTools, ModelRequest, allowed_tools
 from switchboard.providers.local.clauses import pending_tools
 from switchboard.providers.local.grammar import answer_grammar, tools_grammar
 from switchboard.providers.local.grounding import named_tools
@@ -102,6 +102,22 @@ def callable_tools(request: ModelRequest) -> Sequence[Tool]:
     if request.tool_choice in ("auto", "required"):
         return request.tools
     return [tool for tool in request.tools if tool.name == request.tool_choice]
+
+
+def only_allowed(request: ModelRequest) -> ModelRequest:
+    """The request with an `AllowedTools` choice made plain: only those tools offered.
+
+    The grammar then admits calls of the allowed tools only (and an answer unless a call
+    is required); any other choice is left as it is.
+    """
+    choice = request.tool_choice
+    if not isinstance(choice, AllowedTools):
+        return request
+    return replace(
+        request,
+        tools=tuple(allowed_tools(choice, request.tools)),
+        tool_choice="required" if choice.required else "auto",
+    )
 
 
 def opening_message(request: ModelRequest) -> str | None:

@@ -30,6 +30,7 @@ from switchboard.providers.local.generation import (
     Stopped,
     callable_tools,
     generate,
+    only_allowed,
     opening_message,
 )
 from switchboard.providers.local.grounding import ground_choices, ground_strings
@@ -149,6 +150,7 @@ class LocalProvider:
                 is longer than the context window).
         """
         require_tool_choice(request.tool_choice, request.tools, PROVIDER)
+        request = only_allowed(request)
         limits = self._limits(request)
         return await within(self._generated(request), limits, limits.attempt_deadline())
 
@@ -205,6 +207,7 @@ class LocalProvider:
             ProviderRequestError: As `complete`.
         """
         require_tool_choice(request.tool_choice, request.tools, PROVIDER)
+        request = only_allowed(request)
         calls = request.tool_choice != "none" and bool(request.tools)
         reader = ReplyReader(
             _call_prefix(request.messages),

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, cast
 
 from switchboard.messages import AssistantTurn, Message, SystemMessage, ToolResult, UserMessage
-from switchboard.providers.base import ModelRequest, ToolChoice, require_tool_choice
+from switchboard.providers.base import AllowedTools, ModelRequest, ToolChoice, require_tool_choice
 from switchboard.tools.rendering import tool_schemas
 
 PROVIDER = "openai"
@@ -129,6 +129,14 @@ def _result_content(result: ToolResult) -> str:
 
 
 def _tool_choice(choice: ToolChoice) -> str | dict[str, Any]:
+    if isinstance(choice, AllowedTools):
+        return {
+            "type": "allowed_tools",
+            "allowed_tools": {
+                "mode": "required" if choice.required else "auto",
+                "tools": [{"type": "function", "function": {"name": n}} for n in choice.names],
+            },
+        }
     if choice in ("auto", "none", "required"):
         return choice
     return {"type": "function", "function": {"name": choice}}

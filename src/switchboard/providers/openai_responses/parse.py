@@ -10,6 +10,7 @@ from openai.types.responses import (
     ResponseOutputMessage,
     ResponseOutputRefusal,
 )
+from openai.types.responses.response_function_tool_call import CallerProgram
 
 from switchboard.messages import AssistantTurn, ModelResponse, StopReason, ToolCall, Usage
 from switchboard.providers.openai_responses.render import PROVIDER
@@ -28,7 +29,10 @@ def parse_response(response: Response) -> ModelResponse:
     ``answer``; ``incomplete`` is ``content_filter`` when the filter cut it, else
     ``length``; ``failed``, ``cancelled`` and any other status are ``error``. A call item
     whose own status says it is not ``completed`` is one the reply ended inside
-    (``cut_calls``), never to run; one without a status is judged by the stop reason.
+    (``cut_calls``), never to run; one without a status is judged by the stop reason. A
+    call a program made (programmatic tool calling: ``caller`` of type ``program``) stays
+    ``in_progress`` until its output is sent: it is whole when the response completed, and
+    answered like any other call.
     """
     texts: list[str] = []
     calls: list[ToolCall] = []
@@ -38,7 +42,11 @@ def parse_response(response: Response) -> ModelResponse:
     for item in response.output:
         if isinstance(item, ResponseFunctionToolCall):
             calls.append(ToolCall(id=item.call_id, name=item.name, arguments=item.arguments))
-            if item.status is None:
+            if isinstance(item.caller, CallerProgram):
+                # A program's call stays in_progress until its output is sent: it is whole
+                # when the response is.
+                judged = judged and response.status == "completed"
+            elif item.status is None:
                 judged = False
             elif item.status != "completed":
                 cut.add(item.call_id)

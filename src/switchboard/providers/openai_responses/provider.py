@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import openai
@@ -23,6 +23,7 @@ from switchboard.providers.openai_errors import map_errors
 from switchboard.providers.openai_responses.parse import parse_response
 from switchboard.providers.openai_responses.render import PROVIDER, render_request
 from switchboard.providers.openai_responses.stream import ResponsesStreamReader
+from switchboard.providers.openai_responses.tools import check_namespaces, check_server_tools
 from switchboard.retry import RetryPolicy
 from switchboard.streaming import StreamEvent
 
@@ -53,9 +54,16 @@ class OpenAIResponsesProvider(SDKProvider):
         encrypted_reasoning: Ask for reasoning items' encrypted content, so reasoning can be
             sent back; ``None`` decides by the model's name (`is_reasoning_model`). Set it
             for a reasoning model behind a name that does not say so (an Azure deployment).
+        server_tools: Hosted tools sent with every request as given, e.g.
+            ``{"type": "web_search"}``: the API runs them, and their output items stay in
+            the conversation (never run here).
+        namespaces: Namespace descriptions by name, for ``tool_search``: a tool tagged
+            with a namespace's name is sent inside it, and the search loads the namespace
+            as one.
 
     Raises:
-        ConfigurationError: No key was passed and ``OPENAI_API_KEY`` is not set.
+        ConfigurationError: No key was passed and ``OPENAI_API_KEY`` is not set; a hosted
+            tool not of the SDK's shape, or a namespace without a description.
     """
 
     provider = PROVIDER
@@ -71,7 +79,11 @@ class OpenAIResponsesProvider(SDKProvider):
         request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
         encrypted_reasoning: bool | None = None,
+        server_tools: Sequence[Mapping[str, Any]] = (),
+        namespaces: Mapping[str, str] | None = None,
     ) -> None:
+        self._server_tools = check_server_tools(server_tools)
+        self._namespaces = check_namespaces(namespaces or {})
         super().__init__(
             model, retry, request_timeout=request_timeout, max_retry_wait=max_retry_wait
         )
@@ -92,7 +104,7 @@ class OpenAIResponsesProvider(SDKProvider):
             ProviderError: The API refused or failed the request (after retries).
             ConfigurationError: ``tool_choice`` names no offered tool.
         """
-        kwargs = render_request(request, self._model, encrypted_reasoning=self._encrypted_reasoning)
+        kwargs = self._render(request)
 
         # The non-streaming overload (kwargs never hold ``stream``), which pyright cannot
         # pick from an unpacked dict.
@@ -105,6 +117,15 @@ class OpenAIResponsesProvider(SDKProvider):
             return checked_response(PROVIDER, response, Response, parse_response)
 
         return await self._with_retries(send, request)
+
+    def _render(self, request: ModelRequest) -> dict[str, Any]:
+        return render_request(
+            request,
+            self._model,
+            encrypted_reasoning=self._encrypted_reasoning,
+            server_tools=self._server_tools,
+            namespaces=self._namespaces,
+        )
 
     async def stream(
         self, request: ModelRequest, *, partial_args: bool = False
@@ -121,7 +142,7 @@ class OpenAIResponsesProvider(SDKProvider):
         Raises:
             ProviderError: The API refused or failed the request (after retries).
         """
-        kwargs = render_request(request, self._model, encrypted_reasoning=self._encrypted_reasoning)
+        kwargs = self._render(request)
         # The streaming overload of create(), which pyright cannot pick from unpacked kwargs.
         create = cast(
             Callable[..., Awaitable[AsyncStream[ResponseStreamEvent]]],

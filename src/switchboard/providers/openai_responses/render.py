@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from switchboard.messages import AssistantTurn, Message, SystemMessage, ToolResult, UserMessage
 from switchboard.providers.base import ModelRequest, require_tool_choice
-from switchboard.tools.rendering import tool_schemas
+from switchboard.providers.openai_responses.tools import render_tool_choice, render_tools
 
 PROVIDER = "openai-responses"
 """The provider's name, as in model strings; also its key in ``AssistantTurn.provider_state``."""
@@ -27,7 +27,12 @@ _NON_REASONING_PREFIXES = ("gpt-5-chat",)
 
 
 def render_request(
-    request: ModelRequest, model: str, *, encrypted_reasoning: bool | None = None
+    request: ModelRequest,
+    model: str,
+    *,
+    encrypted_reasoning: bool | None = None,
+    server_tools: Sequence[Mapping[str, Any]] = (),
+    namespaces: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The keyword arguments of ``client.responses.create`` for ``request``.
 
@@ -38,6 +43,9 @@ def render_request(
       message for its text and a ``function_call`` item per call.
     - A failed `ToolResult` is sent with its content after `ERROR_PREFIX`.
     - ``settings.seed`` is not sent: the Responses API has no seed.
+    - The tools, ``tool_search``, namespaces and hosted tools are rendered by
+      `switchboard.providers.openai_responses.tools`; an `AllowedTools` choice is the
+      API's ``allowed_tools`` ``tool_choice``.
 
     Args:
         request: The request.
@@ -45,10 +53,14 @@ def render_request(
         encrypted_reasoning: Ask for reasoning items' encrypted content, which is what lets
             a stateless request send reasoning back. ``None`` asks for it when ``model``
             names an OpenAI reasoning model (o1, o3, o4, gpt-5 but gpt-5-chat, codex).
+        server_tools: Hosted tools sent beside the request's tools, as given (checked by
+            `check_server_tools`).
+        namespaces: Namespace descriptions by name: a tool tagged with one of the names
+            is sent inside that namespace.
 
     Raises:
         ConfigurationError: ``tool_choice`` names no offered tool, or forces a call when
-            no tool is offered.
+            no tool is offered; or a tool is tagged with two namespaces.
     """
     require_tool_choice(request.tool_choice, request.tools, PROVIDER)
     kwargs: dict[str, Any] = {
@@ -59,9 +71,14 @@ def render_request(
     instructions = [m.content for m in request.messages if isinstance(m, SystemMessage)]
     if instructions:
         kwargs["instructions"] = "\n\n".join(instructions)
-    if request.tools:
-        kwargs["tools"] = tool_schemas(request.tools, "openai-responses", strict=request.strict)
-        kwargs["tool_choice"] = _tool_choice(request.tool_choice)
+    if request.tools or server_tools:
+        kwargs["tools"] = render_tools(
+            request.tools,
+            strict=request.strict,
+            server_tools=server_tools,
+            namespaces=namespaces,
+        )
+        kwargs["tool_choice"] = render_tool_choice(request.tool_choice)
         if request.parallel_tool_calls is not None:
             kwargs["parallel_tool_calls"] = request.parallel_tool_calls
     if encrypted_reasoning is None:
@@ -124,9 +141,3 @@ def _resendable(items: Sequence[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
 def _result_item(result: ToolResult) -> dict[str, Any]:
     output = ERROR_PREFIX + result.content if result.is_error else result.content
     return {"type": "function_call_output", "call_id": result.call_id, "output": output}
-
-
-def _tool_choice(choice: str) -> str | dict[str, str]:
-    if choice in ("auto", "none", "required"):
-        return choice
-    return {"type": "function", "name": choice}
