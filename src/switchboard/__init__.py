@@ -71,6 +71,8 @@ from switchboard.runs.approval import (
     PendingCall,
     Supply,
 )
+from switchboard.runs.compare import Divergence, DivergenceKind
+from switchboard.runs.replay import DivergenceError, ReplayReport, ToolsMode, replay, replay_sync
 from switchboard.runs.sqlite import SQLiteStore
 from switchboard.runs.state import RunState, RunStatus
 from switchboard.runs.store import RunStore, RunSummary, StoredCall, StoredRun, StoredStep
@@ -108,6 +110,9 @@ __all__ = [
     "Decision",
     "Denial",
     "Deny",
+    "Divergence",
+    "DivergenceError",
+    "DivergenceKind",
     "ErrorFormatter",
     "ErrorKind",
     "Executor",
@@ -128,6 +133,7 @@ __all__ = [
     "ProviderRequestError",
     "ProviderResponseError",
     "ProviderUnavailableError",
+    "ReplayReport",
     "RetryPolicy",
     "Router",
     "RoutingMode",
@@ -172,12 +178,15 @@ __all__ = [
     "ToolResult",
     "ToolResultEvent",
     "Toolbox",
+    "ToolsMode",
     "TurnEnd",
     "TurnRestart",
     "UntypedParameterWarning",
     "Usage",
     "UserMessage",
     "from_bfcl",
+    "replay",
+    "replay_sync",
     "resolve_model",
     "tool",
 ]
