@@ -72,6 +72,8 @@ from switchboard.runs.approval import (
     PendingCall,
     Supply,
 )
+from switchboard.runs.compare import Divergence, DivergenceKind
+from switchboard.runs.replay import DivergenceError, ReplayReport, ToolsMode, replay, replay_sync
 from switchboard.runs.sqlite import SQLiteStore
 from switchboard.runs.state import RunState, RunStatus
 from switchboard.runs.store import RunStore, RunSummary, StoredCall, StoredRun, StoredStep
@@ -111,6 +113,9 @@ __all__ = [
     "Decision",
     "Denial",
     "Deny",
+    "Divergence",
+    "DivergenceError",
+    "DivergenceKind",
     "ErrorFormatter",
     "ErrorKind",
     "Executor",
@@ -132,6 +137,7 @@ __all__ = [
     "ProviderRequestError",
     "ProviderResponseError",
     "ProviderUnavailableError",
+    "ReplayReport",
     "RetryPolicy",
     "Router",
     "RoutingMode",
@@ -177,12 +183,15 @@ __all__ = [
     "ToolResult",
     "ToolResultEvent",
     "Toolbox",
+    "ToolsMode",
     "TurnEnd",
     "TurnRestart",
     "UntypedParameterWarning",
     "Usage",
     "UserMessage",
     "from_bfcl",
+    "replay",
+    "replay_sync",
     "resolve_model",
     "tool",
 ]

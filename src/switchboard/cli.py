@@ -15,6 +15,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from switchboard.agent import Agent
+from switchboard.cli_replay import replay_command
 from switchboard.errors import SwitchboardError
 from switchboard.evals.bfcl import load_bfcl
 from switchboard.evals.harness import run_bfcl, summarize
@@ -373,6 +374,9 @@ def _agent(
         run_timeout=run_timeout,
         after=list(after),
     )
+
+
+app.command("replay", cls=Command)(replay_command(_agent))
 
 
 def _model(model: str, threads: int | None, *, grammar: bool = True) -> Provider:

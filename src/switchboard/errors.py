@@ -26,7 +26,9 @@ SwitchboardError
 
 `ApprovalRequired` and `CallDeferred` (in ``switchboard.runs.approval``) are
 `SwitchboardError`s too: a tool raises them to pause its run for a human or hand its call to
-the application, and the run turns them into pending calls.
+the application, and the run turns them into pending calls. `DivergenceError` (in
+``switchboard.runs.replay``) is one too: a replayed run, or a test's cassette, differs from
+its recording.
 
 Warnings are `SwitchboardError`s too, so that one ``except SwitchboardError`` still holds
 when a warnings filter turns them into exceptions (``-W error``, pytest's

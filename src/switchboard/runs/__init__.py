@@ -1,4 +1,4 @@
-"""Runs that pause, persist and resume: their state as JSON, approvals, and the run store.
+"""Runs that pause, persist, resume and replay: their state as JSON, approvals, the store.
 
 - `codec`: the exact JSON forms of the neutral types (messages, calls, responses, usage).
 - `state`: `RunState`, everything needed to continue a run, as versioned JSON.
@@ -6,7 +6,13 @@
   raises to pause its run.
 - `store`: the `RunStore` protocol (one row per run, per step, per call) and its read models.
 - `sqlite`: `SQLiteStore`, the default store, on the standard library's ``sqlite3``.
+- `request`: a model request's stored JSON form, and what of a message the model reads.
+- `recording`: a stored run read back for replaying, its conversation put back together.
+- `compare`: `Divergence`, and the comparisons of requests and results that find it.
+- `replay`: `replay`, which runs a stored run again against its recorded replies.
 
-This package imports nothing in it on import, and its modules import only the neutral layer
-(``messages``, ``errors``), so the loop and the executor may use them.
+This package imports nothing in it on import. `codec`, `state`, `approval`, `store` and
+`sqlite` import only the neutral layer (``messages``, ``errors``), so the loop and the
+executor may use them, and `request` only adds providers and tools, which the loop already
+imports; `replay` imports the loop, which must not import it.
 """
