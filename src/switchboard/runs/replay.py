@@ -45,7 +45,8 @@ from switchboard.streaming import StreamEvent, replay_response
 
 if TYPE_CHECKING:
     from switchboard.agent import Agent
-    from switchboard.tools.registry import ToolRegistry
+    from switchboard.tools.context import ProgressListener
+from switchboard.tools.registry import ToolRegistry
 
 __all__ = [
     "DivergenceError",
@@ -255,10 +256,11 @@ class RerunResults(Executor):
         deps: Any = None,
         state: ExecutorState | None = None,
         deadline: float | None = None,
+        on_progress: ProgressListener | None = None,
     ) -> list[ToolResult]:
         """Run the calls; raise `DivergenceError` for the first result unlike its record."""
         results = await self.tools.execute(
-            toolbox, calls, deps=deps, state=state, deadline=deadline
+            toolbox, calls, deps=deps, state=state, deadline=deadline, on_progress=on_progress
         )
         self.session.calls_run += len(results)
         for result in results:
@@ -284,6 +286,7 @@ class RecordedResults(Executor):
         deps: Any = None,
         state: ExecutorState | None = None,
         deadline: float | None = None,
+        on_progress: ProgressListener | None = None,
     ) -> list[ToolResult]:
         """The recorded results; `DivergenceError` for a call the tools now judge otherwise."""
         return [self._recorded(toolbox, call) for call in calls]
