@@ -6,8 +6,17 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, cast
 
-from switchboard.messages import AssistantTurn, Message, SystemMessage, ToolResult, UserMessage
+from switchboard.messages import (
+    AssistantTurn,
+    FilePart,
+    ImagePart,
+    Message,
+    SystemMessage,
+    ToolResult,
+    UserMessage,
+)
 from switchboard.providers.base import AllowedTools, ModelRequest, ToolChoice, require_tool_choice
+from switchboard.providers.media import part_url
 from switchboard.tools.rendering import tool_schemas
 
 PROVIDER = "openai"
@@ -21,6 +30,9 @@ provider state keeps it under this key, and a turn with calls sends it back
 MaxTokensField = Literal["max_completion_tokens", "max_tokens"]
 """Where the output limit goes: OpenAI reads ``max_completion_tokens`` (its reasoning models
 reject ``max_tokens``); compatible servers (llama.cpp, vLLM, Ollama) read ``max_tokens``."""
+
+ATTACHED = "\n(The images and files above are attached to the next user message.)"
+"""Ends the tool message of a result with images or files, which follow in a user message."""
 
 ERROR_PREFIX = "Error: "
 """Chat Completions has no error flag on a tool message, so an error result's content is sent
@@ -66,7 +78,52 @@ def render_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
     turn with calls: DeepSeek's thinking mode refuses the next request without it, and
     ignores it on a turn without calls.
     """
-    return [_render_message(message) for message in messages]
+    rendered: list[dict[str, Any]] = []
+    attachments: list[dict[str, Any]] = []
+    for message in messages:
+        if not isinstance(message, ToolResult) and attachments:
+            rendered.append({"role": "user", "content": attachments})
+            attachments = []
+        rendered.append(_render_message(message))
+        if isinstance(message, ToolResult) and message.parts:
+            attachments.extend(_attachments(message))
+    if attachments:
+        rendered.append({"role": "user", "content": attachments})
+    return rendered
+
+
+def _attachments(result: ToolResult) -> list[dict[str, Any]]:
+    """The images and files of a result, as user content parts, after a line naming the call.
+
+    A tool message holds text only: the images and files of the results of a turn follow
+    them in one user message (tool messages must directly follow their turn), as
+    ``image_url`` and ``file`` parts. A file given by URL has no Chat Completions part: its
+    URL is in the tool message's text.
+    """
+    sent = _attached(result)
+    if not sent:
+        return []
+    heading = f"The images and files returned by {result.name} (call {result.call_id}):"
+    return [{"type": "text", "text": heading}, *map(_content_part, sent)]
+
+
+def _attached(result: ToolResult) -> list[ImagePart | FilePart]:
+    """The parts of a result that go in the user message: images, and files given as bytes."""
+    return [
+        part
+        for part in result.parts
+        if isinstance(part, ImagePart)
+        or (isinstance(part, FilePart) and isinstance(part.data, bytes))
+    ]
+
+
+def _content_part(part: ImagePart | FilePart) -> dict[str, Any]:
+    if isinstance(part, ImagePart):
+        return {"type": "image_url", "image_url": {"url": part_url(part)}}
+    return {
+        "type": "file",
+        "file": {"file_data": part_url(part), "filename": part.filename or "file"},
+    }
 
 
 def _render_message(message: Message) -> dict[str, Any]:
@@ -123,6 +180,8 @@ def _arguments_text(arguments: str | Mapping[str, Any]) -> str:
 
 
 def _result_content(result: ToolResult) -> str:
+    if result.parts and _attached(result):
+        return result.content + ATTACHED
     if not result.is_error or result.content.lower().startswith("error"):
         return result.content
     return ERROR_PREFIX + result.content

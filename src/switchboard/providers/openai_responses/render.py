@@ -10,8 +10,18 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from switchboard.messages import AssistantTurn, Message, SystemMessage, ToolResult, UserMessage
+from switchboard.messages import (
+    AssistantTurn,
+    ContentPart,
+    ImagePart,
+    Message,
+    SystemMessage,
+    TextPart,
+    ToolResult,
+    UserMessage,
+)
 from switchboard.providers.base import ModelRequest, require_tool_choice
+from switchboard.providers.media import part_url
 from switchboard.providers.openai_responses.tools import render_tool_choice, render_tools
 
 PROVIDER = "openai-responses"
@@ -139,5 +149,25 @@ def _resendable(items: Sequence[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 def _result_item(result: ToolResult) -> dict[str, Any]:
-    output = ERROR_PREFIX + result.content if result.is_error else result.content
+    output: str | list[dict[str, Any]]
+    if result.parts:
+        output = [output_part(part) for part in result.parts]
+    else:
+        output = ERROR_PREFIX + result.content if result.is_error else result.content
     return {"type": "function_call_output", "call_id": result.call_id, "output": output}
+
+
+def output_part(part: ContentPart) -> dict[str, Any]:
+    """A content part as an item of a call output's list: ``input_text``, ``_image``, ``_file``.
+
+    Bytes go as a ``data:`` URL, as the API's examples send them
+    (https://platform.openai.com/docs/guides/pdf-files).
+    """
+    if isinstance(part, TextPart):
+        return {"type": "input_text", "text": part.text}
+    if isinstance(part, ImagePart):
+        return {"type": "input_image", "image_url": part_url(part)}
+    if isinstance(part.data, str):
+        item = {"type": "input_file", "file_url": part.data}
+        return {**item, "filename": part.filename} if part.filename else item
+    return {"type": "input_file", "file_data": part_url(part), "filename": part.filename or "file"}
