@@ -12,11 +12,13 @@ from switchboard.messages import (
     ImagePart,
     Message,
     SystemMessage,
+    ToolCall,
     ToolResult,
     UserMessage,
 )
 from switchboard.providers.base import AllowedTools, ModelRequest, ToolChoice, require_tool_choice
 from switchboard.providers.media import part_url
+from switchboard.tools.grammar import custom_input, custom_names
 from switchboard.tools.rendering import tool_schemas
 
 PROVIDER = "openai"
@@ -52,10 +54,11 @@ def render_request(
         ConfigurationError: ``tool_choice`` names no offered tool, or forces a call with none.
     """
     require_tool_choice(request.tool_choice, request.tools, PROVIDER)
-    kwargs: dict[str, Any] = {"messages": render_messages(request.messages)}
+    custom = custom_names(request.tools)
+    kwargs: dict[str, Any] = {"messages": render_messages(request.messages, custom)}
     if request.tools:
         kwargs["tools"] = tool_schemas(request.tools, "openai", strict=request.strict)
-        kwargs["tool_choice"] = _tool_choice(request.tool_choice)
+        kwargs["tool_choice"] = _tool_choice(request.tool_choice, custom)
         if request.parallel_tool_calls is not None:
             kwargs["parallel_tool_calls"] = request.parallel_tool_calls
     settings = request.settings
@@ -68,7 +71,9 @@ def render_request(
     return kwargs
 
 
-def render_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
+def render_messages(
+    messages: Sequence[Message], custom: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
     """The conversation as Chat Completions messages, one for each neutral message.
 
     An assistant turn's calls carry their arguments as JSON text (a mapping is dumped
@@ -76,7 +81,9 @@ def render_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
     failed result's content starts with `ERROR_PREFIX`. Of ``provider_state`` only the
     reasoning kept under ``"openai"`` is read, and sent back as ``reasoning_content`` on a
     turn with calls: DeepSeek's thinking mode refuses the next request without it, and
-    ignores it on a turn without calls.
+    ignores it on a turn without calls. A call to one of the ``custom`` tools is a
+    ``custom`` call carrying its text. A result with images or files is followed by a user
+    message carrying them (see `_attachments`).
     """
     rendered: list[dict[str, Any]] = []
     attachments: list[dict[str, Any]] = []
@@ -84,7 +91,7 @@ def render_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
         if not isinstance(message, ToolResult) and attachments:
             rendered.append({"role": "user", "content": attachments})
             attachments = []
-        rendered.append(_render_message(message))
+        rendered.append(_render_message(message, custom))
         if isinstance(message, ToolResult) and message.parts:
             attachments.extend(_attachments(message))
     if attachments:
@@ -126,14 +133,14 @@ def _content_part(part: ImagePart | FilePart) -> dict[str, Any]:
     }
 
 
-def _render_message(message: Message) -> dict[str, Any]:
+def _render_message(message: Message, custom: frozenset[str]) -> dict[str, Any]:
     match message:
         case SystemMessage(content=content):
             return {"role": "system", "content": content}
         case UserMessage(content=content):
             return {"role": "user", "content": content}
         case AssistantTurn():
-            return _render_turn(message)
+            return _render_turn(message, custom)
         case ToolResult():
             return {
                 "role": "tool",
@@ -142,7 +149,7 @@ def _render_message(message: Message) -> dict[str, Any]:
             }
 
 
-def _render_turn(turn: AssistantTurn) -> dict[str, Any]:
+def _render_turn(turn: AssistantTurn, custom: frozenset[str]) -> dict[str, Any]:
     if not turn.tool_calls:
         return {"role": "assistant", "content": turn.text}
     message: dict[str, Any] = {
@@ -150,19 +157,23 @@ def _render_turn(turn: AssistantTurn) -> dict[str, Any]:
         # "" rather than null beside calls: OpenAI takes either, but llama-cpp-python's
         # server rejects a null assistant content (its request model wants a string).
         "content": turn.text,
-        "tool_calls": [
-            {
-                "id": call.id,
-                "type": "function",
-                "function": {"name": call.name, "arguments": _arguments_text(call.arguments)},
-            }
-            for call in turn.tool_calls
-        ],
+        "tool_calls": [_render_call(call, custom) for call in turn.tool_calls],
     }
     reasoning = _reasoning(turn)
     if reasoning:
         message[REASONING_CONTENT] = reasoning
     return message
+
+
+def _render_call(call: ToolCall, custom: frozenset[str]) -> dict[str, Any]:
+    if call.name in custom:
+        text = custom_input(call.arguments)
+        return {"id": call.id, "type": "custom", "custom": {"name": call.name, "input": text}}
+    return {
+        "id": call.id,
+        "type": "function",
+        "function": {"name": call.name, "arguments": _arguments_text(call.arguments)},
+    }
 
 
 def _reasoning(turn: AssistantTurn) -> str:
@@ -187,15 +198,21 @@ def _result_content(result: ToolResult) -> str:
     return ERROR_PREFIX + result.content
 
 
-def _tool_choice(choice: ToolChoice) -> str | dict[str, Any]:
+def _tool_choice(choice: ToolChoice, custom: frozenset[str]) -> str | dict[str, Any]:
     if isinstance(choice, AllowedTools):
         return {
             "type": "allowed_tools",
             "allowed_tools": {
                 "mode": "required" if choice.required else "auto",
-                "tools": [{"type": "function", "function": {"name": n}} for n in choice.names],
+                "tools": [_named(name, custom) for name in choice.names],
             },
         }
     if choice in ("auto", "none", "required"):
         return choice
-    return {"type": "function", "function": {"name": choice}}
+    return _named(choice, custom)
+
+
+def _named(name: str, custom: frozenset[str]) -> dict[str, Any]:
+    if name in custom:
+        return {"type": "custom", "custom": {"name": name}}
+    return {"type": "function", "function": {"name": name}}
