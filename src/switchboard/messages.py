@@ -48,6 +48,53 @@ class ToolCall:
 
 
 @dataclass(frozen=True, slots=True)
+class TextPart:
+    """Text in a tool's result made of parts.
+
+    Attributes:
+        text: The text.
+    """
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImagePart:
+    """An image in a tool's result: its bytes, or its URL.
+
+    Example:
+        >>> ImagePart(b"GIF89a...", "image/gif").media_type
+        'image/gif'
+
+    Attributes:
+        data: The image itself (bytes), or a URL where the provider can fetch it (str).
+        media_type: Its IANA media type, e.g. ``"image/png"``.
+    """
+
+    data: bytes | str
+    media_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class FilePart:
+    """A file (a PDF, a text document...) in a tool's result: its bytes, or its URL.
+
+    Attributes:
+        data: The file itself (bytes), or a URL where the provider can fetch it (str).
+        media_type: Its IANA media type, e.g. ``"application/pdf"``.
+        filename: Its name, shown to the model ("" when it has none).
+    """
+
+    data: bytes | str
+    media_type: str
+    filename: str = ""
+
+
+ContentPart = TextPart | ImagePart | FilePart
+"""One part of a tool's result beyond plain text (see `ToolResult.parts`)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ToolResult:
     """The outcome of one call, in the form the model reads.
 
@@ -61,7 +108,11 @@ class ToolResult:
         repaired: The repairs made to the arguments before they parsed, e.g.
             ``("code_fence", "trailing_comma")``.
         duration: Seconds from the start of the call to its result.
-        value: The tool's return value itself (never sent to the model), ``None`` on error.
+        value: The tool's return value itself (never sent to the model), ``None`` on error
+            and for a result made of parts (they are the value).
+        parts: What the tool returned when it returned content parts (`TextPart`,
+            `ImagePart`, `FilePart`): each provider sends them as its API takes them, and
+            ``content`` then describes them in text for those that take text only.
     """
 
     call_id: str
@@ -72,6 +123,7 @@ class ToolResult:
     repaired: tuple[str, ...] = ()
     duration: float = 0.0
     value: Any = None
+    parts: tuple[ContentPart, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

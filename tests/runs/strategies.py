@@ -4,8 +4,11 @@ from hypothesis import strategies as st
 
 from switchboard.messages import (
     AssistantTurn,
+    FilePart,
+    ImagePart,
     ModelResponse,
     SystemMessage,
+    TextPart,
     ToolCall,
     ToolResult,
     Usage,
@@ -39,6 +42,12 @@ assistant_turns = st.builds(
     tool_calls=st.lists(tool_calls, max_size=3).map(tuple),
     provider_state=st.dictionaries(st.sampled_from(["anthropic", "gemini", "openai"]), json_values),
 )
+sources = st.binary(max_size=12) | st.text(max_size=12)
+content_parts = (
+    st.builds(TextPart, st.text(max_size=12))
+    | st.builds(ImagePart, sources, st.text(max_size=10))
+    | st.builds(FilePart, sources, st.text(max_size=10), st.text(max_size=10))
+)
 tool_results = st.builds(
     ToolResult,
     call_id=st.text(max_size=12),
@@ -52,6 +61,7 @@ tool_results = st.builds(
     ),
     duration=st.floats(min_value=0, max_value=1e6, allow_nan=False),
     value=json_values,
+    parts=st.lists(content_parts, max_size=3).map(tuple),
 )
 messages = (
     st.builds(SystemMessage, st.text(max_size=30))

@@ -9,9 +9,12 @@ from hypothesis import given
 from switchboard.errors import RunStateError
 from switchboard.messages import (
     AssistantTurn,
+    FilePart,
+    ImagePart,
     Message,
     ModelResponse,
     SystemMessage,
+    TextPart,
     ToolCall,
     ToolResult,
     Usage,
@@ -195,3 +198,44 @@ def test_system_message_form_is_tagged_and_flat() -> None:
         "type": "system",
         "content": "Be brief.",
     }
+
+
+def test_result_parts_are_written_tagged_with_bytes_as_base64() -> None:
+    """A result's parts are written tagged, an image's bytes as base64 and a file's URL as is."""
+    parts = (
+        TextPart("The chart:"),
+        ImagePart(b"\x89PNG", "image/png"),
+        FilePart("https://example.com/r.pdf", "application/pdf", "r.pdf"),
+    )
+    data = json.loads(dumps(message_to_json(ToolResult("c1", "f", "text", parts=parts)), "m"))
+    assert data["parts"] == [
+        {"type": "text", "text": "The chart:"},
+        {"type": "image", "data": "iVBORw==", "media_type": "image/png"},
+        {
+            "type": "file",
+            "url": "https://example.com/r.pdf",
+            "media_type": "application/pdf",
+            "filename": "r.pdf",
+        },
+    ]
+
+
+def test_result_without_parts_keeps_the_version_1_form() -> None:
+    """A result without parts has no "parts" field, as version 1 wrote it."""
+    assert "parts" not in message_to_json(ToolResult("c1", "f", "text"))
+
+
+def test_part_data_that_is_not_base64_is_refused_with_its_path() -> None:
+    """An image whose data is not base64 raises, naming where it is."""
+    data = message_to_json(ToolResult("c1", "f", "t", parts=(ImagePart(b"x", "image/png"),)))
+    data["parts"][0]["data"] = "not base64!"
+    with pytest.raises(RunStateError, match=r"messages\[4\]\.parts\[0\]\.data should be base64"):
+        message_from_json(data, "messages[4]")
+
+
+def test_unknown_part_type_is_refused_with_the_tag_and_place() -> None:
+    """A part tag this version does not know raises, naming the tag and where it was."""
+    data = message_to_json(ToolResult("c1", "f", "t", parts=(TextPart("a"),)))
+    data["parts"][0] = {"type": "audio", "data": ""}
+    with pytest.raises(RunStateError, match=r"parts\[0\]\.type is 'audio'.*no content part"):
+        message_from_json(data)

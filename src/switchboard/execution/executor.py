@@ -32,12 +32,15 @@ from switchboard.execution.handlers import call_handler, handler_arguments
 from switchboard.execution.lanes import run_in_lanes
 from switchboard.execution.results import (
     DEFAULT_MAX_RESULT_CHARS,
+    PART_HOLDERS,
     WritableResult,
+    describe_parts,
     new_result,
+    result_parts,
     to_content,
 )
 from switchboard.execution.threads import CallProgress, ToolThreads
-from switchboard.messages import ErrorKind, ToolCall, ToolResult
+from switchboard.messages import ContentPart, ErrorKind, ToolCall, ToolResult
 from switchboard.tools.context import ProgressListener
 from switchboard.tools.tool import Tool
 
@@ -308,9 +311,13 @@ class _Batch:
                     state = self.state
                     if state is not None and state.failures:
                         state.failures.pop(tool.name, None)
+                    parts: tuple[ContentPart, ...] = ()
                     # A small int, the commonest result, written without to_content's checks.
                     if value.__class__ is int and -small < value < small:
                         content = str(value)
+                    elif value.__class__ in PART_HOLDERS and (found := result_parts(value)):
+                        parts, value = found, None
+                        content = describe_parts(parts, max_chars)
                     else:
                         content = to_content(value, max_chars)
                     # new_result, inlined: calling it would cost a quarter of what it does.
@@ -323,6 +330,7 @@ class _Batch:
                     record.repaired = ()
                     record.duration = ended - started
                     record.value = value
+                    record.parts = parts
                     record.__class__ = ToolResult  # pyright: ignore[reportAttributeAccessIssue]
                     result: ToolResult = record  # pyright: ignore[reportAssignmentType]
                     if not after:
@@ -493,6 +501,11 @@ class _Batch:
         small = self.executor.small_int
         if value.__class__ is int and -small < value < small:
             content = str(value)
+        elif value.__class__ in PART_HOLDERS and (parts := result_parts(value)):
+            content = describe_parts(parts, self.executor.max_result_chars)
+            return new_result(
+                call.id, tool.name, content, False, None, repaired, duration, None, parts
+            )
         else:
             content = to_content(value, self.executor.max_result_chars)
         return new_result(call.id, tool.name, content, False, None, repaired, duration, value)

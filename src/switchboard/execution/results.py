@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 import pydantic_core
 
-from switchboard.messages import ErrorKind, ToolResult
+from switchboard.messages import ContentPart, ErrorKind, FilePart, ImagePart, TextPart, ToolResult
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -151,6 +151,56 @@ def _text(value: Any) -> str:
         return f"<{type(value).__name__} object>"
 
 
+_PART_TYPES: frozenset[type] = frozenset({TextPart, ImagePart, FilePart})
+PART_HOLDERS: frozenset[type] = _PART_TYPES | {list, tuple}
+"""The classes of a value `result_parts` may find parts in: a cheap test before calling it."""
+
+
+def result_parts(value: Any) -> tuple[ContentPart, ...] | None:
+    """The content parts a tool returned: one part, or a list or tuple of parts only.
+
+    ``None`` for any other value (written with `to_content`), an empty list included.
+
+    Example:
+        >>> result_parts([TextPart("a chart"), ImagePart("https://c.example/c", "image/png")])
+        (TextPart(text='a chart'), ImagePart(data='https://c.example/c', media_type='image/png'))
+    """
+    if value.__class__ in _PART_TYPES:
+        return (value,)
+    if value.__class__ not in (list, tuple) or not value:
+        return None
+    items = cast("list[Any] | tuple[Any, ...]", value)
+    if all(item.__class__ in _PART_TYPES for item in items):
+        return tuple(items)
+    return None
+
+
+def describe_parts(
+    parts: tuple[ContentPart, ...], max_chars: int = DEFAULT_MAX_RESULT_CHARS
+) -> str:
+    r"""The parts as text, for a model or an API that reads text only.
+
+    Text parts are given whole, images and files by a line in brackets naming what they are.
+
+    Example:
+        >>> describe_parts((TextPart("The chart:"), ImagePart(b"GIF89a", "image/gif")))
+        'The chart:\n[image: image/gif, 6 bytes]'
+    """
+    text = "\n".join(_describe_part(part) for part in parts)
+    if len(text) <= max_chars:
+        return text
+    return f"{text[:max_chars]}\n[truncated: {max_chars} of {len(text)} characters shown]"
+
+
+def _describe_part(part: ContentPart) -> str:
+    if isinstance(part, TextPart):
+        return part.text
+    kind = "image" if isinstance(part, ImagePart) else "file"
+    named = f" {part.filename}" if isinstance(part, FilePart) and part.filename else ""
+    where = part.data if isinstance(part.data, str) else f"{len(part.data):,} bytes"
+    return f"[{kind}{named}: {part.media_type}, {where}]"
+
+
 def new_result(
     call_id: str,
     name: str,
@@ -160,6 +210,7 @@ def new_result(
     repaired: tuple[str, ...],
     duration: float,
     value: Any,
+    parts: tuple[ContentPart, ...] = (),
 ) -> ToolResult:
     """Build a `ToolResult` from all its fields, for a quarter of its constructor's cost.
 
@@ -177,6 +228,7 @@ def new_result(
     record.repaired = repaired
     record.duration = duration
     record.value = value
+    record.parts = parts
     record.__class__ = ToolResult  # pyright: ignore[reportAttributeAccessIssue]
     return record  # pyright: ignore[reportReturnType]
 
@@ -197,6 +249,7 @@ class WritableResult:
     repaired: tuple[str, ...]
     duration: float
     value: Any
+    parts: tuple[ContentPart, ...]
 
 
 def _bytes_text(data: bytes) -> str:

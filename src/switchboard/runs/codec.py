@@ -11,6 +11,9 @@ What comes back as its JSON form rather than itself:
   pydantic-core writes it: JSON values (dicts with string keys, lists, strings, numbers,
   booleans, ``None``) come back equal; tuples and sets come back as lists, dates as ISO text,
   bytes as base64 text, NaN and infinities as ``None``, any other object as its ``repr``.
+- A `ToolResult`'s ``parts`` are written only when it has some (``"parts"``, a list of
+  parts tagged ``"text"``, ``"image"`` or ``"file"``; bytes as base64 under ``"data"``, a
+  URL under ``"url"``), so results without parts keep the form of version 1.
 - ``ToolCall.arguments`` given as a mapping, and ``AssistantTurn.provider_state``, hold JSON
   values (providers parse them from JSON): a tuple in them comes back as a list.
 
@@ -20,6 +23,8 @@ Reading checks every field: an unknown tag, a missing, unexpected or mistyped fi
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
 from typing import Any, Final, NoReturn, cast, get_args
@@ -27,11 +32,15 @@ from typing import Any, Final, NoReturn, cast, get_args
 from switchboard.errors import RunStateError
 from switchboard.messages import (
     AssistantTurn,
+    ContentPart,
     ErrorKind,
+    FilePart,
+    ImagePart,
     Message,
     ModelResponse,
     StopReason,
     SystemMessage,
+    TextPart,
     ToolCall,
     ToolResult,
     Usage,
@@ -45,6 +54,8 @@ __all__ = [
     "loads",
     "message_from_json",
     "message_to_json",
+    "part_from_json",
+    "part_to_json",
     "response_from_json",
     "response_to_json",
     "usage_from_json",
@@ -129,10 +140,24 @@ def usage_to_json(usage: Usage) -> JsonObject:
     }
 
 
+def part_to_json(part: ContentPart) -> JsonObject:
+    """The JSON form of a content part, tagged by its ``"type"``; bytes as base64 text."""
+    if isinstance(part, TextPart):
+        return {"type": "text", "text": part.text}
+    data: JsonObject = (
+        {"url": part.data}
+        if isinstance(part.data, str)
+        else {"data": base64.b64encode(part.data).decode("ascii")}
+    )
+    if isinstance(part, ImagePart):
+        return {"type": "image", **data, "media_type": part.media_type}
+    return {"type": "file", **data, "media_type": part.media_type, "filename": part.filename}
+
+
 def message_to_json(message: Message) -> JsonObject:
     """The JSON form of a message, tagged by its ``"type"``."""
     if isinstance(message, ToolResult):
-        return {
+        result: JsonObject = {
             "type": "tool_result",
             "call_id": message.call_id,
             "name": message.name,
@@ -143,6 +168,9 @@ def message_to_json(message: Message) -> JsonObject:
             "duration": message.duration,
             "value": value_to_json(message.value),
         }
+        if message.parts:
+            result["parts"] = [part_to_json(part) for part in message.parts]
+        return result
     if isinstance(message, AssistantTurn):
         return {
             "type": "assistant",
@@ -228,6 +256,44 @@ def message_from_json(data: Any, where: str = "message") -> Message:
     return message
 
 
+def part_from_json(data: Any, where: str = "part") -> ContentPart:
+    """The content part of `part_to_json`'s form.
+
+    Raises:
+        RunStateError: The ``type`` tag is unknown, the data is not base64, or a field is
+            missing, unexpected or of the wrong type.
+    """
+    fields = _Fields(data, where)
+    kind = fields.text("type")
+    part: ContentPart
+    if kind == "text":
+        part = TextPart(fields.text("text"))
+    elif kind in ("image", "file"):
+        source = _part_source(fields)
+        if kind == "image":
+            part = ImagePart(source, fields.text("media_type"))
+        else:
+            part = FilePart(source, fields.text("media_type"), fields.text("filename"))
+    else:
+        _fail(
+            f"{where}.type is {kind!r}, which is no content part type: expected 'text', "
+            "'image' or 'file'. Was it written by a newer switchboard?"
+        )
+    fields.done()
+    return part
+
+
+def _part_source(fields: _Fields) -> bytes | str:
+    """An image's or a file's URL (``"url"``), or its bytes (``"data"``, base64)."""
+    if "url" in fields.data:
+        return fields.text("url")
+    encoded = fields.text("data")
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        _wrong(f"{fields.where}.data", "base64 text", encoded)
+
+
 def response_from_json(data: Any, where: str = "response") -> ModelResponse:
     """The model response of `response_to_json`'s form.
 
@@ -286,6 +352,20 @@ def _tool_result(fields: _Fields) -> ToolResult:
         repaired=tuple(_texts(fields.take("repaired"), f"{where}.repaired")),
         duration=fields.number("duration"),
         value=fields.take("value"),
+        parts=_parts(fields),
+    )
+
+
+def _parts(fields: _Fields) -> tuple[ContentPart, ...]:
+    """A result's parts: none when the field is absent (results without parts, version 1)."""
+    if "parts" not in fields.data:
+        return ()
+    where = f"{fields.where}.parts"
+    raw = fields.take("parts")
+    if not isinstance(raw, list):
+        _wrong(where, "a list", raw)
+    return tuple(
+        part_from_json(part, f"{where}[{i}]") for i, part in enumerate(cast("list[Any]", raw))
     )
 
 

@@ -33,6 +33,7 @@ from switchboard.tools.signature import parse_docstring, read_function
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from switchboard.tools.grammar import Syntax, TextInput
     from switchboard.tools.validation import ArgumentsValidator, JsonReader
 
 logger = logging.getLogger("switchboard")
@@ -130,6 +131,8 @@ class Tool:
     Attributes:
         name: The name the model calls it by (``^[a-zA-Z0-9_-]{1,64}$``).
         handler: The callable that runs it; ``None`` for a schema-only tool.
+        text_input: For a custom tool (`Tool.custom`), what its input text must be;
+            ``None`` for a tool that takes JSON arguments.
         tags: Labels for grouping and routing.
         context_parameter: The handler parameter that receives the `RunContext`, if any.
         positional_only: Handler parameters that must be passed by position.
@@ -161,6 +164,7 @@ class Tool:
     input_examples: tuple[Mapping[str, Any], ...]
     eager_input_streaming: bool | None
     allowed_callers: tuple[Caller, ...]
+    text_input: TextInput | None
     _definition: Definition = field(repr=False)
     _validator: ArgumentsValidator | None = field(repr=False)
     _schemas: dict[tuple[str, bool, str], dict[str, Any]] = field(repr=False)
@@ -191,6 +195,7 @@ class Tool:
         input_examples: Sequence[Mapping[str, Any]] = (),
         eager_input_streaming: bool | None = None,
         allowed_callers: Sequence[Caller] = (),
+        text_input: TextInput | None = None,
         _validator: ArgumentsValidator | None = None,
         _definition: Definition | None = None,
     ) -> None:
@@ -235,6 +240,7 @@ class Tool:
             input_examples=tuple(dict(example) for example in input_examples),
             eager_input_streaming=eager_input_streaming,
             allowed_callers=tuple(dict.fromkeys(allowed_callers)),
+            text_input=text_input,
             _definition=_definition or GivenDefinition(description, parameters),
             _validator=_validator,
             _schemas={},
@@ -408,6 +414,70 @@ class Tool:
             handler=handler,
             tags=frozenset(tags),
             _validator=validator,
+            **options,
+        )
+
+    @classmethod
+    def custom(
+        cls,
+        name: str,
+        description: str,
+        *,
+        grammar: str | None = None,
+        syntax: Syntax = "lark",
+        handler: Callable[..., Any] | None = None,
+        tags: Iterable[str] = (),
+        **options: Unpack[ToolOptions],
+    ) -> Tool:
+        """Make a custom tool: its input is one free text, bound by a grammar if given.
+
+        OpenAI (Responses and Chat Completions) offers it as a custom tool whose format is
+        the grammar; the local model can write only texts the grammar admits; the other
+        providers are offered a function with one string parameter, ``input``, whose
+        description holds the grammar. Every call's text is checked against the grammar:
+        one that does not match is an error result for the model saying what was expected.
+        See `switchboard.tools.grammar`.
+
+        Args:
+            name: The tool's name.
+            description: What it does, for the model.
+            grammar: A Lark grammar (its start rule named ``start``) or a regular
+                expression the whole text must match; ``None`` for any text.
+            syntax: ``"lark"`` or ``"regex"``.
+            handler: Called with the text as its one argument (and the `RunContext`, if
+                it has a parameter annotated so).
+            tags: Labels for grouping and routing.
+            **options: How the executor runs it: see `ToolOptions`.
+
+        Raises:
+            ToolDefinitionError: The name breaks provider rules, the grammar does not
+                compile, or the handler does not take exactly one argument.
+
+        Example:
+            >>> tool = Tool.custom("run_sql", "Run a query.", grammar="SELECT [a-z]+ FROM t",
+            ...                    syntax="regex")
+            >>> tool.schema("openai-responses")["format"]["syntax"]
+            'regex'
+        """
+        from switchboard.tools.grammar import (
+            TextArguments,
+            handler_parameters,
+            input_schema,
+            text_input,
+        )
+
+        tool_name = check_name(name)
+        given = text_input(tool_name, grammar, syntax)
+        parameter, context = handler_parameters(handler, tool_name) if handler else ("input", None)
+        return cls(
+            name=tool_name,
+            description=description,
+            parameters=input_schema(given),
+            handler=handler,
+            tags=frozenset(tags),
+            context_parameter=context,
+            text_input=given,
+            _validator=TextArguments(given, parameter),
             **options,
         )
 
@@ -585,6 +655,10 @@ class Tool:
     def _render_with(
         self, fmt: Format, parameters: Mapping[str, Any], *, strict: bool
     ) -> dict[str, Any]:
+        if self.text_input is not None and fmt in ("openai", "openai-responses"):
+            from switchboard.tools.grammar import custom_tool_schema
+
+            return custom_tool_schema(fmt, self.name, self.description, self.text_input)  # pyright: ignore[reportArgumentType]
         return render_tool(
             fmt, name=self.name, description=self.description, parameters=parameters, strict=strict
         )

@@ -15,6 +15,7 @@ from typing import Any, cast
 from switchboard.errors import ConfigurationError
 from switchboard.messages import AssistantTurn, Message, SystemMessage, ToolResult, UserMessage
 from switchboard.providers.anthropic.pairing import repair_pairing
+from switchboard.providers.anthropic.parts import part_block
 from switchboard.providers.anthropic.tools import (
     MCP_BETA,
     ToolSearch,
@@ -293,7 +294,7 @@ def _result_block(result: ToolResult) -> dict[str, Any]:
     block: dict[str, Any] = {
         "type": "tool_result",
         "tool_use_id": result.call_id,
-        "content": result.content,
+        "content": [part_block(part) for part in result.parts] if result.parts else result.content,
     }
     if result.is_error:
         block["is_error"] = True

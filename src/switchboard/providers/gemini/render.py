@@ -31,7 +31,16 @@ from typing import Any, TypedDict
 from google.genai import types
 
 from switchboard.errors import ConfigurationError
-from switchboard.messages import AssistantTurn, Message, SystemMessage, ToolCall, ToolResult
+from switchboard.messages import (
+    AssistantTurn,
+    ContentPart,
+    FilePart,
+    Message,
+    SystemMessage,
+    TextPart,
+    ToolCall,
+    ToolResult,
+)
 from switchboard.providers.base import AllowedTools, ModelRequest, ToolChoice, require_tool_choice
 from switchboard.providers.gemini.parse import PROVIDER, SYNTHETIC_ID_PREFIX
 from switchboard.tools.tool import Tool
@@ -128,8 +137,29 @@ def _render_result(result: ToolResult, call: ToolCall | None) -> types.Part:
         id=_wire_id(result.call_id),
         name=call.name if call is not None else result.name,
         response={key: result.content},
+        parts=_response_parts(result.parts) or None,
     )
     return types.Part(function_response=response)
+
+
+def _response_parts(parts: Sequence[ContentPart]) -> list[types.FunctionResponsePart]:
+    """The images and files of a result given as bytes, as ``functionResponse`` parts.
+
+    Its text (the text parts, and a line naming each image and file, with its URL when it
+    is given by one) is the ``response`` itself: the Gemini API takes no ``fileData`` in a
+    function response, only inline bytes
+    (https://ai.google.dev/gemini-api/docs/function-calling#multimodal).
+    """
+    rendered: list[types.FunctionResponsePart] = []
+    for part in parts:
+        if isinstance(part, TextPart) or isinstance(part.data, str):
+            continue
+        name = part.filename if isinstance(part, FilePart) and part.filename else None
+        blob = types.FunctionResponseBlob(
+            mime_type=part.media_type, data=part.data, display_name=name
+        )
+        rendered.append(types.FunctionResponsePart(inline_data=blob))
+    return rendered
 
 
 def _wire_id(call_id: str) -> str | None:

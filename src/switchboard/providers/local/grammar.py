@@ -32,6 +32,9 @@ CallShape = tuple[bool, bool]
 _LITERAL_ESCAPE: Final = re.compile(r'[\\\r\n"]')
 _LITERAL_ESCAPES: Final = {"\\": "\\\\", "\r": "\\r", "\n": "\\n", '"': '\\"'}
 
+# Where a custom tool's grammar stands in `tools_key` (no JSON Schema keyword has the name).
+_CUSTOM: Final = "x-switchboard-custom-input"
+
 # GBNF for the answer branch of "auto": text whose first character cannot open a call.
 _TEXT_RULES: Final = "text ::= [^{[ \\t\\n\\r] [^\\x00]*\n"
 
@@ -159,17 +162,67 @@ def tools_key(tools: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _tools_key_of(tools: tuple[Tool, ...]) -> str:
-    return tools_key([(tool.name, tool.parameters) for tool in tools])
+    return tools_key([(tool.name, _keyed(tool)) for tool in tools])
+
+
+def _keyed(tool: Tool) -> Mapping[str, Any]:
+    """A tool's parameters in the key; for a custom tool, its grammar under `_CUSTOM`."""
+    given = tool.text_input
+    if given is None:
+        return tool.parameters
+    return {_CUSTOM: {"grammar": given.grammar, "syntax": given.syntax}}
 
 
 @functools.lru_cache(maxsize=64)
 def _call_rules(tools_key: str, *, parallel: bool, text: bool) -> str:
     """The rules of a call of the tools, under ``root``; with ``text``, under ``call``."""
     pairs = cast("list[tuple[str, dict[str, Any]]]", [tuple(t) for t in json.loads(tools_key)])
-    gbnf = _gbnf(call_schema(pairs, parallel=parallel), [name for name, _ in pairs])
+    if any(_CUSTOM in parameters for _, parameters in pairs):
+        gbnf = _custom_call_rules(pairs, parallel=parallel)
+    else:
+        gbnf = _gbnf(call_schema(pairs, parallel=parallel), [name for name, _ in pairs])
     if not text:
         return gbnf
     return re.sub(r"^root ::=", "call ::=", gbnf, count=1, flags=re.MULTILINE).rstrip()
+
+
+def _custom_call_rules(pairs: list[tuple[str, dict[str, Any]]], *, parallel: bool) -> str:
+    """The rules of a call when custom tools are offered: each custom tool's call by hand.
+
+    A custom tool's call is ``{"name": <name>, "arguments": {"input": "<text>"}}`` whose
+    text its grammar admits (`switchboard.providers.local.text_grammar`); the function
+    tools' call is llama.cpp's conversion, as without custom tools, one branch beside them.
+    """
+    from switchboard.providers.local.text_grammar import input_rules
+    from switchboard.tools.grammar import TextInput
+
+    functions = [(name, parameters) for name, parameters in pairs if _CUSTOM not in parameters]
+    rules: list[str] = []
+    branches: list[str] = []
+    if functions:
+        converted = _gbnf(call_schema(functions, parallel=False), [n for n, _ in functions])
+        rules.append(re.sub(r"^root ::=", "sbf-call ::=", converted, count=1, flags=re.M).strip())
+        branches.append("sbf-call")
+    customs = [(name, parameters[_CUSTOM]) for name, parameters in pairs if _CUSTOM in parameters]
+    for index, (name, spec) in enumerate(customs):
+        given = TextInput(spec["grammar"], spec["syntax"])
+        input_gbnf, start = input_rules(given, f"sbc{index}-", tool=name)
+        named = _gbnf_literal(json.dumps(name, ensure_ascii=False))
+        rules.append(
+            f'sbc{index}-call ::= "{{" sbc-ws "\\"name\\"" sbc-ws ":" sbc-ws {named} sbc-ws '
+            f'"," sbc-ws "\\"arguments\\"" sbc-ws ":" sbc-ws "{{" sbc-ws "\\"input\\"" sbc-ws '
+            f'":" sbc-ws "\\"" {start} "\\"" sbc-ws "}}" sbc-ws "}}" sbc-ws'
+        )
+        rules.append(input_gbnf.strip())
+        branches.append(f"sbc{index}-call")
+    many = ' | "[" sbc-ws sbc-one ( "," sbc-ws sbc-one )* "]" sbc-ws' if parallel else ""
+    head = [f"root ::= sbc-one{many}", f"sbc-one ::= {' | '.join(branches)}", 'sbc-ws ::= " "?']
+    return "\n".join([*head, *rules]) + "\n"
+
+
+def _gbnf_literal(text: str) -> str:
+    escaped = _LITERAL_ESCAPE.sub(lambda m: _LITERAL_ESCAPES[m.group(0)], text)
+    return f'"{escaped}"'
 
 
 def _gbnf(schema: dict[str, Any], names: list[str]) -> str:

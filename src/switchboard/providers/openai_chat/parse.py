@@ -10,11 +10,13 @@ from typing import Any
 from openai.types.chat import (
     ChatCompletion,
     ChatCompletionMessage,
+    ChatCompletionMessageCustomToolCall,
     ChatCompletionMessageFunctionToolCall,
 )
 
 from switchboard.messages import AssistantTurn, ModelResponse, StopReason, ToolCall, Usage
 from switchboard.providers.openai_chat.render import PROVIDER, REASONING_CONTENT
+from switchboard.tools.grammar import INPUT
 
 _STOP_REASONS: dict[str, StopReason] = {
     "stop": "answer",
@@ -82,12 +84,15 @@ def _provider_state(message: ChatCompletionMessage) -> dict[str, Any]:
 
 
 def _parse_calls(message: ChatCompletionMessage, completion_id: str) -> tuple[ToolCall, ...]:
-    named = [
-        (call.id, call.function.name, arguments_text(call.function.arguments))
-        for call in message.tool_calls or ()
+    named: list[tuple[str, str, str]] = []
+    for call in message.tool_calls or ():
         # Not call.type: some compatible servers leave it out.
-        if isinstance(call, ChatCompletionMessageFunctionToolCall)
-    ]
+        if isinstance(call, ChatCompletionMessageFunctionToolCall):
+            named.append((call.id, call.function.name, arguments_text(call.function.arguments)))
+        elif isinstance(call, ChatCompletionMessageCustomToolCall):  # pyright: ignore[reportUnnecessaryIsInstance]
+            # A custom tool's text, carried as {"input": text} (see switchboard.tools.grammar).
+            text = json.dumps({INPUT: call.custom.input}, ensure_ascii=False)
+            named.append((call.id, call.custom.name, text))
     if not named and message.function_call is not None:
         # The deprecated one-call form, still sent by some compatible servers.
         function = message.function_call

@@ -6,8 +6,19 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, cast
 
-from switchboard.messages import AssistantTurn, Message, SystemMessage, ToolResult, UserMessage
+from switchboard.messages import (
+    AssistantTurn,
+    FilePart,
+    ImagePart,
+    Message,
+    SystemMessage,
+    ToolCall,
+    ToolResult,
+    UserMessage,
+)
 from switchboard.providers.base import AllowedTools, ModelRequest, ToolChoice, require_tool_choice
+from switchboard.providers.media import part_url
+from switchboard.tools.grammar import custom_input, custom_names
 from switchboard.tools.rendering import tool_schemas
 
 PROVIDER = "openai"
@@ -21,6 +32,9 @@ provider state keeps it under this key, and a turn with calls sends it back
 MaxTokensField = Literal["max_completion_tokens", "max_tokens"]
 """Where the output limit goes: OpenAI reads ``max_completion_tokens`` (its reasoning models
 reject ``max_tokens``); compatible servers (llama.cpp, vLLM, Ollama) read ``max_tokens``."""
+
+ATTACHED = "\n(The images and files above are attached to the next user message.)"
+"""Ends the tool message of a result with images or files, which follow in a user message."""
 
 ERROR_PREFIX = "Error: "
 """Chat Completions has no error flag on a tool message, so an error result's content is sent
@@ -40,10 +54,11 @@ def render_request(
         ConfigurationError: ``tool_choice`` names no offered tool, or forces a call with none.
     """
     require_tool_choice(request.tool_choice, request.tools, PROVIDER)
-    kwargs: dict[str, Any] = {"messages": render_messages(request.messages)}
+    custom = custom_names(request.tools)
+    kwargs: dict[str, Any] = {"messages": render_messages(request.messages, custom)}
     if request.tools:
         kwargs["tools"] = tool_schemas(request.tools, "openai", strict=request.strict)
-        kwargs["tool_choice"] = _tool_choice(request.tool_choice)
+        kwargs["tool_choice"] = _tool_choice(request.tool_choice, custom)
         if request.parallel_tool_calls is not None:
             kwargs["parallel_tool_calls"] = request.parallel_tool_calls
     settings = request.settings
@@ -56,7 +71,9 @@ def render_request(
     return kwargs
 
 
-def render_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
+def render_messages(
+    messages: Sequence[Message], custom: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
     """The conversation as Chat Completions messages, one for each neutral message.
 
     An assistant turn's calls carry their arguments as JSON text (a mapping is dumped
@@ -64,19 +81,66 @@ def render_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
     failed result's content starts with `ERROR_PREFIX`. Of ``provider_state`` only the
     reasoning kept under ``"openai"`` is read, and sent back as ``reasoning_content`` on a
     turn with calls: DeepSeek's thinking mode refuses the next request without it, and
-    ignores it on a turn without calls.
+    ignores it on a turn without calls. A call to one of the ``custom`` tools is a
+    ``custom`` call carrying its text. A result with images or files is followed by a user
+    message carrying them (see `_attachments`).
     """
-    return [_render_message(message) for message in messages]
+    rendered: list[dict[str, Any]] = []
+    attachments: list[dict[str, Any]] = []
+    for message in messages:
+        if not isinstance(message, ToolResult) and attachments:
+            rendered.append({"role": "user", "content": attachments})
+            attachments = []
+        rendered.append(_render_message(message, custom))
+        if isinstance(message, ToolResult) and message.parts:
+            attachments.extend(_attachments(message))
+    if attachments:
+        rendered.append({"role": "user", "content": attachments})
+    return rendered
 
 
-def _render_message(message: Message) -> dict[str, Any]:
+def _attachments(result: ToolResult) -> list[dict[str, Any]]:
+    """The images and files of a result, as user content parts, after a line naming the call.
+
+    A tool message holds text only: the images and files of the results of a turn follow
+    them in one user message (tool messages must directly follow their turn), as
+    ``image_url`` and ``file`` parts. A file given by URL has no Chat Completions part: its
+    URL is in the tool message's text.
+    """
+    sent = _attached(result)
+    if not sent:
+        return []
+    heading = f"The images and files returned by {result.name} (call {result.call_id}):"
+    return [{"type": "text", "text": heading}, *map(_content_part, sent)]
+
+
+def _attached(result: ToolResult) -> list[ImagePart | FilePart]:
+    """The parts of a result that go in the user message: images, and files given as bytes."""
+    return [
+        part
+        for part in result.parts
+        if isinstance(part, ImagePart)
+        or (isinstance(part, FilePart) and isinstance(part.data, bytes))
+    ]
+
+
+def _content_part(part: ImagePart | FilePart) -> dict[str, Any]:
+    if isinstance(part, ImagePart):
+        return {"type": "image_url", "image_url": {"url": part_url(part)}}
+    return {
+        "type": "file",
+        "file": {"file_data": part_url(part), "filename": part.filename or "file"},
+    }
+
+
+def _render_message(message: Message, custom: frozenset[str]) -> dict[str, Any]:
     match message:
         case SystemMessage(content=content):
             return {"role": "system", "content": content}
         case UserMessage(content=content):
             return {"role": "user", "content": content}
         case AssistantTurn():
-            return _render_turn(message)
+            return _render_turn(message, custom)
         case ToolResult():
             return {
                 "role": "tool",
@@ -85,7 +149,7 @@ def _render_message(message: Message) -> dict[str, Any]:
             }
 
 
-def _render_turn(turn: AssistantTurn) -> dict[str, Any]:
+def _render_turn(turn: AssistantTurn, custom: frozenset[str]) -> dict[str, Any]:
     if not turn.tool_calls:
         return {"role": "assistant", "content": turn.text}
     message: dict[str, Any] = {
@@ -93,19 +157,23 @@ def _render_turn(turn: AssistantTurn) -> dict[str, Any]:
         # "" rather than null beside calls: OpenAI takes either, but llama-cpp-python's
         # server rejects a null assistant content (its request model wants a string).
         "content": turn.text,
-        "tool_calls": [
-            {
-                "id": call.id,
-                "type": "function",
-                "function": {"name": call.name, "arguments": _arguments_text(call.arguments)},
-            }
-            for call in turn.tool_calls
-        ],
+        "tool_calls": [_render_call(call, custom) for call in turn.tool_calls],
     }
     reasoning = _reasoning(turn)
     if reasoning:
         message[REASONING_CONTENT] = reasoning
     return message
+
+
+def _render_call(call: ToolCall, custom: frozenset[str]) -> dict[str, Any]:
+    if call.name in custom:
+        text = custom_input(call.arguments)
+        return {"id": call.id, "type": "custom", "custom": {"name": call.name, "input": text}}
+    return {
+        "id": call.id,
+        "type": "function",
+        "function": {"name": call.name, "arguments": _arguments_text(call.arguments)},
+    }
 
 
 def _reasoning(turn: AssistantTurn) -> str:
@@ -123,20 +191,28 @@ def _arguments_text(arguments: str | Mapping[str, Any]) -> str:
 
 
 def _result_content(result: ToolResult) -> str:
+    if result.parts and _attached(result):
+        return result.content + ATTACHED
     if not result.is_error or result.content.lower().startswith("error"):
         return result.content
     return ERROR_PREFIX + result.content
 
 
-def _tool_choice(choice: ToolChoice) -> str | dict[str, Any]:
+def _tool_choice(choice: ToolChoice, custom: frozenset[str]) -> str | dict[str, Any]:
     if isinstance(choice, AllowedTools):
         return {
             "type": "allowed_tools",
             "allowed_tools": {
                 "mode": "required" if choice.required else "auto",
-                "tools": [{"type": "function", "function": {"name": n}} for n in choice.names],
+                "tools": [_named(name, custom) for name in choice.names],
             },
         }
     if choice in ("auto", "none", "required"):
         return choice
-    return {"type": "function", "function": {"name": choice}}
+    return _named(choice, custom)
+
+
+def _named(name: str, custom: frozenset[str]) -> dict[str, Any]:
+    if name in custom:
+        return {"type": "custom", "custom": {"name": name}}
+    return {"type": "function", "function": {"name": name}}

@@ -6,6 +6,7 @@ from typing import Any
 
 from openai.types.responses import (
     Response,
+    ResponseCustomToolCall,
     ResponseFunctionToolCall,
     ResponseOutputMessage,
     ResponseOutputRefusal,
@@ -14,6 +15,7 @@ from openai.types.responses.response_function_tool_call import CallerProgram
 
 from switchboard.messages import AssistantTurn, ModelResponse, StopReason, ToolCall, Usage
 from switchboard.providers.openai_responses.render import PROVIDER
+from switchboard.tools.grammar import INPUT
 
 
 def parse_response(response: Response) -> ModelResponse:
@@ -22,8 +24,9 @@ def parse_response(response: Response) -> ModelResponse:
     The turn's text is the ``output_text`` parts of the message items, joined; a refusal
     part adds its text too and makes the stop reason ``content_filter``. Each
     ``function_call`` item is a `ToolCall` (``id`` is its ``call_id``, ``arguments`` the raw
-    JSON text). Every output item, reasoning and server tools' included, is kept as the
-    API sent it in ``provider_state["openai-responses"]``, to be sent back verbatim.
+    JSON text); each ``custom_tool_call`` item is one whose arguments are
+    ``{"input": <its text>}``. Every output item, reasoning and server tools' included, is
+    kept as the API sent it in ``provider_state["openai-responses"]``, to be sent back verbatim.
 
     The stop reason: ``completed`` is ``tool_calls`` when there are calls, else
     ``answer``; ``incomplete`` is ``content_filter`` when the filter cut it, else
@@ -50,6 +53,11 @@ def parse_response(response: Response) -> ModelResponse:
                 judged = False
             elif item.status != "completed":
                 cut.add(item.call_id)
+        elif isinstance(item, ResponseCustomToolCall):
+            # A custom tool's text, whole: the call carries it as {"input": text}, never
+            # parsed; the item has no status, so the stop reason judges whether it was cut.
+            calls.append(ToolCall(id=item.call_id, name=item.name, arguments={INPUT: item.input}))
+            judged = False
         elif isinstance(item, ResponseOutputMessage):
             for part in item.content:
                 if isinstance(part, ResponseOutputRefusal):

@@ -10,15 +10,29 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from switchboard.messages import AssistantTurn, Message, SystemMessage, ToolResult, UserMessage
+from switchboard.messages import (
+    AssistantTurn,
+    ContentPart,
+    ImagePart,
+    Message,
+    SystemMessage,
+    TextPart,
+    ToolResult,
+    UserMessage,
+)
 from switchboard.providers.base import ModelRequest, require_tool_choice
+from switchboard.providers.media import part_url
 from switchboard.providers.openai_responses.tools import render_tool_choice, render_tools
+from switchboard.tools.grammar import custom_input, custom_names
 
 PROVIDER = "openai-responses"
 """The provider's name, as in model strings; also its key in ``AssistantTurn.provider_state``."""
 
 ERROR_PREFIX = "Error: "
 """Put before an error result's content: ``function_call_output`` has no error flag."""
+
+# The fields of ``openai.types.responses.ResponseCustomToolCallParam``.
+_CUSTOM_CALL_KEYS = frozenset({"type", "id", "call_id", "name", "input", "caller", "namespace"})
 
 # OpenAI's reasoning families. Other models answer 400 "Encrypted content is not supported
 # with this model" to include=["reasoning.encrypted_content"]; gpt-5-chat is no reasoner.
@@ -41,7 +55,10 @@ def render_request(
     - An `AssistantTurn` that holds this provider's output items in its ``provider_state``
       is sent back as those items (reasoning included); any other turn as an assistant
       message for its text and a ``function_call`` item per call.
-    - A failed `ToolResult` is sent with its content after `ERROR_PREFIX`.
+    - A failed `ToolResult` is sent with its content after `ERROR_PREFIX`; one with content
+      parts as a list of ``input_text``, ``input_image`` and ``input_file`` items.
+    - A call to a custom tool (`Tool.custom`) is a ``custom_tool_call`` whose ``input`` is
+      the call's text, answered by a ``custom_tool_call_output``.
     - ``settings.seed`` is not sent: the Responses API has no seed.
     - The tools, ``tool_search``, namespaces and hosted tools are rendered by
       `switchboard.providers.openai_responses.tools`; an `AllowedTools` choice is the
@@ -63,9 +80,10 @@ def render_request(
             no tool is offered; or a tool is tagged with two namespaces.
     """
     require_tool_choice(request.tool_choice, request.tools, PROVIDER)
+    custom = custom_names(request.tools)
     kwargs: dict[str, Any] = {
         "model": model,
-        "input": list(_input_items(request.messages)),
+        "input": list(_input_items(request.messages, custom)),
         "store": False,
     }
     instructions = [m.content for m in request.messages if isinstance(m, SystemMessage)]
@@ -78,7 +96,7 @@ def render_request(
             server_tools=server_tools,
             namespaces=namespaces,
         )
-        kwargs["tool_choice"] = render_tool_choice(request.tool_choice)
+        kwargs["tool_choice"] = render_tool_choice(request.tool_choice, custom)
         if request.parallel_tool_calls is not None:
             kwargs["parallel_tool_calls"] = request.parallel_tool_calls
     if encrypted_reasoning is None:
@@ -99,17 +117,21 @@ def is_reasoning_model(model: str) -> bool:
     return name.startswith(_REASONING_PREFIXES) and not name.startswith(_NON_REASONING_PREFIXES)
 
 
-def _input_items(messages: Sequence[Message]) -> Iterator[dict[str, Any]]:
+def _input_items(messages: Sequence[Message], custom: frozenset[str]) -> Iterator[dict[str, Any]]:
+    custom_calls: set[str] = set()  # the ids of custom tools' calls, answered in kind
     for message in messages:
         if isinstance(message, UserMessage):
             yield {"role": "user", "content": message.content}
         elif isinstance(message, AssistantTurn):
-            yield from _turn_items(message)
+            for item in _turn_items(message, custom):
+                if item.get("type") == "custom_tool_call":
+                    custom_calls.add(item.get("call_id", ""))
+                yield item
         elif isinstance(message, ToolResult):
-            yield _result_item(message)
+            yield _result_item(message, custom=message.call_id in custom_calls)
 
 
-def _turn_items(turn: AssistantTurn) -> Iterator[dict[str, Any]]:
+def _turn_items(turn: AssistantTurn, custom: frozenset[str]) -> Iterator[dict[str, Any]]:
     state = turn.provider_state.get(PROVIDER)
     if isinstance(state, Sequence):
         yield from _resendable(cast(Sequence[Mapping[str, Any]], state))
@@ -117,6 +139,10 @@ def _turn_items(turn: AssistantTurn) -> Iterator[dict[str, Any]]:
     if turn.text:
         yield {"role": "assistant", "content": turn.text}
     for call in turn.tool_calls:
+        if call.name in custom:
+            text = custom_input(call.arguments)
+            yield {"type": "custom_tool_call", "call_id": call.id, "name": call.name, "input": text}
+            continue
         arguments = call.arguments
         if not isinstance(arguments, str):
             arguments = json.dumps(arguments, separators=(",", ":"), ensure_ascii=False)
@@ -135,9 +161,35 @@ def _resendable(items: Sequence[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
         # Items are not persisted when `store` is set to false.").
         if item.get("type") == "reasoning" and not item.get("encrypted_content"):
             continue
+        if item.get("type") == "custom_tool_call":
+            # The API's item has a status that its input form
+            # (``ResponseCustomToolCallParam``) does not name.
+            yield {key: value for key, value in item.items() if key in _CUSTOM_CALL_KEYS}
+            continue
         yield dict(item)
 
 
-def _result_item(result: ToolResult) -> dict[str, Any]:
-    output = ERROR_PREFIX + result.content if result.is_error else result.content
-    return {"type": "function_call_output", "call_id": result.call_id, "output": output}
+def _result_item(result: ToolResult, *, custom: bool) -> dict[str, Any]:
+    output: str | list[dict[str, Any]]
+    if result.parts:
+        output = [output_part(part) for part in result.parts]
+    else:
+        output = ERROR_PREFIX + result.content if result.is_error else result.content
+    kind = "custom_tool_call_output" if custom else "function_call_output"
+    return {"type": kind, "call_id": result.call_id, "output": output}
+
+
+def output_part(part: ContentPart) -> dict[str, Any]:
+    """A content part as an item of a call output's list: ``input_text``, ``_image``, ``_file``.
+
+    Bytes go as a ``data:`` URL, as the API's examples send them
+    (https://platform.openai.com/docs/guides/pdf-files).
+    """
+    if isinstance(part, TextPart):
+        return {"type": "input_text", "text": part.text}
+    if isinstance(part, ImagePart):
+        return {"type": "input_image", "image_url": part_url(part)}
+    if isinstance(part.data, str):
+        item = {"type": "input_file", "file_url": part.data}
+        return {**item, "filename": part.filename} if part.filename else item
+    return {"type": "input_file", "file_data": part_url(part), "filename": part.filename or "file"}

@@ -3,12 +3,14 @@
 A call is an output item: ``response.output_item.added`` (a ``function_call`` item with its
 ``call_id`` and ``name``), ``response.function_call_arguments.delta`` fragments keyed by the
 item's id, and ``response.function_call_arguments.done`` (the whole arguments), which
-completes it. The stream ends with ``response.completed``, ``.incomplete`` or ``.failed``,
+completes it. A custom tool's call (``custom_tool_call``) comes whole when its item is
+done. The stream ends with ``response.completed``, ``.incomplete`` or ``.failed``,
 carrying the whole response, which `parse_response` reads as `complete` would.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import replace
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 from openai.types.responses import (
     Response,
     ResponseCompletedEvent,
+    ResponseCustomToolCall,
     ResponseErrorEvent,
     ResponseFailedEvent,
     ResponseFunctionCallArgumentsDeltaEvent,
@@ -33,6 +36,7 @@ from switchboard.messages import AssistantTurn, ModelResponse, StopReason, ToolC
 from switchboard.providers.openai_responses.parse import parse_response
 from switchboard.providers.openai_responses.render import PROVIDER
 from switchboard.streaming import StreamEvent, TurnAccumulator, TurnEnd
+from switchboard.tools.grammar import INPUT
 
 logger = logging.getLogger("switchboard")
 
@@ -72,6 +76,8 @@ class ResponsesStreamReader:
                 if isinstance(event.item, ResponseFunctionToolCall):
                     item = event.item
                     return self.turn.close_call(item.id or item.call_id, item.arguments)
+                if isinstance(event.item, ResponseCustomToolCall):
+                    return self._custom_call(event.item)
                 return []
             case ResponseCompletedEvent() | ResponseIncompleteEvent() | ResponseFailedEvent():
                 self._final = event.response
@@ -81,6 +87,15 @@ class ResponsesStreamReader:
                 return []
             case _:
                 return []
+
+    def _custom_call(self, item: ResponseCustomToolCall) -> list[StreamEvent]:
+        """A custom tool's call, whole at its item's end, with arguments ``{"input": text}``."""
+        key = item.id or item.call_id
+        arguments = json.dumps({INPUT: item.input}, ensure_ascii=False)
+        events = self.turn.open_call(key, item.call_id, item.name)
+        events.extend(self.turn.add_fragment(key, arguments))
+        events.extend(self.turn.close_call(key, arguments))
+        return events
 
     def finish(self) -> list[StreamEvent]:
         """End the turn: open calls closed (or cut), and `TurnEnd` with the whole reply."""

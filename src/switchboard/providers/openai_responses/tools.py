@@ -98,8 +98,14 @@ def render_tools(
     return rendered
 
 
-def render_tool_choice(choice: ToolChoice) -> str | dict[str, Any]:
-    """The Responses ``tool_choice``: a mode, one function, or the ``allowed_tools`` set.
+def render_tool_choice(
+    choice: ToolChoice, custom: frozenset[str] = frozenset()
+) -> str | dict[str, Any]:
+    """The Responses ``tool_choice``: a mode, one tool, or the ``allowed_tools`` set.
+
+    Args:
+        choice: The neutral choice.
+        custom: The names of the custom tools, named as ``custom`` rather than ``function``.
 
     Example:
         >>> render_tool_choice(AllowedTools(["get_time"], required=True))["tools"]
@@ -109,11 +115,15 @@ def render_tool_choice(choice: ToolChoice) -> str | dict[str, Any]:
         return {
             "type": "allowed_tools",
             "mode": "required" if choice.required else "auto",
-            "tools": [{"type": "function", "name": name} for name in choice.names],
+            "tools": [_named(name, custom) for name in choice.names],
         }
     if choice in ("auto", "none", "required"):
         return choice
-    return {"type": "function", "name": choice}
+    return _named(choice, custom)
+
+
+def _named(name: str, custom: frozenset[str]) -> dict[str, Any]:
+    return {"type": "custom" if name in custom else "function", "name": name}
 
 
 # A run offers the same tools turn after turn: their rendering is kept per tool set, as
