@@ -91,6 +91,7 @@ from switchboard.streaming import (
 )
 from switchboard.tools.context import ProgressListener, RunContext, ToolProgress
 from switchboard.tools.tool import Caller, OnStrictIssues, Tool, ToolOptions, tool
+from switchboard.viewer import viewer_app
 
 __all__ = [
     "FORMATS",
@@ -185,4 +186,5 @@ __all__ = [
     "from_bfcl",
     "resolve_model",
     "tool",
+    "viewer_app",
 ]
