@@ -196,3 +196,31 @@ async def test_the_fingerprint_changes_with_each_write(store: SQLiteStore) -> No
     await store.call_finished("live", 0, "r1", message_to_json(ToolResult("r1", "x", "1")))
     seen.add(run_fingerprint(await store.load("live")))
     assert len(seen) == 4
+
+
+async def test_two_calls_of_one_tool_in_one_turn_are_no_retry_of_each_other(
+    store: SQLiteStore,
+) -> None:
+    """When one of two parallel calls of a tool fails, the other is not marked a retry."""
+    await stored_runs.write_live_start(store, "twice")
+    calls = [ToolCall("t1", "convert", "{}"), ToolCall("t2", "convert", "{}")]
+    await store.finish_step("twice", 0, response_to_json(stored_runs.reply(calls=calls)))
+    results = [
+        ToolResult("t1", "convert", "ValueError: no", True, "raised"),
+        ToolResult("t2", "convert", "1.0"),
+    ]
+    await stored_runs.run_calls(store, "twice", 0, calls, results, parallel=True)
+    marked = _calls(await _detail(store, "twice"))
+    assert (_labels(marked["t1"]), _labels(marked["t2"])) == (["raised"], [])
+
+
+async def test_a_result_stored_before_the_next_request_counts_as_an_error(
+    store: SQLiteStore,
+) -> None:
+    """A failed call's stored result counts in the summary at once, before the next step."""
+    await stored_runs.write_live_start(store, "failing")
+    call = ToolCall("t1", "convert", "{}")
+    await store.finish_step("failing", 0, response_to_json(stored_runs.reply(calls=[call])))
+    failed = ToolResult("t1", "convert", "ValueError: no", True, "raised")
+    await stored_runs.run_calls(store, "failing", 0, [call], [failed], parallel=False)
+    assert run_summary(await store.load("failing"))["errors"] == 1

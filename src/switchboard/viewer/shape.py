@@ -149,8 +149,7 @@ def _step(
         for row in step.calls
         if row.call_id not in written
     ]
-    for call in calls:
-        retried.mark(call)
+    retried.mark(calls)
     turn = _object(response.get("turn")) if response is not None else {}
     return {
         "index": step.index,
@@ -260,22 +259,25 @@ def _result_marks(result: Json) -> list[Json]:
 
 
 class _Retries:
-    """Marks a call as a retry when an earlier call of its tool failed."""
+    """Marks a call as a retry when the last call of its tool, in an earlier step, failed."""
 
     __slots__ = ("_failed",)
 
     def __init__(self) -> None:
         self._failed: dict[str, str] = {}
 
-    def mark(self, call: Json) -> None:
-        tool = call["tool"]
-        failed = self._failed.pop(tool, None)
-        if failed is not None:
-            told = f"The model called {tool} again after its call {failed} failed."
-            call["marks"].append(_mark("retry", f"retry of {failed}", told))
-        result = call["result"]
-        if result is not None and result.get("is_error") is True:
-            self._failed[tool] = call["call_id"]
+    def mark(self, calls: list[Json]) -> None:
+        """Mark the calls of one step (calls of one step run together: none retries another)."""
+        for call in calls:
+            tool = call["tool"]
+            failed = self._failed.pop(tool, None)
+            if failed is not None:
+                told = f"The model called {tool} again after its call {failed} failed."
+                call["marks"].append(_mark("retry", f"retry of {failed}", told))
+        for call in calls:
+            result = call["result"]
+            if result is not None and result.get("is_error") is True:
+                self._failed[call["tool"]] = call["call_id"]
 
 
 def _intervals(run: StoredRun, now: float, *, live: bool) -> Iterable[tuple[float, float]]:
@@ -302,6 +304,10 @@ def _results(run: StoredRun, state: Json | None) -> dict[str, Json]:
             _take_result(found, message)
     for message in _list(state.get("messages") if state else None):
         _take_result(found, message)
+    for step in run.steps:
+        for call in step.calls:
+            if call.result is not None:
+                found[call.call_id] = call.result
     return found
 
 

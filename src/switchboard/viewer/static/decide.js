@@ -55,17 +55,23 @@ function pendingCall(call, run, decisions, status, onResume, enabled) {
 async function send(run, decisions, status, onResume) {
   for (const button of document.querySelectorAll(".pending button")) button.disabled = true;
   status.textContent = "Resuming…";
-  const response = await fetch(`api/runs/${encodeURIComponent(run.run_id)}/resume`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ decisions: Object.fromEntries(decisions) }),
-  });
-  if (response.ok) {
-    onResume();
-    return;
+  let reason;
+  try {
+    const response = await fetch(`api/runs/${encodeURIComponent(run.run_id)}/resume`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ decisions: Object.fromEntries(decisions) }),
+    });
+    if (response.ok) {
+      onResume();
+      return;
+    }
+    const body = await response.json().catch(() => ({}));
+    reason = body.error || response.statusText;
+  } catch (error) {
+    reason = `the viewer did not answer (${error.message})`;
   }
-  const body = await response.json().catch(() => ({}));
-  status.textContent = `Not resumed: ${body.error || response.statusText}`;
+  status.textContent = `Not resumed: ${reason}`;
   decisions.clear();
   for (const button of document.querySelectorAll(".pending button")) button.disabled = false;
 }

@@ -1,6 +1,9 @@
 // Building the page: every piece of text from a run goes in as a text node, never as
 // HTML, so that a run's content (written by a model or a user) cannot become markup.
 
+/** Which page the reader is on: a page drawn after an await checks it is still wanted. */
+export const page = { visit: 0 };
+
 /** An element with attributes, listeners and children (strings become text nodes). */
 export function h(tag, props = {}, ...children) {
   const element = document.createElement(tag);

@@ -1,5 +1,5 @@
 // The list of runs, newest first, filtered by status, model and tool.
-import { count, getJson, h, problem, when } from "./dom.js";
+import { count, getJson, h, page, problem, when } from "./dom.js";
 
 const STATUSES = ["", "running", "paused", "finished", "failed"];
 
@@ -12,8 +12,10 @@ export async function showRuns(main, query) {
   for (const name of ["status", "model", "tool"]) {
     if (query.get(name)) params.set(name, query.get(name));
   }
+  const visit = page.visit;
   try {
     const { runs, scanned } = await getJson(`api/runs?${params}`);
+    if (visit !== page.visit) return; // the reader went elsewhere meanwhile
     list.replaceChildren(...runs.map(card));
     if (!runs.length) list.append(h("p", { class: "empty" }, "No runs match."));
     if (scanned !== null) list.append(h("p", { class: "note" }, `Searched the newest ${count(scanned, "run")}.`));

@@ -1,6 +1,6 @@
 // One run: its head, its pending calls, its answer, and its steps and calls on a timeline.
 import { pendingPanel } from "./decide.js";
-import { count, getJson, h, problem, seconds, when } from "./dom.js";
+import { count, getJson, h, page, problem, seconds, when } from "./dom.js";
 import { argumentsView, jsonTree, textView } from "./tree.js";
 
 let following = null; // the EventSource of the run shown live, if any
@@ -13,15 +13,20 @@ export function leaveRun() {
 
 /** Draw run `runId` into `main`, and follow it live while it runs. */
 export async function showRun(main, runId) {
+  const visit = page.visit;
   main.replaceChildren(h("p", { class: "note" }, "Loading…"));
   let run;
   try {
     run = await getJson(`api/runs/${encodeURIComponent(runId)}`);
   } catch (error) {
-    main.replaceChildren(back(), problem(error.message));
+    if (visit === page.visit) main.replaceChildren(back(), problem(error.message));
     return;
   }
-  const redraw = (data) => draw(main, data, () => follow(main, runId, redraw));
+  if (visit !== page.visit) return; // the reader went elsewhere meanwhile
+  const current = () => visit === page.visit;
+  const redraw = (data) => {
+    if (current()) draw(main, data, () => current() && follow(main, runId, redraw));
+  };
   redraw(run);
   if (isLive(run)) follow(main, runId, redraw);
 }
