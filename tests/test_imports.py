@@ -13,7 +13,8 @@ SOURCE = str(Path(switchboard.__file__).resolve().parents[1])
 
 # Loaded by the features that need them: routing (numpy, bm25s), schema tools (jsonschema,
 # referencing), repairs (json_repair), the local model (llama_cpp), the provider SDKs, and
-# building a tool's argument model (pydantic), serving or using MCP (mcp).
+# building a tool's argument model (pydantic), serving or using MCP (mcp), the run viewer
+# (starlette, uvicorn, sse_starlette).
 HEAVY = (
     "numpy",
     "bm25s",
@@ -26,6 +27,9 @@ HEAVY = (
     "google.genai",
     "pydantic",
     "mcp",
+    "starlette",
+    "uvicorn",
+    "sse_starlette",
 )
 
 PLAIN_TOOLS = """
@@ -95,3 +99,10 @@ def test_the_command_line_loads_no_mcp_until_a_server_runs() -> None:
     loaded = _modules_after("import switchboard.cli")
     assert "switchboard.mcp.server_cli" in loaded
     assert not {"mcp", "uvicorn", "starlette"} & loaded
+
+
+def test_the_command_line_loads_no_web_framework_until_the_viewer_runs() -> None:
+    """Loading the `switchboard` command (with `view` in it) leaves Starlette and uvicorn out."""
+    loaded = _modules_after("import switchboard.cli")
+    assert "switchboard.viewer.command" in loaded
+    assert not {"uvicorn", "starlette", "sse_starlette", "switchboard.viewer.app"} & loaded

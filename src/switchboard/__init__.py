@@ -97,6 +97,7 @@ from switchboard.streaming import (
 )
 from switchboard.tools.context import ProgressListener, RunContext, ToolProgress
 from switchboard.tools.tool import Caller, OnStrictIssues, Tool, ToolOptions, tool
+from switchboard.viewer import viewer_app
 
 __all__ = [
     "FORMATS",
@@ -202,4 +203,5 @@ __all__ = [
     "replay_sync",
     "resolve_model",
     "tool",
+    "viewer_app",
 ]

@@ -32,6 +32,7 @@ from switchboard.schema.dialects import FORMATS
 from switchboard.terminal import Command, Group, Stdout, StdoutConsole
 from switchboard.tools.tool import Tool
 from switchboard.tools_file import load_toolbox
+from switchboard.viewer.command import view
 
 app = typer.Typer(
     name="switchboard",
@@ -51,6 +52,7 @@ eval_app = typer.Typer(
 )
 app.add_typer(eval_app, name="eval")
 app.add_typer(mcp_app, name="mcp")
+app.command("view", cls=Command)(view)
 
 # The settings of `switchboard run`, which `eval tasks` measures as they are.
 _TOOL_CHOICE = "required"

@@ -1,0 +1,137 @@
+"""``switchboard view``: the run viewer, served on a local port.
+
+Imported with the command line, so it imports neither Starlette nor uvicorn, nor the
+tools, until the command runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from switchboard.errors import SwitchboardError
+from switchboard.runs.sqlite import DEFAULT_PATH, SQLiteStore
+from switchboard.viewer.decisions import ResumeHook
+
+__all__ = ["view"]
+
+# The host names the page answers to on loopback (Starlette's host check cannot read an
+# IPv6 address: served on one, the page answers to any host name, as on any other address).
+_LOOPBACK = frozenset({"127.0.0.1", "localhost"})
+
+
+def view(
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            help=f"The run store (default: $SWITCHBOARD_STORE, else ./{DEFAULT_PATH}).",
+        ),
+    ] = None,
+    host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The port to listen on (0: any free one).")] = 8765,
+    tools: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--tools",
+            "-t",
+            help="The tools of the runs (repeatable): with them, approve and deny resume "
+            "a paused run.",
+        ),
+    ] = None,
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            "-m",
+            envvar="SWITCHBOARD_MODEL",
+            help="With --tools: the model a resumed run goes on with.",
+        ),
+    ] = "local",
+) -> None:
+    """Show the runs of a run store in the browser: each run's steps and calls on a timeline.
+
+    Paused runs show their pending calls; given --tools (and --model), approving or
+    denying them resumes the run, which the page then follows live. The page has no login:
+    it listens on 127.0.0.1 unless --host says otherwise.
+    """
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    path = Path(store or os.environ.get("SWITCHBOARD_STORE") or DEFAULT_PATH)
+    if not path.is_file():
+        _fail(console, f"No run store at {path}: pass --store PATH (a file runs were saved to).")
+    try:
+        import uvicorn
+
+        from switchboard.viewer.app import create_app
+    except ImportError as e:
+        _fail(console, f'{e}. Install the extra: pip install "switchboard[viewer]"')
+    listener = _listen(console, host, port)
+
+    async def serve() -> None:
+        runs = SQLiteStore(path)
+        try:
+            await runs.list_runs(limit=1)  # a file that is no run store fails here, clearly
+            resume = _agent_resume(tools, model, runs) if tools else None
+            allowed = sorted(_LOOPBACK) if host in _LOOPBACK else ["*"]
+            app = create_app(runs, resume=resume, allowed_hosts=allowed)
+            config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2)
+            bound = listener.getsockname()[1]
+            console.print(f"Serving the runs of {path} at {_url(host, bound)}")
+            if host not in _LOOPBACK:
+                console.print(
+                    "[bold yellow]warning:[/] the page has no login: whoever reaches "
+                    f"{host}:{bound} can read the runs and decide their pending calls."
+                )
+            await uvicorn.Server(config).serve(sockets=[listener])
+        finally:
+            await runs.close()
+
+    try:
+        with listener:
+            asyncio.run(serve())
+    except SwitchboardError as e:
+        _fail(console, str(e))
+
+
+def _agent_resume(tools: list[Path], model: str, store: SQLiteStore) -> ResumeHook:
+    """The hook that resumes a paused run with an agent of these tools, on ``store``."""
+    from switchboard.agent import Agent
+    from switchboard.tools_file import load_toolbox
+    from switchboard.viewer.decisions import agent_resume
+
+    toolboxes = [load_toolbox(file) for file in tools]
+    # `store=` and `Agent.resume` come with the loop's side of issue 16.
+    tools_of_runs = [tool for toolbox in toolboxes for tool in toolbox]
+    agent = Agent(model, tools=tools_of_runs, store=store)  # pyright: ignore[reportCallIssue]
+    return agent_resume(agent)  # pyright: ignore[reportArgumentType]
+
+
+def _url(host: str, port: int) -> str:
+    """The page's address as a browser on this machine reaches it."""
+    if host in {"0.0.0.0", "::", ""}:
+        host = "localhost"
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def _listen(console: Console, host: str, port: int) -> socket.socket:
+    """A socket listening on ``host:port``: connections wait in its queue until served."""
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(128)
+    except OSError as e:
+        listener.close()
+        _fail(console, f"Cannot listen on {host}:{port}: {e.strerror or e}. Try another --port.")
+    return listener
+
+
+def _fail(console: Console, message: str) -> NoReturn:
+    # As the other commands end on an error: one line on stderr, status 1.
+    console.print(f"[bold red]error:[/] {' '.join(message.split())}")
+    raise typer.Exit(code=1)
