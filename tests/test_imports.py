@@ -12,8 +12,8 @@ import switchboard
 SOURCE = str(Path(switchboard.__file__).resolve().parents[1])
 
 # Loaded by the features that need them: routing (numpy, bm25s), schema tools (jsonschema,
-# referencing), repairs (json_repair), the local model (llama_cpp), the provider SDKs, and
-# building a tool's argument model (pydantic).
+# referencing), repairs (json_repair), the local model (llama_cpp), the provider SDKs,
+# building a tool's argument model (pydantic), and connecting an MCPServer (mcp, mcp_types).
 HEAVY = (
     "numpy",
     "bm25s",
@@ -25,6 +25,8 @@ HEAVY = (
     "anthropic",
     "google.genai",
     "pydantic",
+    "mcp",
+    "mcp_types",
 )
 
 PLAIN_TOOLS = """

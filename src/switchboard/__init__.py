@@ -9,6 +9,7 @@ from switchboard.errors import (
     ArgumentsError,
     ConfigurationError,
     MaxIterationsError,
+    MCPConnectionError,
     ProviderAuthError,
     ProviderError,
     ProviderRateLimitError,
@@ -23,6 +24,7 @@ from switchboard.errors import (
     SwitchboardError,
     SwitchboardWarning,
     ToolDefinitionError,
+    ToolError,
     ToolNotFoundError,
     UntypedParameterWarning,
 )
@@ -38,6 +40,7 @@ from switchboard.execution.executor import (
     RunState,
 )
 from switchboard.execution.retry import RetryPolicy
+from switchboard.mcp.client import MCPServer
 from switchboard.messages import (
     AssistantTurn,
     ErrorKind,
@@ -70,11 +73,13 @@ from switchboard.streaming import (
     ToolCallDelta,
     ToolCallReady,
     ToolCallStart,
+    ToolProgress,
     ToolResultEvent,
     TurnEnd,
     TurnRestart,
 )
 from switchboard.tools.context import RunContext
+from switchboard.tools.source import ToolSource
 from switchboard.tools.tool import OnStrictIssues, Tool, ToolOptions, tool
 from switchboard.tools.toolbox import Toolbox
 
@@ -95,6 +100,8 @@ __all__ = [
     "Executor",
     "ExecutorOptions",
     "Format",
+    "MCPConnectionError",
+    "MCPServer",
     "MaxIterationsError",
     "Message",
     "ModelRequest",
@@ -138,10 +145,13 @@ __all__ = [
     "ToolCallStart",
     "ToolChoice",
     "ToolDefinitionError",
+    "ToolError",
     "ToolNotFoundError",
     "ToolOptions",
+    "ToolProgress",
     "ToolResult",
     "ToolResultEvent",
+    "ToolSource",
     "Toolbox",
     "TurnEnd",
     "TurnRestart",

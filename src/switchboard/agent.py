@@ -35,6 +35,7 @@ from switchboard.providers.models import resolve_model
 from switchboard.routing import Router
 from switchboard.run import RunLoop, RunResult
 from switchboard.streaming import RunEnd, RunEvent
+from switchboard.tools.source import ToolSource
 from switchboard.tools.tool import Tool
 from switchboard.tools.toolbox import Toolbox
 
@@ -45,7 +46,8 @@ class Agent:
     Args:
         model: A `Provider`, or a model string such as ``"openai:gpt-4.1-mini"``,
             ``"anthropic:claude-sonnet-4-5"``, ``"gemini:gemini-2.5-flash"``.
-        tools: A `Toolbox`, or tools and functions to put in a new one.
+        tools: A `Toolbox`, or tools, functions and tool sources (toolboxes, MCP servers:
+            see `Toolbox.include`) to put in a new one.
         system: Instructions sent ahead of the conversation.
         max_iterations: The most model requests in one run.
         max_tool_calls: The most tool calls in one run (``None``: no limit). Calls past
@@ -111,7 +113,7 @@ class Agent:
     def __init__(
         self,
         model: str | Provider,
-        tools: Toolbox | Iterable[Tool | Callable[..., Any]] = (),
+        tools: Toolbox | Iterable[Tool | Callable[..., Any] | ToolSource] = (),
         *,
         system: str | None = None,
         max_iterations: int = 10,

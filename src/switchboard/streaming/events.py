@@ -2,11 +2,11 @@
 
 A provider's stream yields `TextDelta`, `ToolCallStart`, `ToolCallDelta`, `ToolCallReady`
 and `ToolCallCut` as the reply arrives (and `TurnRestart` when a broken reply is asked for
-again), and one `TurnEnd` last. The loop adds
-`ToolResultEvent` as calls finish and `RunEnd` at the end of the run. Every event is a
-frozen dataclass with a ``kind`` discriminator (a class attribute: one fewer field to set
-per event, which matters at one event per fragment), so ``match`` or ``event.kind`` tells
-them apart.
+again), and one `TurnEnd` last. The loop adds `ToolProgress` as running calls report
+progress, `ToolResultEvent` as calls finish and `RunEnd` at the end of the run. Every event
+is a frozen dataclass with a ``kind`` discriminator (a class attribute: one fewer field to
+set per event, which matters at one event per fragment), so ``match`` or ``event.kind``
+tells them apart.
 """
 
 from __future__ import annotations
@@ -147,6 +147,26 @@ class ToolResultEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolProgress:
+    """A running call reported how far it has got (an MCP server's progress, or a tool's own).
+
+    Attributes:
+        call_id: The call's id.
+        name: The tool's name.
+        progress: How far: a number that grows with each report of the call.
+        total: What ``progress`` reaches at the end, when known.
+        message: What the call is doing now, when it says.
+    """
+
+    call_id: str
+    name: str
+    progress: float
+    total: float | None = None
+    message: str | None = None
+    kind: ClassVar[Literal["tool_progress"]] = "tool_progress"
+
+
+@dataclass(frozen=True, slots=True)
 class RunEnd:
     """The run is over.
 
@@ -163,5 +183,5 @@ StreamEvent = (
 )
 """What a provider's ``stream()`` yields; `TurnEnd` comes last."""
 
-RunEvent = StreamEvent | ToolResultEvent | RunEnd
+RunEvent = StreamEvent | ToolProgress | ToolResultEvent | RunEnd
 """What `Agent.run_stream` yields; `RunEnd` comes last."""

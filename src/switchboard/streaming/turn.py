@@ -7,6 +7,8 @@ is still streaming. Its `ToolResultEvent` is yielded as soon as it finishes. Whe
 stream ends, the calls that were not started run as one batch, calls the stream ended
 inside (`ToolCallCut`) get an error result instead of running, and `results` holds one
 result per call of the reply, in order: what `Agent.run` would have made of the same reply.
+Every call runs with the turn's progress sink set (see `switchboard.streaming.progress`),
+so what a running call reports is yielded as a `ToolProgress` event as it comes.
 
 A reply stopped by a content filter runs none of the calls that had not started when the
 stream ended: each gets a result saying so. A call started early has already run by then,
@@ -19,7 +21,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from switchboard.messages import AssistantTurn, StopReason, ToolCall, ToolResult
 from switchboard.streaming.events import (
@@ -27,10 +29,12 @@ from switchboard.streaming.events import (
     TextDelta,
     ToolCallCut,
     ToolCallReady,
+    ToolProgress,
     ToolResultEvent,
     TurnEnd,
     TurnRestart,
 )
+from switchboard.streaming.progress import progress_sink
 
 if TYPE_CHECKING:
     from switchboard.messages import ModelResponse
@@ -80,6 +84,7 @@ class _Failed:
 
 
 _END = object()
+_SETTLED = object()
 
 
 class StreamedTurn:
@@ -106,11 +111,14 @@ class StreamedTurn:
         self._decided: dict[str, ToolResult | asyncio.Task[ToolResult] | None] = {}
         self._yielded: set[str] = set()
         self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._settling: asyncio.Task[dict[str, ToolResult]] | None = None
 
     async def run(
         self, stream: AsyncIterator[StreamEvent]
-    ) -> AsyncIterator[StreamEvent | ToolResultEvent]:
-        """Yield the stream's events and the calls' results; fill `response` and `results`.
+    ) -> AsyncIterator[StreamEvent | ToolProgress | ToolResultEvent]:
+        """Yield the stream's events and the calls' progress and results; fill `results`.
+
+        `response` is filled in too.
 
         Raises:
             ProviderError: The provider failed before the stream began.
@@ -119,7 +127,7 @@ class StreamedTurn:
         try:
             async for item in self._relay():
                 yield item
-            for event in await self._finish():
+            async for event in self._finish():
                 yield event
         finally:
             await self._cancel(pump)
@@ -133,7 +141,7 @@ class StreamedTurn:
         else:
             self._queue.put_nowait(_END)
 
-    async def _relay(self) -> AsyncIterator[StreamEvent | ToolResultEvent]:
+    async def _relay(self) -> AsyncIterator[StreamEvent | ToolProgress | ToolResultEvent]:
         while True:
             item = await self._queue.get()
             if item is _END:
@@ -142,6 +150,9 @@ class StreamedTurn:
                 raise item.error
             if isinstance(item, ToolResultEvent):
                 self._yielded.add(item.result.call_id)
+                yield item
+                continue
+            if isinstance(item, ToolProgress):
                 yield item
                 continue
             event = cast(StreamEvent, item)
@@ -198,11 +209,17 @@ class StreamedTurn:
         return []
 
     async def _run_early(self, call: ToolCall) -> ToolResult:
-        [result] = await self._execute([call])
+        with progress_sink(self._queue.put_nowait):
+            [result] = await self._execute([call])
         self._queue.put_nowait(ToolResultEvent(result))
         return result
 
-    async def _finish(self) -> list[ToolResultEvent]:
+    async def _finish(self) -> AsyncIterator[ToolProgress | ToolResultEvent]:
+        """Run the calls left for the end of the stream; yield what they report as they run.
+
+        Progress and early results arrive while the batch runs, so they are relayed until
+        it has settled; then every result not yielded yet, in the calls' order.
+        """
         if self.response is None:
             msg = "The provider's stream ended without its TurnEnd event."
             raise RuntimeError(msg)
@@ -220,11 +237,15 @@ class StreamedTurn:
         batch = [
             call for call in calls if call.id in self._decided and self._decided[call.id] is None
         ]
-        ran = (
-            dict(zip([c.id for c in batch], await self._execute(batch), strict=True))
-            if batch
-            else {}
-        )
+        running = [
+            t for t in self._decided.values() if isinstance(t, asyncio.Task) and not t.done()
+        ]
+        ran: dict[str, ToolResult] = {}
+        if batch or running:
+            settling = self._settling = asyncio.create_task(self._settle(batch, running))
+            async for event in self._relay_settling():
+                yield event
+            ran = settling.result()
         results: list[ToolResult] = []
         for call in calls:
             decided = self._decided.get(call.id)
@@ -237,10 +258,43 @@ class StreamedTurn:
             else:
                 results.append(decided)
         self.results = results
-        return [ToolResultEvent(r) for r in results if r.call_id not in self._yielded]
+        for result in results:
+            if result.call_id not in self._yielded:
+                yield ToolResultEvent(result)
+
+    async def _settle(
+        self, batch: Sequence[ToolCall], running: Sequence[asyncio.Task[ToolResult]]
+    ) -> dict[str, ToolResult]:
+        """Run ``batch``, wait for the early calls still ``running``, then say so in the queue."""
+        try:
+            ran: list[ToolResult] = []
+            if batch:
+                with progress_sink(self._queue.put_nowait):
+                    ran = await self._execute(batch)
+            if running:
+                await asyncio.wait(running)
+            return dict(zip([call.id for call in batch], ran, strict=True))
+        finally:
+            self._queue.put_nowait(_SETTLED)
+
+    async def _relay_settling(self) -> AsyncIterator[ToolProgress | ToolResultEvent]:
+        while True:
+            item = await self._queue.get()
+            if item is _SETTLED:
+                return
+            if isinstance(item, ToolResultEvent):
+                self._yielded.add(item.result.call_id)
+                yield item
+            elif isinstance(item, ToolProgress):
+                yield item
 
     async def _cancel(self, pump: asyncio.Task[None]) -> None:
-        tasks = [pump, *(t for t in self._decided.values() if isinstance(t, asyncio.Task))]
+        tasks: list[asyncio.Task[Any]] = [
+            pump,
+            *(t for t in self._decided.values() if isinstance(t, asyncio.Task)),
+        ]
+        if self._settling is not None:
+            tasks.append(self._settling)
         running = [t for t in tasks if not t.done()]
         for task in running:
             task.cancel()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, get_origin
 
+from switchboard.streaming.progress import report_progress
+
 DepsT = TypeVar("DepsT")
 
 
@@ -23,6 +25,20 @@ class RunContext(Generic[DepsT]):
     deps: DepsT
     tool_name: str = ""
     call_id: str = ""
+
+    def report_progress(
+        self, progress: float, total: float | None = None, message: str | None = None
+    ) -> None:
+        """Tell the run how far the call has got: `Agent.run_stream` yields a `ToolProgress`.
+
+        Outside a streamed run the report goes nowhere.
+
+        Args:
+            progress: How far: a number that grows with each report.
+            total: What ``progress`` reaches at the end, when known.
+            message: What the call is doing now.
+        """
+        report_progress(self.call_id, self.tool_name, progress, total, message)
 
 
 def is_context_annotation(annotation: Any) -> bool:
