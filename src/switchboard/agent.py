@@ -232,9 +232,10 @@ class Agent:
         """Run the loop, yielding the model's replies as they stream and the calls' results.
 
         Yields `TextDelta`, `ToolCallStart`, `ToolCallDelta`, `ToolCallReady`,
-        `ToolCallCut` and `TurnEnd` for each reply, `ToolResultEvent` as each call
-        finishes, and `RunEnd` last, whose result is what `run` returns for the same
-        replies. With ``early_execution`` a call starts as soon as it is complete.
+        `ToolCallCut` and `TurnEnd` for each reply, `ToolProgress` as running calls report
+        progress, `ToolResultEvent` as each call finishes, and `RunEnd` last, whose result
+        is what `run` returns for the same replies. With ``early_execution`` a call starts
+        as soon as it is complete.
 
         Args:
             prompt: The user's message. May be left out when ``messages`` ends with one.

@@ -18,7 +18,7 @@ from typing import TextIO
 
 import pytest
 
-from switchboard import MCPServer, Toolbox
+from switchboard import MCPServer, Toolbox, ToolCall
 
 FIXTURE_SERVER = str(Path(__file__).with_name("fixture_server.py"))
 """The SDK-built server with what mcp-server-time lacks (see its docstring)."""
@@ -98,6 +98,22 @@ def child_pids() -> list[int]:
         if int(fields[1]) == os.getpid():
             children.append(int(entry.name))
     return children
+
+
+async def wait_for_cancellation(toolbox: Toolbox, label: str, limit: float = 10.0) -> list[str]:
+    """Ask the server for its cancelled calls until ``label`` is among them; return them.
+
+    The server learns of a cancellation on its own time (over HTTP, when it sees the
+    request's stream close), so it is asked again until it has.
+    """
+    import anyio
+
+    with anyio.fail_after(limit):
+        while True:
+            [result] = await toolbox.execute([ToolCall("poll", "cancellations", "{}")])
+            if label in result.value["result"]:
+                return result.value["result"]
+            await anyio.sleep(0.01)
 
 
 async def wait_for_tool(toolbox: Toolbox, name: str, limit: float = 10.0) -> None:

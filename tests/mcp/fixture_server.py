@@ -158,6 +158,12 @@ async def grow(name: str, ctx: Context) -> str:
 
 
 @server.tool()
+def where() -> dict[str, str]:
+    """This process's working directory and its SWITCHBOARD_MARKER variable."""
+    return {"cwd": os.getcwd(), "marker": os.environ.get("SWITCHBOARD_MARKER", "")}
+
+
+@server.tool()
 def pid() -> int:
     """This server's process id."""
     return os.getpid()

@@ -6,6 +6,7 @@ relies on the listing following the pages.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -24,7 +25,7 @@ from switchboard import (
 )
 from switchboard.routing import Router
 
-from .conftest import FIXTURE_SERVER, fixture_stdio, wait_for_tool
+from .conftest import FIXTURE_SERVER, fixture_stdio, wait_for_cancellation, wait_for_tool
 from .fixture_server import PNG, WAV
 
 pytestmark = pytest.mark.anyio
@@ -44,6 +45,7 @@ LISTED = [
     "header",
     "cancellations",
     "grow",
+    "where",
     "pid",
     "die",
 ]
@@ -61,16 +63,26 @@ def toolbox(fixture_server: MCPServer) -> Toolbox:
 
 
 @pytest.fixture(scope="module")
-async def guarded(server_log: TextIO) -> AsyncIterator[Toolbox]:
-    """Some of the server's tools, some with options: a timeout, a limit, retries, approval."""
+async def guarded(
+    server_log: TextIO, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Toolbox]:
+    """Some of the server's tools, some with options, run with a variable and a directory.
+
+    The options: a timeout, a concurrency limit, retries, approval.
+    """
     options: dict[str, ToolOptions] = {
         "slow": {"timeout": 0.5, "max_concurrency": 1},
         "flaky": {"retry": RetryPolicy(attempts=2, base=0.0, retry_on=(ToolError,))},
         "echo": {"requires_approval": True},
     }
-    chosen = ["*forecast", "echo*", "slow", "peak", "flaky", "cancellations", "grow"]
+    chosen = ["*forecast", "echo*", "slow", "peak", "flaky", "cancellations", "grow", "where"]
     async with fixture_stdio(
-        server_log, include=chosen, exclude=["broken_*"], tool_options=options
+        server_log,
+        include=chosen,
+        exclude=["broken_*"],
+        tool_options=options,
+        env={"SWITCHBOARD_MARKER": "set"},
+        cwd=tmp_path_factory.mktemp("cwd"),
     ) as server:
         yield Toolbox([server])
 
@@ -131,12 +143,11 @@ async def test_embedded_text_resource_is_given_whole(toolbox: Toolbox) -> None:
 async def test_timeout_sends_the_protocols_cancellation(guarded: Toolbox) -> None:
     """A call past its tool's timeout gets a timeout result, and the server cancels its work."""
     [result] = await guarded.execute([ToolCall("c1", "slow", '{"label": "late", "seconds": 30}')])
-    [cancelled] = await guarded.execute([ToolCall("c2", "cancellations", "{}")])
     assert (result.error_kind, result.content) == (
         "timeout",
         "slow did not finish within its 0.5 s time limit.",
     )
-    assert cancelled.value == {"result": ["late"]}
+    assert await wait_for_cancellation(guarded, "late") == ["late"]
 
 
 async def test_concurrency_limit_holds_on_the_server(guarded: Toolbox) -> None:
@@ -190,7 +201,31 @@ async def test_router_offers_the_servers_tool_the_query_needs(toolbox: Toolbox) 
 
 async def test_include_and_exclude_choose_the_tools(guarded: Toolbox) -> None:
     """Tools matching an include pattern are taken, in the server's order, less excluded ones."""
-    assert guarded.names == ["echo", "forecast", "slow", "peak", "flaky", "cancellations", "grow"]
+    assert guarded.names == [
+        "echo",
+        "forecast",
+        "slow",
+        "peak",
+        "flaky",
+        "cancellations",
+        "grow",
+        "where",
+    ]
+
+
+async def test_env_and_cwd_reach_the_server_process(guarded: Toolbox) -> None:
+    """The variables and working directory given to MCPServer.stdio are the server's."""
+    [result] = await guarded.execute([ToolCall("c1", "where", "{}")])
+    assert result.value["marker"] == "set"
+    assert Path(result.value["cwd"]).name.startswith("cwd")
+
+
+async def test_calls_from_another_event_loop_get_an_error_result(guarded: Toolbox) -> None:
+    """A call run in another loop (execute_sync in a thread) is refused, saying why."""
+    [result] = await asyncio.to_thread(guarded.execute_sync, [ToolCall("c1", "where", "{}")])
+    assert result.content.startswith(
+        "The MCP server 'switchboard-fixture' was connected in another event loop"
+    )
 
 
 async def test_tool_list_change_reaches_the_toolbox(guarded: Toolbox) -> None:

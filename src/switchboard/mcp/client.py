@@ -432,6 +432,13 @@ class MCPServer:
             ToolError: There is no session, and none could be opened.
         """
         connection = self._connection
+        if connection is not None and connection.loop is not asyncio.get_running_loop():
+            message = (
+                f"The MCP server {self.name!r} was connected in another event loop, and its "
+                "session can only be used there: run the agent in that loop (await agent.run), "
+                "not through run_sync or execute_sync."
+            )
+            raise ToolError(message)
         if connection is not None and connection.alive:
             return connection
         if not self._entered:

@@ -80,6 +80,8 @@ class Connection:
         self.client: Client | None = None
         self.lost: str | None = None
         """Why the session ended, once it has."""
+        self.loop: asyncio.AbstractEventLoop | None = None
+        """The event loop the session lives in (its streams belong to it)."""
 
     @property
     def alive(self) -> bool:
@@ -104,7 +106,8 @@ class Connection:
             ConnectionLost: The server could not be started or reached, or did not complete
                 the handshake within ``timeout`` seconds; the message says why.
         """
-        ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = self.loop.create_future()
         self._task = asyncio.create_task(self._hold(ready))
         done, _ = await asyncio.wait({ready}, timeout=timeout)
         if not done:
