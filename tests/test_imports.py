@@ -12,8 +12,8 @@ import switchboard
 SOURCE = str(Path(switchboard.__file__).resolve().parents[1])
 
 # Loaded by the features that need them: routing (numpy, bm25s), schema tools (jsonschema,
-# referencing), repairs (json_repair), the local model (llama_cpp), the provider SDKs,
-# building a tool's argument model (pydantic), and connecting an MCPServer (mcp, mcp_types).
+# referencing), repairs (json_repair), the local model (llama_cpp), the provider SDKs, and
+# building a tool's argument model (pydantic), serving or using MCP (mcp).
 HEAVY = (
     "numpy",
     "bm25s",
@@ -26,7 +26,6 @@ HEAVY = (
     "google.genai",
     "pydantic",
     "mcp",
-    "mcp_types",
 )
 
 PLAIN_TOOLS = """

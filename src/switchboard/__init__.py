@@ -73,12 +73,12 @@ from switchboard.streaming import (
     ToolCallDelta,
     ToolCallReady,
     ToolCallStart,
-    ToolProgress,
+    ToolProgressEvent,
     ToolResultEvent,
     TurnEnd,
     TurnRestart,
 )
-from switchboard.tools.context import RunContext
+from switchboard.tools.context import ProgressListener, RunContext, ToolProgress
 from switchboard.tools.source import ToolSource
 from switchboard.tools.tool import OnStrictIssues, Tool, ToolOptions, tool
 from switchboard.tools.toolbox import Toolbox
@@ -108,6 +108,7 @@ __all__ = [
     "ModelResponse",
     "ModelSettings",
     "OnStrictIssues",
+    "ProgressListener",
     "Provider",
     "ProviderAuthError",
     "ProviderError",
@@ -149,6 +150,7 @@ __all__ = [
     "ToolNotFoundError",
     "ToolOptions",
     "ToolProgress",
+    "ToolProgressEvent",
     "ToolResult",
     "ToolResultEvent",
     "ToolSource",

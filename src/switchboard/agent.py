@@ -232,7 +232,7 @@ class Agent:
         """Run the loop, yielding the model's replies as they stream and the calls' results.
 
         Yields `TextDelta`, `ToolCallStart`, `ToolCallDelta`, `ToolCallReady`,
-        `ToolCallCut` and `TurnEnd` for each reply, `ToolProgress` as running calls report
+        `ToolCallCut` and `TurnEnd` for each reply, `ToolProgressEvent` as running calls report
         progress, `ToolResultEvent` as each call finishes, and `RunEnd` last, whose result
         is what `run` returns for the same replies. With ``early_execution`` a call starts
         as soon as it is complete.

@@ -15,6 +15,7 @@ from switchboard import (
     Toolbox,
     ToolCall,
     ToolProgress,
+    ToolProgressEvent,
     ToolResultEvent,
 )
 from switchboard.providers.local import LocalProvider
@@ -55,7 +56,7 @@ async def test_agent_combines_a_toolbox_and_a_servers_tools(fixture_server: MCPS
 async def test_server_progress_surfaces_as_stream_events(
     fixture_server: MCPServer, early_execution: bool
 ) -> None:
-    """The server's progress notifications arrive as ToolProgress events before the result."""
+    """The server's progress notifications arrive as progress events before the result."""
     call = ToolCall("c1", "slow", '{"label": "p", "seconds": 0.08}')
     agent = Agent(
         ScriptedModel([call, "Done."]), tools=[fixture_server], early_execution=early_execution
@@ -63,13 +64,24 @@ async def test_server_progress_surfaces_as_stream_events(
     events = [
         event
         async for event in agent.run_stream("Go slowly.")
-        if isinstance(event, ToolProgress | ToolResultEvent)
+        if isinstance(event, ToolProgressEvent | ToolResultEvent)
     ]
     assert events[:4] == [
-        ToolProgress("c1", "slow", float(step), 4.0, f"step {step}") for step in range(1, 5)
+        ToolProgressEvent(ToolProgress("c1", "slow", step, 4, f"step {step}"))
+        for step in range(1, 5)
     ]
     assert isinstance(events[4], ToolResultEvent)
     assert events[4].result.value == {"result": "p done"}
+
+
+async def test_server_progress_reaches_the_listener_of_execute(fixture_server: MCPServer) -> None:
+    """Toolbox.execute(on_progress=...) hears an MCP tool's progress like a local tool's."""
+    heard: list[ToolProgress] = []
+    call = ToolCall("c1", "slow", '{"label": "q", "seconds": 0.04}')
+    await Toolbox([fixture_server]).execute([call], on_progress=heard.append)
+    assert [(p.call_id, p.tool_name, p.progress) for p in heard] == [
+        ("c1", "slow", step) for step in range(1, 5)
+    ]
 
 
 async def test_local_model_calls_the_time_servers_tool_end_to_end(time_server: MCPServer) -> None:

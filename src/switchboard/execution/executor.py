@@ -38,6 +38,7 @@ from switchboard.execution.results import (
 )
 from switchboard.execution.threads import CallProgress, ToolThreads
 from switchboard.messages import ErrorKind, ToolCall, ToolResult
+from switchboard.tools.context import ProgressListener
 from switchboard.tools.tool import Tool
 
 if TYPE_CHECKING:
@@ -155,6 +156,7 @@ class Executor:
         deps: Any = None,
         state: RunState | None = None,
         deadline: float | None = None,
+        on_progress: ProgressListener | None = None,
     ) -> list[ToolResult]:
         """Run a batch of calls and return one result per call, in the calls' order.
 
@@ -168,8 +170,10 @@ class Executor:
             state: Carries failure counts across the batches of a run.
             deadline: The event loop's time by which the run the batch belongs to must
                 end: calls still running then get timeout results, as at ``timeout``.
+            on_progress: Receives what tools report with ``RunContext.report_progress``
+                (from a worker thread, for a sync tool).
         """
-        batch = _Batch(self, toolbox, deps, state, deadline)
+        batch = _Batch(self, toolbox, deps, state, deadline, on_progress)
         calls = list(calls)
         results: list[ToolResult | None] = [None] * len(calls)
         if len(calls) == 1:  # nothing to order or share out
@@ -218,6 +222,7 @@ class _Batch:
         "deps",
         "executor",
         "failed",
+        "on_progress",
         "plain",
         "run_bound",
         "state",
@@ -234,10 +239,12 @@ class _Batch:
         deps: Any,
         state: RunState | None,
         run_deadline: float | None = None,
+        on_progress: ProgressListener | None = None,
     ) -> None:
         self.executor = executor
         self.toolbox = toolbox
         self.deps = deps
+        self.on_progress = on_progress
         self.state = state  # made on the first failure when the caller keeps none
         self.threads = executor.threads
         self.tool_slots: dict[str, asyncio.Semaphore] = {}
@@ -423,7 +430,7 @@ class _Batch:
         parsed: ParsedArguments,
         started: float,
     ) -> ToolResult | _Failure:
-        args = handler_arguments(tool, kwargs, self.deps, call.id)
+        args = handler_arguments(tool, kwargs, self.deps, call.id, self.on_progress)
         threads = self.executor.threads
         if self.deadline is None and tool.timeout is None and tool.max_concurrency is None:
             # No timers to arm, no slot to take.

@@ -9,7 +9,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from switchboard.execution.threads import CallProgress, ToolThreads
-from switchboard.tools.context import RunContext
+from switchboard.tools.context import ProgressListener, RunContext
 from switchboard.tools.tool import Tool
 
 logger = logging.getLogger("switchboard")
@@ -19,15 +19,20 @@ _PLAIN_VALUES: frozenset[type] = frozenset({str, int, float, bool, type(None), d
 
 
 def handler_arguments(
-    tool: Tool, kwargs: dict[str, Any], deps: Any, call_id: str
+    tool: Tool,
+    kwargs: dict[str, Any],
+    deps: Any,
+    call_id: str,
+    on_progress: ProgressListener | None = None,
 ) -> tuple[Any, ...]:
     """Complete validated ``kwargs`` for the handler; return its positional arguments.
 
-    Adds the `RunContext` where the handler takes one, and moves positional-only
-    parameters out of ``kwargs`` into the returned tuple.
+    Adds the `RunContext` where the handler takes one (its progress reports going to
+    ``on_progress``), and moves positional-only parameters out of ``kwargs`` into the
+    returned tuple.
     """
     if tool.context_parameter is not None:
-        kwargs[tool.context_parameter] = RunContext(deps, tool.name, call_id)
+        kwargs[tool.context_parameter] = RunContext(deps, tool.name, call_id, on_progress)
     return tuple(kwargs.pop(name) for name in tool.positional_only) if tool.positional_only else ()
 
 

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any, Self, TextIO, Unpack
 
 from switchboard.errors import ConfigurationError, MCPConnectionError, ToolError
 from switchboard.mcp.tools import Options, Selection, build_tools
-from switchboard.streaming.progress import progress_reporter, progress_wanted
 from switchboard.tools.context import RunContext
 from switchboard.tools.tool import Tool, ToolOptions
 
@@ -408,12 +407,10 @@ class MCPServer:
         context: RunContext[Any] = arguments.pop(context_key)
         connection = await self._live()
         progress = None
-        if progress_wanted():  # else no progress token is sent, and the server sends none
-            # The SDK calls back on the session's task: the run's sink is bound here.
-            report = progress_reporter(context.call_id, context.tool_name)
+        if context.on_progress is not None:  # else no progress token is sent, and none comes
 
             async def forward(progress: float, total: float | None, message: str | None) -> None:
-                report(progress, total, message)
+                context.report_progress(progress, total, message)
 
             progress = forward
         try:

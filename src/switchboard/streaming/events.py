@@ -2,7 +2,7 @@
 
 A provider's stream yields `TextDelta`, `ToolCallStart`, `ToolCallDelta`, `ToolCallReady`
 and `ToolCallCut` as the reply arrives (and `TurnRestart` when a broken reply is asked for
-again), and one `TurnEnd` last. The loop adds `ToolProgress` as running calls report
+again), and one `TurnEnd` last. The loop adds `ToolProgressEvent` as running calls report
 progress, `ToolResultEvent` as calls finish and `RunEnd` at the end of the run. Every event
 is a frozen dataclass with a ``kind`` discriminator (a class attribute: one fewer field to
 set per event, which matters at one event per fragment), so ``match`` or ``event.kind``
@@ -20,6 +20,7 @@ from switchboard.messages import StopReason, ToolCall, ToolResult, Usage
 if TYPE_CHECKING:
     from switchboard.messages import ModelResponse
     from switchboard.run import RunResult
+    from switchboard.tools.context import ToolProgress
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,22 +148,18 @@ class ToolResultEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class ToolProgress:
-    """A running call reported how far it has got (an MCP server's progress, or a tool's own).
+class ToolProgressEvent:
+    """A running call reported how far it has got.
+
+    Its tool called `RunContext.report_progress`, or it is an MCP server's tool and the
+    server sent a progress notification.
 
     Attributes:
-        call_id: The call's id.
-        name: The tool's name.
-        progress: How far: a number that grows with each report of the call.
-        total: What ``progress`` reaches at the end, when known.
-        message: What the call is doing now, when it says.
+        progress: The report: the call's id, the tool, how far, of how much, and what it
+            is doing.
     """
 
-    call_id: str
-    name: str
-    progress: float
-    total: float | None = None
-    message: str | None = None
+    progress: ToolProgress
     kind: ClassVar[Literal["tool_progress"]] = "tool_progress"
 
 
@@ -183,5 +180,5 @@ StreamEvent = (
 )
 """What a provider's ``stream()`` yields; `TurnEnd` comes last."""
 
-RunEvent = StreamEvent | ToolProgress | ToolResultEvent | RunEnd
+RunEvent = StreamEvent | ToolProgressEvent | ToolResultEvent | RunEnd
 """What `Agent.run_stream` yields; `RunEnd` comes last."""

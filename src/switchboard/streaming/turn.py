@@ -7,8 +7,8 @@ is still streaming. Its `ToolResultEvent` is yielded as soon as it finishes. Whe
 stream ends, the calls that were not started run as one batch, calls the stream ended
 inside (`ToolCallCut`) get an error result instead of running, and `results` holds one
 result per call of the reply, in order: what `Agent.run` would have made of the same reply.
-Every call runs with the turn's progress sink set (see `switchboard.streaming.progress`),
-so what a running call reports is yielded as a `ToolProgress` event as it comes.
+What a running call reports (`RunContext.report_progress`, from the event loop or a worker
+thread) is yielded as a `ToolProgressEvent` as it comes.
 
 A reply stopped by a content filter runs none of the calls that had not started when the
 stream ended: each gets a result saying so. A call started early has already run by then,
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -29,21 +30,21 @@ from switchboard.streaming.events import (
     TextDelta,
     ToolCallCut,
     ToolCallReady,
-    ToolProgress,
+    ToolProgressEvent,
     ToolResultEvent,
     TurnEnd,
     TurnRestart,
 )
-from switchboard.streaming.progress import progress_sink
 
 if TYPE_CHECKING:
     from switchboard.messages import ModelResponse
+    from switchboard.tools.context import ProgressListener, ToolProgress
 
 Admit = Callable[[ToolCall], ToolResult | None]
 """The loop's guards for one call: a refusal result, or ``None`` to let it run."""
 
-Execute = Callable[[Sequence[ToolCall]], Awaitable[list[ToolResult]]]
-"""Run calls as one batch, one result per call, in order."""
+Execute = Callable[[Sequence[ToolCall], "ProgressListener"], Awaitable[list[ToolResult]]]
+"""Run calls as one batch, one result per call, in order, their progress to the listener."""
 
 
 def cut_result(call: ToolCall, reason: StopReason) -> ToolResult:
@@ -112,10 +113,12 @@ class StreamedTurn:
         self._yielded: set[str] = set()
         self._queue: asyncio.Queue[object] = asyncio.Queue()
         self._settling: asyncio.Task[dict[str, ToolResult]] | None = None
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.get_ident()
 
     async def run(
         self, stream: AsyncIterator[StreamEvent]
-    ) -> AsyncIterator[StreamEvent | ToolProgress | ToolResultEvent]:
+    ) -> AsyncIterator[StreamEvent | ToolProgressEvent | ToolResultEvent]:
         """Yield the stream's events and the calls' progress and results; fill `results`.
 
         `response` is filled in too.
@@ -141,7 +144,7 @@ class StreamedTurn:
         else:
             self._queue.put_nowait(_END)
 
-    async def _relay(self) -> AsyncIterator[StreamEvent | ToolProgress | ToolResultEvent]:
+    async def _relay(self) -> AsyncIterator[StreamEvent | ToolProgressEvent | ToolResultEvent]:
         while True:
             item = await self._queue.get()
             if item is _END:
@@ -152,7 +155,7 @@ class StreamedTurn:
                 self._yielded.add(item.result.call_id)
                 yield item
                 continue
-            if isinstance(item, ToolProgress):
+            if isinstance(item, ToolProgressEvent):
                 yield item
                 continue
             event = cast(StreamEvent, item)
@@ -196,6 +199,14 @@ class StreamedTurn:
         turn = AssistantTurn("".join(self._text), tuple(call for call, _ in started))
         return turn, results
 
+    def _on_progress(self, progress: ToolProgress) -> None:
+        """Queue a call's report; a sync tool reports from its worker thread."""
+        event = ToolProgressEvent(progress)
+        if threading.get_ident() == self._thread:
+            self._queue.put_nowait(event)
+        else:
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, event)
+
     def _on_ready(self, call: ToolCall) -> list[ToolResultEvent]:
         refusal = self._admit(call)
         if refusal is not None:
@@ -209,12 +220,11 @@ class StreamedTurn:
         return []
 
     async def _run_early(self, call: ToolCall) -> ToolResult:
-        with progress_sink(self._queue.put_nowait):
-            [result] = await self._execute([call])
+        [result] = await self._execute([call], self._on_progress)
         self._queue.put_nowait(ToolResultEvent(result))
         return result
 
-    async def _finish(self) -> AsyncIterator[ToolProgress | ToolResultEvent]:
+    async def _finish(self) -> AsyncIterator[ToolProgressEvent | ToolResultEvent]:
         """Run the calls left for the end of the stream; yield what they report as they run.
 
         Progress and early results arrive while the batch runs, so they are relayed until
@@ -269,15 +279,14 @@ class StreamedTurn:
         try:
             ran: list[ToolResult] = []
             if batch:
-                with progress_sink(self._queue.put_nowait):
-                    ran = await self._execute(batch)
+                ran = await self._execute(batch, self._on_progress)
             if running:
                 await asyncio.wait(running)
             return dict(zip([call.id for call in batch], ran, strict=True))
         finally:
             self._queue.put_nowait(_SETTLED)
 
-    async def _relay_settling(self) -> AsyncIterator[ToolProgress | ToolResultEvent]:
+    async def _relay_settling(self) -> AsyncIterator[ToolProgressEvent | ToolResultEvent]:
         while True:
             item = await self._queue.get()
             if item is _SETTLED:
@@ -285,7 +294,7 @@ class StreamedTurn:
             if isinstance(item, ToolResultEvent):
                 self._yielded.add(item.result.call_id)
                 yield item
-            elif isinstance(item, ToolProgress):
+            elif isinstance(item, ToolProgressEvent):
                 yield item
 
     async def _cancel(self, pump: asyncio.Task[None]) -> None:

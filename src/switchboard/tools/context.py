@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, get_origin
 
-from switchboard.streaming.progress import report_progress
-
 DepsT = TypeVar("DepsT")
+
+
+@dataclass(frozen=True, slots=True)
+class ToolProgress:
+    """How far a running call has got, as its tool reported it (`RunContext.report_progress`).
+
+    Attributes:
+        call_id: The id of the call.
+        tool_name: The tool's name.
+        progress: The work done so far; it grows with each report.
+        total: The work there is in all, when the tool knows it.
+        message: What the tool is doing, in a few words.
+    """
+
+    call_id: str
+    tool_name: str
+    progress: float
+    total: float | None = None
+    message: str | None = None
+
+
+ProgressListener = Callable[[ToolProgress], None]
+"""Receives the progress reports of a batch's calls; it may be called from a worker thread."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,25 +42,36 @@ class RunContext(Generic[DepsT]):
         deps: The application's own dependencies (a database handle, an HTTP client, a user).
         tool_name: The name of the tool being called.
         call_id: The id of the call, as the model gave it.
+        on_progress: Where `report_progress` sends its reports (None: nowhere).
     """
 
     deps: DepsT
     tool_name: str = ""
     call_id: str = ""
+    on_progress: ProgressListener | None = field(default=None, repr=False, compare=False)
 
     def report_progress(
         self, progress: float, total: float | None = None, message: str | None = None
     ) -> None:
-        """Tell the run how far the call has got: `Agent.run_stream` yields a `ToolProgress`.
+        """Tell whoever called the tool how far it has got; free when no one listens.
 
-        Outside a streamed run the report goes nowhere.
+        Safe from a sync tool's worker thread as from the event loop. An MCP client that
+        asked for progress receives each report as a ``notifications/progress``.
 
         Args:
-            progress: How far: a number that grows with each report.
-            total: What ``progress`` reaches at the end, when known.
-            message: What the call is doing now.
+            progress: The work done so far; make it grow with each report.
+            total: The work there is in all, when known.
+            message: What the tool is doing, in a few words.
+
+        Example:
+            >>> reports = []
+            >>> context = RunContext(None, "index", "c1", on_progress=reports.append)
+            >>> context.report_progress(1, 4, "reading")
+            >>> reports
+            [ToolProgress(call_id='c1', tool_name='index', progress=1, total=4, message='reading')]
         """
-        report_progress(self.call_id, self.tool_name, progress, total, message)
+        if self.on_progress is not None:
+            self.on_progress(ToolProgress(self.call_id, self.tool_name, progress, total, message))
 
 
 def is_context_annotation(annotation: Any) -> bool:

@@ -13,6 +13,7 @@ from switchboard.errors import ConfigurationError, ToolDefinitionError, ToolNotF
 from switchboard.execution.executor import Executor, ExecutorOptions, RunState
 from switchboard.messages import ToolCall, ToolResult
 from switchboard.schema.dialects import Format
+from switchboard.tools.context import ProgressListener
 from switchboard.tools.source import ToolSource
 from switchboard.tools.tool import OnStrictIssues, Tool, ToolOptions
 
@@ -282,6 +283,7 @@ class Toolbox:
         *,
         deps: Any = None,
         state: RunState | None = None,
+        on_progress: ProgressListener | None = None,
         **options: Unpack[ExecutorOptions],
     ) -> list[ToolResult]:
         """Run a batch of calls; one result per call, in order, with the call's id.
@@ -294,6 +296,8 @@ class Toolbox:
             calls: The calls, as the model made them.
             deps: Passed to tools as ``RunContext.deps``.
             state: Carries failure counts across the batches of one run.
+            on_progress: Receives what tools report with ``RunContext.report_progress``
+                (from a worker thread, for a sync tool).
             **options: The `Executor`'s settings (``max_concurrency``, ``timeout``,
                 ``before``, ``after``, ``approve``, ``format_error``, ``max_result_chars``).
 
@@ -306,7 +310,7 @@ class Toolbox:
             ['3']
         """
         executor = Executor(**options) if options else _DEFAULT_EXECUTOR
-        return await executor.execute(self, calls, deps=deps, state=state)
+        return await executor.execute(self, calls, deps=deps, state=state, on_progress=on_progress)
 
     def execute_sync(
         self,
@@ -314,6 +318,7 @@ class Toolbox:
         *,
         deps: Any = None,
         state: RunState | None = None,
+        on_progress: ProgressListener | None = None,
         **options: Unpack[ExecutorOptions],
     ) -> list[ToolResult]:
         """`execute` for code without an event loop.
@@ -324,13 +329,17 @@ class Toolbox:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return run_blocking(self.execute(calls, deps=deps, state=state, **options))
+            return run_blocking(
+                self.execute(calls, deps=deps, state=state, on_progress=on_progress, **options)
+            )
         msg = "execute_sync() was called in a running event loop: use `await toolbox.execute(...)`."
         raise ConfigurationError(msg)
 
     def _changed(self) -> None:
         self._version += 1
         self._schemas.clear()
+        if not self._watchers:
+            return
         for watcher in list(self._watchers):
             taken = watcher.update_from(self, self._tools.values())
             if taken:
