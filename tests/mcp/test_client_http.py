@@ -71,6 +71,28 @@ async def test_server_gone_gives_an_error_result_and_back_again_works(server_log
     assert back.value == {"result": 2}
 
 
+async def test_restarted_server_is_given_a_new_session_and_the_call_runs(
+    server_log: TextIO,
+) -> None:
+    """Handshake era: a server that restarted forgot the session; the client starts a new one.
+
+    The first call after the restart is refused for its unknown session (HTTP 404), which
+    means it did not run: the client opens a new session and sends it again, as the spec
+    requires.
+    """
+    port = free_port()
+    with http_fixture_server(port, server_log):
+        server = MCPServer.http(f"http://127.0.0.1:{port}/mcp", include=["add"], protocol="legacy")
+        await server.connect()
+    toolbox = Toolbox([server])
+    try:
+        with http_fixture_server(port, server_log):
+            [result] = await toolbox.execute([ToolCall("c1", "add", '{"a": 2, "b": 2}')])
+    finally:
+        await server.close()
+    assert result.value == {"result": 4}
+
+
 async def test_nothing_listening_raises_a_clear_error() -> None:
     """Connecting to a port nothing listens on raises MCPConnectionError naming the URL."""
     url = f"http://127.0.0.1:{free_port()}/mcp"

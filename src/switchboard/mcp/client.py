@@ -402,7 +402,7 @@ class MCPServer:
 
     async def _call_tool(self, mcp_name: str, context_key: str, /, **arguments: Any) -> Any:
         """A call of the server's tool ``mcp_name``: the handler of its switchboard tool."""
-        from switchboard.mcp.connection import ConnectionLost
+        from switchboard.mcp.connection import ConnectionLost, SessionExpired
 
         context: RunContext[Any] = arguments.pop(context_key)
         connection = await self._live()
@@ -414,7 +414,12 @@ class MCPServer:
 
             progress = forward
         try:
-            return await connection.call(mcp_name, arguments, progress)
+            try:
+                return await connection.call(mcp_name, arguments, progress)
+            except SessionExpired:
+                # Refused before it ran: in a new session (reconnect) it is sent once more.
+                connection = await self._live()
+                return await connection.call(mcp_name, arguments, progress)
         except ConnectionLost as e:
             message = (
                 f"The MCP server {self.name!r} went away during the call ({e}), so no result "

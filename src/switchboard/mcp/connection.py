@@ -52,6 +52,10 @@ class ConnectionLost(Exception):
     """The session ended: the server's process exited, or the connection dropped."""
 
 
+class SessionExpired(ConnectionLost):
+    """The server no longer knows the session (it restarted): the request was not run."""
+
+
 class Connection:
     """A session with one MCP server, open from `open` until `close` or until it is lost.
 
@@ -195,6 +199,9 @@ class Connection:
         try:
             yield
         except MCPError as e:
+            if _session_expired(e):
+                self.lost = self.lost or f"the server no longer knows the session ({e.message})"
+                raise SessionExpired(self.lost) from e
             if e.code != CONNECTION_CLOSED:
                 raise
             self.lost = self.lost or "the server closed the connection"
@@ -256,6 +263,18 @@ class Connection:
             self._wake.set()
         elif isinstance(message, Exception):
             logger.debug("An MCP transport reported: %s", describe(message))
+
+
+def _session_expired(error: MCPError) -> bool:
+    """Whether the server refused a request for a session it does not know (HTTP 404).
+
+    The spec has the client start a new session then (streamable HTTP, "Session
+    Management"), but the SDK's transport passes on only the JSON-RPC error: the SDK's
+    servers say "Session not found", its transport "Session terminated" for a bare 404,
+    the TypeScript SDK's servers "Session not found" with code -32001.
+    """
+    message = error.message.lower()
+    return "session" in message and ("not found" in message or "terminated" in message)
 
 
 def describe(error: BaseException) -> str:
