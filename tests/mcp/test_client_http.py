@@ -9,7 +9,7 @@ import pytest
 
 from switchboard import MCPConnectionError, MCPServer, Toolbox, ToolCall
 
-from .conftest import free_port, http_fixture_server, wait_for_cancellation
+from .conftest import free_port, http_fixture_server, wait_for_cancellation, wait_for_tool
 
 pytestmark = pytest.mark.anyio
 
@@ -91,6 +91,23 @@ async def test_restarted_server_is_given_a_new_session_and_the_call_runs(
     finally:
         await server.close()
     assert result.value == {"result": 4}
+
+
+async def test_tool_list_changes_are_followed_after_the_server_restarts(
+    server_log: TextIO,
+) -> None:
+    """2026-07-28: the listen stream a restart broke is opened again, and changes arrive."""
+    port = free_port()
+    with http_fixture_server(port, server_log):
+        server = MCPServer.http(f"http://127.0.0.1:{port}/mcp", include=["grow", "echo*"])
+        await server.connect()
+    toolbox = Toolbox([server])
+    try:
+        with http_fixture_server(port, server_log):
+            await toolbox.execute([ToolCall("c1", "grow", '{"name": "echo_again"}')])
+            await wait_for_tool(toolbox, "echo_again")
+    finally:
+        await server.close()
 
 
 async def test_nothing_listening_raises_a_clear_error() -> None:

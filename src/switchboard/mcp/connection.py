@@ -24,6 +24,7 @@ try:
     import anyio
     from mcp import Client
     from mcp.client._transport import Transport
+    from mcp.client.subscriptions import Subscription
     from mcp.shared.dispatcher import ProgressFnT
     from mcp.shared.exceptions import MCPError
 except ImportError as e:  # pragma: no cover - exercised only without the extra
@@ -42,6 +43,9 @@ logger = logging.getLogger("switchboard")
 
 _MAX_PAGES = 1000
 """Pages of a tool listing followed at most: a server whose cursors never end cannot hang."""
+
+_RELISTEN_DELAY = 1.0
+"""Seconds between tries to open a ``subscriptions/listen`` stream again after one ended."""
 
 _CLOSE_WAIT = 10.0
 """Seconds a closing session gets to end on its own. The SDK's stdio transport waits up to
@@ -222,7 +226,10 @@ class Connection:
                 ) as client,
                 contextlib.AsyncExitStack() as stack,
             ):
-                await self._listen(client, stack)
+                subscription = await self._listen(client, stack)
+                if subscription is not None:
+                    following = asyncio.create_task(self._follow(client, subscription))
+                    stack.push_async_callback(_stopped, following)
                 self.client = client
                 ready.set_result(None)
                 while not self._stopping:
@@ -243,19 +250,51 @@ class Connection:
             if self.lost is None and ready.done() and not ready.cancelled():
                 self.lost = "the session is closed"
 
-    async def _listen(self, client: Client, stack: contextlib.AsyncExitStack) -> None:
-        """On a 2026-07-28 session, ask for tool-list changes (the handshake era sends them)."""
+    async def _listen(
+        self, client: Client, stack: contextlib.AsyncExitStack
+    ) -> Subscription | None:
+        """On a 2026-07-28 session, ask for tool-list changes (the handshake era sends them).
+
+        Opened before the session is handed out, so that no change made by a first call
+        can be missed.
+        """
         tools = client.server_capabilities.tools
         if client.protocol_version not in MODERN_PROTOCOL_VERSIONS or not (
             tools and tools.list_changed
         ):
-            return
+            return None
         try:
-            await stack.enter_async_context(client.listen(tools_list_changed=True))
+            return await stack.enter_async_context(client.listen(tools_list_changed=True))
         except Exception as e:
             logger.warning(
                 "The MCP server %s will not report tool changes: %s", self._target, describe(e)
             )
+            return None
+
+    async def _follow(self, client: Client, subscription: Subscription) -> None:
+        """Keep a ``subscriptions/listen`` stream open for as long as the session lasts.
+
+        A stream ends when the server restarts or drops it, while a stateless session goes
+        on: so a new one is opened, and the tools listed again (changes may have been
+        missed meanwhile); a failed try is made again `_RELISTEN_DELAY` seconds later.
+        """
+        with contextlib.suppress(Exception):  # an ended stream is opened again below
+            async for _ in subscription:  # the events reach _on_message, which re-lists
+                pass
+        while True:
+            try:
+                async with client.listen(tools_list_changed=True) as renewed:
+                    self._changed = True
+                    self._wake.set()
+                    async for _ in renewed:
+                        pass
+            except MCPError as e:
+                if e.code == CONNECTION_CLOSED:  # the session itself is over
+                    return
+                logger.debug("Listening to %s for tool changes: %s", self._target, e.message)
+            except Exception as e:
+                logger.debug("Listening to %s for tool changes: %s", self._target, describe(e))
+            await asyncio.sleep(_RELISTEN_DELAY)
 
     async def _on_message(self, message: object) -> None:
         if isinstance(message, ToolListChangedNotification):
@@ -263,6 +302,13 @@ class Connection:
             self._wake.set()
         elif isinstance(message, Exception):
             logger.debug("An MCP transport reported: %s", describe(message))
+
+
+async def _stopped(task: asyncio.Task[None]) -> None:
+    """Cancel ``task`` and wait for it to end."""
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def _session_expired(error: MCPError) -> bool:
