@@ -27,12 +27,18 @@ process, over HTTP all talk to one):
 
 Each call's inputs are built before the clock starts. A sample is ``CALLS`` calls; all
 subjects take turns, sample by sample, for ``--rounds`` rounds, each round starting with the
-next subject (so a busy spell of the machine does not fall on one subject), and a figure is
-the best (least) sample: noise only adds time. The target: switchboard within 10% of the
-fastest peer, or faster, over each transport (``met``, judged on ``switchboard``). Output:
-one JSON line on stdout.
+next subject (so a busy spell of the machine does not fall on one subject) and on new
+connections: two server processes that are alike still differ by up to 10% in the same
+run (the cores they land on, what else runs there), so no subject keeps one process
+throughout. A figure is the best (least) sample: noise only adds time. Beside the wall time,
+``client_cpu_us_per_call`` is this process's CPU time per call (the client's own work; over
+stdio the server's is another process's): the steadiest measure of what a client adds. The
+same-protocol ratios (``switchboard_over_sdk_client`` at 2026-07-28,
+``switchboard_legacy_over_sdk_session`` at 2025-11-25) are reported beside the target's.
+The target: switchboard within 10% of the fastest peer, or faster, over each transport
+(``met``, judged on ``switchboard``). Output: one JSON line on stdout.
 
-Run: ``.venv/bin/python benchmarks/mcp_client.py [--rounds 5] [--calls 200]``.
+Run: ``.venv/bin/python benchmarks/mcp_client.py [--rounds 8] [--calls 100]``.
 """
 
 from __future__ import annotations
@@ -166,38 +172,47 @@ SUBJECTS: dict[str, Callable[[str | None], Any]] = {
 PEERS = ("sdk_session", "sdk_client", "fastmcp")
 
 
-async def sample(call: Call, calls: int, offset: int) -> float:
-    """Microseconds per call over ``calls`` calls in a row."""
+async def sample(call: Call, calls: int, offset: int) -> tuple[float, float]:
+    """Microseconds per call over ``calls`` calls in a row: wall time, and this process's CPU."""
     gc.collect()
-    start = time.perf_counter_ns()
+    start, cpu = time.perf_counter_ns(), time.process_time_ns()
     for i in range(offset, offset + calls):
         await call(i)
-    return (time.perf_counter_ns() - start) / calls / 1000
+    wall, used = time.perf_counter_ns() - start, time.process_time_ns() - cpu
+    return wall / calls / 1000, used / calls / 1000
 
 
 async def measure(url: str | None, calls: int, rounds: int) -> dict[str, Any]:
     """Every subject's best figure over one transport (``url`` None: stdio)."""
     best: dict[str, float] = {}
+    best_cpu: dict[str, float] = {}
     protocols: dict[str, str] = {}
-    async with contextlib.AsyncExitStack() as stack:
-        opened: dict[str, Call] = {}
-        for name, subject in SUBJECTS.items():
-            call, protocol = await stack.enter_async_context(subject(url))
-            for i in range(20):  # warm-up, checked
-                assert await call(i) == 2 * i + 1, name
-            opened[name], protocols[name] = call, protocol
-        names = list(opened)
-        for round_ in range(rounds):
-            # Each round starts with the next subject, so that none always runs first.
-            for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
-                figure = await sample(opened[name], calls, offset=1000 * round_)
+    names = list(SUBJECTS)
+    for round_ in range(rounds):
+        # Each round starts with the next subject, so that none always runs first.
+        order = names[round_ % len(names) :] + names[: round_ % len(names)]
+        async with contextlib.AsyncExitStack() as stack:
+            opened: dict[str, Call] = {}
+            for name in order:  # new connections (over stdio, new server processes) each round
+                call, protocols[name] = await stack.enter_async_context(SUBJECTS[name](url))
+                for i in range(20):  # warm-up, checked
+                    assert await call(i) == 2 * i + 1, name
+                opened[name] = call
+            for name in order:
+                figure, cpu = await sample(opened[name], calls, offset=1000 * round_)
                 best[name] = min(best.get(name, figure), figure)
-            print(f"round {round_ + 1}/{rounds} done", file=sys.stderr)
+                best_cpu[name] = min(best_cpu.get(name, cpu), cpu)
+        print(f"round {round_ + 1}/{rounds} done", file=sys.stderr)
     fastest = min(best[peer] for peer in PEERS)
     return {
         "us_per_call": {name: round(figure, 1) for name, figure in best.items()},
+        "client_cpu_us_per_call": {name: round(cpu, 1) for name, cpu in best_cpu.items()},
         "protocol": protocols,
         "switchboard_over_fastest_peer": round(best["switchboard"] / fastest, 3),
+        "switchboard_legacy_over_sdk_session": round(
+            best["switchboard_legacy"] / best["sdk_session"], 3
+        ),
+        "switchboard_over_sdk_client": round(best["switchboard"] / best["sdk_client"], 3),
         "met": best["switchboard"] <= 1.10 * fastest,
     }
 
@@ -244,8 +259,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Per-call cost of MCP clients.")
     parser.add_argument("--serve", action="store_true", help="run the server over stdio")
     parser.add_argument("--serve-http", type=int, metavar="PORT", help="run it over HTTP")
-    parser.add_argument("--calls", type=int, default=200, help="calls per sample")
-    parser.add_argument("--rounds", type=int, default=5, help="samples per subject")
+    parser.add_argument("--calls", type=int, default=100, help="calls per sample")
+    parser.add_argument("--rounds", type=int, default=8, help="samples per subject")
     options = parser.parse_args()
     if options.serve or options.serve_http:
         serve(options.serve_http)
