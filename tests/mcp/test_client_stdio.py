@@ -25,7 +25,13 @@ from switchboard import (
 )
 from switchboard.routing import Router
 
-from .conftest import FIXTURE_SERVER, fixture_stdio, wait_for_cancellation, wait_for_tool
+from .conftest import (
+    FIXTURE_SERVER,
+    child_pids,
+    fixture_stdio,
+    wait_for_cancellation,
+    wait_for_tool,
+)
 from .fixture_server import PNG, WAV
 
 pytestmark = pytest.mark.anyio
@@ -321,6 +327,29 @@ async def test_server_that_never_answers_times_out_at_connect(server_log: TextIO
         MCPConnectionError, match=r"did not complete the MCP handshake within 0\.5 s"
     ):
         await server.connect()
+
+
+NO_TOOLS = """
+import anyio
+from mcp.server import Server
+from mcp.server.stdio import stdio_server
+
+async def main():
+    server = Server("no-tools")
+    async with stdio_server() as (read, write):
+        await server.run(read, write, server.create_initialization_options())
+
+anyio.run(main)
+"""
+
+
+async def test_server_refusing_to_list_tools_raises_and_is_stopped(server_log: TextIO) -> None:
+    """A server that answers tools/list with an error fails the connect, and its process ends."""
+    others = set(child_pids())
+    server = MCPServer.stdio(sys.executable, ["-c", NO_TOOLS], stderr=server_log)
+    with pytest.raises(MCPConnectionError, match="'no-tools' did not list its tools"):
+        await server.connect()
+    assert set(child_pids()) - others == set()
 
 
 async def test_tools_leave_the_toolbox_when_the_server_closes(server_log: TextIO) -> None:

@@ -10,7 +10,7 @@ connected, and follows its tool list as the server changes it.
 A server that goes away mid-run is not the model's fault nor the run's end: each call to
 it gets an error result, and the next call starts the server again (``reconnect``). Only
 connecting as the program asks (``async with``, `reconnect`) raises, with
-`MCPConnectionError`. The official SDK is imported when a server connects.
+`MCPConnectionError`. The official SDK is imported when a server is made.
 """
 
 from __future__ import annotations
@@ -299,10 +299,16 @@ class MCPServer:
         Raises:
             MCPConnectionError: The server is not connected, or could not list its tools.
         """
+        from switchboard.mcp.connection import ConnectionLost
+
         if self._connection is None or not self._connection.alive:
             msg = f"The MCP server {self.name!r} is not connected: connect it before refresh()."
             raise MCPConnectionError(msg, server=self.name)
-        await self._list(self._connection)
+        try:
+            await self._list(self._connection)
+        except ConnectionLost as e:
+            msg = f"The MCP server {self.name!r} went away while listing its tools: {e}."
+            raise MCPConnectionError(msg, server=self.name) from e
 
     async def __aenter__(self) -> Self:
         await self.connect()
@@ -345,6 +351,9 @@ class MCPServer:
         except ConnectionLost as e:
             await connection.close()
             raise MCPConnectionError(self._failed_to_connect(str(e)), server=self.name) from e
+        except BaseException:  # a refused listing, a cancellation: the session is not kept
+            await connection.close()
+            raise
         self._connection = connection
 
     async def _reopen(self) -> None:
