@@ -33,3 +33,4 @@ def test_making_a_stdio_server_loads_the_sdk() -> None:
     """The sibling: making an MCPServer is using it, and loads the SDK's stdio client."""
     loaded = modules_after("from switchboard import MCPServer\nMCPServer.stdio('true')")
     assert "mcp.client.stdio" in loaded
+    assert "switchboard.mcp.transports" in loaded

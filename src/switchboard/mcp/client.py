@@ -16,12 +16,10 @@ connecting as the program asks (``async with``, `reconnect`) raises, with
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib.util
 import logging
-import sys
 import weakref
-from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TextIO, Unpack
@@ -32,7 +30,7 @@ from switchboard.tools.context import RunContext
 from switchboard.tools.tool import Tool, ToolOptions
 
 if TYPE_CHECKING:
-    from mcp.client._transport import Transport, TransportStreams
+    from mcp.client._transport import Transport
 
     from switchboard.mcp.connection import Connection
     from switchboard.tools.toolbox import Toolbox
@@ -79,18 +77,8 @@ class MCPServer:
     ) -> None:
         """A server reached through ``transport``; use `stdio` or `http` rather than this.
 
-        Args:
-            transport: Makes a new SDK transport for each connection.
-            target: The command or URL, for messages.
-            name: See `stdio`; the other arguments too.
-            prefix: See `stdio`.
-            include: See `stdio`.
-            exclude: See `stdio`.
-            tool_options: See `stdio`.
-            protocol: See `stdio`.
-            connect_timeout: See `stdio`.
-            reconnect: See `stdio`.
-            **options: See `stdio`.
+        ``transport`` makes a new SDK transport for each connection; ``target`` (the command
+        or URL) names the server in messages. The other arguments are those of `stdio`.
         """
         if importlib.util.find_spec("mcp") is None:  # pragma: no cover - only without the extra
             msg = 'MCPServer needs the MCP SDK. Install the extra: pip install "switchboard[mcp]"'
@@ -162,14 +150,10 @@ class MCPServer:
             **options: How the executor runs each of its tools: see `ToolOptions`
                 (``timeout``, ``retry``, ``max_concurrency``, ``requires_approval``...).
         """
-        from mcp.client.stdio import StdioServerParameters, stdio_client
+        from switchboard.mcp.transports import stdio_transport
 
-        parameters = StdioServerParameters(
-            command=command, args=list(args), env=dict(env) if env else None, cwd=cwd
-        )
-        errlog = stderr if stderr is not None else sys.stderr
         return cls(
-            lambda: stdio_client(parameters, errlog=errlog),
+            stdio_transport(command, args, env=env, cwd=cwd, stderr=stderr),
             target=" ".join([command, *args]),
             name=name,
             prefix=prefix,
@@ -198,37 +182,15 @@ class MCPServer:
         reconnect: bool = True,
         **options: Unpack[ToolOptions],
     ) -> MCPServer:
-        """A server reached over streamable HTTP.
+        """A server reached over streamable HTTP at ``url``, its MCP endpoint.
 
-        Args:
-            url: The server's MCP endpoint, e.g. ``"http://127.0.0.1:8000/mcp"``.
-            headers: Sent with every request (an ``Authorization`` header, say).
-            name: See `stdio`; the other arguments too.
-            prefix: See `stdio`.
-            include: See `stdio`.
-            exclude: See `stdio`.
-            tool_options: See `stdio`.
-            protocol: See `stdio`.
-            connect_timeout: See `stdio`.
-            reconnect: See `stdio` (here: when the connection dropped).
-            **options: See `stdio`.
+        ``headers`` are sent with every request (an ``Authorization`` header, say); the
+        other arguments are those of `stdio` (``reconnect``: after the connection dropped).
         """
-        from mcp.client.streamable_http import streamable_http_client
-        from mcp.shared._httpx_utils import create_mcp_http_client
-
-        sent = dict(headers) if headers else None
-
-        @contextlib.asynccontextmanager
-        async def transport() -> AsyncGenerator[TransportStreams]:
-            # The SDK closes only the HTTP client it made itself: this one is closed here.
-            async with (
-                create_mcp_http_client(headers=sent) as http,
-                streamable_http_client(url, http_client=http) as streams,
-            ):
-                yield streams
+        from switchboard.mcp.transports import http_transport
 
         return cls(
-            transport,
+            http_transport(url, headers=headers),
             target=url,
             name=name,
             prefix=prefix,
