@@ -9,6 +9,7 @@ from switchboard.errors import (
     ArgumentsError,
     ConfigurationError,
     MaxIterationsError,
+    MCPConnectionError,
     ProviderAuthError,
     ProviderError,
     ProviderRateLimitError,
@@ -24,6 +25,7 @@ from switchboard.errors import (
     SwitchboardError,
     SwitchboardWarning,
     ToolDefinitionError,
+    ToolError,
     ToolNotFoundError,
     UntypedParameterWarning,
 )
@@ -39,6 +41,7 @@ from switchboard.execution.executor import (
     ExecutorState,
 )
 from switchboard.execution.toolbox import Toolbox
+from switchboard.mcp.client import MCPServer
 from switchboard.messages import (
     AssistantTurn,
     ContentPart,
@@ -91,11 +94,13 @@ from switchboard.streaming import (
     ToolCallDelta,
     ToolCallReady,
     ToolCallStart,
+    ToolProgressEvent,
     ToolResultEvent,
     TurnEnd,
     TurnRestart,
 )
 from switchboard.tools.context import ProgressListener, RunContext, ToolProgress
+from switchboard.tools.source import ToolSource
 from switchboard.tools.tool import Caller, OnStrictIssues, Tool, ToolOptions, tool
 from switchboard.viewer import viewer_app
 
@@ -130,6 +135,8 @@ __all__ = [
     "FilePart",
     "Format",
     "ImagePart",
+    "MCPConnectionError",
+    "MCPServer",
     "MaxIterationsError",
     "Message",
     "ModelRequest",
@@ -186,11 +193,14 @@ __all__ = [
     "ToolCallStart",
     "ToolChoice",
     "ToolDefinitionError",
+    "ToolError",
     "ToolNotFoundError",
     "ToolOptions",
     "ToolProgress",
+    "ToolProgressEvent",
     "ToolResult",
     "ToolResultEvent",
+    "ToolSource",
     "Toolbox",
     "ToolsMode",
     "TurnEnd",

@@ -38,6 +38,7 @@ from switchboard.providers.models import resolve_model
 from switchboard.routing import Router
 from switchboard.run import RunLoop
 from switchboard.streaming import RunEnd, RunEvent
+from switchboard.tools.source import ToolSource
 from switchboard.tools.tool import Tool
 
 
@@ -47,7 +48,8 @@ class Agent:
     Args:
         model: A `Provider`, or a model string such as ``"openai:gpt-4.1-mini"``,
             ``"anthropic:claude-sonnet-4-5"``, ``"gemini:gemini-2.5-flash"``.
-        tools: A `Toolbox`, or tools and functions to put in a new one.
+        tools: A `Toolbox`, or tools, functions and tool sources (toolboxes, MCP servers:
+            see `Toolbox.include`) to put in a new one.
         system: Instructions sent ahead of the conversation.
         max_iterations: The most model requests in one run.
         max_tool_calls: The most tool calls in one run (``None``: no limit). Calls past
@@ -114,7 +116,7 @@ class Agent:
     def __init__(
         self,
         model: str | Provider,
-        tools: Toolbox | Iterable[Tool | Callable[..., Any]] = (),
+        tools: Toolbox | Iterable[Tool | Callable[..., Any] | ToolSource] = (),
         *,
         system: str | None = None,
         max_iterations: int = 10,
@@ -238,9 +240,10 @@ class Agent:
         """Run the loop, yielding the model's replies as they stream and the calls' results.
 
         Yields `TextDelta`, `ToolCallStart`, `ToolCallDelta`, `ToolCallReady`,
-        `ToolCallCut` and `TurnEnd` for each reply, `ToolResultEvent` as each call
-        finishes, and `RunEnd` last, whose result is what `run` returns for the same
-        replies. With ``early_execution`` a call starts as soon as it is complete.
+        `ToolCallCut` and `TurnEnd` for each reply, `ToolProgressEvent` as running calls report
+        progress, `ToolResultEvent` as each call finishes, and `RunEnd` last, whose result
+        is what `run` returns for the same replies. With ``early_execution`` a call starts
+        as soon as it is complete.
 
         Args:
             prompt: The user's message. May be left out when ``messages`` ends with one.

@@ -15,6 +15,8 @@ SwitchboardError
 │   └── ProviderUnavailableError               5xx, timeouts, resets, broken streams
 │       │                                      (transient: retried first)
 │       └── ProviderResponseError              a 200 whose body is no valid response
+├── ToolError                                  raised by a tool: its call fails with this message
+├── MCPConnectionError      (also ConnectionError) an MCP server could not be started or reached
 ├── RunTimeoutError         (also TimeoutError) a run passed its run_timeout
 ├── RunError                                   a run failed on an unexpected exception
 ├── MaxIterationsError                         a run hit max_iterations with raise_on_limit
@@ -243,6 +245,37 @@ class ProviderResponseError(ProviderUnavailableError):
 
     Treated as an outage: retried like a 5xx.
     """
+
+
+class ToolError(SwitchboardError):
+    """Raised by a tool to fail its call with a message written for the model.
+
+    The model reads the message as it is, with no "raised ToolError" around it (an
+    executor's ``format_error`` still sees it first). The tools of an MCP server raise it
+    for an ``isError`` result and for a call the server could not answer.
+
+    Attributes:
+        message: What the model reads.
+    """
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class MCPConnectionError(SwitchboardError, ConnectionError):
+    """An MCP server could not be started, reached, or did not complete the handshake.
+
+    Raised by connecting (``async with server``) and reconnecting (`MCPServer.reconnect`);
+    a call to a server that is gone becomes an error result instead.
+
+    Attributes:
+        server: The server's name.
+    """
+
+    def __init__(self, message: str, *, server: str) -> None:
+        self.server = server
+        super().__init__(message)
 
 
 class RunTimeoutError(SwitchboardError, TimeoutError):

@@ -29,6 +29,7 @@ from switchboard.outcome import RunResult, RunStopReason, Step
 from switchboard.providers.base import ModelRequest
 from switchboard.streaming import RunEnd, RunEvent, StreamedTurn, cut_result, withheld_result
 from switchboard.streaming.partial import settled_arguments
+from switchboard.tools.context import ProgressListener
 from switchboard.tools.tool import Tool
 
 if TYPE_CHECKING:
@@ -238,9 +239,16 @@ class RunLoop:
             tool = agent.toolbox.get(call.name)
             return not (tool.sequential or tool.requires_approval)
 
-        async def execute(calls: Sequence[ToolCall]) -> list[ToolResult]:
+        async def execute(
+            calls: Sequence[ToolCall], on_progress: ProgressListener
+        ) -> list[ToolResult]:
             return await agent.executor.execute(
-                agent.toolbox, calls, deps=self.deps, state=self.state, deadline=self.deadline
+                agent.toolbox,
+                calls,
+                deps=self.deps,
+                state=self.state,
+                deadline=self.deadline,
+                on_progress=on_progress,
             )
 
         return StreamedTurn(admit=admit, execute=execute, early=early)

@@ -14,6 +14,7 @@ from switchboard import (
     Tool,
     Toolbox,
     ToolCall,
+    ToolError,
     ToolResult,
 )
 from switchboard.execution import executor as executor_module
@@ -390,6 +391,32 @@ async def test_exception_from_a_tool_is_an_error_result_with_type_and_message() 
 
     (result,) = await Toolbox([boom]).execute([call("boom", '{"x": 1}')])
     assert (result.error_kind, result.content) == ("raised", "boom raised ValueError: bad x=1")
+
+
+async def test_tool_error_message_reaches_the_model_as_written() -> None:
+    """A tool raising ToolError fails its call with exactly that message, no type around it."""
+
+    def refuse(city: str) -> str:
+        """Refuses."""
+        message = f"{city} is not served. Try a capital."
+        raise ToolError(message)
+
+    (result,) = await Toolbox([refuse]).execute([call("refuse", '{"city": "Gotham"}')])
+    assert (result.error_kind, result.content) == ("raised", "Gotham is not served. Try a capital.")
+
+
+async def test_error_formatter_sees_a_tool_error_first() -> None:
+    """format_error still writes the message of a ToolError when it returns one."""
+
+    def refuse() -> None:
+        """Refuses."""
+        message = "no"
+        raise ToolError(message)
+
+    (result,) = await Toolbox([refuse]).execute(
+        [call("refuse")], format_error=lambda error, tool: f"custom: {error}"
+    )
+    assert result.content == "custom: no"
 
 
 async def test_error_formatter_hook_writes_the_message() -> None:

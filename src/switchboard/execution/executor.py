@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from switchboard.errors import ArgumentsError, ConfigurationError
+from switchboard.errors import ArgumentsError, ConfigurationError, ToolError
 from switchboard.execution.arguments import ParsedArguments, UnparsableArguments, parse_arguments
 from switchboard.execution.handlers import call_handler, handler_arguments
 from switchboard.execution.lanes import run_in_lanes
@@ -489,6 +489,8 @@ class _Batch:
             custom = self.executor.format_error(error, tool)
             if custom is not None:
                 return custom
+        if isinstance(error, ToolError):
+            return error.message
         return f"{tool.name} raised {type(error).__name__}: {error}"
 
     def _succeeded(

@@ -2,21 +2,24 @@
 
 A provider's stream yields `TextDelta`, `ToolCallStart`, `ToolCallDelta`, `ToolCallReady`
 and `ToolCallCut` as the reply arrives (and `TurnRestart` when a broken reply is asked for
-again), and one `TurnEnd` last. The loop adds
-`ToolResultEvent` as calls finish and `RunEnd` at the end of the run. Every event is a
-frozen dataclass with a ``kind`` discriminator (a class attribute: one fewer field to set
-per event, which matters at one event per fragment), so ``match`` or ``event.kind`` tells
-them apart.
+again), and one `TurnEnd` last. The loop adds `ToolProgressEvent` as running calls report
+progress, `ToolResultEvent` as calls finish and `RunEnd` at the end of the run. Every event
+is a frozen dataclass with a ``kind`` discriminator (a class attribute: one fewer field to
+set per event, which matters at one event per fragment), so ``match`` or ``event.kind``
+tells them apart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from switchboard.messages import ModelResponse, StopReason, ToolCall, ToolResult, Usage
 from switchboard.outcome import RunResult
+
+if TYPE_CHECKING:
+    from switchboard.tools.context import ToolProgress
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +147,22 @@ class ToolResultEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolProgressEvent:
+    """A running call reported how far it has got.
+
+    Its tool called `RunContext.report_progress`, or it is an MCP server's tool and the
+    server sent a progress notification.
+
+    Attributes:
+        progress: The report: the call's id, the tool, how far, of how much, and what it
+            is doing.
+    """
+
+    progress: ToolProgress
+    kind: ClassVar[Literal["tool_progress"]] = "tool_progress"
+
+
+@dataclass(frozen=True, slots=True)
 class RunEnd:
     """The run is over.
 
@@ -160,5 +179,5 @@ StreamEvent = (
 )
 """What a provider's ``stream()`` yields; `TurnEnd` comes last."""
 
-RunEvent = StreamEvent | ToolResultEvent | RunEnd
+RunEvent = StreamEvent | ToolProgressEvent | ToolResultEvent | RunEnd
 """What `Agent.run_stream` yields; `RunEnd` comes last."""

@@ -7,6 +7,8 @@ is still streaming. Its `ToolResultEvent` is yielded as soon as it finishes. Whe
 stream ends, the calls that were not started run as one batch, calls the stream ended
 inside (`ToolCallCut`) get an error result instead of running, and `results` holds one
 result per call of the reply, in order: what `Agent.run` would have made of the same reply.
+What a running call reports (`RunContext.report_progress`, from the event loop or a worker
+thread) is yielded as a `ToolProgressEvent` as it comes.
 
 A reply stopped by a content filter runs none of the calls that had not started when the
 stream ended: each gets a result saying so. A call started early has already run by then,
@@ -17,9 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from switchboard.messages import AssistantTurn, StopReason, ToolCall, ToolResult
 from switchboard.streaming.events import (
@@ -27,6 +30,7 @@ from switchboard.streaming.events import (
     TextDelta,
     ToolCallCut,
     ToolCallReady,
+    ToolProgressEvent,
     ToolResultEvent,
     TurnEnd,
     TurnRestart,
@@ -34,12 +38,13 @@ from switchboard.streaming.events import (
 
 if TYPE_CHECKING:
     from switchboard.messages import ModelResponse
+    from switchboard.tools.context import ProgressListener, ToolProgress
 
 Admit = Callable[[ToolCall], ToolResult | None]
 """The loop's guards for one call: a refusal result, or ``None`` to let it run."""
 
-Execute = Callable[[Sequence[ToolCall]], Awaitable[list[ToolResult]]]
-"""Run calls as one batch, one result per call, in order."""
+Execute = Callable[[Sequence[ToolCall], "ProgressListener"], Awaitable[list[ToolResult]]]
+"""Run calls as one batch, one result per call, in order, their progress to the listener."""
 
 
 def cut_result(call: ToolCall, reason: StopReason) -> ToolResult:
@@ -80,6 +85,7 @@ class _Failed:
 
 
 _END = object()
+_SETTLED = object()
 
 
 class StreamedTurn:
@@ -106,11 +112,16 @@ class StreamedTurn:
         self._decided: dict[str, ToolResult | asyncio.Task[ToolResult] | None] = {}
         self._yielded: set[str] = set()
         self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._settling: asyncio.Task[dict[str, ToolResult]] | None = None
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.get_ident()
 
     async def run(
         self, stream: AsyncIterator[StreamEvent]
-    ) -> AsyncIterator[StreamEvent | ToolResultEvent]:
-        """Yield the stream's events and the calls' results; fill `response` and `results`.
+    ) -> AsyncIterator[StreamEvent | ToolProgressEvent | ToolResultEvent]:
+        """Yield the stream's events and the calls' progress and results; fill `results`.
+
+        `response` is filled in too.
 
         Raises:
             ProviderError: The provider failed before the stream began.
@@ -119,7 +130,7 @@ class StreamedTurn:
         try:
             async for item in self._relay():
                 yield item
-            for event in await self._finish():
+            async for event in self._finish():
                 yield event
         finally:
             await self._cancel(pump)
@@ -133,7 +144,7 @@ class StreamedTurn:
         else:
             self._queue.put_nowait(_END)
 
-    async def _relay(self) -> AsyncIterator[StreamEvent | ToolResultEvent]:
+    async def _relay(self) -> AsyncIterator[StreamEvent | ToolProgressEvent | ToolResultEvent]:
         while True:
             item = await self._queue.get()
             if item is _END:
@@ -142,6 +153,9 @@ class StreamedTurn:
                 raise item.error
             if isinstance(item, ToolResultEvent):
                 self._yielded.add(item.result.call_id)
+                yield item
+                continue
+            if isinstance(item, ToolProgressEvent):
                 yield item
                 continue
             event = cast(StreamEvent, item)
@@ -185,6 +199,14 @@ class StreamedTurn:
         turn = AssistantTurn("".join(self._text), tuple(call for call, _ in started))
         return turn, results
 
+    def _on_progress(self, progress: ToolProgress) -> None:
+        """Queue a call's report; a sync tool reports from its worker thread."""
+        event = ToolProgressEvent(progress)
+        if threading.get_ident() == self._thread:
+            self._queue.put_nowait(event)
+        else:
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, event)
+
     def _on_ready(self, call: ToolCall) -> list[ToolResultEvent]:
         refusal = self._admit(call)
         if refusal is not None:
@@ -198,11 +220,16 @@ class StreamedTurn:
         return []
 
     async def _run_early(self, call: ToolCall) -> ToolResult:
-        [result] = await self._execute([call])
+        [result] = await self._execute([call], self._on_progress)
         self._queue.put_nowait(ToolResultEvent(result))
         return result
 
-    async def _finish(self) -> list[ToolResultEvent]:
+    async def _finish(self) -> AsyncIterator[ToolProgressEvent | ToolResultEvent]:
+        """Run the calls left for the end of the stream; yield what they report as they run.
+
+        Progress and early results arrive while the batch runs, so they are relayed until
+        it has settled; then every result not yielded yet, in the calls' order.
+        """
         if self.response is None:
             msg = "The provider's stream ended without its TurnEnd event."
             raise RuntimeError(msg)
@@ -220,11 +247,15 @@ class StreamedTurn:
         batch = [
             call for call in calls if call.id in self._decided and self._decided[call.id] is None
         ]
-        ran = (
-            dict(zip([c.id for c in batch], await self._execute(batch), strict=True))
-            if batch
-            else {}
-        )
+        running = [
+            t for t in self._decided.values() if isinstance(t, asyncio.Task) and not t.done()
+        ]
+        ran: dict[str, ToolResult] = {}
+        if batch or running:
+            settling = self._settling = asyncio.create_task(self._settle(batch, running))
+            async for event in self._relay_settling():
+                yield event
+            ran = settling.result()
         results: list[ToolResult] = []
         for call in calls:
             decided = self._decided.get(call.id)
@@ -237,10 +268,42 @@ class StreamedTurn:
             else:
                 results.append(decided)
         self.results = results
-        return [ToolResultEvent(r) for r in results if r.call_id not in self._yielded]
+        for result in results:
+            if result.call_id not in self._yielded:
+                yield ToolResultEvent(result)
+
+    async def _settle(
+        self, batch: Sequence[ToolCall], running: Sequence[asyncio.Task[ToolResult]]
+    ) -> dict[str, ToolResult]:
+        """Run ``batch``, wait for the early calls still ``running``, then say so in the queue."""
+        try:
+            ran: list[ToolResult] = []
+            if batch:
+                ran = await self._execute(batch, self._on_progress)
+            if running:
+                await asyncio.wait(running)
+            return dict(zip([call.id for call in batch], ran, strict=True))
+        finally:
+            self._queue.put_nowait(_SETTLED)
+
+    async def _relay_settling(self) -> AsyncIterator[ToolProgressEvent | ToolResultEvent]:
+        while True:
+            item = await self._queue.get()
+            if item is _SETTLED:
+                return
+            if isinstance(item, ToolResultEvent):
+                self._yielded.add(item.result.call_id)
+                yield item
+            elif isinstance(item, ToolProgressEvent):
+                yield item
 
     async def _cancel(self, pump: asyncio.Task[None]) -> None:
-        tasks = [pump, *(t for t in self._decided.values() if isinstance(t, asyncio.Task))]
+        tasks: list[asyncio.Task[Any]] = [
+            pump,
+            *(t for t in self._decided.values() if isinstance(t, asyncio.Task)),
+        ]
+        if self._settling is not None:
+            tasks.append(self._settling)
         running = [t for t in tasks if not t.done()]
         for task in running:
             task.cancel()

@@ -6,12 +6,17 @@ layer knows nothing of how calls run.
 
 from __future__ import annotations
 
+import logging
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar, Unpack, overload
 
-from switchboard.errors import ToolDefinitionError, ToolNotFoundError
+from switchboard.errors import ConfigurationError, ToolDefinitionError, ToolNotFoundError
 from switchboard.schema.dialects import Format
+from switchboard.tools.source import ToolSource
 from switchboard.tools.tool import OnStrictIssues, Tool, ToolOptions
+
+logger = logging.getLogger("switchboard")
 
 F = TypeVar("F", bound=Callable[..., Any] | Tool)
 
@@ -31,13 +36,20 @@ class ToolRegistry:
         'sunny'
     """
 
-    def __init__(self, tools: Iterable[Tool | Callable[..., Any]] = ()) -> None:
+    def __init__(self, tools: Iterable[Tool | Callable[..., Any] | ToolSource] = ()) -> None:
         self._tools: dict[str, Tool] = {}
         self._schemas: dict[tuple[str, bool, str], list[dict[str, Any]]] = {}
         self._version = 0
         self._sequential_names: frozenset[str] = frozenset()
+        self._owners: dict[str, ToolSource] = {}  # tool name -> the source that put it here
+        self._sources: list[ToolSource] = []
+        self._watchers: weakref.WeakSet[ToolRegistry] = weakref.WeakSet()
         for item in tools:
-            self.register(item)
+            # Tools and functions first: a protocol check costs more than registering some.
+            if isinstance(item, Tool) or callable(item):
+                self.register(item)
+            else:
+                self.include(item)
 
     @overload
     def register(self, fn: F, /) -> F: ...
@@ -122,9 +134,89 @@ class ToolRegistry:
         """
         tool = self.get(name)
         del self._tools[name]
+        self._owners.pop(name, None)
         self._sequential_names -= {name}
         self._changed()
         return tool
+
+    def include(self, source: ToolSource) -> None:
+        """Add the tools of ``source`` and follow them as they change there.
+
+        Another toolbox's later registrations appear here too; an `MCPServer`'s tools
+        appear once it is connected and follow its tool list. Tools given to `Toolbox`
+        or `Agent` include every source among them.
+
+        Raises:
+            ToolDefinitionError: One of its tools has the name of a tool already here.
+            ConfigurationError: ``source`` is this toolbox, or already includes it.
+        """
+        if not isinstance(source, ToolSource):  # pyright: ignore[reportUnnecessaryIsInstance]
+            msg = (
+                f"{source!r} is not a tool: give functions, Tools, Toolboxes or MCPServers "
+                "(anything with list_tools, watch and unwatch)."
+            )
+            raise ToolDefinitionError(msg, tool=repr(source))
+        if source is self or (isinstance(source, ToolRegistry) and source.includes(self)):
+            msg = f"{self!r} cannot include {source!r}: that toolbox already includes this one."
+            raise ConfigurationError(msg)
+        if source in self._sources:
+            return
+        taken = self.update_from(source, source.list_tools())
+        if taken:
+            self.update_from(source, ())
+            msg = (
+                f"Cannot include {source!r}: its tools {list(taken)} have the names of tools "
+                "already registered. Rename one side (an MCP server takes a prefix=)."
+            )
+            raise ToolDefinitionError(msg, tool=taken[0])
+        self._sources.append(source)
+        source.watch(self)
+
+    def exclude(self, source: ToolSource) -> None:
+        """Remove the tools of an included ``source`` and stop following it."""
+        if source in self._sources:
+            self._sources.remove(source)
+            source.unwatch(self)
+            self.update_from(source, ())
+
+    def includes(self, source: ToolSource) -> bool:
+        """Whether ``source`` is included here, directly or through an included toolbox."""
+        return any(
+            s is source or (isinstance(s, ToolRegistry) and s.includes(source))
+            for s in self._sources
+        )
+
+    def update_from(self, source: ToolSource, tools: Iterable[Tool]) -> tuple[str, ...]:
+        """Replace the tools ``source`` put here with ``tools``, as a source does on a change.
+
+        Returns:
+            The names refused because another tool here has them (the others are in).
+        """
+        for name in [name for name, owner in self._owners.items() if owner is source]:
+            del self._tools[name]
+            del self._owners[name]
+        taken: list[str] = []
+        for tool in tools:
+            if tool.name in self._tools:
+                taken.append(tool.name)
+                continue
+            self._tools[tool.name] = tool
+            self._owners[tool.name] = source
+        self._sequential_names = frozenset(t.name for t in self._tools.values() if t.sequential)
+        self._changed()
+        return tuple(taken)
+
+    def list_tools(self) -> list[Tool]:
+        """The tools registered now (`ToolSource`: a toolbox can be included in another)."""
+        return list(self._tools.values())
+
+    def watch(self, toolbox: ToolRegistry) -> None:
+        """Update ``toolbox`` whenever tools are added here or removed (see `include`)."""
+        self._watchers.add(toolbox)
+
+    def unwatch(self, toolbox: ToolRegistry) -> None:
+        """Stop updating ``toolbox``."""
+        self._watchers.discard(toolbox)
 
     def get(self, name: str) -> Tool:
         """The tool called ``name``.
@@ -185,6 +277,12 @@ class ToolRegistry:
     def _changed(self) -> None:
         self._version += 1
         self._schemas.clear()
+        if not self._watchers:
+            return
+        for watcher in list(self._watchers):
+            taken = watcher.update_from(self, self._tools.values())
+            if taken:
+                logger.warning("%r left out tools of %r named as its own: %s", watcher, self, taken)
 
     def __contains__(self, name: object) -> bool:
         return name in self._tools

@@ -367,6 +367,7 @@ class Tool:
         handler: Callable[..., Any] | None = None,
         *,
         tags: Iterable[str] = (),
+        context_parameter: str | None = None,
         **options: Unpack[ToolOptions],
     ) -> Tool:
         """Make a tool from a raw JSON Schema; arguments are validated with ``jsonschema``.
@@ -377,6 +378,8 @@ class Tool:
             parameters: A JSON Schema whose top level is an object.
             handler: Called with the validated arguments as keyword arguments.
             tags: Labels for grouping and routing.
+            context_parameter: The keyword under which the handler also receives the
+                `RunContext`; it must not be a property of the schema.
             **options: How the executor runs it: see `ToolOptions`.
 
         References through ``$id``, ``$anchor`` or a URN are followed, as ``jsonschema``
@@ -403,6 +406,12 @@ class Tool:
                 f"the top (got {parameters.get('type')!r}). Wrap the value in an object property."
             )
             raise ToolDefinitionError(msg, tool=tool_name)
+        if context_parameter is not None and context_parameter in parameters.get("properties", {}):
+            msg = (
+                f"Tool {tool_name!r}: context_parameter={context_parameter!r} is also a property "
+                "of its parameters schema. Pass the context under another name."
+            )
+            raise ToolDefinitionError(msg, tool=tool_name, parameter=context_parameter)
         from switchboard.tools.validation import SchemaArguments
 
         validator = SchemaArguments(parameters, tool=tool_name)
@@ -413,6 +422,7 @@ class Tool:
             parameters=copy.deepcopy(dict(parameters)),
             handler=handler,
             tags=frozenset(tags),
+            context_parameter=context_parameter,
             _validator=validator,
             **options,
         )

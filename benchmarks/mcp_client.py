@@ -1,0 +1,268 @@
+"""Per-call cost of switchboard's MCP client against the official SDK's clients and FastMCP's.
+
+Workload: one MCP server, built on the official SDK's ``MCPServer`` (FastMCP's successor) and
+run by this script itself (``--serve`` over stdio, ``--serve-http PORT`` over streamable
+HTTP on 127.0.0.1), with one tool ``add(a: int, b: int) -> int``. Every subject calls it
+``CALLS`` times in a row, each call with its own arguments (``a=i, b=i+1``), and its figure is
+microseconds per call: the whole round trip, through each client's own call path, to the
+value the program reads (checked on the warm-up calls to be ``a + b``). With a trivial tool,
+nearly all of it is the client, the transport and the server; the subjects differ only in
+the client.
+
+Subjects, over each transport (each holds its own connection; over stdio its own server
+process, over HTTP all talk to one):
+
+* ``sdk_session``: the SDK's ``ClientSession`` on its ``stdio_client`` or
+  ``streamable_http_client``, after ``initialize()`` (the 2025-11-25 handshake), calling
+  ``session.call_tool``: the lowest-level documented client.
+* ``sdk_client``: the SDK's ``Client`` (``cache=None``), which negotiates the 2026-07-28
+  revision with this server, calling ``client.call_tool``.
+* ``fastmcp``: FastMCP's ``Client`` (its own stdio and HTTP transports), ``call_tool``.
+* ``switchboard``: an `MCPServer` (2026-07-28) in a `Toolbox`, ``await toolbox.execute([call])``
+  per call, the call a `ToolCall` with the arguments as JSON text, as a model writes them:
+  its figure includes parsing and validating them against the tool's input schema, and the
+  `ToolResult` the model reads.
+* ``switchboard_legacy``: the same with ``protocol="legacy"`` (2025-11-25), to compare with
+  ``sdk_session`` at the same protocol.
+
+Each call's inputs are built before the clock starts. A sample is ``CALLS`` calls; all
+subjects take turns, sample by sample, for ``--rounds`` rounds, each round starting with the
+next subject (so a busy spell of the machine does not fall on one subject) and on new
+connections: two server processes that are alike still differ by up to 10% in the same
+run (the cores they land on, what else runs there), so no subject keeps one process
+throughout. A figure is the best (least) sample: noise only adds time. Beside the wall time,
+``client_cpu_us_per_call`` is this process's CPU time per call (the client's own work; over
+stdio the server's is another process's): the steadiest measure of what a client adds. The
+same-protocol ratios (``switchboard_over_sdk_client`` at 2026-07-28,
+``switchboard_legacy_over_sdk_session`` at 2025-11-25) are reported beside the target's.
+The target: switchboard within 10% of the fastest peer, or faster, over each transport
+(``met``, judged on ``switchboard``). Output: one JSON line on stdout.
+
+Run: ``.venv/bin/python benchmarks/mcp_client.py [--rounds 8] [--calls 100]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+Call = Callable[[int], Awaitable[int]]
+"""Runs call number ``i`` (``add(i, i + 1)``) and returns the value the program reads."""
+
+
+def serve(port: int | None) -> None:
+    """Run the benchmark's server: over stdio, or over streamable HTTP on ``port``."""
+    from mcp.server.mcpserver import MCPServer
+
+    server = MCPServer("bench", log_level="WARNING")
+
+    @server.tool()
+    def add(a: int, b: int) -> int:
+        """Add two integers."""
+        return a + b
+
+    if port is None:
+        server.run("stdio")
+    else:
+        server.run("streamable-http", host="127.0.0.1", port=port)
+
+
+SERVE = [sys.executable, os.path.abspath(__file__), "--serve"]
+
+
+@contextlib.asynccontextmanager
+async def sdk_session(url: str | None) -> AsyncIterator[tuple[Call, str]]:
+    from mcp import ClientSession, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+    from mcp.client.streamable_http import streamable_http_client
+
+    with open(os.devnull, "w") as quiet:
+        transport = (
+            stdio_client(StdioServerParameters(command=SERVE[0], args=SERVE[1:]), errlog=quiet)
+            if url is None
+            else streamable_http_client(url)
+        )
+        async with transport as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+
+            async def call(i: int) -> int:
+                result = await session.call_tool("add", {"a": i, "b": i + 1})
+                return result.structured_content["result"]
+
+            yield call, str(session.protocol_version)
+
+
+@contextlib.asynccontextmanager
+async def sdk_client(url: str | None) -> AsyncIterator[tuple[Call, str]]:
+    from mcp import Client, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    with open(os.devnull, "w") as quiet:
+        server: Any = (
+            stdio_client(StdioServerParameters(command=SERVE[0], args=SERVE[1:]), errlog=quiet)
+            if url is None
+            else url
+        )
+        async with Client(server, cache=None) as client:
+
+            async def call(i: int) -> int:
+                result = await client.call_tool("add", {"a": i, "b": i + 1})
+                return result.structured_content["result"]
+
+            yield call, client.protocol_version
+
+
+@contextlib.asynccontextmanager
+async def fastmcp_client(url: str | None) -> AsyncIterator[tuple[Call, str]]:
+    from fastmcp import Client
+    from fastmcp.client.transports import StdioTransport
+
+    target: Any = StdioTransport(command=SERVE[0], args=SERVE[1:]) if url is None else url
+    async with Client(target) as client:
+
+        async def call(i: int) -> int:
+            result = await client.call_tool("add", {"a": i, "b": i + 1})
+            return result.structured_content["result"]  # type: ignore[index]
+
+        yield call, str(client.session.protocol_version)
+
+
+def switchboard_subject(protocol: str) -> Callable[[str | None], Any]:
+    @contextlib.asynccontextmanager
+    async def subject(url: str | None) -> AsyncIterator[tuple[Call, str]]:
+        from switchboard import MCPServer, Toolbox, ToolCall
+
+        with open(os.devnull, "w") as quiet:
+            server = (
+                MCPServer.stdio(SERVE[0], SERVE[1:], stderr=quiet, protocol=protocol)
+                if url is None
+                else MCPServer.http(url, protocol=protocol)
+            )
+            async with server:
+                toolbox = Toolbox([server])
+
+                async def call(i: int) -> int:
+                    [result] = await toolbox.execute(
+                        [ToolCall(f"c{i}", "add", f'{{"a": {i}, "b": {i + 1}}}')]
+                    )
+                    return result.value["result"]
+
+                yield call, str(server.protocol_version)
+
+    return subject
+
+
+SUBJECTS: dict[str, Callable[[str | None], Any]] = {
+    "sdk_session": sdk_session,
+    "sdk_client": sdk_client,
+    "fastmcp": fastmcp_client,
+    "switchboard": switchboard_subject("auto"),
+    "switchboard_legacy": switchboard_subject("legacy"),
+}
+PEERS = ("sdk_session", "sdk_client", "fastmcp")
+
+
+async def sample(call: Call, calls: int, offset: int) -> tuple[float, float]:
+    """Microseconds per call over ``calls`` calls in a row: wall time, and this process's CPU."""
+    gc.collect()
+    start, cpu = time.perf_counter_ns(), time.process_time_ns()
+    for i in range(offset, offset + calls):
+        await call(i)
+    wall, used = time.perf_counter_ns() - start, time.process_time_ns() - cpu
+    return wall / calls / 1000, used / calls / 1000
+
+
+async def measure(url: str | None, calls: int, rounds: int) -> dict[str, Any]:
+    """Every subject's best figure over one transport (``url`` None: stdio)."""
+    best: dict[str, float] = {}
+    best_cpu: dict[str, float] = {}
+    protocols: dict[str, str] = {}
+    names = list(SUBJECTS)
+    for round_ in range(rounds):
+        # Each round starts with the next subject, so that none always runs first.
+        order = names[round_ % len(names) :] + names[: round_ % len(names)]
+        async with contextlib.AsyncExitStack() as stack:
+            opened: dict[str, Call] = {}
+            for name in order:  # new connections (over stdio, new server processes) each round
+                call, protocols[name] = await stack.enter_async_context(SUBJECTS[name](url))
+                for i in range(20):  # warm-up, checked
+                    assert await call(i) == 2 * i + 1, name
+                opened[name] = call
+            for name in order:
+                figure, cpu = await sample(opened[name], calls, offset=1000 * round_)
+                best[name] = min(best.get(name, figure), figure)
+                best_cpu[name] = min(best_cpu.get(name, cpu), cpu)
+        print(f"round {round_ + 1}/{rounds} done", file=sys.stderr)
+    fastest = min(best[peer] for peer in PEERS)
+    return {
+        "us_per_call": {name: round(figure, 1) for name, figure in best.items()},
+        "client_cpu_us_per_call": {name: round(cpu, 1) for name, cpu in best_cpu.items()},
+        "protocol": protocols,
+        "switchboard_over_fastest_peer": round(best["switchboard"] / fastest, 3),
+        "switchboard_legacy_over_sdk_session": round(
+            best["switchboard_legacy"] / best["sdk_session"], 3
+        ),
+        "switchboard_over_sdk_client": round(best["switchboard"] / best["sdk_client"], 3),
+        "met": best["switchboard"] <= 1.10 * fastest,
+    }
+
+
+@contextlib.contextmanager
+def http_server() -> Any:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [*SERVE[:2], "--serve-http", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        process.kill()
+        process.wait()
+
+
+async def main(calls: int, rounds: int) -> dict[str, Any]:
+    stdio = await measure(None, calls, rounds)
+    with http_server() as url:
+        http = await measure(url, calls, rounds)
+    return {
+        "benchmark": "mcp_client",
+        "calls_per_sample": calls,
+        "rounds": rounds,
+        "stdio": stdio,
+        "http": http,
+        "load_average": os.getloadavg()[0],
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Per-call cost of MCP clients.")
+    parser.add_argument("--serve", action="store_true", help="run the server over stdio")
+    parser.add_argument("--serve-http", type=int, metavar="PORT", help="run it over HTTP")
+    parser.add_argument("--calls", type=int, default=100, help="calls per sample")
+    parser.add_argument("--rounds", type=int, default=8, help="samples per subject")
+    options = parser.parse_args()
+    if options.serve or options.serve_http:
+        serve(options.serve_http)
+    else:
+        print(json.dumps(asyncio.run(main(options.calls, options.rounds))))

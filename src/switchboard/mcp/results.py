@@ -1,0 +1,71 @@
+"""An MCP ``tools/call`` result as a switchboard tool returns it: a value, or a `ToolError`.
+
+`ToolResult` holds text for the model, so content the model cannot read as text is
+described in it: ``[image: image/png, 68 bytes]``. An embedded text resource is given
+whole, after a line naming it. Structured content (already checked against the tool's
+``outputSchema`` by the SDK) is the value when there is some: the program reads it as
+``ToolResult.value``, and the model as its JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mcp_types import (
+    AudioContent,
+    BlobResourceContents,
+    CallToolResult,
+    ContentBlock,
+    EmbeddedResource,
+    ImageContent,
+    ResourceLink,
+    TextContent,
+)
+
+from switchboard.errors import ToolError
+
+
+def read_result(result: CallToolResult) -> Any:
+    """The value a call returns: its structured content, else its content as text.
+
+    Raises:
+        ToolError: The result is an error (``isError``); its text is the message.
+    """
+    if result.is_error:
+        raise ToolError(content_text(result.content) or "The tool failed and gave no reason.")
+    if result.structured_content is not None:
+        return result.structured_content
+    return content_text(result.content)
+
+
+def content_text(blocks: Sequence[ContentBlock]) -> str:
+    """Content blocks as the text the model reads, one block after another."""
+    return "\n".join(_block_text(block) for block in blocks)
+
+
+def _block_text(block: ContentBlock) -> str:
+    if isinstance(block, TextContent):
+        return block.text
+    if isinstance(block, ImageContent | AudioContent):
+        return f"[{block.type}: {block.mime_type}, {_decoded_size(block.data)} bytes]"
+    if isinstance(block, EmbeddedResource):
+        resource = block.resource
+        kind = f" ({resource.mime_type})" if resource.mime_type else ""
+        if isinstance(resource, BlobResourceContents):
+            return f"[resource: {resource.uri}{kind}, {_decoded_size(resource.blob)} bytes]"
+        return f"[resource: {resource.uri}{kind}]\n{resource.text}"
+    return _link_text(block)
+
+
+def _link_text(link: ResourceLink) -> str:
+    details = ", ".join(
+        part for part in (link.name, link.mime_type, link.description) if part is not None
+    )
+    return f"[resource link: {link.uri}" + (f" ({details})]" if details else "]")
+
+
+def _decoded_size(data: str) -> int:
+    """The size of what base64 ``data`` encodes, without decoding it (images may be large)."""
+    padding = len(data) - len(data.rstrip("="))
+    return len(data) * 3 // 4 - padding
