@@ -15,9 +15,12 @@ from typing import TextIO
 import pytest
 
 from switchboard import (
+    FilePart,
+    ImagePart,
     MCPConnectionError,
     MCPServer,
     RetryPolicy,
+    TextPart,
     Toolbox,
     ToolCall,
     ToolError,
@@ -126,16 +129,18 @@ async def test_structured_content_breaking_the_output_schema_is_an_error(
     )
 
 
-async def test_image_is_described_in_the_text(toolbox: Toolbox) -> None:
-    """An image block reaches the model as its type, media type and size, after the text."""
+async def test_image_reaches_providers_as_an_image_part(toolbox: Toolbox) -> None:
+    """An image block becomes an `ImagePart` of its bytes, after the text part before it."""
     [result] = await toolbox.execute([ToolCall("c1", "picture", "{}")])
+    assert result.parts == (TextPart("A pixel."), ImagePart(PNG, "image/png"))
     assert result.content == f"A pixel.\n[image: image/png, {len(PNG)} bytes]"
 
 
-async def test_audio_is_described_in_the_text(toolbox: Toolbox) -> None:
-    """An audio block reaches the model as its type, media type and size."""
+async def test_audio_reaches_providers_as_a_file_part(toolbox: Toolbox) -> None:
+    """An audio block becomes a `FilePart`; providers that take no audio describe it."""
     [result] = await toolbox.execute([ToolCall("c1", "sound", "{}")])
-    assert result.content == f"[audio: audio/wav, {len(WAV)} bytes]"
+    assert result.parts == (FilePart(WAV, "audio/wav"),)
+    assert result.content == f"[file: audio/wav, {len(WAV)} bytes]"
 
 
 async def test_embedded_text_resource_is_given_whole(toolbox: Toolbox) -> None:

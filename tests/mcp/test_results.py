@@ -14,7 +14,7 @@ from mcp_types import (
     TextContent,
 )
 
-from switchboard import ToolError
+from switchboard import FilePart, TextPart, ToolError
 from switchboard.mcp.results import content_text, read_result
 
 
@@ -58,6 +58,22 @@ def test_blob_resource_is_named_and_sized() -> None:
     )
     block = EmbeddedResource(resource=blob)
     assert content_text([block]) == "[resource: file:///a.pdf (application/pdf), 4 bytes]"
+
+
+def test_blob_resource_in_a_result_is_a_file_part_named_by_its_uri() -> None:
+    """A result holding a binary resource returns its bytes as a `FilePart`, named by its URI."""
+    blob = BlobResourceContents(
+        uri="file:///docs/a.pdf",
+        mime_type="application/pdf",
+        blob=base64.b64encode(b"%PDF").decode(),
+    )
+    result = CallToolResult(
+        content=[TextContent(text="The report:"), EmbeddedResource(resource=blob)]
+    )
+    assert read_result(result) == [
+        TextPart("The report:"),
+        FilePart(b"%PDF", "application/pdf", "a.pdf"),
+    ]
 
 
 def test_resource_link_is_described_with_its_details() -> None:

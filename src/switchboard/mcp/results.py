@@ -1,14 +1,17 @@
 """An MCP ``tools/call`` result as a switchboard tool returns it: a value, or a `ToolError`.
 
-`ToolResult` holds text for the model, so content the model cannot read as text is
-described in it: ``[image: image/png, 68 bytes]``. An embedded text resource is given
-whole, after a line naming it. Structured content (already checked against the tool's
-``outputSchema`` by the SDK) is the value when there is some: the program reads it as
-``ToolResult.value``, and the model as its JSON.
+Structured content (already checked against the tool's ``outputSchema`` by the SDK) is the
+value when there is some: the program reads it as ``ToolResult.value``, and the model as its
+JSON. Content that is all text is returned as that text. Content with images, audio or binary
+resources is returned as content parts (`ImagePart`, `FilePart`, `TextPart`): providers that
+take images and files in tool results get them, the others read them described
+(``[image: image/png, 68 bytes]``). An embedded text resource is given whole, after a line
+naming it.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +27,7 @@ from mcp_types import (
 )
 
 from switchboard.errors import ToolError
+from switchboard.messages import ContentPart, FilePart, ImagePart, TextPart
 
 
 def read_result(result: CallToolResult) -> Any:
@@ -36,7 +40,34 @@ def read_result(result: CallToolResult) -> Any:
         raise ToolError(content_text(result.content) or "The tool failed and gave no reason.")
     if result.structured_content is not None:
         return result.structured_content
-    return content_text(result.content)
+    if not _binary(result.content):
+        return content_text(result.content)
+    return [_part(block) for block in result.content]
+
+
+def _binary(blocks: Sequence[ContentBlock]) -> bool:
+    """Whether any block holds bytes: an image, audio, or a binary resource."""
+    return any(
+        isinstance(block, ImageContent | AudioContent)
+        or (
+            isinstance(block, EmbeddedResource) and isinstance(block.resource, BlobResourceContents)
+        )
+        for block in blocks
+    )
+
+
+def _part(block: ContentBlock) -> ContentPart:
+    """One content block as the part a provider sends: bytes for images, audio and blobs."""
+    if isinstance(block, ImageContent):
+        return ImagePart(base64.b64decode(block.data), block.mime_type)
+    if isinstance(block, AudioContent):
+        return FilePart(base64.b64decode(block.data), block.mime_type)
+    if isinstance(block, EmbeddedResource) and isinstance(block.resource, BlobResourceContents):
+        resource = block.resource
+        name = str(resource.uri).rsplit("/", 1)[-1]
+        media_type = resource.mime_type or "application/octet-stream"
+        return FilePart(base64.b64decode(resource.blob), media_type, name)
+    return TextPart(_block_text(block))
 
 
 def content_text(blocks: Sequence[ContentBlock]) -> str:
