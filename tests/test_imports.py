@@ -13,7 +13,8 @@ SOURCE = str(Path(switchboard.__file__).resolve().parents[1])
 
 # Loaded by the features that need them: routing (numpy, bm25s), schema tools (jsonschema,
 # referencing), repairs (json_repair), the local model (llama_cpp), the provider SDKs, and
-# building a tool's argument model (pydantic), serving or using MCP (mcp).
+# building a tool's argument model (pydantic), serving or using MCP (mcp), the PostgreSQL run
+# store (psycopg).
 HEAVY = (
     "numpy",
     "bm25s",
@@ -26,6 +27,7 @@ HEAVY = (
     "google.genai",
     "pydantic",
     "mcp",
+    "psycopg",
 )
 
 PLAIN_TOOLS = """

@@ -72,6 +72,8 @@ from switchboard.runs.approval import (
     PendingCall,
     Supply,
 )
+from switchboard.runs.location import open_run_store
+from switchboard.runs.postgres import PostgresStore
 from switchboard.runs.sqlite import SQLiteStore
 from switchboard.runs.state import RunState, RunStatus
 from switchboard.runs.store import RunStore, RunSummary, StoredCall, StoredRun, StoredStep
@@ -124,6 +126,7 @@ __all__ = [
     "ModelSettings",
     "OnStrictIssues",
     "PendingCall",
+    "PostgresStore",
     "ProgressListener",
     "Provider",
     "ProviderAuthError",
@@ -183,6 +186,7 @@ __all__ = [
     "Usage",
     "UserMessage",
     "from_bfcl",
+    "open_run_store",
     "resolve_model",
     "tool",
 ]
