@@ -18,6 +18,7 @@ orders its runs by one clock.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
 from typing import Any, Final, cast
 
@@ -49,6 +50,9 @@ with 16 KB chunks. A chunk of 1,900 ASCII characters stays in its row.
 """
 
 Connection = AsyncConnection[TupleRow]
+
+_LOCK_CLASS: Final = 0x5357_4252
+"""The first key of the advisory lock taken while a schema's tables are made ("SWBR")."""
 
 _SCHEMA: Final = (
     "CREATE TABLE schema_version (version integer NOT NULL)",
@@ -159,9 +163,9 @@ def describe(dsn: str, schema: str) -> str:
     except psycopg.ProgrammingError as error:
         shown = f" {redact_url(dsn)!r}" if is_postgres_url(dsn) else ""
         message = (
-            f"The PostgreSQL connection string{shown} cannot be read: {_first_line(error)}. "
-            "Give a URL "
-            "(postgresql://user@host:5432/dbname) or key=value settings (host=... dbname=...)."
+            f"The PostgreSQL connection string{shown} cannot be read: {_first_line(error)}. Give "
+            "a URL (postgresql://user@host:5432/dbname) or key=value settings (host=... "
+            "dbname=...)."
         )
         raise ConfigurationError(message) from error
     settings.pop("password", None)
@@ -421,13 +425,12 @@ class RunTables:
             async with db.transaction():
                 # Two machines opening a new store at once: one makes the tables, the other
                 # waits for it here and then finds them.
-                await db.execute(
-                    "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"switchboard:{self.schema}",)
-                )
+                key = zlib.crc32(self.schema.encode()) - 2**31  # PostgreSQL's int4
+                await db.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_CLASS, key))
                 exists, version = await self._version(db)
                 if not exists:
                     await self._create(db)
-                    exists, version = True, STORE_SCHEMA_VERSION
+                    version = STORE_SCHEMA_VERSION
         if version == STORE_SCHEMA_VERSION:
             return
         if isinstance(version, int) and version > STORE_SCHEMA_VERSION:
