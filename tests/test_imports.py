@@ -14,7 +14,7 @@ SOURCE = str(Path(switchboard.__file__).resolve().parents[1])
 # Loaded by the features that need them: routing (numpy, bm25s), schema tools (jsonschema,
 # referencing), repairs (json_repair), the local model (llama_cpp), the provider SDKs, and
 # building a tool's argument model (pydantic), serving or using MCP (mcp), the run viewer
-# (starlette, uvicorn, sse_starlette).
+# (starlette, uvicorn, sse_starlette), the PostgreSQL run store (psycopg).
 HEAVY = (
     "numpy",
     "bm25s",
@@ -30,6 +30,7 @@ HEAVY = (
     "starlette",
     "uvicorn",
     "sse_starlette",
+    "psycopg",
 )
 
 PLAIN_TOOLS = """

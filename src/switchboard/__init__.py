@@ -80,6 +80,8 @@ from switchboard.runs.approval import (
     Supply,
 )
 from switchboard.runs.compare import Divergence, DivergenceKind
+from switchboard.runs.location import open_run_store
+from switchboard.runs.postgres import PostgresStore
 from switchboard.runs.replay import DivergenceError, ReplayReport, ToolsMode, replay, replay_sync
 from switchboard.runs.sqlite import SQLiteStore
 from switchboard.runs.state import RunState, RunStatus
@@ -144,6 +146,7 @@ __all__ = [
     "ModelSettings",
     "OnStrictIssues",
     "PendingCall",
+    "PostgresStore",
     "ProgressListener",
     "Provider",
     "ProviderAuthError",
@@ -209,6 +212,7 @@ __all__ = [
     "Usage",
     "UserMessage",
     "from_bfcl",
+    "open_run_store",
     "replay",
     "replay_sync",
     "resolve_model",

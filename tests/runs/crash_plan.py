@@ -29,7 +29,7 @@ CALLS = ("a", "b")
 PER_STEP = 3 + 2 * len(CALLS)
 PER_RUN = 1 + STEPS * PER_STEP
 TOTAL = RUNS * PER_RUN
-# Makes each state span several rows of a store that writes states in chunks (SQLite's).
+# Makes each state span several rows of a store that writes states in chunks (both do).
 PADDING = "." * 40_000
 
 Snapshot = dict[str, Any]

@@ -31,6 +31,7 @@ async def write(kind: str, location: str) -> None:
 
 def main() -> None:
     kind, location = sys.argv[1:3]
+    stores.preload(kind)
     while sys.stdin.readline().strip() == "go":
         pid = os.fork()
         if pid == 0:  # the child: never return into this loop

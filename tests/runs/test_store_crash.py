@@ -92,6 +92,7 @@ async def test_killed_writers_leave_every_acknowledged_write_and_nothing_half_wr
             assert status == -signal.SIGKILL
             kills += 1
             acked = max(acked, seen)
+            stores.settle(store_kind, store_location)
             store = stores.open_store(store_kind, store_location)
             try:
                 runs = await crash_plan.stored(store)

@@ -10,9 +10,12 @@
 - `recording`: a stored run read back for replaying, its conversation put back together.
 - `compare`: `Divergence`, and the comparisons of requests and results that find it.
 - `replay`: `replay`, which runs a stored run again against its recorded replies.
+- `postgres`: `PostgresStore`, runs shared by several machines in one PostgreSQL database.
+- `location`: `open_run_store`, the store one setting names (a path or a ``postgresql://`` URL).
 
-This package imports nothing in it on import. `codec`, `state`, `approval`, `store` and
-`sqlite` import only the neutral layer (``messages``, ``errors``), so the loop and the
-executor may use them, and `request` only adds providers and tools, which the loop already
-imports; `replay` imports the loop, which must not import it.
+This package imports nothing in it on import. `codec`, `state`, `approval`, `store`,
+`sqlite` and `postgres` import only the neutral layer (``messages``, ``errors``), so the loop
+and the executor may use them (psycopg is imported only when a `PostgresStore` is made);
+`request` only adds providers and tools, which the loop already imports; `replay` imports the
+loop, which must not import it.
 """

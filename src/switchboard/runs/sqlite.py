@@ -26,9 +26,11 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Final, TypeVar, get_args
+from typing import Any, Final, TypeVar
 
 from switchboard.errors import ConfigurationError, RunStateError
+from switchboard.runs.location import is_postgres_url, redact_url
+from switchboard.runs.rows import check_limit, check_status
 from switchboard.runs.sqlite_file import RunFile
 from switchboard.runs.state import RunStatus
 from switchboard.runs.store import RunSummary, StoredRun
@@ -38,8 +40,6 @@ __all__ = ["DEFAULT_PATH", "SQLiteStore"]
 DEFAULT_PATH: Final = "switchboard-runs.sqlite3"
 """The store's file when neither a path nor ``SWITCHBOARD_STORE`` is given (working directory)."""
 
-_STATUSES: Final = frozenset(get_args(RunStatus))
-
 _T = TypeVar("_T")
 
 
@@ -48,7 +48,8 @@ class SQLiteStore:
 
     Args:
         path: The file; created with its tables on first use. Default: the environment's
-            ``SWITCHBOARD_STORE``, else `DEFAULT_PATH` in the working directory.
+            ``SWITCHBOARD_STORE``, else `DEFAULT_PATH` in the working directory. A
+            ``postgresql://`` URL is refused: `open_run_store` opens a `PostgresStore` for it.
         durable: ``fsync`` at every commit (``synchronous=FULL``), so that commits also
             survive a power loss; by default they survive the process being killed.
         timeout: Seconds to wait for another process's write to the file to end.
@@ -71,8 +72,17 @@ class SQLiteStore:
         durable: bool = False,
         timeout: float = 5.0,
     ) -> None:
+        given = "was given"
         if path is None:
+            given = "read from SWITCHBOARD_STORE"
             path = os.environ.get("SWITCHBOARD_STORE") or DEFAULT_PATH
+        if is_postgres_url(os.fspath(path)):
+            message = (
+                f"SQLiteStore {given} the PostgreSQL URL {redact_url(os.fspath(path))!r}, "
+                "but it keeps runs in a file. Use open_run_store(), which picks the store "
+                "from the location, or PostgresStore."
+            )
+            raise ConfigurationError(message)
         self.path = Path(path).absolute()
         self.durable = durable
         self._database = RunFile(self.path, durable=durable, timeout=timeout)
@@ -93,9 +103,7 @@ class SQLiteStore:
 
     async def save_state(self, run_id: str, state_json: str, status: RunStatus) -> None:
         """Replace the run's state and status (see `RunStore.save_state`)."""
-        if status not in _STATUSES:
-            message = f"Run status {status!r} is none of {sorted(_STATUSES)}."
-            raise ConfigurationError(message)
+        check_status(status)
         await self._call(self._database.save_state, run_id, state_json, status)
 
     async def begin_step(self, run_id: str, index: int, request: Mapping[str, Any]) -> None:
@@ -131,12 +139,9 @@ class SQLiteStore:
         self, status: RunStatus | None = None, limit: int = 100
     ) -> list[RunSummary]:
         """The runs, newest first (see `RunStore.list_runs`)."""
-        if status is not None and status not in _STATUSES:
-            message = f"Run status {status!r} is none of {sorted(_STATUSES)}."
-            raise ConfigurationError(message)
-        if limit < 0:
-            message = f"list_runs(limit={limit}): the limit is a number of runs, 0 or more."
-            raise ConfigurationError(message)
+        if status is not None:
+            check_status(status)
+        check_limit(limit)
         return await self._call(self._database.list_runs, status, limit)
 
     async def close(self) -> None:

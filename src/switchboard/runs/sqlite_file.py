@@ -3,38 +3,30 @@
 Used from one thread only (`SQLiteStore`'s): sqlite3 objects stay on the thread that made
 them. Every write is one transaction; ``load`` reads in one transaction too.
 
-A run's state is kept in chunks of `CHUNK` characters (the ``states`` table): a state is
-rewritten after every step, and grows with the conversation, but its JSON form puts the
-messages first, so the text of the next state shares the chunks of the last one but for
-its end. Only the chunks that changed are written, so a step's save costs what it adds, not
-the size of the whole run (at the 500th step of a long run, a few KB instead of 300 KB).
+A run's state is kept in chunks of `CHUNK` characters (the ``states`` table), and a save
+writes only the chunks that changed (`switchboard.runs.chunks`).
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from collections import OrderedDict
 from collections.abc import Generator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
 from switchboard.errors import RunStateError
+from switchboard.runs.chunks import CHUNK, LastSaves, split
 from switchboard.runs.codec import dumps, loads
+from switchboard.runs.rows import steps_from_rows
 from switchboard.runs.state import RunStatus
-from switchboard.runs.store import CallStatus, RunSummary, StoredCall, StoredRun, StoredStep
+from switchboard.runs.store import RunSummary, StoredRun
 
 __all__ = ["CHUNK", "STORE_SCHEMA_VERSION", "RunFile"]
 
 STORE_SCHEMA_VERSION: Final = 1
 """The version of the tables this switchboard writes; a file of a newer one is refused."""
-
-CHUNK: Final = 16_384
-"""Characters of a state per row of the ``states`` table."""
-
-_CACHED_RUNS: Final = 32
-"""Runs whose last saved chunks are kept in memory, to compare the next save with."""
 
 _SCHEMA: Final = (
     "CREATE TABLE schema_version (version INTEGER NOT NULL)",
@@ -96,9 +88,7 @@ class RunFile:
         self.durable = durable
         self.timeout = timeout
         self._connection: sqlite3.Connection | None = None
-        # Run id -> (its save count, the chunks of that save): valid while the count in
-        # the file is the same (no other connection saved since).
-        self._chunks: OrderedDict[str, tuple[int, list[str]]] = OrderedDict()
+        self._last_saves = LastSaves()
 
     def close(self) -> None:
         """Close the connection, if it was opened."""
@@ -126,13 +116,12 @@ class RunFile:
             if row is None:
                 raise self._no_run(run_id)
             saves: int = row[0]
-            cached = self._chunks.pop(run_id, None)
+            # The last save's chunks are valid while the count in the file is the same (no
+            # other connection saved since).
+            cached = self._last_saves.take(run_id)
             valid = cached is not None and cached[0] == saves
             last = cached[1] if cached is not None and valid else []
-            kept = _same_chunks(last, state_json)
-            chunks = last[:kept] + [
-                state_json[i : i + CHUNK] for i in range(kept * CHUNK, len(state_json), CHUNK)
-            ]
+            kept, chunks = split(state_json, last)
             db.executemany(
                 "INSERT INTO states VALUES (?, ?, ?) "
                 "ON CONFLICT (run_id, chunk) DO UPDATE SET text = excluded.text",
@@ -147,9 +136,7 @@ class RunFile:
                 "WHERE run_id = ?",
                 (len(chunks), saves + 1, status, time.time(), run_id),
             )
-        self._chunks[run_id] = (saves + 1, chunks)
-        if len(self._chunks) > _CACHED_RUNS:
-            self._chunks.popitem(last=False)
+        self._last_saves.keep(run_id, saves + 1, chunks)
 
     def begin_step(self, run_id: str, index: int, request: Mapping[str, Any]) -> None:
         """See `RunStore.begin_step`."""
@@ -278,7 +265,7 @@ class RunFile:
             status=cast("RunStatus", status),
             meta=loads(meta, "A stored run's meta"),
             state=None if state_chunks is None else "".join(text for (text,) in chunks),
-            steps=_steps(steps, calls),
+            steps=steps_from_rows(steps, calls),
             created_at=created,
             updated_at=updated,
         )
@@ -365,47 +352,6 @@ class RunFile:
 
     def _no_run(self, run_id: str) -> RunStateError:
         return RunStateError(f"No run {run_id!r} in {self.path}: create_run it first.")
-
-
-def _same_chunks(last: list[str], text: str) -> int:
-    """How many of the last save's chunks begin ``text`` unchanged (compared in place)."""
-    same = 0
-    for old in last:
-        start = same * CHUNK
-        if len(old) != min(CHUNK, len(text) - start) or not text.startswith(old, start):
-            break
-        same += 1
-    return same
-
-
-def _steps(steps: list[Any], calls: list[Any]) -> tuple[StoredStep, ...]:
-    """The read models of a run's step and call rows."""
-    by_step: dict[int, list[StoredCall]] = {}
-    for step, call_id, tool, arguments, status, result, attempts, started, finished in calls:
-        by_step.setdefault(step, []).append(
-            StoredCall(
-                step=step,
-                call_id=call_id,
-                tool=tool,
-                arguments=loads(arguments, "A stored call's arguments"),
-                status=cast("CallStatus", status),
-                result=None if result is None else loads(result, "A stored call's result"),
-                attempts=attempts,
-                started_at=started,
-                finished_at=finished,
-            )
-        )
-    return tuple(
-        StoredStep(
-            index=index,
-            request=loads(request, "A stored step's request"),
-            response=None if response is None else loads(response, "A stored response"),
-            calls=tuple(by_step.get(index, ())),
-            started_at=started_at,
-            finished_at=finished_at,
-        )
-        for index, request, response, started_at, finished_at in steps
-    )
 
 
 @contextmanager

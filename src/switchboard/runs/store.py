@@ -2,7 +2,9 @@
 
 A store holds JSON: the run's state as the text `RunState.to_json` wrote, and the step's
 request and response and each call's result as JSON objects (the forms of `codec`). It
-knows nothing of the loop, so any database can implement it: `SQLiteStore` is the default.
+knows nothing of the loop, so any database can implement it: `SQLiteStore` is the default,
+`PostgresStore` shares runs between machines, and `open_run_store` opens the one a location
+names.
 
 The loop writes, for each step: `RunStore.begin_step` before the model is asked,
 `RunStore.finish_step` with its response, `RunStore.call_started` before each tool's code
