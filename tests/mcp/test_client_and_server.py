@@ -1,0 +1,77 @@
+"""switchboard's MCP client against switchboard's own server (`switchboard mcp serve`), both ways.
+
+The server is the real command in a subprocess, over stdio and over streamable HTTP on
+loopback; the client is `MCPServer`. What the server's tools declare (hints, output schema,
+validation messages) must come through the client as switchboard reads any MCP tool.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import TextIO
+
+import pytest
+
+from switchboard import MCPServer, Toolbox, ToolCall
+
+from .conftest import free_port, wait_for_port
+
+pytestmark = pytest.mark.anyio
+
+SERVED = str(Path(__file__).with_name("served_tools.py"))
+COMMAND = ["-c", "from _switchboard_cli import main; main()", "mcp", "serve", SERVED]
+
+
+@pytest.fixture(scope="module")
+def http_url(server_log: TextIO) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, *COMMAND, "--transport", "http", "--port", str(port)],
+        stdout=server_log,
+        stderr=server_log,
+    )
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module", params=["stdio", "http"])
+async def served(request: pytest.FixtureRequest, server_log: TextIO) -> AsyncIterator[Toolbox]:
+    if request.param == "stdio":
+        server = MCPServer.stdio(sys.executable, COMMAND, stderr=server_log)
+    else:
+        server = MCPServer.http(request.getfixturevalue("http_url"))
+    async with server:
+        yield Toolbox([server])
+
+
+async def test_a_served_tools_value_comes_back_through_the_client(served: Toolbox) -> None:
+    """A call through both switchboard ends returns the tool's value as structured content."""
+    [result] = await served.execute([ToolCall("c1", "add", '{"a": 2, "b": 40}')])
+    assert (result.is_error, result.value) == (False, {"result": 42})
+
+
+async def test_a_served_models_fields_come_back_as_its_value(served: Toolbox) -> None:
+    """A tool returning a pydantic model reaches the client as that model's fields."""
+    [result] = await served.execute([ToolCall("c1", "weather", '{"city": "Oslo"}')])
+    assert result.value == {"city": "Oslo", "celsius": 18.5}
+
+
+async def test_wrong_arguments_to_a_served_tool_are_an_error_result(served: Toolbox) -> None:
+    """Arguments of the wrong type give the model an error result naming the argument."""
+    [result] = await served.execute([ToolCall("c1", "add", '{"a": 2, "b": "forty"}')])
+    assert result.is_error
+    assert "b" in result.content
+
+
+async def test_the_served_schema_is_the_clients_schema(served: Toolbox) -> None:
+    """The client offers the served tool with the parameters switchboard's server declared."""
+    parameters = served.get("add").parameters
+    assert parameters["required"] == ["a", "b"]
+    assert parameters["properties"]["a"]["type"] == "integer"
