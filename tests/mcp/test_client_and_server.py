@@ -75,3 +75,14 @@ async def test_the_served_schema_is_the_clients_schema(served: Toolbox) -> None:
     parameters = served.get("add").parameters
     assert parameters["required"] == ["a", "b"]
     assert parameters["properties"]["a"]["type"] == "integer"
+
+
+async def test_the_servers_hints_become_the_clients_tool_options(served: Toolbox) -> None:
+    """Title and behaviour hints declared on the server are the client tool's options."""
+    add = served.get("add")
+    assert (add.title, add.read_only, add.idempotent, add.open_world) == (
+        "Add two numbers",
+        True,
+        True,
+        False,
+    )

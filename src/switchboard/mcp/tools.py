@@ -166,8 +166,28 @@ def _tool(entry: MCPTool, name: str, server: str, options: ToolOptions, caller: 
         functools.partial(caller, entry.name, context_key),
         tags=("mcp", server),
         context_parameter=context_key,
-        **options,
+        **(_hinted(entry) | options),
     )
+
+
+def _hinted(entry: MCPTool) -> ToolOptions:
+    """The tool options the server's title and behaviour hints say (the user's options win)."""
+    hinted: ToolOptions = {}
+    title = entry.title or (entry.annotations.title if entry.annotations else None)
+    if title:
+        hinted["title"] = title
+    hints = entry.annotations
+    if hints is None:
+        return hinted
+    if hints.read_only_hint is not None:
+        hinted["read_only"] = hints.read_only_hint
+    if hints.destructive_hint is not None and not hints.read_only_hint:
+        hinted["destructive"] = hints.destructive_hint
+    if hints.idempotent_hint is not None:
+        hinted["idempotent"] = hints.idempotent_hint
+    if hints.open_world_hint is not None:
+        hinted["open_world"] = hints.open_world_hint
+    return hinted
 
 
 def _object_schema(schema: Mapping[str, Any]) -> Mapping[str, Any]:
