@@ -14,7 +14,8 @@ SOURCE = str(Path(switchboard.__file__).resolve().parents[1])
 # Loaded by the features that need them: routing (numpy, bm25s), schema tools (jsonschema,
 # referencing), repairs (json_repair), the local model (llama_cpp), the provider SDKs, and
 # building a tool's argument model (pydantic), serving or using MCP (mcp), the run viewer
-# (starlette, uvicorn, sse_starlette), the PostgreSQL run store (psycopg).
+# (starlette, uvicorn, sse_starlette), the PostgreSQL run store (psycopg), running a batch or
+# a tool on Ray (ray).
 HEAVY = (
     "numpy",
     "bm25s",
@@ -31,6 +32,7 @@ HEAVY = (
     "uvicorn",
     "sse_starlette",
     "psycopg",
+    "ray",
 )
 
 PLAIN_TOOLS = """
@@ -52,6 +54,15 @@ def search(query: str, limit: int = 10, tags: list[str] | None = None) -> str:
 def convert(value: float, unit: Literal["km", "mi"], note: Optional[str] = None) -> float:
     '''Convert a length.'''
     return value
+"""
+
+REMOTE_TOOL = """
+from switchboard import Ray
+
+@tools.register(remote=Ray(num_gpus=1))
+def render(scene: str) -> str:
+    '''Render a scene.'''
+    return scene
 """
 
 
@@ -107,3 +118,10 @@ def test_the_command_line_loads_no_web_framework_until_the_viewer_runs() -> None
     loaded = _modules_after("import switchboard.cli")
     assert "switchboard.viewer.command" in loaded
     assert not {"uvicorn", "starlette", "sse_starlette", "switchboard.viewer.app"} & loaded
+
+
+def test_registering_a_remote_tool_does_not_load_ray() -> None:
+    """A tool registered with remote=Ray(...) loads Ray only when it is first called."""
+    loaded = _modules_after(PLAIN_TOOLS + REMOTE_TOOL)
+    assert "switchboard.batch.remote" in loaded
+    assert "ray" not in loaded

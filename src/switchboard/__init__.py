@@ -4,6 +4,11 @@ Everything public is importable from here; submodules are private.
 """
 
 from switchboard.agent import Agent
+from switchboard.batch.conversation import BatchSettings
+from switchboard.batch.engine import RayOptions
+from switchboard.batch.output import BatchResult
+from switchboard.batch.remote import Ray
+from switchboard.batch.run import BatchSummary, batch, batch_sync
 from switchboard.errors import (
     ArgumentProblem,
     ArgumentsError,
@@ -118,6 +123,9 @@ __all__ = [
     "ArgumentProblem",
     "ArgumentsError",
     "AssistantTurn",
+    "BatchResult",
+    "BatchSettings",
+    "BatchSummary",
     "BeforeHook",
     "CallDeferred",
     "Caller",
@@ -155,6 +163,8 @@ __all__ = [
     "ProviderRequestError",
     "ProviderResponseError",
     "ProviderUnavailableError",
+    "Ray",
+    "RayOptions",
     "ReplayReport",
     "RetryPolicy",
     "Router",
@@ -211,6 +221,8 @@ __all__ = [
     "UntypedParameterWarning",
     "Usage",
     "UserMessage",
+    "batch",
+    "batch_sync",
     "from_bfcl",
     "open_run_store",
     "replay",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -14,23 +14,24 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from switchboard.agent import Agent
+from switchboard.batch.command import RAY_HELP, REPLICAS_HELP, RayCommand, batch_command
+from switchboard.batch.engine import RayOptions
+from switchboard.batch.models import ModelSpec
 from switchboard.cli_replay import replay_command
+from switchboard.command_agent import MAX_ITERATIONS, MAX_TOKENS, TOOL_CHOICE
+from switchboard.command_agent import command_agent as _agent
 from switchboard.errors import SwitchboardError
 from switchboard.evals.bfcl import load_bfcl
 from switchboard.evals.harness import run_bfcl, summarize
+from switchboard.evals.on_ray import run_bfcl_on_ray, run_tasks_on_ray
 from switchboard.evals.tasks import TaskSummary, load_tasks, run_tasks, summarize_tasks
-from switchboard.execution.executor import AfterHook
-from switchboard.execution.toolbox import Toolbox
 from switchboard.mcp.server_cli import mcp_app
 from switchboard.messages import ToolCall
 from switchboard.providers.base import ModelSettings, Provider
-from switchboard.providers.local import LocalProvider
-from switchboard.providers.models import LOCAL, resolve_model
+from switchboard.providers.models import LOCAL
 from switchboard.run_view import RunView, result_json
 from switchboard.schema.dialects import FORMATS
 from switchboard.terminal import Command, Group, Stdout, StdoutConsole
-from switchboard.tools.tool import Tool
 from switchboard.tools_file import load_toolbox
 from switchboard.viewer.command import view
 
@@ -53,11 +54,7 @@ eval_app = typer.Typer(
 app.add_typer(eval_app, name="eval")
 app.add_typer(mcp_app, name="mcp")
 app.command("view", cls=Command)(view)
-
-# The settings of `switchboard run`, which `eval tasks` measures as they are.
-_TOOL_CHOICE = "required"
-_MAX_ITERATIONS = 6
-_MAX_TOKENS = 256
+app.command("batch", cls=RayCommand)(batch_command)
 
 
 @app.callback()
@@ -141,12 +138,12 @@ def run(
             help="required (default): the first reply must call a tool, later replies may "
             "answer; auto: the model decides from the start; none; or a tool's name.",
         ),
-    ] = _TOOL_CHOICE,
+    ] = TOOL_CHOICE,
     system: Annotated[str | None, typer.Option(help="Instructions for the model.")] = None,
     max_iterations: Annotated[
         int, typer.Option(help="The most model requests; the last one must answer.")
-    ] = _MAX_ITERATIONS,
-    max_tokens: Annotated[int, typer.Option(help="The most tokens per reply.")] = _MAX_TOKENS,
+    ] = MAX_ITERATIONS,
+    max_tokens: Annotated[int, typer.Option(help="The most tokens per reply.")] = MAX_TOKENS,
     temperature: Annotated[float | None, typer.Option(help="Sampling temperature.")] = None,
     seed: Annotated[int | None, typer.Option(help="Sampling seed.")] = None,
     threads: Annotated[
@@ -208,7 +205,7 @@ def run(
         view.answer(result.output)
 
 
-@eval_app.command("bfcl", cls=Command)
+@eval_app.command("bfcl", cls=RayCommand)
 def eval_bfcl(
     model: Annotated[str, typer.Option("--model", "-m", help="A model string.")] = LOCAL,
     category: Annotated[str, typer.Option(help="A BFCL category.")] = "simple_python",
@@ -223,24 +220,40 @@ def eval_bfcl(
     threads: Annotated[
         int | None, typer.Option(help="CPU threads for a local model (default: every core).")
     ] = None,
+    ray: Annotated[str | None, typer.Option(metavar="[ADDRESS]", help=RAY_HELP)] = None,
+    replicas: Annotated[int | None, typer.Option(min=1, help=REPLICAS_HELP)] = None,
 ) -> None:
-    """Run a BFCL category through MODEL, score it with BFCL's AST checker, print a table."""
+    """Run a BFCL category through MODEL, score it with BFCL's AST checker, print a table.
+
+    With --ray the entries are asked and scored on a Ray cluster (each worker needs
+    bfcl-eval), the results in the category's order.
+    """
     console = StdoutConsole(highlight=False, soft_wrap=True)
+    settings = ModelSettings(max_tokens=max_tokens, temperature=0.0, seed=0)
     try:
-        provider = _model(model, threads, grammar=grammar)
+        spec = ModelSpec.parse(model, threads=threads, grammar=grammar)
         total = len(load_bfcl(category)[:limit])
         with Progress(console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task(f"{category} on {model}", total=total)
-            results = asyncio.run(
-                run_bfcl(
-                    provider,
+            if ray is None:
+                running = run_bfcl(
+                    spec.create(),
                     category,
                     limit=limit,
-                    settings=ModelSettings(max_tokens=max_tokens, temperature=0.0, seed=0),
+                    settings=settings,
                     on_item=lambda _: progress.advance(task),
                 )
-            )
-    except SwitchboardError as e:
+            else:
+                running = run_bfcl_on_ray(
+                    category,
+                    spec,
+                    RayOptions(ray, replicas=replicas),
+                    limit=limit,
+                    settings=settings,
+                    on_item=lambda _: progress.advance(task),
+                )
+            results = asyncio.run(running)
+    except (SwitchboardError, ImportError) as e:
         _fail(str(e))
     if output is not None:
         output.write_text("".join(r.to_json() + "\n" for r in results), encoding="utf-8")
@@ -269,7 +282,7 @@ def eval_bfcl(
     console.print(table)
 
 
-@eval_app.command("tasks", cls=Command)
+@eval_app.command("tasks", cls=RayCommand)
 def eval_tasks(
     file: Annotated[Path, typer.Argument(help="A task file (JSON Lines).")],
     tools: Annotated[
@@ -284,16 +297,20 @@ def eval_tasks(
     threads: Annotated[
         int | None, typer.Option(help="CPU threads for a local model (default: every core).")
     ] = None,
-    max_tokens: Annotated[int, typer.Option(help="The most tokens per reply.")] = _MAX_TOKENS,
+    max_tokens: Annotated[int, typer.Option(help="The most tokens per reply.")] = MAX_TOKENS,
     max_iterations: Annotated[
         int, typer.Option(help="The most model requests per task.")
-    ] = _MAX_ITERATIONS,
+    ] = MAX_ITERATIONS,
+    ray: Annotated[str | None, typer.Option(metavar="[ADDRESS]", help=RAY_HELP)] = None,
+    replicas: Annotated[int | None, typer.Option(min=1, help=REPLICAS_HELP)] = None,
 ) -> None:
     """Run each task of FILE as `switchboard run` would, score it, and print the rates.
 
     A task succeeds when its run makes the calls it needs, ends with an answer, and the
     answer states its facts. Prints a row per split and for all tasks, then a row per tag.
     Exits 0 whatever the rates (it is a measurement); 1 for a bad task or tools file.
+    With --ray the tasks run on a Ray cluster (a setup call that fails is then that task's
+    error), the results in the file's order.
     """
     if split not in ("train", "test", "all"):
         _fail(f"Unknown split {split!r}: use train, test or all.")
@@ -304,11 +321,12 @@ def eval_tasks(
         tasks = [t for t in load_tasks(file) if split in ("all", t.split)][:limit]
         if not tasks:
             _fail(f"{file} has no {split} task: pick another --split.")
-        provider = _model(model, threads)
+        spec = ModelSpec.parse(model, threads=threads)
         with Progress(console=Console(stderr=True), transient=True) as progress:
             bar = progress.add_task(f"{file.name} on {model}", total=len(tasks))
-            results = asyncio.run(
-                run_tasks(
+            if ray is None:
+                provider = spec.create()
+                running = run_tasks(
                     tasks,
                     tools,
                     lambda toolbox: _agent(
@@ -319,8 +337,18 @@ def eval_tasks(
                     ),
                     on_item=lambda _: progress.advance(bar),
                 )
-            )
-    except SwitchboardError as e:
+            else:
+                running = run_tasks_on_ray(
+                    tasks,
+                    tools,
+                    spec,
+                    RayOptions(ray, replicas=replicas),
+                    max_iterations=max_iterations,
+                    max_tokens=max_tokens,
+                    on_item=lambda _: progress.advance(bar),
+                )
+            results = asyncio.run(running)
+    except (SwitchboardError, ImportError) as e:
         _fail(str(e))
     if output is not None:
         output.write_text("".join(r.to_json() + "\n" for r in results), encoding="utf-8")
@@ -349,44 +377,11 @@ def _tasks_table(title: str, group: str, rows: Mapping[str, TaskSummary]) -> Tab
     return table
 
 
-def _agent(
-    provider: Provider,
-    tools: Toolbox | Sequence[Tool],
-    *,
-    system: str | None = None,
-    tool_choice: str = _TOOL_CHOICE,
-    max_iterations: int = _MAX_ITERATIONS,
-    max_tokens: int = _MAX_TOKENS,
-    temperature: float | None = None,
-    seed: int | None = None,
-    tool_timeout: float | None = None,
-    run_timeout: float | None = None,
-    after: Sequence[AfterHook] = (),
-) -> Agent:
-    """The agent of `switchboard run`, with its defaults: `eval tasks` measures this one."""
-    return Agent(
-        provider,
-        tools=tools,
-        system=system,
-        tool_choice=tool_choice if tools else "auto",
-        max_iterations=max_iterations,
-        answer_at_limit=True,
-        settings=ModelSettings(max_tokens=max_tokens, temperature=temperature, seed=seed),
-        tool_timeout=tool_timeout,
-        run_timeout=run_timeout,
-        after=list(after),
-    )
-
-
 app.command("replay", cls=Command)(replay_command(_agent))
 
 
 def _model(model: str, threads: int | None, *, grammar: bool = True) -> Provider:
-    if model == LOCAL or model.startswith(f"{LOCAL}:"):
-        return LocalProvider(model.partition(":")[2] or None, n_threads=threads, grammar=grammar)
-    if not grammar:
-        _fail(f"--no-grammar applies to local models only, not {model!r}.")
-    return resolve_model(model)
+    return ModelSpec.parse(model, threads=threads, grammar=grammar).create()
 
 
 def _print_json(data: Any) -> None:

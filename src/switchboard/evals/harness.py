@@ -27,7 +27,15 @@ from switchboard.messages import Message, SystemMessage, ToolCall, UserMessage
 from switchboard.providers.base import ModelRequest, ModelSettings, Provider, ToolChoice
 from switchboard.tools.tool import Tool
 
-__all__ = ["ItemResult", "Summary", "expects_no_call", "run_bfcl", "score_item", "summarize"]
+__all__ = [
+    "ItemResult",
+    "Summary",
+    "expects_no_call",
+    "run_bfcl",
+    "run_entry",
+    "score_item",
+    "summarize",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,31 +121,46 @@ async def run_bfcl(
     """
     entries = load_bfcl(category)[:limit]
     answers = {} if expects_no_call(category) else load_possible_answers(category)
-    settings = settings or ModelSettings(max_tokens=256, temperature=0.0, seed=0)
     results: list[ItemResult] = []
     for entry in entries:
-        docs = cast("list[dict[str, Any]]", entry["function"])
-        tools = [from_bfcl(doc) for doc in docs]
-        request = ModelRequest(
-            _messages(entry),
-            tools,
-            _tool_choice(category),
-            True if "parallel" in category else None,
-            settings=settings,
-        )
-        started = time.perf_counter()
-        response = await provider.complete(request)
-        seconds = time.perf_counter() - started
-        result = replace(
-            score_item(str(entry["id"]), category, docs, tools, response.turn.tool_calls, answers),
-            seconds=seconds,
-            input_tokens=response.usage.input_tokens,
-            output_tokens=response.usage.output_tokens,
-        )
+        result = await run_entry(provider, category, entry, answers, settings)
         results.append(result)
         if on_item is not None:
             on_item(result)
     return results
+
+
+async def run_entry(
+    provider: Provider,
+    category: str,
+    entry: Mapping[str, Any],
+    answers: Mapping[str, Sequence[Any]],
+    settings: ModelSettings | None = None,
+) -> ItemResult:
+    """Ask the model one BFCL entry and score its reply (see `run_bfcl`).
+
+    Raises:
+        ProviderError: The model failed the request.
+    """
+    settings = settings or ModelSettings(max_tokens=256, temperature=0.0, seed=0)
+    docs = cast("list[dict[str, Any]]", entry["function"])
+    tools = [from_bfcl(doc) for doc in docs]
+    request = ModelRequest(
+        _messages(entry),
+        tools,
+        _tool_choice(category),
+        True if "parallel" in category else None,
+        settings=settings,
+    )
+    started = time.perf_counter()
+    response = await provider.complete(request)
+    seconds = time.perf_counter() - started
+    return replace(
+        score_item(str(entry["id"]), category, docs, tools, response.turn.tool_calls, answers),
+        seconds=seconds,
+        input_tokens=response.usage.input_tokens,
+        output_tokens=response.usage.output_tokens,
+    )
 
 
 def score_item(

@@ -57,6 +57,7 @@ __all__ = [
     "TaskResult",
     "TaskSummary",
     "load_tasks",
+    "run_task",
     "run_tasks",
     "score_task",
     "summarize_tasks",
@@ -179,23 +180,31 @@ async def run_tasks(
     results: list[TaskResult] = []
     for task in tasks:
         toolbox = load_toolbox(tools_file)
-        await _set_up(task, toolbox)
-        agent = make_agent(toolbox)
-        run: RunResult | None = None
-        error: str | None = None
-        started = time.perf_counter()
-        try:
-            run = await agent.run(task.prompt)
-        except ConfigurationError:
-            raise
-        except SwitchboardError as e:
-            error = str(e)
-            run = cast("RunResult | None", e.result)
-        result = score_task(task, run, error, time.perf_counter() - started)
+        result = await run_task(task, toolbox, make_agent(toolbox))
         results.append(result)
         if on_item is not None:
             on_item(result)
     return results
+
+
+async def run_task(task: Task, toolbox: Toolbox, agent: Agent) -> TaskResult:
+    """Set up one task on its fresh ``toolbox``, run it through ``agent``, and score it.
+
+    Raises:
+        ConfigurationError: A setup call fails, or the run meets a setting that is wrong.
+    """
+    await _set_up(task, toolbox)
+    run: RunResult | None = None
+    error: str | None = None
+    started = time.perf_counter()
+    try:
+        run = await agent.run(task.prompt)
+    except ConfigurationError:
+        raise
+    except SwitchboardError as e:
+        error = str(e)
+        run = cast("RunResult | None", e.result)
+    return score_task(task, run, error, time.perf_counter() - started)
 
 
 def score_task(

@@ -1,4 +1,4 @@
-"""Call a tool's handler: on the event loop or in a worker thread, retrying when asked to."""
+"""Call a tool's handler: on the event loop, in a worker thread or remotely, retrying when asked."""
 
 from __future__ import annotations
 
@@ -46,14 +46,15 @@ def call_handler(
     """Call the handler as the tool's options say; await the result for its return value.
 
     Async handlers run on the event loop, sync ones in one of ``threads`` unless ``inline``;
-    a schema-only tool (no handler) answers with its validated arguments. With a
+    a ``remote`` tool's go to its `Remote` (e.g. a Ray task), awaited here; a schema-only
+    tool (no handler) answers with its validated arguments. With a
     ``retry`` policy, the exceptions it names are retried with backoff. ``progress``, when
     given, records whether the handler started (a sync one may wait for a thread).
     """
     # The common handlers get no coroutine of ours around them (see benchmarks/dispatch.py).
     if tool.retry:
         return _call_with_retries(tool, args, kwargs, threads, progress)
-    if tool.is_async and tool.handler is not None:
+    if tool.is_async and tool.handler is not None and tool.remote is None:
         if progress is not None:
             progress.started = True
         return tool.handler(*args, **kwargs)
@@ -88,10 +89,13 @@ async def _call(
     progress: CallProgress | None,
 ) -> Any:
     handler = tool.handler
-    if progress is not None and (handler is None or tool.is_async or tool.inline):
+    remote = tool.remote
+    if progress is not None and (handler is None or tool.is_async or tool.inline or remote):
         progress.started = True
     if handler is None:  # a schema-only tool answers with its validated arguments
         return next(iter(kwargs.values())) if len(kwargs) == 1 and not args else kwargs
+    if remote is not None:
+        return await remote.call(tool.name, handler, args, kwargs)
     if tool.is_async:
         return await handler(*args, **kwargs)
     if tool.inline:

@@ -20,6 +20,12 @@ LOCAL = "local"
 """The model string of the embedded model; ``"local:<path>"`` names a GGUF file."""
 
 
+def names_a_provider(model: str) -> bool:
+    """Whether ``model`` starts with the name of a provider (``"openai:..."``) or is local."""
+    prefix = model.partition(":")[0]
+    return prefix == LOCAL or prefix in _PROVIDERS
+
+
 def resolve_model(
     model: str | Provider, *, api_key: str | None = None, base_url: str | None = None
 ) -> Provider:

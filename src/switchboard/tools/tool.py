@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from switchboard.tools.grammar import Syntax, TextInput
+    from switchboard.tools.remote import Remote
     from switchboard.tools.validation import ArgumentsValidator, JsonReader
 
 logger = logging.getLogger("switchboard")
@@ -94,6 +95,9 @@ class ToolOptions(TypedDict, total=False):
             (code the model wrote, run by the provider: Anthropic's code execution,
             OpenAI's programmatic tool calling); empty leaves the provider's default
             (the model only).
+        remote: Run each call elsewhere, e.g. ``Ray(num_gpus=1)`` as a Ray task with
+            those resources; the call is validated, hooked and timed here as any other.
+            The handler cannot take a `RunContext` (its deps stay in this process).
     """
 
     timeout: float | None
@@ -114,6 +118,7 @@ class ToolOptions(TypedDict, total=False):
     input_examples: Sequence[Mapping[str, Any]]
     eager_input_streaming: bool | None
     allowed_callers: Sequence[Caller]
+    remote: Remote | None
 
 
 @dataclass(frozen=True, eq=False, init=False)
@@ -165,6 +170,7 @@ class Tool:
     eager_input_streaming: bool | None
     allowed_callers: tuple[Caller, ...]
     text_input: TextInput | None
+    remote: Remote | None
     _definition: Definition = field(repr=False)
     _validator: ArgumentsValidator | None = field(repr=False)
     _schemas: dict[tuple[str, bool, str], dict[str, Any]] = field(repr=False)
@@ -196,6 +202,7 @@ class Tool:
         eager_input_streaming: bool | None = None,
         allowed_callers: Sequence[Caller] = (),
         text_input: TextInput | None = None,
+        remote: Remote | None = None,
         _validator: ArgumentsValidator | None = None,
         _definition: Definition | None = None,
     ) -> None:
@@ -213,6 +220,8 @@ class Tool:
                 "changes nothing destroys nothing); drop one"
             )
         problems.extend(_offer_problems(input_examples, allowed_callers))
+        if remote is not None:
+            problems.extend(_remote_problems(handler, context_parameter))
         if problems:
             msg = f"Tool {name!r}: {'; '.join(problems)}."
             raise ConfigurationError(msg)
@@ -241,6 +250,7 @@ class Tool:
             eager_input_streaming=eager_input_streaming,
             allowed_callers=tuple(dict.fromkeys(allowed_callers)),
             text_input=text_input,
+            remote=remote,
             _definition=_definition or GivenDefinition(description, parameters),
             _validator=_validator,
             _schemas={},
@@ -500,12 +510,13 @@ class Tool:
     def direct(self) -> bool:
         """Whether a call needs nothing but validation and the handler.
 
-        That is: no approval, no time limit or concurrency slot, and the handler takes
-        exactly its validated arguments (no `RunContext`, none positional-only). The
-        executor runs such calls a shorter way.
+        That is: no approval, no time limit or concurrency slot, not run remotely, and the
+        handler takes exactly its validated arguments (no `RunContext`, none
+        positional-only). The executor runs such calls a shorter way.
         """
         return (
             not self.requires_approval
+            and self.remote is None
             and self.timeout is None
             and self.max_concurrency is None
             and self.context_parameter is None
@@ -798,6 +809,21 @@ def _offer_problems(
             if caller not in _CALLERS
         )
     return problems
+
+
+def _remote_problems(
+    handler: Callable[..., Any] | None, context_parameter: str | None
+) -> list[str]:
+    """What keeps a tool from running remotely."""
+    if handler is None:
+        return ["remote= needs a handler to run (a schema-only tool has none)"]
+    if context_parameter is not None:
+        return [
+            f"a remote tool cannot take a RunContext (parameter {context_parameter!r}): its "
+            "deps and progress reports stay in this process. Pass what the tool needs as "
+            "arguments, or run it here (no remote=)"
+        ]
+    return []
 
 
 def _callable_name(fn: Callable[..., Any]) -> str:

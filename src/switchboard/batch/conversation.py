@@ -1,0 +1,185 @@
+"""`ConversationJob`: what a batch does for one line: one run of the loop, as one output line.
+
+The job names its tools (a `SourceFile`) and its model (a `ModelSpec`), so that a Ray worker
+builds them itself; in this process it may hold a `Toolbox` and a `Provider` instead. Each
+process builds them once and keeps an `Agent` per distinct set of line settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from switchboard.agent import Agent
+from switchboard.batch.lines import Line
+from switchboard.batch.models import ModelSpec
+from switchboard.batch.output import BatchResult
+from switchboard.batch.sources import SourceFile
+from switchboard.errors import SwitchboardError
+from switchboard.execution.toolbox import Toolbox
+from switchboard.outcome import RunResult
+from switchboard.providers.base import ModelSettings, Provider
+from switchboard.runs.codec import message_to_json
+from switchboard.tools_file import load_toolbox
+
+__all__ = ["BatchSettings", "ConversationJob", "load_tools"]
+
+_AGENTS_KEPT = 64
+"""Agents kept per process, one per distinct set of line settings (the oldest dropped)."""
+
+_TOOLBOXES: dict[str, Toolbox] = {}
+_AGENTS: OrderedDict[tuple[str, tuple[tuple[str, Any], ...]], Agent] = OrderedDict()
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSettings:
+    """The settings of a batch's runs; a line may set its own (see `switchboard.batch.lines`).
+
+    Attributes:
+        system: Instructions sent ahead of each conversation.
+        max_iterations: The most model requests in one run.
+        max_tool_calls: The most tool calls in one run (``None``: no limit).
+        tool_choice: ``"auto"``, ``"none"``, ``"required"`` or a tool's name.
+        max_tokens: The most tokens per reply.
+        temperature: Sampling temperature.
+        seed: Sampling seed.
+        tool_timeout: Seconds for each turn's tool calls.
+        run_timeout: Seconds for a whole run.
+        request_timeout: Seconds for each try of a model request.
+        answer_at_limit: Make the last request forbid calls, so a run ends with an answer.
+    """
+
+    system: str | None = None
+    max_iterations: int = 10
+    max_tool_calls: int | None = None
+    tool_choice: str = "auto"
+    max_tokens: int | None = None
+    temperature: float | None = None
+    seed: int | None = None
+    tool_timeout: float | None = None
+    run_timeout: float | None = None
+    request_timeout: float | None = None
+    answer_at_limit: bool = False
+
+
+def load_tools(tools: SourceFile | Toolbox | None, *, fresh: bool = False) -> Toolbox:
+    """The toolbox of a tools file, imported once per process (``fresh``: anew)."""
+    if tools is None:
+        return Toolbox()
+    if isinstance(tools, Toolbox):
+        return tools
+    if fresh:
+        return load_toolbox(tools.local_path())
+    toolbox = _TOOLBOXES.get(tools.digest)
+    if toolbox is None:
+        toolbox = _TOOLBOXES[tools.digest] = load_toolbox(tools.local_path())
+    return toolbox
+
+
+@dataclass(frozen=True)
+class ConversationJob:
+    """Runs one line of a batch: a conversation, through an `Agent`.
+
+    Attributes:
+        tools: The tools file (built on each worker), a `Toolbox` (in this process
+            only), or ``None`` for none.
+        model: The model's spec, or a `Provider` (in this process only).
+        settings: The batch's run settings; each line's own win.
+        key: Names this job in each process's cache of agents.
+    """
+
+    tools: SourceFile | Toolbox | None
+    model: ModelSpec | Provider
+    settings: BatchSettings = BatchSettings()
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def heavy(self) -> bool:
+        """Whether the model is a local one: loaded once per replica on Ray."""
+        return isinstance(self.model, ModelSpec) and self.model.is_local
+
+    def with_threads(self, threads: int) -> ConversationJob:
+        """This job for a replica of ``threads`` CPUs: a local model's threads, unless set."""
+        if not isinstance(self.model, ModelSpec):
+            return self
+        return dataclasses.replace(self, model=self.model.with_threads(threads))
+
+    def prepare(self) -> None:
+        """Build the tools and the model in this process now, so a mistake shows at once.
+
+        Raises:
+            ConfigurationError: The tools or the model cannot be built.
+        """
+        load_tools(self.tools)
+        if isinstance(self.model, ModelSpec):
+            self.model.build()
+
+    async def run(self, item: Line) -> BatchResult:
+        """Run the line's conversation; its result, or its error, as a `BatchResult`."""
+        started = time.perf_counter()
+        result: RunResult | None
+        try:
+            agent = self._agent(item.settings)
+            result = await agent.run(item.prompt, messages=item.messages)
+            error = None
+        except SwitchboardError as e:
+            result = e.result if isinstance(e.result, RunResult) else None
+            error = str(e)
+        except Exception as e:  # e.g. a tools file that no longer imports on this worker
+            result, error = None, f"{type(e).__name__}: {e}"
+        return _result(item, result, error, time.perf_counter() - started)
+
+    def lost(self, item: Line, reason: str) -> BatchResult:
+        """The result of a line whose run was lost on Ray."""
+        return BatchResult(item.id, item.number, "", None, reason, 0.0, metadata=item.metadata)
+
+    def _agent(self, overrides: Mapping[str, Any]) -> Agent:
+        key = (self.key, tuple(sorted(overrides.items())))
+        agent = _AGENTS.get(key)
+        if agent is not None:
+            _AGENTS.move_to_end(key)
+            return agent
+        settings = dataclasses.replace(self.settings, **overrides)
+        toolbox = load_tools(self.tools)
+        provider = self.model.build() if isinstance(self.model, ModelSpec) else self.model
+        agent = _AGENTS[key] = Agent(
+            provider,
+            tools=toolbox,
+            system=settings.system,
+            max_iterations=settings.max_iterations,
+            max_tool_calls=settings.max_tool_calls,
+            tool_choice=settings.tool_choice if len(toolbox) else "auto",
+            answer_at_limit=settings.answer_at_limit,
+            settings=ModelSettings(settings.max_tokens, settings.temperature, settings.seed),
+            tool_timeout=settings.tool_timeout,
+            run_timeout=settings.run_timeout,
+            request_timeout=settings.request_timeout,
+        )
+        if len(_AGENTS) > _AGENTS_KEPT:
+            _AGENTS.popitem(last=False)
+        return agent
+
+
+def _result(line: Line, run: RunResult | None, error: str | None, seconds: float) -> BatchResult:
+    if run is None:
+        return BatchResult(line.id, line.number, "", None, error, seconds, metadata=line.metadata)
+    usage = run.usage
+    return BatchResult(
+        id=line.id,
+        line=line.number,
+        output=run.output,
+        stop_reason=run.stop_reason,
+        error=error,
+        seconds=seconds,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        requests=usage.requests,
+        tool_calls=sum(len(step.results) for step in run.steps),
+        messages=tuple(message_to_json(message) for message in run.messages),
+        metadata=line.metadata,
+    )
