@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
-import uuid
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final, Literal, NoReturn, cast, get_args
@@ -63,7 +63,12 @@ _FIELDS: Final = (
 
 def new_run_id() -> str:
     """A new run id: a random UUID (version 4) as 32 hex digits."""
-    return uuid.uuid4().hex
+    # uuid4().hex without the UUID object, which costs four times as much: every run of
+    # the loop makes an id, and a short run costs tens of microseconds.
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # the RFC 4122 variant
+    return raw.hex()
 
 
 def schema_hash(parameters: Mapping[str, Any]) -> str:

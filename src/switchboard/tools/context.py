@@ -18,11 +18,14 @@ class RunContext(Generic[DepsT]):
         deps: The application's own dependencies (a database handle, an HTTP client, a user).
         tool_name: The name of the tool being called.
         call_id: The id of the call, as the model gave it.
+        approved: Whether a human approved this very call (``agent.resume`` with
+            `Approve`): a tool that raises `ApprovalRequired` to ask runs this time.
     """
 
     deps: DepsT
     tool_name: str = ""
     call_id: str = ""
+    approved: bool = False
 
 
 def is_context_annotation(annotation: Any) -> bool:

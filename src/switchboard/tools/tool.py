@@ -58,7 +58,16 @@ class ToolOptions(TypedDict, total=False):
         max_concurrency: At most this many calls of this tool run at once in a batch.
         sequential: Calls of this tool in a batch run one at a time, in order, after the
             batch's other calls (for tools that change shared state).
-        requires_approval: Each call goes to the executor's approval callback first.
+        requires_approval: Each call needs a yes first: from the executor's ``approve=``
+            callback when it has one; else the run pauses on the call until the application
+            decides (`PendingCall`, ``agent.resume``).
+        external: Never run here: each call pauses the run and is handed to the
+            application, which runs it elsewhere and resumes the run with its result
+            (`Supply`).
+        idempotent: Running a call again with the same arguments changes nothing more
+            (MCP ``idempotentHint``). A run resumed after a crash runs such a call again
+            when its result was lost; any other such call gets an error result saying it
+            may have taken effect.
         inline: Run a sync handler on the event loop instead of a worker thread (for
             fast, pure functions: saves the thread hop).
         strict_validation: Validate without Pydantic's lax coercions ("3" is not 3).
@@ -70,6 +79,8 @@ class ToolOptions(TypedDict, total=False):
     max_concurrency: int | None
     sequential: bool
     requires_approval: bool
+    external: bool
+    idempotent: bool
     inline: bool
     strict_validation: bool
 
@@ -108,6 +119,8 @@ class Tool:
     max_concurrency: int | None
     sequential: bool
     requires_approval: bool
+    external: bool
+    idempotent: bool
     inline: bool
     strict_validation: bool
     _definition: Definition = field(repr=False)
@@ -129,6 +142,8 @@ class Tool:
         max_concurrency: int | None = None,
         sequential: bool = False,
         requires_approval: bool = False,
+        external: bool = False,
+        idempotent: bool = False,
         inline: bool = False,
         strict_validation: bool = False,
         _validator: ArgumentsValidator | None = None,
@@ -158,6 +173,8 @@ class Tool:
             max_concurrency=max_concurrency,
             sequential=sequential,
             requires_approval=requires_approval,
+            external=external,
+            idempotent=idempotent,
             inline=inline,
             strict_validation=strict_validation,
             _definition=_definition or GivenDefinition(description, parameters),
@@ -343,12 +360,13 @@ class Tool:
     def direct(self) -> bool:
         """Whether a call needs nothing but validation and the handler.
 
-        That is: no approval, no time limit or concurrency slot, and the handler takes
+        That is: no approval, not external, no time limit or concurrency slot, and the handler takes
         exactly its validated arguments (no `RunContext`, none positional-only). The
         executor runs such calls a shorter way.
         """
         return (
             not self.requires_approval
+            and not self.external
             and self.timeout is None
             and self.max_concurrency is None
             and self.context_parameter is None
