@@ -148,9 +148,22 @@ class RunLoop:
         while self.iteration < agent.max_iterations:
             if agent.router is None:
                 offered, names = self._all_tools()
+                self._check_deadline()
             else:
                 offered, names = await self._routed_tools(agent.router)
-            request = self._request(offered)
+            self._offered = offered
+            if agent.answer_at_limit and self.iteration == agent.max_iterations - 1:
+                self.tool_choice = "none"
+            request = ModelRequest(
+                tuple(self.messages),
+                offered,
+                self.tool_choice if offered else "auto",
+                agent.parallel_tool_calls,
+                agent.strict,
+                agent.settings,
+                agent.request_timeout,
+                self.deadline,
+            )
             if reply is not None:  # stored before the process died: the model is not asked
                 response, results, stop = await self._run_reply(reply)
                 reply = None
@@ -192,27 +205,9 @@ class RunLoop:
 
     async def _routed_tools(self, router: Router) -> tuple[list[Tool], tuple[str, ...]]:
         """The tools the router picks for the next request, and their names."""
-        self._check_deadline()  # before the router's work too
+        self._check_deadline()
         offered = await self._routed(router)
         return offered, tuple([tool.name for tool in offered])
-
-    def _request(self, offered: Sequence[Tool]) -> ModelRequest:
-        """The next request, offering ``offered``."""
-        agent = self.agent
-        self._check_deadline()
-        self._offered = offered
-        if agent.answer_at_limit and self.iteration == agent.max_iterations - 1:
-            self.tool_choice = "none"
-        return ModelRequest(
-            tuple(self.messages),
-            offered,
-            self.tool_choice if offered else "auto",
-            agent.parallel_tool_calls,
-            agent.strict,
-            agent.settings,
-            agent.request_timeout,
-            self.deadline,
-        )
 
     def _streamed(
         self, turn: StreamedTurn
