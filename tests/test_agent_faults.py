@@ -358,3 +358,21 @@ async def test_a_failure_after_an_early_call_keeps_that_call_in_the_result() -> 
     turn, result = caught.value.result.messages[-2:]
     assert turn == AssistantTurn("Paying. ", (transfer("c1", '{"account": "A", "amount": 3}'),))
     assert (result.call_id, result.content, result.is_error) == ("c1", "sent 3 to A", False)
+
+
+async def test_a_call_still_running_when_the_run_fails_is_reported_interrupted() -> None:
+    """A call the failure stopped mid-way is in the result as interrupted: it may have acted."""
+    started = asyncio.Event()
+
+    async def transfer(account: str, amount: int) -> str:
+        """Move money to an account."""
+        started.set()
+        await asyncio.Event().wait()  # still running when the stream fails
+        return "never"
+
+    agent = Agent(BreaksAfterACall(started), tools=[transfer])
+    with pytest.raises(ProviderRequestError) as caught:
+        async for _ in agent.run_stream("Pay A 3."):
+            pass
+    result = caught.value.result.messages[-1]
+    assert (result.call_id, result.is_error, result.error_kind) == ("c1", True, "interrupted")

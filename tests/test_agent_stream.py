@@ -58,7 +58,7 @@ async def collect(agent: Agent, prompt: str = "Go", **options: Any) -> list[RunE
 
 
 def timeless(result: RunResult) -> RunResult:
-    """``result`` with every duration zeroed: the only thing two runs may differ in."""
+    """``result`` with every duration zeroed and no run id: all two runs may differ in."""
 
     def zero(message: Any) -> Any:
         return (
@@ -71,9 +71,9 @@ def timeless(result: RunResult) -> RunResult:
         dataclasses.replace(step, results=tuple(zero(r) for r in step.results))
         for step in result.steps
     )
-    return dataclasses.replace(
-        result, messages=tuple(zero(m) for m in result.messages), steps=steps
-    )
+    messages = tuple(zero(m) for m in result.messages)
+    state = dataclasses.replace(result.state, run_id="-", messages=messages)
+    return dataclasses.replace(result, messages=messages, steps=steps, state=state)
 
 
 SCRIPT: list[Any] = [

@@ -6,21 +6,26 @@ results join the conversation for the next request. A run stops when the model a
 or at a limit: ``max_iterations`` model requests, ``max_tool_calls`` calls, or the loop
 guard (the same call made over and over). A call the run already has the result of is
 not run again: by default the model gets that result back and is asked to answer.
+
+A run pauses on calls that wait for a human or for the application, and goes on with
+`Agent.resume`; with a run store it is checkpointed at every step, and resumes after a
+crash from its id.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal, Unpack, get_args
 
 from switchboard.blocking import run_blocking
-from switchboard.errors import ConfigurationError, MaxIterationsError
+from switchboard.errors import ConfigurationError, MaxIterationsError, RunStateError
 from switchboard.execution.executor import Executor, ExecutorOptions
 from switchboard.execution.toolbox import Toolbox
 from switchboard.guard import OnRepeat
 from switchboard.messages import (
+    AssistantTurn,
     Message,
     SystemMessage,
     ToolResult,
@@ -35,8 +40,14 @@ from switchboard.providers.base import (
     check_timeouts,
 )
 from switchboard.providers.models import resolve_model
+from switchboard.resume_plan import paused_turn, plan_resume
 from switchboard.routing import Router
 from switchboard.run import RunLoop
+from switchboard.run_resume import ResumedLoop
+from switchboard.runs.approval import Decision
+from switchboard.runs.recorder import RunRecorder
+from switchboard.runs.state import RunState
+from switchboard.runs.store import RunStore, StoredRun
 from switchboard.streaming import RunEnd, RunEvent
 from switchboard.tools.source import ToolSource
 from switchboard.tools.tool import Tool
@@ -99,6 +110,10 @@ class Agent:
         api_key: With a model string: the provider's key (default: its variable).
         base_url: With a model string: another endpoint, e.g. an OpenAI-compatible
             local server for ``"openai:<model>"``.
+        store: Where each run is checkpointed, step by step (e.g. `SQLiteStore`): its
+            requests and replies, each call as it starts and ends, its state. A run in a
+            store can be resumed by its id after a crash (`resume`). ``None``: runs live in
+            memory only (their ``result.state`` can still be resumed).
         **executor: `Executor` settings for the calls (``max_concurrency``,
             ``timeout``, ``before``, ``after``, ``approve``, ``format_error``, ...).
 
@@ -139,6 +154,7 @@ class Agent:
         tool_timeout: float | None = None,
         api_key: str | None = None,
         base_url: str | None = None,
+        store: RunStore | None = None,
         **executor: Unpack[ExecutorOptions],
     ) -> None:
         if max_iterations < 1:
@@ -195,6 +211,7 @@ class Agent:
         self.run_timeout = run_timeout
         options: ExecutorOptions = {**executor, "timeout": tool_timeout}
         self.executor = Executor(**options)
+        self.store = store
 
     async def run(
         self,
@@ -202,25 +219,38 @@ class Agent:
         *,
         messages: Sequence[Message] = (),
         deps: Any = None,
+        run_id: str | None = None,
+        meta: Mapping[str, Any] | None = None,
     ) -> RunResult:
-        """Run the loop until the model answers or a limit stops it.
+        """Run the loop until the model answers, a limit stops it, or it pauses.
+
+        A run pauses (``stop_reason="paused"``) on calls that wait: of a
+        ``requires_approval`` tool when no ``approve=`` callback is set, of an
+        ``external`` tool, or whose tool raised `ApprovalRequired` or `CallDeferred`. The
+        turn's other calls have run; ``result.pending`` lists the waiting ones, and
+        `resume` goes on with a decision for each.
 
         Args:
             prompt: The user's message. May be left out when ``messages`` ends with one.
             messages: Earlier conversation to continue (e.g. a previous
                 ``RunResult.messages``); the system message is added only if absent.
             deps: Overrides the agent's ``deps`` for this run.
+            run_id: The run's id (``result.state.run_id``; its key in the store); default
+                a new random one.
+            meta: Recorded with the run in the store (e.g. who asked), beside the model.
 
         Raises:
             MaxIterationsError: ``max_iterations`` was reached and ``raise_on_limit`` set.
             ProviderError: The model provider failed (after its retries).
             RunTimeoutError: The run passed ``run_timeout``.
+            RunStateError: The store failed, or already has a run ``run_id``.
             RunError: Anything else failed inside the run.
 
         Every error raised out of a run carries the run so far in ``error.result``: the
-        calls that ran and their results are in its messages, to continue from.
+        calls that ran and their results are in its messages, to continue from, and its
+        ``state`` to resume.
         """
-        run = RunLoop(self, self._opening(prompt, messages), self.deps if deps is None else deps)
+        run = self._new_run(prompt, messages, deps, run_id, meta)
         # Closed here, not left to the collector: its loop would get the closing as a task.
         async with contextlib.aclosing(run.events(streaming=False)) as events:
             async for event in events:
@@ -229,6 +259,119 @@ class Agent:
         msg = "The loop ended without a result."  # unreachable: events() ends with RunEnd
         raise RuntimeError(msg)
 
+    async def resume(
+        self,
+        state: RunState | str,
+        decisions: Mapping[str, Decision] | None = None,
+        *,
+        deps: Any = None,
+    ) -> RunResult:
+        """Go on with a paused run, or one whose process died, from where it stopped.
+
+        A paused run takes a decision for each pending call, by call id: `Approve` runs it
+        (with the arguments the model wrote, or others, validated like the model's),
+        `Deny` gives the model an error result with its message, `Supply` gives the
+        application's own result. Then the loop goes on. The calls of the paused turn
+        that had run are not run again.
+
+        A run the store holds (resumed by its id after a crash) loses nothing it stored:
+        a reply stored is not asked for again, a call whose result was stored does not
+        run again, and a call that started with no result stored runs again only if its
+        tool is ``idempotent``; otherwise the model is told it may have taken effect, and
+        its id is in ``result.interrupted``.
+
+        Args:
+            state: The run's `RunState` (``result.state``), its JSON text
+                (`RunState.to_json`), or its id in this agent's store.
+            decisions: Call id -> decision, one for each pending call of a paused run.
+            deps: Overrides the agent's ``deps`` for the rest of the run.
+
+        Raises:
+            ConfigurationError: The decisions do not answer the pending calls one for one,
+                or a run id was given to an agent with no store.
+            RunStateError: No run has that id, the run has finished, the state is not a
+                state, or the store holds a later state of the run than the one given.
+            ProviderError, RunTimeoutError, RunError: As `run`, with ``error.result``.
+        """
+        given, stored = await self._stored(state)
+        plan = plan_resume(
+            given, stored, decisions or {}, self.toolbox, self.executor.max_result_chars
+        )
+        recorder = None
+        if self.store is not None:
+            recorder = RunRecorder(self.store, given.run_id, recorded=_recorded(plan.state, stored))
+        run = ResumedLoop(self, plan, self.deps if deps is None else deps, recorder)
+        return await self._result(run)
+
+    def resume_sync(
+        self,
+        state: RunState | str,
+        decisions: Mapping[str, Decision] | None = None,
+        *,
+        deps: Any = None,
+    ) -> RunResult:
+        """`resume`, for code without an event loop.
+
+        Raises:
+            ConfigurationError: Called inside a running event loop (use ``await resume``).
+        """
+        self._check_no_loop("resume_sync", "resume")
+        return run_blocking(self.resume(state, decisions, deps=deps))
+
+    async def _stored(self, state: RunState | str) -> tuple[RunState, StoredRun | None]:
+        """The state to resume, and the run as the store holds it (``None``: not there)."""
+        store = self.store
+        if isinstance(state, str) and not state.lstrip().startswith("{"):
+            if store is None:
+                msg = (
+                    f"agent.resume({state!r}): a run id needs a store to find the run in. "
+                    "Pass store= to the Agent, or resume from the run's state."
+                )
+                raise ConfigurationError(msg)
+            stored = await store.load(state)
+            if stored.state is None:
+                msg = (
+                    f"Run {state!r} has no saved state in the store: it was stopped before "
+                    "its first step, so nothing of it ran. Start it again, under a new id."
+                )
+                raise RunStateError(msg)
+            return RunState.from_json(stored.state), stored
+        given = RunState.from_json(state) if isinstance(state, str) else state
+        if store is None:
+            return given, None
+        try:
+            return given, await store.load(given.run_id)
+        except RunStateError:  # not in this store: it is recorded from here on
+            return given, None
+
+    async def _result(self, run: RunLoop) -> RunResult:
+        # Closed here, not left to the collector: its loop would get the closing as a task.
+        async with contextlib.aclosing(run.events(streaming=False)) as events:
+            async for event in events:
+                if isinstance(event, RunEnd):
+                    return self._checked(event.result)
+        msg = "The loop ended without a result."  # unreachable: events() ends with RunEnd
+        raise RuntimeError(msg)
+
+    def _new_run(
+        self,
+        prompt: str | None,
+        messages: Sequence[Message],
+        deps: Any,
+        run_id: str | None,
+        meta: Mapping[str, Any] | None,
+    ) -> RunLoop:
+        if run_id is not None and not run_id:
+            msg = "run_id must be a non-empty string, or None for a new random id."
+            raise ConfigurationError(msg)
+        opening = self._opening(prompt, messages)
+        run = RunLoop(self, opening, self.deps if deps is None else deps, run_id=run_id)
+        if self.store is not None:
+            provider = self.provider
+            run.recorder = run.calls.recorder = RunRecorder(self.store, run.run_id)
+            run.meta = {"model": f"{provider.name}:{provider.model}", **(meta or {})}
+        return run
+
     async def run_stream(
         self,
         prompt: str | None = None,
@@ -236,20 +379,25 @@ class Agent:
         messages: Sequence[Message] = (),
         deps: Any = None,
         partial_args: bool = False,
+        run_id: str | None = None,
+        meta: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[RunEvent]:
         """Run the loop, yielding the model's replies as they stream and the calls' results.
 
         Yields `TextDelta`, `ToolCallStart`, `ToolCallDelta`, `ToolCallReady`,
         `ToolCallCut` and `TurnEnd` for each reply, `ToolProgressEvent` as running calls report
         progress, `ToolResultEvent` as each call finishes, and `RunEnd` last, whose result
-        is what `run` returns for the same replies. With ``early_execution`` a call starts
-        as soon as it is complete.
+        is what `run` returns for the same replies (a paused run's too). With
+        ``early_execution`` a call starts as soon as it is complete (with a store: once the
+        reply is recorded).
 
         Args:
             prompt: The user's message. May be left out when ``messages`` ends with one.
             messages: Earlier conversation to continue.
             deps: Overrides the agent's ``deps`` for this run.
             partial_args: Compute `ToolCallDelta.partial_args`, the arguments so far.
+            run_id: The run's id, as for `run`.
+            meta: Recorded with the run in the store, as for `run`.
 
         Raises:
             MaxIterationsError: ``max_iterations`` was reached and ``raise_on_limit`` set.
@@ -258,7 +406,7 @@ class Agent:
             RunTimeoutError: The run passed ``run_timeout``.
             RunError: Anything else failed inside the run.
         """
-        run = RunLoop(self, self._opening(prompt, messages), self.deps if deps is None else deps)
+        run = self._new_run(prompt, messages, deps, run_id, meta)
         async for event in run.events(streaming=True, partial_args=partial_args):
             if isinstance(event, RunEnd):
                 self._checked(event.result)
@@ -279,17 +427,28 @@ class Agent:
         *,
         messages: Sequence[Message] = (),
         deps: Any = None,
+        run_id: str | None = None,
+        meta: Mapping[str, Any] | None = None,
     ) -> RunResult:
         """`run`, for code without an event loop.
 
         Raises:
             ConfigurationError: Called inside a running event loop (use ``await run``).
         """
+        self._check_no_loop("run_sync", "run")
+        return run_blocking(
+            self.run(prompt, messages=messages, deps=deps, run_id=run_id, meta=meta)
+        )
+
+    @staticmethod
+    def _check_no_loop(name: str, instead: str) -> None:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return run_blocking(self.run(prompt, messages=messages, deps=deps))
-        msg = "Agent.run_sync() was called in a running event loop: use `await agent.run(...)`."
+            return
+        msg = (
+            f"Agent.{name}() was called in a running event loop: use `await agent.{instead}(...)`."
+        )
         raise ConfigurationError(msg)
 
     def _opening(self, prompt: str | None, history: Sequence[Message]) -> list[Message]:
@@ -303,3 +462,13 @@ class Agent:
             msg = "Nothing to answer: pass a prompt, or messages ending with the user's turn."
             raise ConfigurationError(msg)
         return messages
+
+
+def _recorded(state: RunState, stored: StoredRun | None) -> int:
+    """How many of the state's messages the requests of its stored steps hold."""
+    if stored is None or state.iteration == 0:
+        return 0  # a run new to the store: its first step's request holds them all
+    if state.pending:
+        return paused_turn(list(state.messages))[0]
+    turns = [i for i, m in enumerate(state.messages) if isinstance(m, AssistantTurn)]
+    return turns[-1] if turns else 0

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -17,9 +17,10 @@ from rich.table import Table
 from switchboard.batch.command import RAY_HELP, REPLICAS_HELP, RayCommand, batch_command
 from switchboard.batch.engine import RayOptions
 from switchboard.batch.models import ModelSpec
+from switchboard.cli_agent import MAX_ITERATIONS, MAX_TOKENS, TOOL_CHOICE, RunOptions
+from switchboard.cli_agent import make_agent as _agent
 from switchboard.cli_replay import replay_command
-from switchboard.command_agent import MAX_ITERATIONS, MAX_TOKENS, TOOL_CHOICE
-from switchboard.command_agent import command_agent as _agent
+from switchboard.cli_runs import PAUSED, end, runs_app
 from switchboard.errors import SwitchboardError
 from switchboard.evals.bfcl import load_bfcl
 from switchboard.evals.harness import run_bfcl, summarize
@@ -27,11 +28,13 @@ from switchboard.evals.on_ray import run_bfcl_on_ray, run_tasks_on_ray
 from switchboard.evals.tasks import TaskSummary, load_tasks, run_tasks, summarize_tasks
 from switchboard.mcp.server_cli import mcp_app
 from switchboard.messages import ToolCall
-from switchboard.providers.base import ModelSettings, Provider
+from switchboard.providers.base import ModelSettings
 from switchboard.providers.models import LOCAL
 from switchboard.run_view import RunView, result_json
+from switchboard.runs.sqlite import SQLiteStore
+from switchboard.runs.state import new_run_id
 from switchboard.schema.dialects import FORMATS
-from switchboard.terminal import Command, Group, Stdout, StdoutConsole
+from switchboard.terminal import Command, Group, Stdout, StdoutConsole, fail
 from switchboard.tools_file import load_toolbox
 from switchboard.viewer.command import view
 
@@ -53,8 +56,11 @@ eval_app = typer.Typer(
 )
 app.add_typer(eval_app, name="eval")
 app.add_typer(mcp_app, name="mcp")
+app.add_typer(runs_app, name="runs")
 app.command("view", cls=Command)(view)
 app.command("batch", cls=RayCommand)(batch_command)
+
+_T = TypeVar("_T")
 
 
 @app.callback()
@@ -156,12 +162,31 @@ def run(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the whole run (RunResult) as JSON, only that.")
     ] = False,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            help="Record the run in this run store (a SQLite file), to resume it later "
+            "(`switchboard runs resume`); its id is printed on stderr.",
+        ),
+    ] = None,
+    approve: Annotated[
+        bool,
+        typer.Option(
+            "--approve",
+            help="Ask on the terminal before each call of a tool that requires approval "
+            "(else the run pauses on it).",
+        ),
+    ] = False,
 ) -> None:
     """Ask a model PROMPT with the tools of the --tools files; show each call and the answer.
 
     A status line (on a terminal) says what the run waits for; each call is shown with its
     result as it finishes, then the answer, last. The model is --model, else the
     SWITCHBOARD_MODEL environment variable, else the embedded local model.
+
+    A call of a tool that requires approval pauses the run, unless --approve asks about
+    it on the terminal: the calls it waits on are printed, and with --store the command
+    that resumes it.
 
     \b
     Exit status:
@@ -170,39 +195,60 @@ def run(
            failed (a missing model file, a provider error, a bad tools
            file); the reason is on stderr
       2    the command line is wrong
+      3    the run paused, waiting on calls (resume it with `runs resume`)
       130  interrupted (Ctrl-C)
       141  stdout was closed by its reader (e.g. | head -1)
     """  # noqa: D301 - click keeps a paragraph's lines only after a real \b (backspace)
     stdout = Stdout()
     view = RunView(stdout, status=not as_json)
+    options = RunOptions(
+        model,
+        tuple(str(file.absolute()) for file in tools or ()),
+        system,
+        tool_choice,
+        max_iterations,
+        max_tokens,
+        temperature,
+        seed,
+        threads,
+        tool_timeout,
+        run_timeout,
+        approve,
+    )
+    run_id = new_run_id()
     try:
-        toolboxes = [load_toolbox(file) for file in tools or ()]
-        agent = _agent(
-            _model(model, threads),
-            [tool for toolbox in toolboxes for tool in toolbox],
-            system=system,
-            tool_choice=tool_choice,
-            max_iterations=max_iterations,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            seed=seed,
-            tool_timeout=tool_timeout,
-            run_timeout=run_timeout,
-        )
+        runs = None if store is None else SQLiteStore(store)
+        agent = options.agent(store=runs, approve=view.ask if approve else None)
+        if runs is not None:
+            Console(stderr=True, highlight=False).print(f"run id: {run_id}")
+        meta = {"cli": options.to_meta(), "prompt": prompt}
         if as_json:
-            result = stdout.run(agent.run(prompt))
+            work = agent.run(prompt, run_id=run_id, meta=meta)
         else:
-            result = stdout.run(view.follow(agent.run_stream(prompt)))
+            work = view.follow(agent.run_stream(prompt, run_id=run_id, meta=meta))
+        result = stdout.run(_closing(runs, work))
     except SwitchboardError as e:
         if as_json and e.result is not None:
             _print_json(result_json(e.result))
         _fail(str(e))
     if as_json:
         _print_json(result_json(result))
-    if result.stop_reason != "answer":
-        _fail(f"The run stopped without an answer: {result.stop_reason}.")
-    if not as_json:
-        view.answer(result.output)
+        if result.stop_reason not in ("answer", "paused"):
+            _fail(f"The run stopped without an answer: {result.stop_reason}.")
+        if result.stop_reason == "paused":
+            raise typer.Exit(code=PAUSED)
+        return
+    resume = None if store is None else f"switchboard runs resume {run_id} --store {store}"
+    end(view, result, resume)
+
+
+async def _closing(store: SQLiteStore | None, work: Awaitable[_T]) -> _T:
+    """``work``'s result, ``store`` closed once it is done."""
+    try:
+        return await work
+    finally:
+        if store is not None:
+            await store.close()
 
 
 @eval_app.command("bfcl", cls=RayCommand)
@@ -380,10 +426,6 @@ def _tasks_table(title: str, group: str, rows: Mapping[str, TaskSummary]) -> Tab
 app.command("replay", cls=Command)(replay_command(_agent))
 
 
-def _model(model: str, threads: int | None, *, grammar: bool = True) -> Provider:
-    return ModelSpec.parse(model, threads=threads, grammar=grammar).create()
-
-
 def _print_json(data: Any) -> None:
     console = StdoutConsole()
     if console.is_terminal:
@@ -393,10 +435,7 @@ def _print_json(data: Any) -> None:
 
 
 def _fail(message: str) -> NoReturn:
-    Console(stderr=True, highlight=False, soft_wrap=True).print(
-        f"[bold red]error:[/] {' '.join(message.split())}"
-    )
-    raise typer.Exit(code=1)
+    fail(message)
 
 
 def main() -> None:

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from typing import Final
 
 from switchboard.agent import Agent
-from switchboard.execution.executor import AfterHook
+from switchboard.execution.executor import AfterHook, Approver
 from switchboard.execution.toolbox import Toolbox
 from switchboard.providers.base import ModelSettings, Provider
+from switchboard.runs.store import RunStore
 from switchboard.tools.tool import Tool
 
 __all__ = ["MAX_ITERATIONS", "MAX_TOKENS", "TOOL_CHOICE", "command_agent"]
@@ -38,6 +39,8 @@ def command_agent(
     tool_timeout: float | None = None,
     run_timeout: float | None = None,
     after: Sequence[AfterHook] = (),
+    store: RunStore | None = None,
+    approve: Approver | None = None,
 ) -> Agent:
     """The agent of `switchboard run`, with its defaults: `eval tasks` measures this one."""
     return Agent(
@@ -51,4 +54,6 @@ def command_agent(
         tool_timeout=tool_timeout,
         run_timeout=run_timeout,
         after=list(after),
+        store=store,
+        approve=approve,
     )

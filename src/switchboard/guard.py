@@ -3,17 +3,23 @@
 `CallGuard` decides, call by call, whether a call may run (`CallGuard.admit`), and keeps the
 results of the calls that ran (`CallGuard.remember`), so that a call identical to one the
 run already has the result of is answered as ``on_repeat`` says instead of run again.
+
+What it knows follows from the calls and results it was shown, in order, and nothing else:
+a resumed run rebuilds it from its conversation (`CallGuard.replay`) rather than store it
+after every step, where it would grow with the run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import replace
-from typing import Any, Literal, cast
+from collections.abc import Container, Hashable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Final, Literal, NoReturn, cast, get_args
 
 from pydantic_core import from_json, to_json
 
-from switchboard.messages import ErrorKind, ToolCall, ToolResult
+from switchboard.errors import RunStateError
+from switchboard.messages import AssistantTurn, ErrorKind, Message, ToolCall, ToolResult
+from switchboard.outcome import RunStopReason
 
 OnRepeat = Literal["answer", "error", "stop", "run"]
 """What a run does with a call identical to one it already answered (see `Agent`)."""
@@ -25,8 +31,10 @@ CallKey = tuple[str, Hashable]
 """A call as the guards compare it: its tool and its arguments in one canonical form."""
 
 # Results that say nothing about what the same call would return now: it may be made again.
+_STOPS: Final = frozenset(get_args(RunStopReason))
+
 _TRANSIENT: frozenset[ErrorKind | None] = frozenset(
-    {"timeout", "not_started", "retries_exhausted", "denied"}
+    {"timeout", "not_started", "retries_exhausted", "denied", "interrupted"}
 )
 
 
@@ -103,6 +111,42 @@ class CallGuard:
                 self._answered[key] = result
         self._admitted.clear()
 
+    def replay(self, messages: Sequence[Message], unadmitted: Container[str] = ()) -> None:
+        """Show the guard a conversation's calls and results, as the run showed it them.
+
+        Each turn's calls go through `admit` in order, but those in ``unadmitted`` (calls
+        the run never admitted: cut off, or withheld by a content filter), and then the
+        turn's results through `remember`. A turn whose results are not all there (a
+        paused turn) is admitted, not remembered.
+        """
+        turn: AssistantTurn | None = None
+        results: dict[str, ToolResult] = {}
+        for message in messages:
+            if isinstance(message, ToolResult):
+                results[message.call_id] = message
+            elif isinstance(message, AssistantTurn):
+                self._replay_turn(turn, results, unadmitted)
+                turn, results = message, {}
+        self._replay_turn(turn, results, unadmitted)
+
+    def _replay_turn(
+        self,
+        turn: AssistantTurn | None,
+        results: dict[str, ToolResult],
+        unadmitted: Container[str],
+    ) -> None:
+        if turn is None or not turn.tool_calls:
+            return
+        calls = turn.tool_calls
+        for call in calls:
+            if call.id not in unadmitted:
+                self.admit(call)
+        answered = [results.get(call.id) for call in calls]
+        if None in answered:
+            self._admitted.clear()
+            return
+        self.remember(calls, cast("list[ToolResult]", answered))
+
     def _key(self, call: ToolCall) -> CallKey:
         """The call as the guards compare it: the same for arguments equal as JSON.
 
@@ -160,6 +204,57 @@ class CallGuard:
             "else.",
         )
         return refusal, "loop_guard" if mode == "stop" or past_limit else None
+
+
+@dataclass(frozen=True, slots=True)
+class GuardMemory:
+    """Where a run's loop guard stands, as a `RunState` keeps it (``state.guard``).
+
+    The guard's own memory is rebuilt from the conversation (`CallGuard.replay`); the state
+    keeps only what the conversation does not say.
+
+    Attributes:
+        start: The index of the first message the guard saw (earlier ones were history).
+        unadmitted: The ids of calls that never went through the guard (cut off, withheld).
+        stop: A reason to stop the run that the turn it paused on had given.
+    """
+
+    start: int = 0
+    unadmitted: tuple[str, ...] = ()
+    stop: RunStopReason | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form kept in ``RunState.guard``."""
+        data: dict[str, Any] = {"from": self.start, "unadmitted": list(self.unadmitted)}
+        if self.stop is not None:
+            data["stop"] = self.stop
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> GuardMemory:
+        """The memory of `to_json`'s form; ``{}`` (a state written elsewhere): from the start.
+
+        Raises:
+            RunStateError: A field has the wrong type.
+        """
+        start = data.get("from", 0)
+        unadmitted = data.get("unadmitted", [])
+        stop = data.get("stop")
+        if not isinstance(start, int) or isinstance(start, bool) or start < 0:
+            _wrong_memory("The run state's guard.from", "an integer of 0 or more", start)
+        if not isinstance(unadmitted, list) or not all(
+            isinstance(i, str) for i in cast("list[Any]", unadmitted)
+        ):
+            _wrong_memory("The run state's guard.unadmitted", "a list of call ids", unadmitted)
+        if stop is not None and stop not in _STOPS:
+            _wrong_memory("The run state's guard.stop", f"one of {sorted(_STOPS)}", stop)
+        return cls(start, tuple(cast("list[str]", unadmitted)), cast("RunStopReason | None", stop))
+
+
+def _wrong_memory(where: str, expected: str, value: Any) -> NoReturn:
+    shown = repr(value)
+    message = f"{where} should be {expected}, but is {shown[:60]}."
+    raise RunStateError(message)
 
 
 def _parsed(arguments: str | Mapping[str, Any]) -> dict[Any, Any]:

@@ -15,6 +15,7 @@ ErrorKind = Literal[
     "not_started",
     "denied",
     "retries_exhausted",
+    "interrupted",
 ]
 """Why a call failed: each is written up for the model so it can correct itself.
 
@@ -28,6 +29,8 @@ ErrorKind = Literal[
 - ``denied``: a hook or the approval callback refused the call.
 - ``retries_exhausted``: the model kept sending failing calls to this tool past its
   ``max_retries``.
+- ``interrupted``: the call started, and its result was lost when its run stopped (the
+  process was killed, or the run failed): it may have taken effect.
 """
 
 

@@ -10,13 +10,24 @@ from dataclasses import dataclass
 from typing import Literal
 
 from switchboard.messages import Message, ModelResponse, ToolResult, Usage
+from switchboard.runs.approval import PendingCall
+from switchboard.runs.state import RunState
 
 RunStopReason = Literal[
-    "answer", "max_iterations", "max_tool_calls", "loop_guard", "length", "content_filter", "error"
+    "answer",
+    "paused",
+    "max_iterations",
+    "max_tool_calls",
+    "loop_guard",
+    "length",
+    "content_filter",
+    "error",
 ]
 """Why a run ended.
 
 - ``answer``: the model answered without calling a tool.
+- ``paused``: calls of the last turn wait for a human or the application (``pending``); the
+  turn's other calls ran. Continue with ``agent.resume(result.state, decisions)``.
 - ``max_iterations``: it made ``max_iterations`` requests and still wanted tools.
 - ``max_tool_calls``: the run's calls reached ``max_tool_calls``.
 - ``loop_guard``: the model repeated a call it had the result of (``on_repeat="stop"``),
@@ -33,7 +44,8 @@ class Step:
 
     Attributes:
         response: The model's reply.
-        results: One result per call of the reply, in order (empty for an answer).
+        results: One result per call of the reply, in order (empty for an answer); for the
+            turn a run paused on, those of the calls that ran.
         tools: The names of the tools offered to the model for this reply.
     """
 
@@ -49,10 +61,17 @@ class RunResult:
     Attributes:
         output: The model's final text ("" if the run stopped before an answer).
         messages: The whole conversation, the system message and the prompt included;
-            pass it back as ``messages=`` to continue the run.
-        usage: Tokens and requests, summed over the run.
-        steps: Each iteration, in order.
+            pass it back as ``messages=`` to continue the run. A paused run's ends with
+            the paused turn and the results of its calls that ran.
+        usage: Tokens and requests, summed over the run (a resumed run's included).
+        steps: Each iteration, in order (a resumed run: those since it resumed).
         stop_reason: Why the run ended.
+        state: Everything needed to continue the run (``agent.resume``), its id
+            (``state.run_id``: its key in a run store) included.
+        pending: When paused: the calls that wait, in the order the model made them.
+        interrupted: The ids of the calls a resumed run found started with no result
+            stored (the process died while they ran) and did not run again, not being
+            ``idempotent``: the model was told they may have taken effect.
     """
 
     output: str
@@ -60,3 +79,6 @@ class RunResult:
     usage: Usage
     steps: tuple[Step, ...]
     stop_reason: RunStopReason
+    state: RunState
+    pending: tuple[PendingCall, ...] = ()
+    interrupted: tuple[str, ...] = ()

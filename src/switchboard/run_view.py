@@ -3,7 +3,9 @@
 The status line (on stderr, only on a terminal) says what the run waits for: the model
 loading or writing, a tool running. Each call is printed with its result as it finishes,
 one line each, a long result cut to `RESULT_CHARS`; the answer comes last, after a blank
-line. `result_json` is the whole `RunResult` as JSON, for ``--json``.
+line. With ``--approve``, each call of a ``requires_approval`` tool is asked about on the
+terminal first (`RunView.ask`); a paused run prints the calls it waits on
+(`RunView.paused`). `result_json` is the whole `RunResult` as JSON, for ``--json``.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from typing import Any, Final, cast
 
 from rich.console import Console
 from rich.markup import escape
+from rich.prompt import Confirm
 from rich.status import Status
 
-from switchboard.messages import ToolCall
+from switchboard.messages import ToolCall, ToolResult
 from switchboard.outcome import RunResult
 from switchboard.streaming import RunEnd, RunEvent, ToolCallReady, ToolCallStart, ToolResultEvent
 from switchboard.streaming.events import TurnEnd
 from switchboard.terminal import Stdout
+from switchboard.tools.tool import Tool
 
 __all__ = ["RESULT_CHARS", "RunView", "result_json"]
 
@@ -64,6 +68,37 @@ class RunView:
         """Print the answer, set apart."""
         self._stdout.print(f"\n[bold]answer:[/] {escape(output)}")
 
+    def ask(self, call: ToolCall, tool: Tool | None = None) -> bool:
+        """Ask on the terminal whether to run ``call`` (an ``approve=`` callback)."""
+        if self._status is not None:
+            self._status.stop()
+        try:
+            question = f"Run [bold]{escape(call.name)}[/]({escape(_arguments(call))})?"
+            return Confirm.ask(question, console=Console(stderr=True), default=False)
+        finally:
+            if self._status is not None:
+                self._status.start()
+
+    def show(self, call: ToolCall | None, result: ToolResult) -> None:
+        """Print a call (``None``: not known) and its result, one line each."""
+        arguments = "" if call is None else _arguments(call)
+        mark = "[red]x [/]" if result.is_error else "[green]<-[/]"
+        self._stdout.print(f"[bold cyan]->[/] [bold]{escape(result.name)}[/]({escape(arguments)})")
+        self._stdout.print(f"   {mark} {escape(_cut(result.content))}")
+
+    def paused(self, result: RunResult, resume: str | None) -> None:
+        """Print the calls a paused run waits on, and the command that resumes it, if any."""
+        for call in result.pending:
+            why = "needs approval" if call.kind == "approval" else "is run by the application"
+            reason = f": {call.reason}" if call.reason else ""
+            shown = ToolCall(call.call_id, call.tool, call.arguments)
+            self._stdout.print(
+                f"[yellow]waiting:[/] [bold]{escape(call.tool)}[/]({escape(_arguments(shown))}) "
+                f"{why}{escape(reason)}"
+            )
+        if resume is not None:
+            self._stdout.print(f"resume with: {escape(resume)}")
+
     def _show(self, event: RunEvent) -> None:
         match event:
             case ToolCallStart(name=name):
@@ -72,13 +107,7 @@ class RunView:
                 self._calls[call.id] = call
                 self._say(f"running {call.name}")
             case ToolResultEvent(result=result):
-                call = self._calls.get(result.call_id)
-                arguments = "" if call is None else _arguments(call)
-                mark = "[red]x [/]" if result.is_error else "[green]<-[/]"
-                self._stdout.print(
-                    f"[bold cyan]->[/] [bold]{escape(result.name)}[/]({escape(arguments)})"
-                )
-                self._stdout.print(f"   {mark} {escape(_cut(result.content))}")
+                self.show(self._calls.get(result.call_id), result)
                 self._say("the model is reading the results")
             case TurnEnd():
                 self._say("the model is writing")
@@ -94,9 +123,16 @@ class RunView:
 def result_json(result: RunResult) -> dict[str, Any]:
     """The run's result as JSON data: every message and step, each tagged with its type.
 
-    A tool's own return value (``ToolResult.value``, never sent to the model) is left out.
+    A tool's own return value (``ToolResult.value``, never sent to the model) is left out,
+    and of the run's state only its id (``run_id``) and status: the rest repeats the result.
     """
-    return _data(result)
+    fields = {
+        f.name: _data(getattr(result, f.name))
+        for f in dataclasses.fields(result)
+        if f.name != "state"
+    }
+    state = {"run_id": result.state.run_id, "status": result.state.status}
+    return {"type": "RunResult", **fields, "state": state}
 
 
 def _data(value: Any) -> Any:

@@ -26,7 +26,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
-__all__ = ["INTERRUPTED", "READER_GONE", "Command", "Group", "Stdout", "StdoutConsole"]
+__all__ = ["INTERRUPTED", "READER_GONE", "Command", "Group", "Stdout", "StdoutConsole", "fail"]
 
 INTERRUPTED: Final = 130
 """The status of a command ended by Ctrl-C: 128 + SIGINT."""
@@ -137,6 +137,14 @@ class Stdout:
             if not self._gone:
                 raise
             raise BrokenPipeError from None
+
+
+def fail(message: str) -> NoReturn:
+    """End the command with status 1 and ``message`` on stderr, on one line."""
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"[bold red]error:[/] {' '.join(message.split())}"
+    )
+    raise typer.Exit(code=1)
 
 
 def _interrupted() -> NoReturn:

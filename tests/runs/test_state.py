@@ -1,6 +1,7 @@
 import dataclasses
 import json
 import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -307,6 +308,12 @@ def test_new_run_ids_are_distinct_hex() -> None:
     first, second = new_run_id(), new_run_id()
     assert re.fullmatch("[0-9a-f]{32}", first)
     assert first != second
+
+
+def test_new_run_ids_are_version_4_uuids() -> None:
+    """A run id is the hex of a random UUID: version 4, the RFC 4122 variant."""
+    parsed = uuid.UUID(hex=new_run_id())
+    assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
 
 
 def test_default_state_has_a_fresh_run_id_and_runs() -> None:

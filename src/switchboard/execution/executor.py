@@ -11,6 +11,12 @@ A call goes through: lookup -> parse and repair -> before-hooks -> approval ->
 validation -> execution (semaphores, timeout, retries) -> serialisation -> after-hooks.
 The common call (clean JSON, for a tool with no hook, approval, limit or slot around it)
 takes a short way through the same steps, skipping those with nothing to do.
+
+A call that must wait (a ``requires_approval`` tool with no ``approve=`` callback, an
+``external`` tool, a tool that raises `ApprovalRequired` or `CallDeferred`) is put in
+``ExecutorState.pending`` when the caller keeps one (the loop does, to pause its run); its
+place in the results holds a stand-in the caller must not use. With no place to put it (a
+plain `Toolbox.execute`) such a call is refused with an error result.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 from switchboard.errors import ArgumentsError, ConfigurationError, ToolError
 from switchboard.execution.arguments import ParsedArguments, UnparsableArguments, parse_arguments
@@ -41,6 +47,7 @@ from switchboard.execution.results import (
 )
 from switchboard.execution.threads import CallProgress, ToolThreads
 from switchboard.messages import ContentPart, ErrorKind, ToolCall, ToolResult
+from switchboard.runs.approval import ApprovalRequired, CallDeferred, PendingCall, PendingKind
 from switchboard.tools.context import ProgressListener
 from switchboard.tools.tool import Tool
 
@@ -91,16 +98,41 @@ class ExecutorOptions(TypedDict, total=False):
     max_result_chars: int
 
 
+class CallRecorder(Protocol):
+    """Told when a call's code starts and when its result is ready (a run store's writer)."""
+
+    async def started(self, call: ToolCall, tool: Tool) -> None:
+        """Awaited just before the tool's code runs: after approval and validation.
+
+        Raising refuses the call: it does not run, and fails as an internal error.
+        """
+        ...
+
+    async def finished(self, call: ToolCall, result: ToolResult) -> None:
+        """Awaited with the result of each call `started` was told of, after-hooks applied.
+
+        It must not raise: an exception would leave the batch without its results.
+        """
+        ...
+
+
 @dataclass
 class ExecutorState:
-    """What the executor remembers between the batches of one run.
+    """What the executor remembers between the batches of one run, and what it tells it.
 
     Attributes:
         failures: Tool name -> failing calls in a row (reset by a success).
+        pending: Where calls that must wait (for a human, or for the application) are put,
+            by call id; ``None``: such calls are refused with an error result.
+        approved: The ids of calls a human approved: they run without asking again.
+        recorder: Told when each call starts and finishes (see `CallRecorder`).
     """
 
     # A lambda, not dict[str, int]: calling the generic alias costs five times as much.
     failures: dict[str, int] = field(default_factory=lambda: {})
+    pending: dict[str, PendingCall] | None = None
+    approved: frozenset[str] = frozenset()
+    recorder: CallRecorder | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +145,8 @@ class Executor:
         before: Hooks run before each call, in order (see `BeforeHook`).
         after: Hooks run on each result, in order (see `AfterHook`).
         approve: Decides calls of tools marked ``requires_approval``; without it such
-            calls are denied.
+            calls wait in ``ExecutorState.pending`` (a run pauses on them), or are denied
+            when the caller keeps no pending calls.
         format_error: Writes the model's message for an exception a tool raised.
         max_result_chars: Results longer than this are cut, with a marker.
 
@@ -196,6 +229,9 @@ class Executor:
 
 _FIRST = (0,)
 
+_NONE: set[str] = set()
+"""The started calls of a batch with no recorder, which has none (never added to)."""
+
 _Way = tuple["Tool | None", "JsonReader", "Callable[..., Awaitable[Any]] | None"]
 """How a batch runs a tool's calls: the tool, the reader of their JSON text, and the handler
 to await on what it read when nothing else is to be done; the tool None: the long way.
@@ -227,6 +263,8 @@ class _Batch:
         "failed",
         "on_progress",
         "plain",
+        "recorded",
+        "recorder",
         "run_bound",
         "state",
         "threads",
@@ -258,7 +296,10 @@ class _Batch:
             own = asyncio.get_running_loop().time() + executor.timeout
         self.run_bound = run_deadline is not None and (own is None or run_deadline < own)
         self.deadline = run_deadline if self.run_bound else own
-        self.plain = not executor.before and self.deadline is None
+        self.recorder = recorder = state.recorder if state is not None else None
+        # The ids of the calls the recorder was told had started: it hears of their end.
+        self.recorded: set[str] = _NONE if recorder is None else set()
+        self.plain = not executor.before and self.deadline is None and recorder is None
 
     async def run_lane(
         self, calls: Sequence[ToolCall], results: list[ToolResult | None], pending: Iterator[int]
@@ -304,8 +345,12 @@ class _Batch:
                     )
                 except BaseException as e:
                     _reraise_control(e)
-                    failure = _Failure("raised", self._error_message(e, tool), tool=tool)
-                    result = self._failed(call, failure, _now() - started)
+                    outcome = self._raised(call, tool, e, None)
+                    if isinstance(outcome, _Pending):
+                        results[i] = self._pend(call, outcome)
+                        started = _now()
+                        continue
+                    result = self._failed(call, outcome, _now() - started)
                 else:
                     ended = _now()
                     state = self.state
@@ -363,6 +408,8 @@ class _Batch:
             outcome = await self._run(call, started)
         except BaseException as e:
             outcome = _internal_failure(call, e)
+        if isinstance(outcome, _Pending):
+            return self._pend(call, outcome)
         result = (
             self._failed(call, outcome, _now() - started)
             if isinstance(outcome, _Failure)
@@ -370,7 +417,61 @@ class _Batch:
         )
         if self.executor.after:
             result = await self._after(call, result)
+        recorder = self.recorder
+        if recorder is not None and call.id in self.recorded:
+            await recorder.finished(call, result)
         return result
+
+    def _pend(self, call: ToolCall, pending: _Pending) -> ToolResult:
+        """Put ``call`` among the pending calls; the stand-in for its result."""
+        state = self.state
+        # Made only where the caller keeps pending calls.
+        assert state is not None
+        assert state.pending is not None
+        state.pending[call.id] = PendingCall(
+            call.id, call.name, call.arguments, pending.reason, pending.kind
+        )
+        return ToolResult(call.id, call.name, "Waiting.", True, "denied")
+
+    def _raised(
+        self, call: ToolCall, tool: Tool, error: BaseException, parsed: ParsedArguments | None
+    ) -> _Failure | _Pending:
+        """What a tool's exception makes of its call: a failure, or a pause."""
+        if not isinstance(error, ApprovalRequired | CallDeferred):
+            return _Failure("raised", self._error_message(error, tool), tool=tool, parsed=parsed)
+        kind: PendingKind = "approval" if isinstance(error, ApprovalRequired) else "external"
+        if kind == "approval" and self.approved(call):
+            message = (
+                f"{tool.name} asked for approval again after this call was approved: it "
+                f"did not run. {error.reason}".rstrip()
+            )
+            return _Failure("raised", message, tool=tool, parsed=parsed)
+        return self._wait(tool, kind, error.reason)
+
+    def _wait(self, tool: Tool, kind: PendingKind, reason: str) -> _Failure | _Pending:
+        """A call that must wait: pending where the caller keeps pending calls, else refused."""
+        state = self.state
+        if state is not None and state.pending is not None:
+            return _Pending(kind, reason)
+        if kind == "external":
+            message = (
+                f"Not run: {tool.name} is run by the application, not here, and there is no "
+                "run to hand the call to."
+            )
+        else:
+            logger.warning("Tool %r requires approval, and no one can be asked", tool.name)
+            message = (
+                f"Not run: this call to {tool.name} needs the user's approval, and there is "
+                "no one to ask."
+            )
+        if reason:
+            message += f" {reason}"
+        return _Failure("denied", message, tool=tool)
+
+    def approved(self, call: ToolCall) -> bool:
+        """Whether a human approved ``call`` (``ExecutorState.approved``)."""
+        state = self.state
+        return state is not None and call.id in state.approved
 
     async def _after(self, call: ToolCall, result: ToolResult) -> ToolResult:
         for hook in self.executor.after:
@@ -383,7 +484,8 @@ class _Batch:
             result = replacement if replacement is not None else result
         return result
 
-    async def _run(self, call: ToolCall, started: float) -> ToolResult | _Failure:
+    async def _run(self, call: ToolCall, started: float) -> ToolResult | _Failure | _Pending:
+        model_call = call
         prepared = await self._prepare(call)
         if isinstance(prepared, _Failure):
             return prepared
@@ -400,7 +502,8 @@ class _Batch:
                     return prepared
                 tool, parsed = prepared
                 call = replace(verdict, arguments=parsed.value)
-        if tool.requires_approval and not await self._approved(call, tool):
+        asks = tool.requires_approval and not self.approved(model_call)
+        if asks and self.executor.approve is not None and not await self._approved(call, tool):
             return _Failure(
                 "denied", f"The user did not approve this call to {tool.name}.", tool=tool
             )
@@ -408,7 +511,12 @@ class _Batch:
             kwargs = tool.validate(parsed.value)
         except ArgumentsError as e:
             return _Failure("invalid", _invalid_message(e), tool=tool, parsed=parsed)
-        return await self._execute(call, tool, kwargs, parsed, started)
+        # Only valid calls wait: the model can fix the others without anyone's help.
+        if tool.external:
+            return self._wait(tool, "external", "")
+        if asks and self.executor.approve is None:
+            return self._wait(tool, "approval", "")
+        return await self._execute(model_call, call, tool, kwargs, parsed, started)
 
     async def _prepare(self, call: ToolCall) -> tuple[Tool, ParsedArguments] | _Failure:
         if call.name not in self.toolbox:
@@ -425,28 +533,39 @@ class _Batch:
         return tool, parsed
 
     async def _approved(self, call: ToolCall, tool: Tool) -> bool:
-        if self.executor.approve is None:
-            logger.warning("Tool %r requires approval, and no approve callback is set", tool.name)
-            return False
-        return await _resolve(self.executor.approve(call, tool))
+        approve = self.executor.approve
+        assert approve is not None  # only asked when there is an approver
+        return await _resolve(approve(call, tool))
 
     async def _execute(
         self,
+        model_call: ToolCall,
         call: ToolCall,
         tool: Tool,
         kwargs: dict[str, Any],
         parsed: ParsedArguments,
         started: float,
-    ) -> ToolResult | _Failure:
-        args = handler_arguments(tool, kwargs, self.deps, call.id, self.on_progress)
+    ) -> ToolResult | _Failure | _Pending:
+        """Run ``call`` (``model_call`` as the before-hooks left it) now that it may run."""
+        approved = self.approved(model_call)
+        args = handler_arguments(
+            tool, kwargs, self.deps, call.id, self.on_progress, approved=approved
+        )
         threads = self.executor.threads
+        recorder = self.recorder
+        if recorder is not None:
+            # Before the call's slot is taken: a call recorded as started that then waited
+            # past its time limit is answered, and a crash in between only makes it look
+            # as if it might have run.
+            await recorder.started(model_call, tool)
+            self.recorded.add(model_call.id)
         if self.deadline is None and tool.timeout is None and tool.max_concurrency is None:
             # No timers to arm, no slot to take.
             try:
                 value = await call_handler(tool, args, kwargs, threads)
             except BaseException as e:
                 _reraise_control(e)
-                return _Failure("raised", self._error_message(e, tool), tool=tool, parsed=parsed)
+                return self._raised(model_call, tool, e, parsed)
             return self._succeeded(call, tool, value, parsed.repairs, started)
         # The batch's deadline covers waiting for the tool's slot; its own limit its run and
         # the wait for a worker thread.
@@ -473,7 +592,7 @@ class _Batch:
             return _Failure("timeout", message, tool=tool, parsed=parsed)
         except BaseException as e:
             _reraise_control(e)
-            return _Failure("raised", self._error_message(e, tool), tool=tool, parsed=parsed)
+            return self._raised(model_call, tool, e, parsed)
         return self._succeeded(call, tool, value, parsed.repairs, started)
 
     def _tool_slot(self, tool: Tool) -> asyncio.Semaphore | _NoLimit:
@@ -542,6 +661,14 @@ class _Failure:
     message: str
     tool: Tool | None = None
     parsed: ParsedArguments | None = None
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A call that must wait: for a human (``approval``) or for the application."""
+
+    kind: PendingKind
+    reason: str
 
 
 class _NoLimit:

@@ -9,6 +9,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from switchboard.execution.threads import CallProgress, ToolThreads
+from switchboard.runs.approval import ApprovalRequired, CallDeferred
 from switchboard.tools.context import ProgressListener, RunContext
 from switchboard.tools.tool import Tool
 
@@ -24,15 +25,19 @@ def handler_arguments(
     deps: Any,
     call_id: str,
     on_progress: ProgressListener | None = None,
+    *,
+    approved: bool = False,
 ) -> tuple[Any, ...]:
     """Complete validated ``kwargs`` for the handler; return its positional arguments.
 
     Adds the `RunContext` where the handler takes one (its progress reports going to
-    ``on_progress``), and moves positional-only parameters out of ``kwargs`` into the
-    returned tuple.
+    ``on_progress``; ``approved``: a human approved the call), and moves positional-only
+    parameters out of ``kwargs`` into the returned tuple.
     """
     if tool.context_parameter is not None:
-        kwargs[tool.context_parameter] = RunContext(deps, tool.name, call_id, on_progress)
+        kwargs[tool.context_parameter] = RunContext(
+            deps, tool.name, call_id, on_progress, approved=approved
+        )
     return tuple(kwargs.pop(name) for name in tool.positional_only) if tool.positional_only else ()
 
 
@@ -73,7 +78,11 @@ async def _call_with_retries(
         try:
             return await _call(tool, args, kwargs, threads, progress)
         except Exception as e:
-            if tool.retry is None or not tool.retry.should_retry(e, attempt):
+            if (
+                tool.retry is None
+                or isinstance(e, ApprovalRequired | CallDeferred)  # a pause, not a failure
+                or not tool.retry.should_retry(e, attempt)
+            ):
                 raise
             delay = tool.retry.delay(attempt)
             logger.info("Retrying %s in %.2f s after %r (try %d)", tool.name, delay, e, attempt)

@@ -13,9 +13,12 @@
 - `postgres`: `PostgresStore`, runs shared by several machines in one PostgreSQL database.
 - `location`: `open_run_store`, the store one setting names (a path or a ``postgresql://`` URL).
 
+- `recorder`: `RunRecorder`, which writes a run's checkpoints to a store as the loop goes,
+  and the JSON form of a step's request.
+
 This package imports nothing in it on import. `codec`, `state`, `approval`, `store`,
-`sqlite` and `postgres` import only the neutral layer (``messages``, ``errors``), so the loop
-and the executor may use them (psycopg is imported only when a `PostgresStore` is made);
-`request` only adds providers and tools, which the loop already imports; `replay` imports the
-loop, which must not import it.
+`sqlite` and `postgres` import only the neutral layer (``messages``, ``errors``), so the run's
+outcome, the executor and the loop may use them (psycopg is imported only when a
+`PostgresStore` is made); `request` and `recorder` (the loop's writer) add providers and
+tools, which the loop already imports; `replay` imports the loop, which must not import it.
 """

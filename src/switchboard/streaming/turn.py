@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Container, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -45,6 +45,9 @@ Admit = Callable[[ToolCall], ToolResult | None]
 
 Execute = Callable[[Sequence[ToolCall], "ProgressListener"], Awaitable[list[ToolResult]]]
 """Run calls as one batch, one result per call, in order, their progress to the listener."""
+
+Replied = Callable[["ModelResponse"], Awaitable[None]]
+"""Told of the whole reply once the stream has ended, before its remaining calls run."""
 
 
 def cut_result(call: ToolCall, reason: StopReason) -> ToolResult:
@@ -76,7 +79,7 @@ def interrupted_result(call: ToolCall) -> ToolResult:
         "The call was started, then interrupted when the run failed: it may have taken "
         "effect in part."
     )
-    return ToolResult(call.id, call.name, message, is_error=True, error_kind="raised")
+    return ToolResult(call.id, call.name, message, is_error=True, error_kind="interrupted")
 
 
 @dataclass
@@ -96,15 +99,31 @@ class StreamedTurn:
         execute: Runs a batch of calls.
         early: Whether a complete call may start before the stream ends (never for
             ``sequential`` or ``requires_approval`` tools: the loop decides).
+        pending: The ids of the calls that wait (for a human, or the application), as
+            ``execute`` fills it: their places in `results` hold stand-ins, never yielded.
+        replied: Awaited with the whole reply when the stream ends, before the calls that
+            did not start early run.
     """
 
-    def __init__(self, *, admit: Admit, execute: Execute, early: Callable[[ToolCall], bool]):
+    def __init__(
+        self,
+        *,
+        admit: Admit,
+        execute: Execute,
+        early: Callable[[ToolCall], bool],
+        pending: Container[str] = (),
+        replied: Replied | None = None,
+    ):
         self._admit = admit
         self._execute = execute
         self._early = early
+        self._pending = pending
+        self._replied = replied
         self.response: ModelResponse | None = None
         self.results: list[ToolResult] = []
         self.cut: list[ToolCall] = []
+        self.unadmitted: list[str] = []
+        """The ids of the reply's calls never shown to ``admit`` (cut off, or withheld)."""
         self.stop: Literal["content_filter"] | None = None  # the run must end
         self._text: list[str] = []
         self._ready: list[ToolCall] = []
@@ -221,7 +240,8 @@ class StreamedTurn:
 
     async def _run_early(self, call: ToolCall) -> ToolResult:
         [result] = await self._execute([call], self._on_progress)
-        self._queue.put_nowait(ToolResultEvent(result))
+        if call.id not in self._pending:
+            self._queue.put_nowait(ToolResultEvent(result))
         return result
 
     async def _finish(self) -> AsyncIterator[ToolProgressEvent | ToolResultEvent]:
@@ -233,17 +253,10 @@ class StreamedTurn:
         if self.response is None:
             msg = "The provider's stream ended without its TurnEnd event."
             raise RuntimeError(msg)
+        if self._replied is not None:
+            await self._replied(self.response)
         calls = self.response.turn.tool_calls
-        withheld = self.response.stop_reason == "content_filter"
-        if withheld:
-            self.stop = "content_filter"
-        for call in calls:
-            if call.id in self._cut_reasons:
-                self.cut.append(call)
-            elif withheld and not isinstance(self._decided.get(call.id), asyncio.Task):
-                self._decided[call.id] = withheld_result(call)
-            elif call.id not in self._decided:  # no ToolCallReady for it: admit it now
-                self._decided[call.id] = self._admit(call)
+        self._decide_the_rest(calls, withheld=self.response.stop_reason == "content_filter")
         batch = [
             call for call in calls if call.id in self._decided and self._decided[call.id] is None
         ]
@@ -268,9 +281,25 @@ class StreamedTurn:
             else:
                 results.append(decided)
         self.results = results
+        held = self._pending
         for result in results:
-            if result.call_id not in self._yielded:
+            if result.call_id not in self._yielded and result.call_id not in held:
                 yield ToolResultEvent(result)
+
+    def _decide_the_rest(self, calls: Sequence[ToolCall], *, withheld: bool) -> None:
+        """Decide each call the stream did not: cut, withheld (a content filter), or admitted."""
+        if withheld:
+            self.stop = "content_filter"
+        for call in calls:
+            if call.id in self._cut_reasons:
+                self.cut.append(call)
+                self.unadmitted.append(call.id)
+            elif withheld and not isinstance(self._decided.get(call.id), asyncio.Task):
+                if call.id not in self._decided:
+                    self.unadmitted.append(call.id)
+                self._decided[call.id] = withheld_result(call)
+            elif call.id not in self._decided:  # no ToolCallReady for it: admit it now
+                self._decided[call.id] = self._admit(call)
 
     async def _settle(
         self, batch: Sequence[ToolCall], running: Sequence[asyncio.Task[ToolResult]]

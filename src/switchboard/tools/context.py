@@ -43,12 +43,15 @@ class RunContext(Generic[DepsT]):
         tool_name: The name of the tool being called.
         call_id: The id of the call, as the model gave it.
         on_progress: Where `report_progress` sends its reports (None: nowhere).
+        approved: Whether a human approved this very call (``agent.resume`` with
+            `Approve`): a tool that raises `ApprovalRequired` to ask runs this time.
     """
 
     deps: DepsT
     tool_name: str = ""
     call_id: str = ""
     on_progress: ProgressListener | None = field(default=None, repr=False, compare=False)
+    approved: bool = False
 
     def report_progress(
         self, progress: float, total: float | None = None, message: str | None = None

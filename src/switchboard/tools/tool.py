@@ -71,7 +71,16 @@ class ToolOptions(TypedDict, total=False):
         max_concurrency: At most this many calls of this tool run at once in a batch.
         sequential: Calls of this tool in a batch run one at a time, in order, after the
             batch's other calls (for tools that change shared state).
-        requires_approval: Each call goes to the executor's approval callback first.
+        requires_approval: Each call needs a yes first: from the executor's ``approve=``
+            callback when it has one; else the run pauses on the call until the application
+            decides (`PendingCall`, ``agent.resume``).
+        external: Never run here: each call pauses the run and is handed to the
+            application, which runs it elsewhere and resumes the run with its result
+            (`Supply`).
+        idempotent: Running a call again with the same arguments changes nothing more
+            (MCP ``idempotentHint``). A run resumed after a crash runs such a call again
+            when its result was lost; any other such call gets an error result saying it
+            may have taken effect.
         inline: Run a sync handler on the event loop instead of a worker thread (for
             fast, pure functions: saves the thread hop).
         strict_validation: Validate without Pydantic's lax coercions ("3" is not 3).
@@ -79,8 +88,6 @@ class ToolOptions(TypedDict, total=False):
         read_only: The tool changes nothing (MCP ``readOnlyHint``).
         destructive: The tool may undo or overwrite what is there, rather than only add
             (MCP ``destructiveHint``; None: unsaid, which MCP clients read as yes).
-        idempotent: Calling it again with the same arguments changes nothing more (MCP
-            ``idempotentHint``).
         open_world: The tool reaches the world outside (the web, other systems) rather
             than a closed domain (MCP ``openWorldHint``; None: unsaid, read as yes).
         defer_loading: Leave the tool out of the model's context until the provider's tool
@@ -106,12 +113,13 @@ class ToolOptions(TypedDict, total=False):
     max_concurrency: int | None
     sequential: bool
     requires_approval: bool
+    external: bool
+    idempotent: bool
     inline: bool
     strict_validation: bool
     title: str | None
     read_only: bool
     destructive: bool | None
-    idempotent: bool
     open_world: bool | None
     # How providers offer it (issue 19).
     defer_loading: bool
@@ -157,12 +165,13 @@ class Tool:
     max_concurrency: int | None
     sequential: bool
     requires_approval: bool
+    external: bool
+    idempotent: bool
     inline: bool
     strict_validation: bool
     title: str | None
     read_only: bool
     destructive: bool | None
-    idempotent: bool
     open_world: bool | None
     # How providers offer it (issue 19).
     defer_loading: bool
@@ -190,12 +199,13 @@ class Tool:
         max_concurrency: int | None = None,
         sequential: bool = False,
         requires_approval: bool = False,
+        external: bool = False,
+        idempotent: bool = False,
         inline: bool = False,
         strict_validation: bool = False,
         title: str | None = None,
         read_only: bool = False,
         destructive: bool | None = None,
-        idempotent: bool = False,
         open_world: bool | None = None,
         defer_loading: bool = False,
         input_examples: Sequence[Mapping[str, Any]] = (),
@@ -238,12 +248,13 @@ class Tool:
             max_concurrency=max_concurrency,
             sequential=sequential,
             requires_approval=requires_approval,
+            external=external,
+            idempotent=idempotent,
             inline=inline,
             strict_validation=strict_validation,
             title=title,
             read_only=read_only,
             destructive=destructive,
-            idempotent=idempotent,
             open_world=open_world,
             defer_loading=defer_loading,
             input_examples=tuple(dict(example) for example in input_examples),
@@ -510,12 +521,13 @@ class Tool:
     def direct(self) -> bool:
         """Whether a call needs nothing but validation and the handler.
 
-        That is: no approval, no time limit or concurrency slot, not run remotely, and the
-        handler takes exactly its validated arguments (no `RunContext`, none
+        That is: no approval, not external, no time limit or concurrency slot, not run
+        remotely, and the handler takes exactly its validated arguments (no `RunContext`, none
         positional-only). The executor runs such calls a shorter way.
         """
         return (
             not self.requires_approval
+            and not self.external
             and self.remote is None
             and self.timeout is None
             and self.max_concurrency is None

@@ -1,0 +1,158 @@
+"""The agent of ``switchboard run``: its settings, kept with a stored run to build it again.
+
+`RunOptions` are the settings ``switchboard run`` builds its agent from. A run recorded
+with ``--store`` keeps them in its meta (``meta["cli"]``, `RunOptions.to_meta`), so that
+``switchboard runs resume`` (and the replay) can build the same agent again
+(`RunOptions.from_meta`). `make_agent` is that agent's one recipe, which ``eval tasks``
+measures as it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, cast
+
+from switchboard.agent import Agent
+from switchboard.batch.models import ModelSpec
+from switchboard.command_agent import MAX_ITERATIONS, MAX_TOKENS, TOOL_CHOICE
+from switchboard.command_agent import command_agent as make_agent
+from switchboard.errors import ConfigurationError
+from switchboard.execution.executor import Approver
+from switchboard.providers.base import Provider
+from switchboard.providers.models import LOCAL
+from switchboard.runs.store import RunStore
+from switchboard.tools_file import load_toolbox
+
+__all__ = ["MAX_ITERATIONS", "MAX_TOKENS", "TOOL_CHOICE", "RunOptions", "make_agent", "make_model"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """The settings of ``switchboard run`` (see its options).
+
+    Attributes:
+        model: The model string.
+        tools: The tools files, as absolute paths.
+        system: Instructions for the model.
+        tool_choice: The first request's tool choice.
+        max_iterations: The most model requests.
+        max_tokens: The most tokens per reply.
+        temperature: Sampling temperature.
+        seed: Sampling seed.
+        threads: CPU threads for a local model.
+        tool_timeout: Seconds for each turn's tool calls.
+        run_timeout: Seconds for the whole run.
+        approve: Ask on the terminal before each call of a ``requires_approval`` tool.
+    """
+
+    model: str = LOCAL
+    tools: tuple[str, ...] = ()
+    system: str | None = None
+    tool_choice: str = TOOL_CHOICE
+    max_iterations: int = MAX_ITERATIONS
+    max_tokens: int = MAX_TOKENS
+    temperature: float | None = None
+    seed: int | None = None
+    threads: int | None = None
+    tool_timeout: float | None = None
+    run_timeout: float | None = None
+    approve: bool = False
+
+    def to_meta(self) -> dict[str, Any]:
+        """The settings as JSON values, for a stored run's meta."""
+        data = dataclasses.asdict(self)
+        data["tools"] = list(self.tools)
+        return data
+
+    @classmethod
+    def from_meta(cls, data: Mapping[str, Any]) -> RunOptions:
+        """The settings `to_meta` wrote.
+
+        Raises:
+            ConfigurationError: ``data`` is not what `to_meta` writes.
+        """
+        unknown = sorted(set(data) - set(_KINDS))
+        if unknown:
+            msg = (
+                f"The stored run's command-line settings have unknown fields {unknown}: was it "
+                "recorded by a newer switchboard?"
+            )
+            raise ConfigurationError(msg)
+        for name, value in data.items():
+            if not _KINDS[name](value):
+                msg = f"The stored run's command-line setting {name} is wrong: {value!r}."
+                raise ConfigurationError(msg)
+        values: dict[str, Any] = {**data, "tools": tuple(data.get("tools", ()))}
+        return cls(**values)
+
+    def agent(self, *, store: RunStore | None = None, approve: Approver | None = None) -> Agent:
+        """The agent these settings describe: its tools loaded, its model made.
+
+        Raises:
+            ConfigurationError: A tools file cannot be loaded, or the model string is wrong.
+        """
+        toolboxes = [load_toolbox(Path(file)) for file in self.tools]
+        return make_agent(
+            make_model(self.model, self.threads),
+            [tool for toolbox in toolboxes for tool in toolbox],
+            system=self.system,
+            tool_choice=self.tool_choice,
+            max_iterations=self.max_iterations,
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            seed=self.seed,
+            tool_timeout=self.tool_timeout,
+            run_timeout=self.run_timeout,
+            store=store,
+            approve=approve,
+        )
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _or_none(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda value: value is None or check(value)
+
+
+def _paths(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(p, str) for p in cast("list[Any]", value))
+
+
+_KINDS: Final[dict[str, Callable[[Any], bool]]] = {
+    "model": _text,
+    "tools": _paths,
+    "system": _or_none(_text),
+    "tool_choice": _text,
+    "max_iterations": _count,
+    "max_tokens": _count,
+    "temperature": _or_none(_number),
+    "seed": _or_none(_count),
+    "threads": _or_none(_count),
+    "tool_timeout": _or_none(_number),
+    "run_timeout": _or_none(_number),
+    "approve": lambda value: isinstance(value, bool),
+}
+"""Each setting's check of its JSON value."""
+
+
+def make_model(model: str, threads: int | None, *, grammar: bool = True) -> Provider:
+    """The provider of a model string or factory; a local model on ``threads`` CPU threads.
+
+    Raises:
+        ConfigurationError: The model string is wrong, or ``grammar=False`` for a model
+            that is not local.
+    """
+    return ModelSpec.parse(model, threads=threads, grammar=grammar).create()
