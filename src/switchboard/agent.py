@@ -96,7 +96,8 @@ class Agent:
             ``None`` offers every tool.
         early_execution: In `run_stream`, start a call as soon as the model has finished
             writing it, while it still streams the rest of its reply (never for
-            ``sequential`` or ``requires_approval`` tools).
+            ``sequential``, ``requires_approval`` or ``external`` tools, nor with a
+            ``store``, where no call starts before its reply is recorded).
         on_cut_off: When a reply ends inside a call (max tokens, an error; see
             `ModelResponse.unfinished_calls`), that call never runs: ``"retry"`` tells the
             model which calls were cut off (an error result each) and goes on; ``"stop"``
