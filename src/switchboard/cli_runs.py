@@ -13,6 +13,7 @@ from typing import Annotated, Final
 import typer
 
 from switchboard.cli_agent import RunOptions
+from switchboard.cli_runs_view import list_runs, show_run
 from switchboard.errors import ConfigurationError, SwitchboardError
 from switchboard.messages import AssistantTurn, ToolCall, ToolResult
 from switchboard.outcome import RunResult
@@ -39,6 +40,10 @@ runs_app = typer.Typer(
     help="Runs recorded in a run store (switchboard run --store).",
     no_args_is_help=True,
 )
+
+
+runs_app.command("list", cls=Command)(list_runs)
+runs_app.command("show", cls=Command)(show_run)
 
 
 @runs_app.command("resume", cls=Command)

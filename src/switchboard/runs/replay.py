@@ -432,7 +432,7 @@ async def replay(
     replica = replaying_agent(agent, session, tools)
     # A replay is no new run to record: once agents write to a store, the copy must not.
     if "store" in vars(replica):
-        vars(replica)["store"] = None
+        replica.store = None
     opening = list(recording.opening)
     if agent.system is not None and opening and isinstance(opening[0], SystemMessage):
         opening = opening[1:]
