@@ -430,9 +430,8 @@ async def replay(
         raise RunStateError(message)
     session = ReplaySession(recording)
     replica = replaying_agent(agent, session, tools)
-    # A replay is no new run to record: once agents write to a store, the copy must not.
-    if "store" in vars(replica):
-        replica.store = None
+    # A replay is no new run to record: the copy writes to no store.
+    replica.store = None
     opening = list(recording.opening)
     if agent.system is not None and opening and isinstance(opening[0], SystemMessage):
         opening = opening[1:]
