@@ -56,7 +56,7 @@ class RayOptions:
     Attributes:
         address: ``"local"`` (a new local cluster, stopped after the batch), ``"auto"``
             (the cluster of ``RAY_ADDRESS`` or the one running on this machine), or an
-            address (``"10.0.0.5:6379"``, ``"ray://head:10001"``). Ignored when this
+            address (``"head-node:6379"``, ``"ray://head-node:10001"``). Ignored when this
             process is already connected to Ray.
         replicas: Run on this many actors, each building the job's model once; ``None``:
             one replica for a heavy job (a local model), a task per item otherwise.
