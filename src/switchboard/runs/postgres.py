@@ -30,13 +30,10 @@ imported when a `PostgresStore` is made, never by ``import switchboard``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Concatenate, Final, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Final
 
 from switchboard.errors import ConfigurationError, RunStateError
-from switchboard.runs.rows import check_limit, check_status
-from switchboard.runs.state import RunStatus
-from switchboard.runs.store import RunSummary, StoredRun
+from switchboard.runs.delegating import DelegatingStore
 
 if TYPE_CHECKING:
     from switchboard.runs.postgres_tables import Connection, RunTables
@@ -46,11 +43,8 @@ __all__ = ["DEFAULT_SCHEMA", "PostgresStore"]
 DEFAULT_SCHEMA: Final = "switchboard"
 """The PostgreSQL schema holding the store's tables when none is given."""
 
-_P = ParamSpec("_P")
-_T = TypeVar("_T")
 
-
-class PostgresStore:
+class PostgresStore(DelegatingStore):
     """A run store in a PostgreSQL database (see `RunStore`), on psycopg 3's async connection.
 
     Args:
@@ -91,59 +85,6 @@ class PostgresStore:
         self._lock = asyncio.Lock()
         self._closed = False
 
-    async def __aenter__(self) -> PostgresStore:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
-    async def create_run(self, run_id: str, meta: Mapping[str, Any]) -> None:
-        """Record a new run (see `RunStore.create_run`)."""
-        await self._call(self._tables.create_run, run_id, meta)
-
-    async def save_state(self, run_id: str, state_json: str, status: RunStatus) -> None:
-        """Replace the run's state and status (see `RunStore.save_state`)."""
-        check_status(status)
-        await self._call(self._tables.save_state, run_id, state_json, status)
-
-    async def begin_step(self, run_id: str, index: int, request: Mapping[str, Any]) -> None:
-        """Record a step's request (see `RunStore.begin_step`)."""
-        await self._call(self._tables.begin_step, run_id, index, request)
-
-    async def finish_step(self, run_id: str, index: int, response: Mapping[str, Any]) -> None:
-        """Record a step's response (see `RunStore.finish_step`)."""
-        await self._call(self._tables.finish_step, run_id, index, response)
-
-    async def call_started(
-        self,
-        run_id: str,
-        step: int,
-        call_id: str,
-        tool: str,
-        arguments: str | Mapping[str, Any],
-    ) -> None:
-        """Record that a call starts (see `RunStore.call_started`)."""
-        await self._call(self._tables.call_started, run_id, step, call_id, tool, arguments)
-
-    async def call_finished(
-        self, run_id: str, step: int, call_id: str, result: Mapping[str, Any]
-    ) -> None:
-        """Record a call's result (see `RunStore.call_finished`)."""
-        await self._call(self._tables.call_finished, run_id, step, call_id, result)
-
-    async def load(self, run_id: str) -> StoredRun:
-        """Everything stored of one run (see `RunStore.load`)."""
-        return await self._call(self._tables.load, run_id)
-
-    async def list_runs(
-        self, status: RunStatus | None = None, limit: int = 100
-    ) -> list[RunSummary]:
-        """The runs, newest first (see `RunStore.list_runs`)."""
-        if status is not None:
-            check_status(status)
-        check_limit(limit)
-        return await self._call(self._tables.list_runs, status, limit)
-
     async def close(self) -> None:
         """Close the connection; closing twice does nothing."""
         if self._closed:
@@ -152,12 +93,7 @@ class PostgresStore:
         async with self._lock:  # after the operation in flight, if any
             await self._drop()
 
-    async def _call(
-        self,
-        operation: Callable[Concatenate[Connection, _P], Awaitable[_T]],
-        *args: _P.args,
-        **kwargs: _P.kwargs,
-    ) -> _T:
+    async def _run(self, operation: str, *args: Any) -> Any:
         if self._closed:
             message = f"The run store {self.where} is closed: open a new PostgresStore."
             raise RunStateError(message)
@@ -169,7 +105,7 @@ class PostgresStore:
             # server and reads its end, so the connection stays usable (whether the server
             # had committed it is unknown, as after a crash).
             try:
-                return await operation(db, *args, **kwargs)
+                return await getattr(self._tables, operation)(db, *args)
             except Exception as error:
                 failure = self._tables.failed(error)
                 if failure is None:

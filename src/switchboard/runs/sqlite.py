@@ -23,27 +23,22 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from switchboard.errors import ConfigurationError, RunStateError
+from switchboard.runs.delegating import DelegatingStore
 from switchboard.runs.location import is_postgres_url, redact_url
-from switchboard.runs.rows import check_limit, check_status
 from switchboard.runs.sqlite_file import RunFile
-from switchboard.runs.state import RunStatus
-from switchboard.runs.store import RunSummary, StoredRun
 
 __all__ = ["DEFAULT_PATH", "SQLiteStore"]
 
 DEFAULT_PATH: Final = "switchboard-runs.sqlite3"
 """The store's file when neither a path nor ``SWITCHBOARD_STORE`` is given (working directory)."""
 
-_T = TypeVar("_T")
 
-
-class SQLiteStore:
+class SQLiteStore(DelegatingStore):
     """A run store in one SQLite file (see `RunStore`).
 
     Args:
@@ -91,59 +86,6 @@ class SQLiteStore:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="switchboard-store")
         self._closed = False
 
-    async def __aenter__(self) -> SQLiteStore:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
-    async def create_run(self, run_id: str, meta: Mapping[str, Any]) -> None:
-        """Record a new run (see `RunStore.create_run`)."""
-        await self._call(self._database.create_run, run_id, meta)
-
-    async def save_state(self, run_id: str, state_json: str, status: RunStatus) -> None:
-        """Replace the run's state and status (see `RunStore.save_state`)."""
-        check_status(status)
-        await self._call(self._database.save_state, run_id, state_json, status)
-
-    async def begin_step(self, run_id: str, index: int, request: Mapping[str, Any]) -> None:
-        """Record a step's request (see `RunStore.begin_step`)."""
-        await self._call(self._database.begin_step, run_id, index, request)
-
-    async def finish_step(self, run_id: str, index: int, response: Mapping[str, Any]) -> None:
-        """Record a step's response (see `RunStore.finish_step`)."""
-        await self._call(self._database.finish_step, run_id, index, response)
-
-    async def call_started(
-        self,
-        run_id: str,
-        step: int,
-        call_id: str,
-        tool: str,
-        arguments: str | Mapping[str, Any],
-    ) -> None:
-        """Record that a call starts (see `RunStore.call_started`)."""
-        await self._call(self._database.call_started, run_id, step, call_id, tool, arguments)
-
-    async def call_finished(
-        self, run_id: str, step: int, call_id: str, result: Mapping[str, Any]
-    ) -> None:
-        """Record a call's result (see `RunStore.call_finished`)."""
-        await self._call(self._database.call_finished, run_id, step, call_id, result)
-
-    async def load(self, run_id: str) -> StoredRun:
-        """Everything stored of one run (see `RunStore.load`)."""
-        return await self._call(self._database.load, run_id)
-
-    async def list_runs(
-        self, status: RunStatus | None = None, limit: int = 100
-    ) -> list[RunSummary]:
-        """The runs, newest first (see `RunStore.list_runs`)."""
-        if status is not None:
-            check_status(status)
-        check_limit(limit)
-        return await self._call(self._database.list_runs, status, limit)
-
     async def close(self) -> None:
         """Close the connection and end the store's thread; closing twice does nothing."""
         if self._closed:
@@ -155,12 +97,13 @@ class SQLiteStore:
         finally:
             self._thread.shutdown(wait=False)
 
-    async def _call(self, operation: Callable[..., _T], *args: Any) -> _T:
+    async def _run(self, operation: str, *args: Any) -> Any:
         if self._closed:
             message = f"The run store {self.path} is closed: open a new SQLiteStore."
             raise RunStateError(message)
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._thread, operation, *args)
+            run = getattr(self._database, operation)
+            return await loop.run_in_executor(self._thread, run, *args)
         except sqlite3.Error as error:  # the disk, a lock held too long, a damaged file
             raise self._database.failed(error) from error
