@@ -80,3 +80,35 @@ class RunContext(Generic[DepsT]):
 def is_context_annotation(annotation: Any) -> bool:
     """Tell whether a parameter annotation asks for the run context."""
     return annotation is RunContext or get_origin(annotation) is RunContext
+
+
+def input_and_context(
+    handler: Callable[..., Any], tool_name: str, *, takes: str, fix: str
+) -> tuple[str, str | None]:
+    """A one-input handler's parameter for its input, and the one for the `RunContext`.
+
+    For tools whose handler takes one value (a model instance, a custom tool's text)
+    rather than the arguments one by one. ``takes`` and ``fix`` complete the error message.
+
+    Raises:
+        ToolDefinitionError: The signature cannot be read, or the handler does not take
+            exactly one argument besides an optional `RunContext`.
+    """
+    import inspect
+
+    from switchboard.errors import ToolDefinitionError
+
+    try:
+        parameters = inspect.signature(handler, eval_str=True).parameters.values()
+    except (ValueError, NameError) as e:
+        msg = f"Tool {tool_name!r}: the handler's signature cannot be read ({e}). Use a def."
+        raise ToolDefinitionError(msg, tool=tool_name) from e
+    context = [p.name for p in parameters if is_context_annotation(p.annotation)]
+    others = [p.name for p in parameters if p.name not in context]
+    if len(others) != 1 or len(context) > 1:
+        msg = (
+            f"Tool {tool_name!r}: {takes} as its one argument (plus an optional RunContext), "
+            f"but it takes {others}. {fix}"
+        )
+        raise ToolDefinitionError(msg, tool=tool_name)
+    return others[0], (context[0] if context else None)

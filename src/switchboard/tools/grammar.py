@@ -197,25 +197,14 @@ def handler_parameters(handler: Callable[..., Any], tool_name: str) -> tuple[str
         ToolDefinitionError: The handler does not take exactly one argument besides an
             optional `RunContext`.
     """
-    import inspect
+    from switchboard.tools.context import input_and_context
 
-    from switchboard.tools.context import is_context_annotation
-
-    try:
-        parameters = inspect.signature(handler, eval_str=True).parameters.values()
-    except (ValueError, NameError) as e:
-        msg = f"Tool {tool_name!r}: the handler's signature cannot be read ({e}). Use a def."
-        raise ToolDefinitionError(msg, tool=tool_name) from e
-    context = [p.name for p in parameters if is_context_annotation(p.annotation)]
-    others = [p.name for p in parameters if p.name not in context]
-    if len(others) != 1 or len(context) > 1:
-        msg = (
-            f"Tool {tool_name!r}: a custom tool's handler takes the input text as its one "
-            f"argument (plus an optional RunContext), but it takes {others}. "
-            "Give it a single str parameter."
-        )
-        raise ToolDefinitionError(msg, tool=tool_name)
-    return others[0], (context[0] if context else None)
+    return input_and_context(
+        handler,
+        tool_name,
+        takes="a custom tool's handler takes the input text",
+        fix="Give it a single str parameter.",
+    )
 
 
 @functools.lru_cache(maxsize=64)

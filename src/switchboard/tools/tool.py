@@ -25,7 +25,7 @@ from switchboard.schema.dialects import STRICT_FORMATS, Format, render_tool
 from switchboard.schema.llama import to_llama_schema
 from switchboard.schema.nodes import ref_problem
 from switchboard.schema.strict import drop_strict_nulls, make_strict, strict_issues
-from switchboard.tools.context import is_context_annotation
+from switchboard.tools.context import input_and_context
 from switchboard.tools.definition import Definition, FunctionDefinition, GivenDefinition
 from switchboard.tools.json_object import load_json_object
 from switchboard.tools.signature import parse_docstring, read_function
@@ -859,18 +859,9 @@ def _model_handler_parameters(
     handler: Callable[..., Any], tool_name: str
 ) -> tuple[str, str | None]:
     """The handler parameter that takes the model instance, and the one that takes the context."""
-    try:
-        parameters = inspect.signature(handler, eval_str=True).parameters.values()
-    except (ValueError, NameError) as e:
-        msg = f"Tool {tool_name!r}: the handler's signature cannot be read ({e}). Use a def."
-        raise ToolDefinitionError(msg, tool=tool_name) from e
-    context = [p.name for p in parameters if is_context_annotation(p.annotation)]
-    others = [p.name for p in parameters if p.name not in context]
-    if len(others) != 1 or len(context) > 1:
-        msg = (
-            f"Tool {tool_name!r}: a model tool's handler takes the model instance as its one "
-            f"argument (plus an optional RunContext), but it takes {others}. "
-            "Give it a single parameter."
-        )
-        raise ToolDefinitionError(msg, tool=tool_name)
-    return others[0], (context[0] if context else None)
+    return input_and_context(
+        handler,
+        tool_name,
+        takes="a model tool's handler takes the model instance",
+        fix="Give it a single parameter.",
+    )
