@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from typing import Any, Literal, Unpack, get_args
+from typing import Any, Generic, Literal, Unpack, get_args
 
 from switchboard.blocking import run_blocking
 from switchboard.errors import ConfigurationError, MaxIterationsError, RunStateError
@@ -31,7 +31,8 @@ from switchboard.messages import (
     ToolResult,
     UserMessage,
 )
-from switchboard.outcome import RunResult
+from switchboard.outcome import OutputT, RunResult
+from switchboard.output_schema import OutputSchema
 from switchboard.providers.base import (
     AllowedTools,
     ModelSettings,
@@ -53,7 +54,7 @@ from switchboard.tools.source import ToolSource
 from switchboard.tools.tool import Tool
 
 
-class Agent:
+class Agent(Generic[OutputT]):
     """Runs the function-calling loop of one model over one set of tools.
 
     Args:
@@ -111,6 +112,11 @@ class Agent:
         api_key: With a model string: the provider's key (default: its variable).
         base_url: With a model string: another endpoint, e.g. an OpenAI-compatible
             local server for ``"openai:<model>"``.
+        output_type: A Pydantic model the answer must be: the provider is asked for it
+            through its structured output (the local model through its grammar), and the
+            answer is validated into ``result.parsed``. ``None``: the answer is free text.
+        output_retries: With ``output_type``: how many invalid answers are sent back, with
+            their problems, to be corrected; one more raises `OutputValidationError`.
         store: Where each run is checkpointed, step by step (e.g. `SQLiteStore`): its
             requests and replies, each call as it starts and ends, its state. A run in a
             store can be resumed by its id after a crash (`resume`). ``None``: runs live in
@@ -156,6 +162,8 @@ class Agent:
         api_key: str | None = None,
         base_url: str | None = None,
         store: RunStore | None = None,
+        output_type: type[OutputT] | None = None,
+        output_retries: int = 2,
         **executor: Unpack[ExecutorOptions],
     ) -> None:
         if max_iterations < 1:
@@ -213,6 +221,13 @@ class Agent:
         options: ExecutorOptions = {**executor, "timeout": tool_timeout}
         self.executor = Executor(**options)
         self.store = store
+        if output_retries < 0:
+            msg = f"output_retries must be 0 or more (got {output_retries})."
+            raise ConfigurationError(msg)
+        self.output: OutputSchema[OutputT] | None = (
+            None if output_type is None else OutputSchema[OutputT].of(output_type)
+        )
+        self.output_retries = output_retries
 
     async def run(
         self,
@@ -222,7 +237,7 @@ class Agent:
         deps: Any = None,
         run_id: str | None = None,
         meta: Mapping[str, Any] | None = None,
-    ) -> RunResult:
+    ) -> RunResult[OutputT]:
         """Run the loop until the model answers, a limit stops it, or it pauses.
 
         A run pauses (``stop_reason="paused"``) on calls that wait: of a
@@ -266,7 +281,7 @@ class Agent:
         decisions: Mapping[str, Decision] | None = None,
         *,
         deps: Any = None,
-    ) -> RunResult:
+    ) -> RunResult[OutputT]:
         """Go on with a paused run, or one whose process died, from where it stopped.
 
         A paused run takes a decision for each pending call, by call id: `Approve` runs it
@@ -310,7 +325,7 @@ class Agent:
         decisions: Mapping[str, Decision] | None = None,
         *,
         deps: Any = None,
-    ) -> RunResult:
+    ) -> RunResult[OutputT]:
         """`resume`, for code without an event loop.
 
         Raises:
@@ -345,7 +360,7 @@ class Agent:
         except RunStateError:  # not in this store: it is recorded from here on
             return given, None
 
-    async def _result(self, run: RunLoop) -> RunResult:
+    async def _result(self, run: RunLoop) -> RunResult[OutputT]:
         # Closed here, not left to the collector: its loop would get the closing as a task.
         async with contextlib.aclosing(run.events(streaming=False)) as events:
             async for event in events:
@@ -413,7 +428,7 @@ class Agent:
                 self._checked(event.result)
             yield event
 
-    def _checked(self, result: RunResult) -> RunResult:
+    def _checked(self, result: RunResult[Any]) -> RunResult[OutputT]:
         if result.stop_reason == "max_iterations" and self.raise_on_limit:
             msg = (
                 f"The run reached max_iterations={self.max_iterations} while the model was "
@@ -430,7 +445,7 @@ class Agent:
         deps: Any = None,
         run_id: str | None = None,
         meta: Mapping[str, Any] | None = None,
-    ) -> RunResult:
+    ) -> RunResult[OutputT]:
         """`run`, for code without an event loop.
 
         Raises:

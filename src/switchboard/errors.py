@@ -20,6 +20,8 @@ SwitchboardError
 ├── RunTimeoutError         (also TimeoutError) a run passed its run_timeout
 ├── RunError                                   a run failed on an unexpected exception
 ├── MaxIterationsError                         a run hit max_iterations with raise_on_limit
+├── OutputValidationError                      a typed run's answers stayed invalid past
+│                                              output_retries
 ├── RunStateError           (also ValueError)  a stored run (state JSON or store file) that
 │                                              cannot be read, or a store used out of order
 └── SwitchboardWarning          (also UserWarning) what works but is likely a mistake
@@ -298,6 +300,21 @@ class MaxIterationsError(SwitchboardError):
 
     def __init__(self, message: str, result: Any) -> None:
         self.result = result
+        super().__init__(message)
+
+
+class OutputValidationError(SwitchboardError):
+    """A run with an ``output_type`` got no valid answer within its ``output_retries``.
+
+    Each invalid answer was sent back to the model with its problems; this one was the last
+    allowed. ``result`` holds the run so far (its state included), to inspect or continue.
+
+    Attributes:
+        problem: What was wrong with the last answer, as the model was told.
+    """
+
+    def __init__(self, message: str, problem: str) -> None:
+        self.problem = problem
         super().__init__(message)
 
 

@@ -7,7 +7,9 @@ live below both.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Generic, Literal
+
+from typing_extensions import TypeVar
 
 from switchboard.messages import Message, ModelResponse, ToolResult, Usage
 from switchboard.runs.approval import PendingCall
@@ -37,6 +39,9 @@ RunStopReason = Literal[
   run. Set on ``error.result`` too, when a run raises.
 """
 
+OutputT = TypeVar("OutputT", default=Any)
+"""A run's output type (``Agent(output_type=...)``); ``Any`` for one that answers in text."""
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -55,11 +60,12 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
-class RunResult:
+class RunResult(Generic[OutputT]):
     """What a run produced.
 
     Attributes:
-        output: The model's final text ("" if the run stopped before an answer).
+        output: The model's final text ("" if the run stopped before an answer); with an
+            ``output_type``, the answer's JSON text.
         messages: The whole conversation, the system message and the prompt included;
             pass it back as ``messages=`` to continue the run. A paused run's ends with
             the paused turn and the results of its calls that ran.
@@ -72,6 +78,8 @@ class RunResult:
         interrupted: The ids of the calls a resumed run found started with no result
             stored (the process died while they ran) and did not run again, not being
             ``idempotent``: the model was told they may have taken effect.
+        parsed: With an ``output_type``, the answer validated into it (``None`` when the
+            run stopped before a valid answer: paused, or at a limit); without, ``None``.
     """
 
     output: str
@@ -82,3 +90,4 @@ class RunResult:
     state: RunState
     pending: tuple[PendingCall, ...] = ()
     interrupted: tuple[str, ...] = ()
+    parsed: OutputT | None = None

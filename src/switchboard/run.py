@@ -33,6 +33,7 @@ from switchboard.messages import (
 )
 from switchboard.outcome import RunResult, RunStopReason, Step
 from switchboard.providers.base import AllowedTools, ModelRequest
+from switchboard.run_output import OutputCheck
 from switchboard.runs.approval import PendingCall
 from switchboard.runs.recorder import RunRecorder, tool_hashes
 from switchboard.runs.state import RunState, RunStatus, new_run_id
@@ -90,6 +91,10 @@ class RunLoop:
             self.calls.recorder = recorder
         self.meta: Mapping[str, Any] = meta or _NO_META
         """Recorded with a new run in the store."""
+        output = agent.output
+        self.output = None if output is None else OutputCheck(output, agent.output_retries)
+        """Validates the answers of a run with an ``output_type``."""
+        self._parsed: Any = None
         self._guard = GuardMemory(len(messages))
         self._usage = _NO_USAGE  # of the steps before the run resumed
         self._sums = (0, 0, 0)  # input, output tokens and requests of the first _summed steps
@@ -164,6 +169,7 @@ class RunLoop:
                 agent.settings,
                 agent.request_timeout,
                 self.deadline,
+                output=agent.output,
             )
             if reply is not None:  # stored before the process died: the model is not asked
                 response, results, stop = await self._run_reply(reply)
@@ -352,7 +358,13 @@ class RunLoop:
         self.iteration += 1
         if not response.turn.tool_calls:
             self.steps.append(Step(response, (), names))
-            return _final_reason(response)
+            reason = _final_reason(response)
+            if self.output is not None and reason == "answer":
+                self._parsed, ask = self.output.check(response.turn.text)
+                if ask is not None:  # invalid: sent back to be corrected
+                    self.messages.append(ask)
+                    return None
+            return reason
         self.messages.extend(results)
         self.steps.append(Step(response, tuple(results), names))
         if self._called is not None:
@@ -491,6 +503,7 @@ class RunLoop:
             state,
             pending,
             tuple(self.interrupted),
+            self._parsed,
         )
 
     def _state(

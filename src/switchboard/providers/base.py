@@ -17,7 +17,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Literal, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeVar, cast
 
 from switchboard.errors import (
     ConfigurationError,
@@ -41,6 +41,7 @@ from switchboard.retry import RetryPolicy
 from switchboard.tools.tool import Tool
 
 if TYPE_CHECKING:
+    from switchboard.output_schema import OutputSchema
     from switchboard.streaming.events import StreamEvent
 
 logger = logging.getLogger("switchboard")
@@ -138,6 +139,8 @@ class ModelRequest:
             ``None`` leaves the provider's own limit.
         deadline: The event loop's time (``loop.time()``) by which the run must be over;
             no try and no wait between tries goes past it. ``None``: no deadline.
+        output: The schema the answer must follow (its text a JSON object of it), through
+            the provider's structured output; ``None``: free text.
     """
 
     messages: Sequence[Message]
@@ -148,6 +151,7 @@ class ModelRequest:
     settings: ModelSettings = field(default_factory=ModelSettings)
     request_timeout: float | None = None
     deadline: float | None = None
+    output: OutputSchema[Any] | None = None
 
 
 class Provider(Protocol):
