@@ -81,6 +81,19 @@ class OutputSchema(Generic[T]):
         """The answer's neutral JSON Schema (a copy)."""
         return dict(self.tool.parameters)
 
+    @property
+    def strict_schema(self) -> dict[str, Any] | None:
+        """The JSON Schema in strict form; ``None`` when the model has none.
+
+        Strict form: every property required, optional ones nullable, no other properties,
+        as OpenAI's strict structured outputs take it (see `Tool.strict_issues` for what
+        has none). Built once: do not mutate it.
+        """
+        if self.tool.strict_issues():
+            return None
+        rendered = self.tool.schema("openai", strict=True)
+        return rendered["function"]["parameters"]
+
     def parse(self, text: str) -> T:
         """The answer's text read as JSON (fenced or lightly broken JSON repaired) and validated.
 

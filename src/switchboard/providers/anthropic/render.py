@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from switchboard.errors import ConfigurationError
 from switchboard.messages import AssistantTurn, Message, SystemMessage, ToolResult, UserMessage
+from switchboard.output_schema import OutputSchema
 from switchboard.providers.anthropic.pairing import repair_pairing
 from switchboard.providers.anthropic.parts import part_block
 from switchboard.providers.anthropic.tools import (
@@ -106,6 +107,8 @@ def render_request(
     container = latest_container(request.messages)
     if container is not None:
         kwargs["container"] = container
+    if request.output is not None:
+        kwargs["output_config"] = {"format": output_format(request.output)}
     extra: dict[str, Any] = {}
     if mcp_servers:
         extra["mcp_servers"] = [dict(server) for server in mcp_servers]
@@ -192,6 +195,18 @@ def render_tool_choice(
     elif rendered == {"type": "auto"}:
         return None
     return rendered
+
+
+def output_format(output: OutputSchema[Any]) -> dict[str, Any]:
+    """The ``output_config.format`` that asks for an answer of ``output``'s schema.
+
+    Anthropic's structured outputs (``JSONOutputFormatParam``,
+    https://platform.claude.com/docs/en/build-with-claude/structured-outputs) take the
+    schemas its strict tool use takes: the schema in that dialect when it has a strict
+    form, else as it is (the answer's validation is then what holds it).
+    """
+    rendered = output.tool.schema("anthropic", strict=True, on_strict_issues="fallback")
+    return {"type": "json_schema", "schema": rendered["input_schema"]}
 
 
 def render_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:

@@ -41,6 +41,7 @@ from switchboard.messages import (
     ToolCall,
     ToolResult,
 )
+from switchboard.output_schema import OutputSchema
 from switchboard.providers.base import AllowedTools, ModelRequest, ToolChoice, require_tool_choice
 from switchboard.providers.gemini.parse import PROVIDER, SYNTHETIC_ID_PREFIX
 from switchboard.tools.tool import Tool
@@ -82,8 +83,24 @@ def render_request(request: ModelRequest) -> GenerateArgs:
         seed=settings.seed,
         # The calls are run by switchboard, never by the SDK.
         automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
+        **({} if request.output is None else _response_format(request.output)),
     )
     return GenerateArgs(contents=contents, config=config)
+
+
+def _response_format(output: OutputSchema[Any]) -> dict[str, Any]:
+    """The config fields that ask for a JSON answer of ``output``'s schema.
+
+    ``response_mime_type`` JSON with ``response_schema`` in Gemini's schema dialect, the one
+    its function declarations take
+    (https://ai.google.dev/gemini-api/docs/structured-output); a model with no fields,
+    which that dialect has no form of, goes as ``response_json_schema``.
+    """
+    parameters = output.tool.schema("gemini").get("parameters")
+    if parameters is None:
+        return {"response_mime_type": "application/json", "response_json_schema": output.json_schema}
+    schema = types.Schema.model_validate(parameters)
+    return {"response_mime_type": "application/json", "response_schema": schema}
 
 
 def render_messages(

@@ -35,6 +35,7 @@ from switchboard.providers.local.generation import (
 )
 from switchboard.providers.local.grounding import ground_choices, ground_strings
 from switchboard.providers.local.model_file import checked_model_file, load_error
+from switchboard.providers.local.output import answer_of, with_output_tool
 from switchboard.providers.local.prompt import PROVIDER, parse_reply, written_calls
 from switchboard.providers.local.stream import ReplyReader
 from switchboard.providers.local.techniques import LocalTechniques
@@ -150,7 +151,7 @@ class LocalProvider:
                 is longer than the context window).
         """
         require_tool_choice(request.tool_choice, request.tools, PROVIDER)
-        request = only_allowed(request)
+        request = only_allowed(with_output_tool(request))
         limits = self._limits(request)
         return await within(self._generated(request), limits, limits.attempt_deadline())
 
@@ -207,12 +208,12 @@ class LocalProvider:
             ProviderRequestError: As `complete`.
         """
         require_tool_choice(request.tool_choice, request.tools, PROVIDER)
-        request = only_allowed(request)
+        request = only_allowed(with_output_tool(request))
         calls = request.tool_choice != "none" and bool(request.tools)
         reader = ReplyReader(
             _call_prefix(request.messages),
             calls=calls,
-            held={t.name for t in callable_tools(request) if self._held(t)} if calls else (),
+            held=self._held_names(request) if calls else (),
             partial_args=partial_args,
         )
         limits = self._limits(request)
@@ -300,6 +301,11 @@ class LocalProvider:
             widened = self._grounded(request, messages, calls)
             if widened != calls:
                 calls, raw = widened, written_calls(widened)
+            answered = answer_of(calls, request)
+            if answered is not None:
+                text, left = answered
+                raw = written_calls(left) if left else raw
+                calls = left
             turn = AssistantTurn(text, calls, {PROVIDER: raw})
             # The grammar ends every call it lets through: none is ever cut.
             reason = _stop_reason(reply, calls)
@@ -368,6 +374,16 @@ class LocalProvider:
             except ValueError:
                 return f"The arguments of {call.name} are not valid JSON."
         return None
+
+    def _held_names(self, request: ModelRequest) -> set[str]:
+        """The tools whose calls a stream holds back until the reply is read whole.
+
+        Those that may be asked for again, and the output's tool, whose call is the answer.
+        """
+        held = {t.name for t in callable_tools(request) if self._held(t)}
+        if request.output is not None:
+            held.add(request.output.tool.name)
+        return held
 
     def _has_issues(self, tool: Tool) -> bool:
         if tool not in self._issues:

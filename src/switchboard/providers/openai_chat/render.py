@@ -16,6 +16,7 @@ from switchboard.messages import (
     ToolResult,
     UserMessage,
 )
+from switchboard.output_schema import OutputSchema
 from switchboard.providers.base import AllowedTools, ModelRequest, ToolChoice, require_tool_choice
 from switchboard.providers.media import part_url
 from switchboard.tools.grammar import custom_input, custom_names
@@ -61,6 +62,8 @@ def render_request(
         kwargs["tool_choice"] = _tool_choice(request.tool_choice, custom)
         if request.parallel_tool_calls is not None:
             kwargs["parallel_tool_calls"] = request.parallel_tool_calls
+    if request.output is not None:
+        kwargs["response_format"] = response_format(request.output)
     settings = request.settings
     if settings.max_tokens is not None:
         kwargs[max_tokens_field] = settings.max_tokens
@@ -69,6 +72,22 @@ def render_request(
     if settings.seed is not None:
         kwargs["seed"] = settings.seed
     return kwargs
+
+
+def response_format(output: OutputSchema[Any]) -> dict[str, Any]:
+    """The ``response_format`` that asks for an answer of ``output``'s schema.
+
+    Structured outputs (https://platform.openai.com/docs/guides/structured-outputs): the
+    ``json_schema`` format, strict when the schema has a strict form (else the model is
+    only guided by it, and the answer's validation is what holds it).
+    """
+    strict = output.strict_schema
+    json_schema: dict[str, Any] = {"name": output.name}
+    if output.description:
+        json_schema["description"] = output.description
+    json_schema["schema"] = output.json_schema if strict is None else strict
+    json_schema["strict"] = strict is not None
+    return {"type": "json_schema", "json_schema": json_schema}
 
 
 def render_messages(

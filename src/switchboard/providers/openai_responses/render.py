@@ -20,6 +20,7 @@ from switchboard.messages import (
     ToolResult,
     UserMessage,
 )
+from switchboard.output_schema import OutputSchema
 from switchboard.providers.base import ModelRequest, require_tool_choice
 from switchboard.providers.media import part_url
 from switchboard.providers.openai_responses.tools import render_tool_choice, render_tools
@@ -103,12 +104,29 @@ def render_request(
         encrypted_reasoning = is_reasoning_model(model)
     if encrypted_reasoning:
         kwargs["include"] = ["reasoning.encrypted_content"]
+    if request.output is not None:
+        kwargs["text"] = {"format": text_format(request.output)}
     settings = request.settings
     if settings.max_tokens is not None:
         kwargs["max_output_tokens"] = settings.max_tokens
     if settings.temperature is not None:
         kwargs["temperature"] = settings.temperature
     return kwargs
+
+
+def text_format(output: OutputSchema[Any]) -> dict[str, Any]:
+    """The ``text.format`` that asks for an answer of ``output``'s schema.
+
+    ``ResponseFormatTextJSONSchemaConfigParam``: the ``json_schema`` format, strict when the
+    schema has a strict form (https://platform.openai.com/docs/guides/structured-outputs).
+    """
+    strict = output.strict_schema
+    format_: dict[str, Any] = {"type": "json_schema", "name": output.name}
+    if output.description:
+        format_["description"] = output.description
+    format_["schema"] = output.json_schema if strict is None else strict
+    format_["strict"] = strict is not None
+    return format_
 
 
 def is_reasoning_model(model: str) -> bool:
