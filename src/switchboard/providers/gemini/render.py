@@ -41,7 +41,6 @@ from switchboard.messages import (
     ToolCall,
     ToolResult,
 )
-from switchboard.output_schema import OutputSchema
 from switchboard.providers.base import AllowedTools, ModelRequest, ToolChoice, require_tool_choice
 from switchboard.providers.gemini.parse import PROVIDER, SYNTHETIC_ID_PREFIX
 from switchboard.tools.tool import Tool
@@ -83,24 +82,39 @@ def render_request(request: ModelRequest) -> GenerateArgs:
         seed=settings.seed,
         # The calls are run by switchboard, never by the SDK.
         automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
-        **({} if request.output is None else _response_format(request.output)),
+        **_response_format(request),
     )
     return GenerateArgs(contents=contents, config=config)
 
 
-def _response_format(output: OutputSchema[Any]) -> dict[str, Any]:
-    """The config fields that ask for a JSON answer of ``output``'s schema.
+def _response_format(request: ModelRequest) -> dict[str, Any]:
+    """The config fields that ask for a JSON answer of the request's output schema, if any.
 
     ``response_mime_type`` JSON with ``response_schema`` in Gemini's schema dialect, the one
     its function declarations take
     (https://ai.google.dev/gemini-api/docs/structured-output); a model with no fields,
-    which that dialect has no form of, goes as ``response_json_schema``.
+    which that dialect has no form of, goes as ``response_json_schema``. Not sent when the
+    request forces a call (mode ``ANY``), whose reply is no answer: the API refuses the two
+    together ("Forced function calling (ANY mode) with a response mime type:
+    'application/json' is unsupported").
     """
+    output = request.output
+    if output is None or (request.tools and _forces_a_call(request.tool_choice)):
+        return {}
+    json_type = "application/json"
     parameters = output.tool.schema("gemini").get("parameters")
     if parameters is None:
-        return {"response_mime_type": "application/json", "response_json_schema": output.json_schema}
-    schema = types.Schema.model_validate(parameters)
-    return {"response_mime_type": "application/json", "response_schema": schema}
+        return {"response_mime_type": json_type, "response_json_schema": output.json_schema}
+    return {
+        "response_mime_type": json_type,
+        "response_schema": types.Schema.model_validate(parameters),
+    }
+
+
+def _forces_a_call(choice: ToolChoice) -> bool:
+    if isinstance(choice, AllowedTools):
+        return choice.required
+    return choice not in ("auto", "none")
 
 
 def render_messages(
