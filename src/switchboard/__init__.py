@@ -15,6 +15,7 @@ from switchboard.errors import (
     ConfigurationError,
     MaxIterationsError,
     MCPConnectionError,
+    OutputValidationError,
     ProviderAuthError,
     ProviderError,
     ProviderRateLimitError,
@@ -65,6 +66,7 @@ from switchboard.messages import (
     UserMessage,
 )
 from switchboard.outcome import RunResult, RunStopReason, Step
+from switchboard.output_schema import OutputSchema
 from switchboard.providers.base import (
     AllowedTools,
     ModelRequest,
@@ -155,6 +157,8 @@ __all__ = [
     "ModelResponse",
     "ModelSettings",
     "OnStrictIssues",
+    "OutputSchema",
+    "OutputValidationError",
     "PendingCall",
     "PostgresStore",
     "ProgressListener",
