@@ -40,6 +40,20 @@ class OutputSchema(Generic[T]):
         model: The Pydantic model the answer is validated into.
         tool: The model as a schema-only tool: ``tool.parameters`` is the answer's JSON
             Schema, ``tool.schema(fmt, strict=...)`` its form in each provider's dialect.
+
+    Example:
+        >>> from pydantic import BaseModel
+        >>> class City(BaseModel):
+        ...     name: str
+        ...     population: int
+        >>> output = OutputSchema.of(City)
+        >>> output.parse('{"name": "Paris", "population": 2100000}')
+        City(name='Paris', population=2100000)
+        >>> output.parse('{"name": "Paris"}')
+        Traceback (most recent call last):
+        ...
+        switchboard.output_schema.OutputProblem: The answer does not match the City schema:
+        - population: missing, but required
     """
 
     model: type[T]
