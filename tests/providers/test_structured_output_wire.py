@@ -25,6 +25,7 @@ from switchboard.providers.gemini import GeminiProvider
 from switchboard.providers.openai_chat import OpenAIChatProvider
 from switchboard.providers.openai_responses import OpenAIResponsesProvider
 from switchboard.retry import RetryPolicy
+from switchboard.streaming.events import RunEnd
 from switchboard.tools.tool import tool
 
 from .conftest import Replay, fixture_path
@@ -174,6 +175,22 @@ async def test_chat_sends_the_format_beside_the_tools(replay: Replay) -> None:
     assert_sdk_accepts(body, CompletionCreateParamsNonStreaming)
     assert [t["function"]["name"] for t in body["tools"]] == ["get_weather"]
     assert body["response_format"]["json_schema"]["name"] == "Location"
+
+
+async def test_chat_streamed_run_reads_the_recorded_streamed_answer(replay: Replay) -> None:
+    """Chat, streamed: the request asks for the format; the recorded stream's JSON is parsed."""
+    stream = (
+        "openai-chat/text-only/7e5ea4d12e7cc064399b6631415e65923f182256b6e6b752950a3aaa2ad2320a.bin"
+    )
+    replay.queue_bytes(fixture_path(stream).read_bytes(), "text/event-stream")
+    agent = Agent(chat(replay), output_type=Location)
+    events = [event async for event in agent.run_stream("Weather in SF?")]
+    body = replay.bodies[-1]
+    assert body["stream"] is True
+    assert body["response_format"]["json_schema"]["schema"] == LOCATION_STRICT
+    end = events[-1]
+    assert isinstance(end, RunEnd)
+    assert end.result.parsed == Location(city="San Francisco", temperature=61, units="f")
 
 
 # Responses
