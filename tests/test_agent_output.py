@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import BaseModel, Field
 
@@ -13,6 +15,7 @@ from switchboard import (
     RunEnd,
     RunState,
     ScriptedModel,
+    SQLiteStore,
     Tool,
     ToolCall,
     UserMessage,
@@ -124,6 +127,18 @@ async def test_a_paused_typed_run_resumes_from_its_json_state_to_a_parsed_answer
     state = RunState.from_json(paused.state.to_json())
     result = await agent.resume(state, {"c1": Approve()})
     assert result.parsed == City(name="Paris", population=2100000)
+
+
+async def test_a_stored_typed_run_records_each_answer_and_ends_finished(tmp_path: Path) -> None:
+    """With a store: both answers are stored steps; the run's state ends finished, parsed."""
+    model = ScriptedModel(['{"name": "Paris"}', VALID])
+    async with SQLiteStore(tmp_path / "runs.sqlite3") as store:
+        agent = Agent(model, output_type=City, store=store)
+        result = await agent.run("Paris?", run_id="typed")
+        stored = await store.load("typed")
+    assert result.parsed == City(name="Paris", population=2100000)
+    assert (stored.status, len(stored.steps)) == ("finished", 2)
+    assert RunState.from_json(stored.state or "").messages == result.messages
 
 
 def test_an_output_type_that_is_no_pydantic_model_is_refused() -> None:
