@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 import httpx
 import pytest
+from pydantic import BaseModel
 
 from switchboard.agent import Agent
 from switchboard.execution.toolbox import Toolbox
@@ -113,3 +114,29 @@ async def test_agent_loop_runs_the_forced_call_and_sends_its_result_back(server_
         {"role": "tool", "tool_call_id": call.id, "content": outcome.content},
     ]
     assert result.usage.requests == len(sent) == len(result.steps)
+
+
+class Location(BaseModel):
+    """A city and its temperature."""
+
+    city: str
+    temperature: float
+
+
+async def test_response_format_holds_the_servers_answer_to_the_output_model(
+    server_url: str,
+) -> None:
+    """llama-cpp-python's server holds the answer to the json_object schema: it validates."""
+    settings = ModelSettings(max_tokens=64, temperature=0.0, seed=1)
+    async with httpx.AsyncClient() as client:
+        provider = OpenAIChatProvider(
+            "smollm2",
+            base_url=server_url,
+            http_client=client,
+            response_format_type="json_object",
+        )
+        agent = Agent(provider, output_type=Location, settings=settings, output_retries=0)
+        result = await agent.run("It is 18 degrees in Tokyo. Give the location.")
+    assert result.stop_reason == "answer"
+    assert isinstance(result.parsed, Location)
+    assert result.parsed.city == "Tokyo"

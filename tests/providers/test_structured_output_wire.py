@@ -18,7 +18,7 @@ from openai.types.responses.response_create_params import ResponseCreateParamsNo
 from pydantic import BaseModel
 
 from switchboard.agent import Agent
-from switchboard.errors import OutputValidationError
+from switchboard.errors import ConfigurationError, OutputValidationError
 from switchboard.providers.anthropic import AnthropicProvider
 from switchboard.providers.base import Provider
 from switchboard.providers.gemini import GeminiProvider
@@ -157,6 +157,30 @@ async def test_chat_sends_a_schema_with_no_strict_form_non_strict(replay: Replay
     format_ = body["response_format"]["json_schema"]
     assert format_["strict"] is False
     assert format_["schema"]["properties"]["counts"]["additionalProperties"] == {"type": "integer"}
+
+
+async def test_chat_json_object_form_sends_the_schema_beside_the_type(replay: Replay) -> None:
+    """Chat, response_format_type="json_object": the schema as it is, beside the type."""
+    replay.queue_json(recorded_chat("test_parse_pydantic_model"))
+    provider = OpenAIChatProvider(
+        "smollm2",
+        base_url="http://127.0.0.1:8080/v1",
+        http_client=replay.client(),
+        retry=ONCE,
+        response_format_type="json_object",
+    )
+    result = await Agent(provider, output_type=Location).run("Weather in SF?")
+    schema = replay.bodies[-1]["response_format"]["schema"]
+    assert replay.bodies[-1]["response_format"]["type"] == "json_object"
+    assert schema["required"] == ["city", "temperature", "units"]
+    assert "additionalProperties" not in schema
+    assert result.parsed == Location(city="San Francisco", temperature=65, units="f")
+
+
+def test_chat_refuses_an_unknown_response_format_type() -> None:
+    """An unknown response_format_type is a ConfigurationError naming the two there are."""
+    with pytest.raises(ConfigurationError, match="'json_schema' or 'json_object'"):
+        OpenAIChatProvider("gpt-4o", api_key="sk-test", response_format_type="xml")  # pyright: ignore[reportArgumentType]
 
 
 async def test_chat_refusal_ends_a_typed_run_with_no_parsed_answer(replay: Replay) -> None:

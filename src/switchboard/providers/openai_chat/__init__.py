@@ -13,13 +13,19 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
 
 from switchboard.providers.openai_chat.parse import parse_response
 from switchboard.providers.openai_chat.provider import NO_KEY, OpenAIChatProvider
-from switchboard.providers.openai_chat.render import ERROR_PREFIX, render_messages, render_request
+from switchboard.providers.openai_chat.render import (
+    ERROR_PREFIX,
+    ResponseFormatType,
+    render_messages,
+    render_request,
+)
 from switchboard.providers.openai_errors import map_errors
 
 __all__ = [
     "ERROR_PREFIX",
     "NO_KEY",
     "OpenAIChatProvider",
+    "ResponseFormatType",
     "map_errors",
     "parse_response",
     "render_messages",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 import httpx
 import openai
 from openai import AsyncStream
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
+from switchboard.errors import ConfigurationError
 from switchboard.providers.base import (
     DEFAULT_MAX_RETRY_WAIT,
     DEFAULT_REQUEST_TIMEOUT,
@@ -22,7 +23,12 @@ from switchboard.providers.base import (
     checked_response,
 )
 from switchboard.providers.openai_chat.parse import parse_response
-from switchboard.providers.openai_chat.render import PROVIDER, MaxTokensField, render_request
+from switchboard.providers.openai_chat.render import (
+    PROVIDER,
+    MaxTokensField,
+    ResponseFormatType,
+    render_request,
+)
 from switchboard.providers.openai_chat.stream import ChatStreamReader
 from switchboard.providers.openai_errors import map_errors
 from switchboard.retry import RetryPolicy
@@ -56,6 +62,7 @@ class OpenAIChatProvider(SDKProvider):
         retry: RetryPolicy = DEFAULT_RETRY,
         request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
+        response_format_type: ResponseFormatType = "json_schema",
     ) -> None:
         """Set up the client; nothing is sent yet.
 
@@ -70,11 +77,22 @@ class OpenAIChatProvider(SDKProvider):
                 (a request's own ``request_timeout`` wins).
             max_retry_wait: The longest ``Retry-After`` to wait for; a server asking for
                 more fails the request at once.
+            response_format_type: How a typed answer's schema is sent (`ResponseFormatType`):
+                ``"json_schema"`` (OpenAI's), or ``"json_object"`` with the schema beside
+                it, for servers that take that form (llama-cpp-python's).
 
         Raises:
-            ConfigurationError: No ``base_url`` and no key.
+            ConfigurationError: No ``base_url`` and no key, or an unknown
+                ``response_format_type``.
         """
         key = _key(api_key, base_url)
+        if response_format_type not in get_args(ResponseFormatType):
+            msg = (
+                f"response_format_type must be 'json_schema' or 'json_object' "
+                f"(got {response_format_type!r})."
+            )
+            raise ConfigurationError(msg)
+        self._response_format_type: ResponseFormatType = response_format_type
         super().__init__(
             model, retry, request_timeout=request_timeout, max_retry_wait=max_retry_wait
         )
@@ -100,7 +118,11 @@ class OpenAIChatProvider(SDKProvider):
             ConfigurationError: ``tool_choice`` names no offered tool, or forces a call with
                 no tools.
         """
-        kwargs = render_request(request, max_tokens_field=self._max_tokens_field)
+        kwargs = render_request(
+            request,
+            max_tokens_field=self._max_tokens_field,
+            response_format_type=self._response_format_type,
+        )
 
         # create() is overloaded on ``stream``; unpacked kwargs match no one overload.
         create = cast(Callable[..., Awaitable[object]], self._client.chat.completions.create)
@@ -131,7 +153,11 @@ class OpenAIChatProvider(SDKProvider):
         Raises:
             ProviderError: The provider refused or failed the request (after retries).
         """
-        kwargs = render_request(request, max_tokens_field=self._max_tokens_field)
+        kwargs = render_request(
+            request,
+            max_tokens_field=self._max_tokens_field,
+            response_format_type=self._response_format_type,
+        )
         # The streaming overload of create(), which pyright cannot pick from unpacked kwargs.
         create = cast(
             Callable[..., Awaitable[AsyncStream[ChatCompletionChunk]]],

@@ -30,6 +30,12 @@ REASONING_CONTENT = "reasoning_content"
 provider state keeps it under this key, and a turn with calls sends it back
 (https://api-docs.deepseek.com/guides/thinking_mode)."""
 
+ResponseFormatType = Literal["json_schema", "json_object"]
+"""How a typed answer's schema is asked for: OpenAI's ``json_schema`` response format (which
+vLLM, llama.cpp's own server and Ollama read too), or ``json_object`` with the schema beside
+it, the form of llama-cpp-python's server (which refuses ``json_schema``), Together and
+Fireworks."""
+
 MaxTokensField = Literal["max_completion_tokens", "max_tokens"]
 """Where the output limit goes: OpenAI reads ``max_completion_tokens`` (its reasoning models
 reject ``max_tokens``); compatible servers (llama.cpp, vLLM, Ollama) read ``max_tokens``."""
@@ -43,13 +49,17 @@ with this prefix, unless it already starts with "error" (in any case)."""
 
 
 def render_request(
-    request: ModelRequest, *, max_tokens_field: MaxTokensField = "max_completion_tokens"
+    request: ModelRequest,
+    *,
+    max_tokens_field: MaxTokensField = "max_completion_tokens",
+    response_format_type: ResponseFormatType = "json_schema",
 ) -> dict[str, Any]:
     """The keyword arguments of ``chat.completions.create`` for ``request``, all but ``model``.
 
     Args:
         request: The neutral request.
         max_tokens_field: The field the server reads the output limit from.
+        response_format_type: How the server takes a typed answer's schema.
 
     Raises:
         ConfigurationError: ``tool_choice`` names no offered tool, or forces a call with none.
@@ -63,7 +73,7 @@ def render_request(
         if request.parallel_tool_calls is not None:
             kwargs["parallel_tool_calls"] = request.parallel_tool_calls
     if request.output is not None:
-        kwargs["response_format"] = response_format(request.output)
+        kwargs["response_format"] = response_format(request.output, response_format_type)
     settings = request.settings
     if settings.max_tokens is not None:
         kwargs[max_tokens_field] = settings.max_tokens
@@ -74,13 +84,19 @@ def render_request(
     return kwargs
 
 
-def response_format(output: OutputSchema[Any]) -> dict[str, Any]:
+def response_format(
+    output: OutputSchema[Any], kind: ResponseFormatType = "json_schema"
+) -> dict[str, Any]:
     """The ``response_format`` that asks for an answer of ``output``'s schema.
 
     Structured outputs (https://platform.openai.com/docs/guides/structured-outputs): the
     ``json_schema`` format, strict when the schema has a strict form (else the model is
-    only guided by it, and the answer's validation is what holds it).
+    only guided by it, and the answer's validation is what holds it). With ``kind``
+    ``"json_object"``: ``{"type": "json_object", "schema": ...}``, the schema as it is
+    (https://llama-cpp-python.readthedocs.io/en/latest/server/#json-schema-mode).
     """
+    if kind == "json_object":
+        return {"type": "json_object", "schema": output.json_schema}
     strict = output.strict_schema
     json_schema: dict[str, Any] = {"name": output.name}
     if output.description:
