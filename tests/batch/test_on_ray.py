@@ -130,13 +130,15 @@ async def stored_runs(location: str) -> dict[str, StoredRun]:
         return {s.run_id: await store.load(s.run_id) for s in summaries}
 
 
+@pytest.mark.parametrize("replicas", [None, 2], ids=["tasks", "replicas"])
 async def test_runs_of_a_batch_on_ray_land_in_the_shared_postgres_store(
-    tmp_path: Path, postgres_url: str
+    tmp_path: Path, postgres_url: str, replicas: int | None
 ) -> None:
     """Each line run by a Ray worker is a finished run in PostgreSQL, named by its output line."""
     source = write_lines(tmp_path / "in.jsonl", prompts(tmp_path, 20))
     out = tmp_path / "out.jsonl"
-    await batch(source, tools=TOOLS, model=MODEL, output=out, ray=True, store=postgres_url)
+    options = RayOptions(replicas=replicas)
+    await batch(source, tools=TOOLS, model=MODEL, output=out, ray=options, store=postgres_url)
     results = read_output(out)
     runs = await stored_runs(postgres_url)
     assert sorted(runs) == sorted(r["run_id"] for r in results)
