@@ -170,6 +170,17 @@ def test_batch_command_store_records_runs_that_runs_list_shows(
     assert sorted(re.findall(r"[0-9a-f]{32}", listed.stdout)) == run_ids
 
 
+async def test_a_store_object_in_process_records_the_runs_and_stays_open(tmp_path: Path) -> None:
+    """A RunStore given in this process records each line's run and is left to its owner."""
+    source = write_lines(tmp_path / "in.jsonl", prompts(tmp_path, 3))
+    out = tmp_path / "out.jsonl"
+    async with SQLiteStore(tmp_path / "runs.sqlite3") as store:
+        await batch(source, tools=TOOLS, model=MODEL, output=out, store=store)
+        listed = {run.run_id for run in await store.list_runs()}
+    assert listed == {r["run_id"] for r in read_output(out)}
+    assert len(listed) == 3
+
+
 async def test_a_store_object_is_refused_on_ray(tmp_path: Path) -> None:
     """On Ray the store must be a location each worker opens; nothing runs, no cluster starts."""
     source = write_lines(tmp_path / "in.jsonl", prompts(tmp_path, 1))

@@ -320,8 +320,8 @@ async def _opened(
     store: str | os.PathLike[str] | RunStore | None, location: str | None
 ) -> AsyncGenerator[RunStore | None]:
     """The batch's store, opened and read once here so a wrong one fails before any run."""
-    if store is None or location is None:
-        yield None if store is None or isinstance(store, str | os.PathLike) else store
+    if location is None:  # no store, or a RunStore the caller opened (and closes)
+        yield store if isinstance(store, RunStore) else None
         return
     async with open_run_store(location) as runs:
         await runs.list_runs(limit=1)
