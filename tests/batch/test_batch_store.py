@@ -102,6 +102,15 @@ def job_of(location: str) -> ConversationJob:
     return ConversationJob(SourceFile.read(TOOLS, "tools"), ModelSpec.parse(MODEL), store=location)
 
 
+async def test_a_job_given_a_line_with_no_run_id_names_the_run_it_recorded(
+    tmp_path: Path, location: str
+) -> None:
+    """A line not given a run id by a batch gets one: its result names the run stored."""
+    (line,) = read_lines(write_lines(tmp_path / "in.jsonl", prompts(tmp_path, 1)))
+    result = await job_of(location).run(line)
+    assert list(await stored_runs(location)) == [result.run_id]
+
+
 async def line_with_stored_run(tmp_path: Path, location: str, state: RunState | None) -> Line:
     """The batch's one line, given run id r-8, which the store holds with ``state``."""
     (line,) = read_lines(write_lines(tmp_path / "in.jsonl", prompts(tmp_path, 1)))

@@ -27,6 +27,7 @@ from switchboard.execution.toolbox import Toolbox
 from switchboard.outcome import RunResult
 from switchboard.providers.base import ModelSettings, Provider
 from switchboard.runs.codec import message_to_json
+from switchboard.runs.state import new_run_id
 from switchboard.runs.store import RunStore
 from switchboard.tools_file import load_toolbox
 
@@ -131,6 +132,8 @@ class ConversationJob:
     async def run(self, item: Line) -> BatchResult:
         """Run the line's conversation; its result, or its error, as a `BatchResult`."""
         started = time.perf_counter()
+        if self.store is not None and item.run_id is None:  # a job not run by `batch`
+            item = dataclasses.replace(item, run_id=new_run_id())
         result: RunResult | None
         try:
             store = store_of_loop(self.store) if isinstance(self.store, str) else self.store

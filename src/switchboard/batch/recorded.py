@@ -55,7 +55,7 @@ async def run_recorded(
             reporting it, without an answer.
         ProviderError, RunTimeoutError, RunError: As `Agent.run` raises them.
     """
-    run_id = line.run_id or new_run_id()
+    run_id = line.run_id or new_run_id()  # `batch` gives every line its id beforehand
     try:
         stored = await store.load(run_id)
     except RunNotFoundError:
