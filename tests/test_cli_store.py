@@ -186,6 +186,7 @@ def test_a_urls_password_is_not_printed(tools_file: Path, postgres_server: Postg
         ["runs", "resume", "r1", "--store", UNKNOWN],
         ["replay", "r1", "--store", UNKNOWN],
         ["view", "--store", UNKNOWN],
+        ["batch", "in.jsonl", "-o", "out.jsonl", "--store", UNKNOWN],
     ],
     ids=lambda command: " ".join(command[: command.index("--store")][:2]),
 )
