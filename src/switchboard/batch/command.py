@@ -189,6 +189,9 @@ class _Progress:
             TimeRemainingColumn(),
             console=console,
             transient=True,
+            # Off the terminal, Rich prints the bar's last state (blank while hidden) once it
+            # stops: a stray line before the error or the summary in a log.
+            disable=not console.is_terminal,
         )
         self._name = name
         self._task = self.bar.add_task(name, total=None, tally="", visible=False)
