@@ -128,6 +128,17 @@ def test_runs_list_shows_the_runs_of_the_store(tools_file: Path, location: str) 
     assert row.split("│")[2:4] == [" finished ", " scripted:scripted "]
 
 
+def test_the_commands_read_a_url_in_switchboard_store(
+    tools_file: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no --store, `runs show` reads the PostgreSQL store SWITCHBOARD_STORE names."""
+    _, run_id = run(tools_file, "Weather in Paris?", postgres_url)
+    monkeypatch.setenv("SWITCHBOARD_STORE", postgres_url)
+    shown = runner.invoke(app, ["runs", "show", run_id])
+    assert shown.exit_code == 0, shown.output
+    assert "<- 21 C in Paris" in shown.stdout
+
+
 def test_runs_show_prints_the_run_from_the_store(tools_file: Path, location: str) -> None:
     """`runs show ID --store` prints the run's call and its result."""
     _, run_id = run(tools_file, "Weather in Paris?", location)
