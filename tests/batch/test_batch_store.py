@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ from switchboard.batch.sources import SourceFile
 from switchboard.cli import app
 from switchboard.runs.approval import PendingCall
 from switchboard.runs.state import RunState
-from switchboard.runs.store import StoredRun
+from switchboard.runs.store import RunStore, StoredRun
 from tests.batch.batch_files import MODEL, TOOLS, prompts, read_output, recorded, write_lines
 
 pytestmark = pytest.mark.anyio
@@ -83,13 +84,13 @@ async def test_a_batch_without_a_store_gives_no_run_id(tmp_path: Path) -> None:
 
 
 async def test_a_line_run_again_after_its_run_finished_reports_that_run(
-    tmp_path: Path, location: str
+    tmp_path: Path, location: str, store: RunStore
 ) -> None:
     """The same line run twice (Ray's retry after the worker died) runs its tools once."""
     source = write_lines(tmp_path / "in.jsonl", prompts(tmp_path, 1))
     (line,) = read_lines(source)
     line = dataclasses.replace(line, run_id="r-7")
-    job = job_of(location)
+    job = job_of(store)
     first, again = await job.run(line), await job.run(line)
     assert (first.output, again.output) == ("recorded 0", "recorded 0")
     assert (first.run_id, again.run_id) == ("r-7", "r-7")
@@ -97,43 +98,49 @@ async def test_a_line_run_again_after_its_run_finished_reports_that_run(
     assert list(await stored_runs(location)) == ["r-7"]
 
 
-def job_of(location: str) -> ConversationJob:
+@pytest.fixture
+async def store(location: str) -> AsyncIterator[RunStore]:
+    """The store at ``location``, open for the test (a job in this process is given it)."""
+    async with open_run_store(location) as opened:
+        yield opened
+
+
+def job_of(store: RunStore) -> ConversationJob:
     """The job a batch of the scripted tools and model runs each line with, into the store."""
-    return ConversationJob(SourceFile.read(TOOLS, "tools"), ModelSpec.parse(MODEL), store=location)
+    return ConversationJob(SourceFile.read(TOOLS, "tools"), ModelSpec.parse(MODEL), store=store)
 
 
 async def test_a_job_given_a_line_with_no_run_id_names_the_run_it_recorded(
-    tmp_path: Path, location: str
+    tmp_path: Path, location: str, store: RunStore
 ) -> None:
     """A line not given a run id by a batch gets one: its result names the run stored."""
     (line,) = read_lines(write_lines(tmp_path / "in.jsonl", prompts(tmp_path, 1)))
-    result = await job_of(location).run(line)
+    result = await job_of(store).run(line)
     assert list(await stored_runs(location)) == [result.run_id]
 
 
-async def line_with_stored_run(tmp_path: Path, location: str, state: RunState | None) -> Line:
+async def line_with_stored_run(tmp_path: Path, store: RunStore, state: RunState | None) -> Line:
     """The batch's one line, given run id r-8, which the store holds with ``state``."""
     (line,) = read_lines(write_lines(tmp_path / "in.jsonl", prompts(tmp_path, 1)))
-    async with open_run_store(location) as store:
-        await store.create_run("r-8", {})
-        if state is not None:
-            await store.save_state("r-8", state.to_json(), state.status)
+    await store.create_run("r-8", {})
+    if state is not None:
+        await store.save_state("r-8", state.to_json(), state.status)
     return dataclasses.replace(line, run_id="r-8")
 
 
 async def test_a_line_whose_stored_run_has_no_state_runs_anew_under_a_new_id(
-    tmp_path: Path, location: str
+    tmp_path: Path, location: str, store: RunStore
 ) -> None:
     """A run stored before its first state (nothing of it ran) is left; the line runs anew."""
-    line = await line_with_stored_run(tmp_path, location, None)
-    result = await job_of(location).run(line)
+    line = await line_with_stored_run(tmp_path, store, None)
+    result = await job_of(store).run(line)
     assert (result.output, result.error) == ("recorded 0", None)
     assert result.run_id not in (None, "r-8")
     assert (await stored_runs(location))[str(result.run_id)].status == "finished"
 
 
 async def test_a_line_whose_stored_run_paused_reports_the_pause(
-    tmp_path: Path, location: str
+    tmp_path: Path, store: RunStore
 ) -> None:
     """A stored run that had paused is reported paused, with its pending call; nothing runs."""
     call = ToolCall("c1", "record", '{"n": 0}')
@@ -143,13 +150,13 @@ async def test_a_line_whose_stored_run_paused_reports_the_pause(
         pending=(PendingCall("c1", "record", '{"n": 0}'),),
         status="paused",
     )
-    result = await job_of(location).run(await line_with_stored_run(tmp_path, location, state))
+    result = await job_of(store).run(await line_with_stored_run(tmp_path, store, state))
     assert (result.stop_reason, result.error, result.run_id) == ("paused", None, "r-8")
     assert not (tmp_path / "log").exists()
 
 
 async def test_a_line_whose_stored_run_ended_without_an_answer_is_an_error(
-    tmp_path: Path, location: str
+    tmp_path: Path, store: RunStore
 ) -> None:
     """A stored run that had ended without an answer is an error naming the run to look at."""
     call = ToolCall("c1", "record", '{"n": 0}')
@@ -158,7 +165,7 @@ async def test_a_line_whose_stored_run_ended_without_an_answer_is_an_error(
         messages=(UserMessage("Go."), AssistantTurn("", (call,)), ToolResult("c1", "record", "0")),
         status="finished",
     )
-    result = await job_of(location).run(await line_with_stored_run(tmp_path, location, state))
+    result = await job_of(store).run(await line_with_stored_run(tmp_path, store, state))
     assert result.error is not None
     assert result.error.endswith("see `switchboard runs show r-8`.")
     assert result.run_id == "r-8"
