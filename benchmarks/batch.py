@@ -12,6 +12,8 @@ no network). Subjects, each given the same lines, taking turns round by round, b
   ``in_process``), one `Agent` built once: no input file, no output file, no engine.
 * ``in_process``: ``switchboard.batch(...)`` in this process, ``concurrency=8``: the lines
   read and checked, each run, each result written and flushed as a JSON line.
+* ``in_process_store``: the same, each line also recorded as a run in a new `SQLiteStore`
+  file (``store=``): the run store's cost per conversation in a batch.
 * ``ray_tasks``: the same on the local Ray cluster, a task per line (2 CPUs: two workers).
 * ``ray_2_replicas``: the same on two actors (``replicas=2``), each building the model once.
 
@@ -92,7 +94,7 @@ async def _scripted(folder: Path, lines: int, rounds: int) -> dict[str, Any]:
 
     steady: dict[str, float] = {}
 
-    def batch_of(name: str, **options: Any) -> Callable[[], Awaitable[int]]:
+    def batch_of(name: str, *, store: bool = False, **options: Any) -> Callable[[], Awaitable[int]]:
         async def run() -> int:
             nonlocal samples
             samples += 1
@@ -104,6 +106,7 @@ async def _scripted(folder: Path, lines: int, rounds: int) -> dict[str, Any]:
                 model=factory,
                 output=out,
                 on_result=lambda _: times.append(time.perf_counter()),
+                store=folder / f"runs-{samples}.sqlite3" if store else None,
                 **options,
             )
             # From the first result to the last: the cost per run once the workers are up.
@@ -116,6 +119,7 @@ async def _scripted(folder: Path, lines: int, rounds: int) -> dict[str, Any]:
     subjects: dict[str, Callable[[], Awaitable[int]]] = {
         "agent_loop": agent_loop,
         "in_process": batch_of("in_process", concurrency=CONCURRENCY),
+        "in_process_store": batch_of("in_process_store", store=True, concurrency=CONCURRENCY),
         "ray_tasks": batch_of("ray_tasks", ray=True),
         "ray_2_replicas": batch_of("ray_2_replicas", ray=True, replicas=2),
     }

@@ -21,6 +21,7 @@ from switchboard.cli_agent import MAX_ITERATIONS, MAX_TOKENS, TOOL_CHOICE, RunOp
 from switchboard.cli_agent import make_agent as _agent
 from switchboard.cli_replay import replay_command
 from switchboard.cli_runs import PAUSED, end, runs_app
+from switchboard.cli_store import resume_command, store_location, store_option
 from switchboard.errors import SwitchboardError
 from switchboard.evals.bfcl import load_bfcl
 from switchboard.evals.harness import run_bfcl, summarize
@@ -31,8 +32,9 @@ from switchboard.messages import ToolCall
 from switchboard.providers.base import ModelSettings
 from switchboard.providers.models import LOCAL
 from switchboard.run_view import RunView, result_json
-from switchboard.runs.sqlite import SQLiteStore
+from switchboard.runs.location import open_run_store
 from switchboard.runs.state import new_run_id
+from switchboard.runs.store import RunStore
 from switchboard.schema.dialects import FORMATS
 from switchboard.terminal import Command, Group, Stdout, StdoutConsole, fail
 from switchboard.tools_file import load_toolbox
@@ -163,10 +165,10 @@ def run(
         bool, typer.Option("--json", help="Print the whole run (RunResult) as JSON, only that.")
     ] = False,
     store: Annotated[
-        Path | None,
-        typer.Option(
-            help="Record the run in this run store (a SQLite file), to resume it later "
-            "(`switchboard runs resume`); its id is printed on stderr.",
+        str | None,
+        store_option(
+            "Record the run in this run store (a SQLite file, or a postgresql:// URL), to "
+            "resume it later (`switchboard runs resume`); its id is printed on stderr.",
         ),
     ] = None,
     approve: Annotated[
@@ -217,7 +219,7 @@ def run(
     )
     run_id = new_run_id()
     try:
-        runs = None if store is None else SQLiteStore(store)
+        runs = None if store is None else open_run_store(store_location(store, existing=False))
         agent = options.agent(store=runs, approve=view.ask if approve else None)
         if runs is not None:
             Console(stderr=True, highlight=False).print(f"run id: {run_id}")
@@ -238,11 +240,10 @@ def run(
         if result.stop_reason == "paused":
             raise typer.Exit(code=PAUSED)
         return
-    resume = None if store is None else f"switchboard runs resume {run_id} --store {store}"
-    end(view, result, resume)
+    end(view, result, None if store is None else resume_command(run_id, store))
 
 
-async def _closing(store: SQLiteStore | None, work: Awaitable[_T]) -> _T:
+async def _closing(store: RunStore | None, work: Awaitable[_T]) -> _T:
     """``work``'s result, ``store`` closed once it is done."""
     try:
         return await work

@@ -16,12 +16,13 @@ import typer
 from rich.markup import escape
 
 from switchboard.agent import Agent
-from switchboard.cli_runs_view import StoreOption, fail, store_path
+from switchboard.cli_runs_view import fail
+from switchboard.cli_store import StoreOption, store_location
 from switchboard.errors import SwitchboardError
 from switchboard.providers.base import Provider
 from switchboard.providers.scripted import ScriptedModel
+from switchboard.runs.location import open_run_store
 from switchboard.runs.replay import ReplayReport, ToolsMode, replay
-from switchboard.runs.sqlite import SQLiteStore
 from switchboard.terminal import StdoutConsole
 from switchboard.tools.tool import Tool
 from switchboard.tools_file import load_toolbox
@@ -96,7 +97,7 @@ def replay_command(build_agent: AgentBuilder) -> Callable[..., None]:
           1    the run diverged (the report says where), or it could not be
                replayed (the reason is on stderr)
         """  # noqa: D301 - click keeps a paragraph's lines only after a real \b (backspace)
-        path = store_path(store)
+        location = store_location(store, existing=True)
         try:
             toolboxes = [load_toolbox(file) for file in tools or ()]
             agent = build_agent(
@@ -111,7 +112,7 @@ def replay_command(build_agent: AgentBuilder) -> Callable[..., None]:
                 seed=seed,
             )
             mode: ToolsMode = "recorded" if recorded_results else "rerun"
-            report = asyncio.run(_replay(path, run_id, agent, mode))
+            report = asyncio.run(_replay(location, run_id, agent, mode))
         except SwitchboardError as e:
             fail(str(e))
         _print(report, model)
@@ -121,8 +122,8 @@ def replay_command(build_agent: AgentBuilder) -> Callable[..., None]:
     return replay_run
 
 
-async def _replay(path: Path, run_id: str, agent: Agent, tools: ToolsMode) -> ReplayReport:
-    async with SQLiteStore(path) as store:
+async def _replay(location: str, run_id: str, agent: Agent, tools: ToolsMode) -> ReplayReport:
+    async with open_run_store(location) as store:
         return await replay(store, run_id, agent, tools=tools)
 
 

@@ -7,20 +7,21 @@ about each call the run waits to have approved, and resumes it.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Final
 
 import typer
 
 from switchboard.cli_agent import RunOptions
 from switchboard.cli_runs_view import list_runs, show_run
+from switchboard.cli_store import StoreOption, resume_command, store_location
 from switchboard.errors import ConfigurationError, SwitchboardError
 from switchboard.messages import AssistantTurn, ToolCall, ToolResult
 from switchboard.outcome import RunResult
 from switchboard.run_view import RunView
 from switchboard.runs.approval import Approve, Decision, Deny
-from switchboard.runs.sqlite import SQLiteStore
+from switchboard.runs.location import open_run_store
 from switchboard.runs.state import RunState
+from switchboard.runs.store import RunStore
 from switchboard.terminal import Command, Group, Stdout, fail
 
 __all__ = ["DECLINED", "PAUSED", "runs_app"]
@@ -30,10 +31,6 @@ PAUSED: Final = 3
 
 DECLINED: Final = "The user declined this call on the terminal: do not make it again."
 """What the model is told of a call the user said no to."""
-
-STORE_HELP: Final = (
-    "The run store (a SQLite file); default: SWITCHBOARD_STORE, else switchboard-runs.sqlite3."
-)
 
 runs_app = typer.Typer(
     cls=Group,
@@ -49,7 +46,7 @@ runs_app.command("show", cls=Command)(show_run)
 @runs_app.command("resume", cls=Command)
 def resume(
     run_id: Annotated[str, typer.Argument(help="The run's id, as `run --store` printed it.")],
-    store: Annotated[Path | None, typer.Option(help=STORE_HELP)] = None,
+    store: StoreOption = None,
     approve: Annotated[
         bool,
         typer.Option(
@@ -72,15 +69,16 @@ def resume(
     stdout = Stdout()
     view = RunView(stdout, status=False)
     try:
-        result, before = stdout.run(_resume(run_id, SQLiteStore(store), view, approve=approve))
+        runs = open_run_store(store_location(store, existing=False))
+        result, before = stdout.run(_resume(run_id, runs, view, approve=approve))
     except SwitchboardError as e:
         fail(str(e))
     show_new_calls(view, result, before)
-    end(view, result, f"switchboard runs resume {run_id}" + (f" --store {store}" if store else ""))
+    end(view, result, resume_command(run_id, store))
 
 
 async def _resume(
-    run_id: str, store: SQLiteStore, view: RunView, *, approve: bool
+    run_id: str, store: RunStore, view: RunView, *, approve: bool
 ) -> tuple[RunResult, int]:
     """The resumed run's result, and how many results its state held before."""
     try:

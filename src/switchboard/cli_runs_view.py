@@ -1,17 +1,15 @@
 """``switchboard runs list`` and ``runs show``: the runs a store holds, and one run's transcript.
 
 The commands are plain functions, registered on the ``runs`` sub-app by
-`switchboard.cli_runs`. `store_path` and `fail` serve ``switchboard replay`` too.
+`switchboard.cli_runs`. `fail` serves ``switchboard replay`` too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any, NoReturn, cast, get_args
 
 import typer
@@ -19,24 +17,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from switchboard.cli_store import StoreOption, shown, store_location
 from switchboard.errors import SwitchboardError
 from switchboard.messages import SystemMessage, ToolCall, UserMessage
 from switchboard.runs.codec import message_from_json
+from switchboard.runs.location import open_run_store
 from switchboard.runs.recording import RecordedStep, recording_of_run
-from switchboard.runs.sqlite import DEFAULT_PATH, SQLiteStore
 from switchboard.runs.state import RunState, RunStatus
 from switchboard.runs.store import StoredRun, StoredStep
 from switchboard.terminal import StdoutConsole
 
-__all__ = ["StoreOption", "fail", "list_runs", "show_run", "store_path"]
-
-StoreOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--store",
-        help=f"The run store's file (default: SWITCHBOARD_STORE, else {DEFAULT_PATH} here).",
-    ),
-]
+__all__ = ["fail", "list_runs", "show_run"]
 
 _FINISHED_CALL_MARK = "[green]<-[/]"
 _ERROR_MARK = "[red]x [/]"
@@ -53,12 +44,12 @@ def list_runs(
     """List the runs in the store, newest first: id, status, model, steps, start, tools."""
     if status is not None and status not in get_args(RunStatus):
         fail(f"Unknown status {status!r}: use one of {', '.join(get_args(RunStatus))}.")
-    path = store_path(store)
-    table = Table(title=f"Runs in {path}")
+    location = store_location(store, existing=True)
+    table = Table(title=f"Runs in {shown(location)}")
     for column in ("id", "status", "model", "steps", "started", "tools"):
         table.add_column(column, justify="right" if column == "steps" else "left")
     try:
-        for run in asyncio.run(_load_runs(path, status, limit)):
+        for run in asyncio.run(_load_runs(location, status, limit)):
             table.add_row(
                 run.run_id,
                 run.status,
@@ -81,9 +72,9 @@ def show_run(
     Failed calls are marked with an x, and what an interruption left unfinished (a call
     started but never finished, a request never answered) is said where it happened.
     """
-    path = store_path(store)
+    location = store_location(store, existing=True)
     try:
-        run = asyncio.run(_load_run(path, run_id))
+        run = asyncio.run(_load_run(location, run_id))
         steps = recording_of_run(run).steps
         state = _state(run)
     except SwitchboardError as e:
@@ -104,21 +95,6 @@ def show_run(
         )
 
 
-def store_path(store: Path | None) -> Path:
-    """The store's file: ``--store``, else ``SWITCHBOARD_STORE``, else the default; it must exist.
-
-    Raises:
-        typer.Exit: There is no such file (the message says what to pass).
-    """
-    path = store or Path(os.environ.get("SWITCHBOARD_STORE") or DEFAULT_PATH)
-    if not path.is_file():
-        fail(
-            f"No run store at {path}: pass --store PATH (the file `switchboard run --store` "
-            "wrote), or set SWITCHBOARD_STORE."
-        )
-    return path
-
-
 def fail(message: str) -> NoReturn:
     """Print ``error: message`` on stderr and end the command with status 1."""
     Console(stderr=True, highlight=False, soft_wrap=True).print(
@@ -127,14 +103,14 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(code=1)
 
 
-async def _load_runs(path: Path, status: str | None, limit: int) -> list[StoredRun]:
-    async with SQLiteStore(path) as store:
+async def _load_runs(location: str, status: str | None, limit: int) -> list[StoredRun]:
+    async with open_run_store(location) as store:
         summaries = await store.list_runs(cast("RunStatus | None", status), limit)
         return [await store.load(summary.run_id) for summary in summaries]
 
 
-async def _load_run(path: Path, run_id: str) -> StoredRun:
-    async with SQLiteStore(path) as store:
+async def _load_run(location: str, run_id: str) -> StoredRun:
+    async with open_run_store(location) as store:
         return await store.load(run_id)
 
 

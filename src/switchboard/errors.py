@@ -23,7 +23,8 @@ SwitchboardError
 ├── OutputValidationError                      a typed run's answers stayed invalid past
 │                                              output_retries
 ├── RunStateError           (also ValueError)  a stored run (state JSON or store file) that
-│                                              cannot be read, or a store used out of order
+│   │                                          cannot be read, or a store used out of order
+│   └── RunNotFoundError                       a run id the store does not hold
 └── SwitchboardWarning          (also UserWarning) what works but is likely a mistake
     └── UntypedParameterWarning                a tool parameter without a type annotation
 ```
@@ -326,6 +327,10 @@ class RunStateError(SwitchboardError, ValueError):
     store operations on a run, step or call that does not exist, or that would overwrite what
     was recorded (a finished call started again). The message names the run or the field.
     """
+
+
+class RunNotFoundError(RunStateError):
+    """The run store holds no run of this id (the message names it, and the store)."""
 
 
 class SwitchboardWarning(SwitchboardError, UserWarning):

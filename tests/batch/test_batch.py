@@ -282,3 +282,14 @@ def test_the_batch_command_reports_a_bad_input_and_runs_nothing(tmp_path: Path) 
     assert result.exit_code == 1
     assert f"{source} line 1: temperature" in result.stderr
     assert not out.exists()
+
+
+def test_the_batch_commands_error_is_one_line_on_stderr(tmp_path: Path) -> None:
+    """An input that is missing exits 1 with one line, `error: ...`, as every command ends."""
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["batch", str(tmp_path / "nope.jsonl"), "-o", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: No such file: {tmp_path / 'nope.jsonl'}. Pass a JSON Lines file, one "
+        "conversation per line."
+    ]

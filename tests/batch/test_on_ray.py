@@ -14,9 +14,18 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from switchboard import Agent, RayOptions, ScriptedModel, ToolCall, ToolResultEvent, batch
+from switchboard import (
+    Agent,
+    RayOptions,
+    ScriptedModel,
+    ToolCall,
+    ToolResultEvent,
+    batch,
+    open_run_store,
+)
 from switchboard.batch.cluster import connect, disconnect
 from switchboard.cli import app
+from switchboard.runs.store import StoredRun
 from tests.batch.batch_files import MODEL, TOOLS, prompts, read_output, recorded, write_lines
 from tests.batch.remote_tools import tools as remote_tools
 
@@ -112,6 +121,48 @@ async def test_a_replica_killed_mid_batch_loses_and_duplicates_nothing(tmp_path:
     results = await killed_in_the_middle(tmp_path, replicas=2, concurrency=2)
     assert counts([r["id"] for r in results]) == {f"p{n}": 1 for n in range(40)}
     assert counts(recorded(tmp_path)) == {n: 1 for n in range(40)}
+
+
+async def stored_runs(location: str) -> dict[str, StoredRun]:
+    """Every run of the store at ``location``, by id."""
+    async with open_run_store(location) as store:
+        summaries = await store.list_runs(limit=1000)
+        return {s.run_id: await store.load(s.run_id) for s in summaries}
+
+
+@pytest.mark.parametrize("replicas", [None, 2], ids=["tasks", "replicas"])
+async def test_runs_of_a_batch_on_ray_land_in_the_shared_postgres_store(
+    tmp_path: Path, postgres_url: str, replicas: int | None
+) -> None:
+    """Each line run by a Ray worker is a finished run in PostgreSQL, named by its output line."""
+    source = write_lines(tmp_path / "in.jsonl", prompts(tmp_path, 20))
+    out = tmp_path / "out.jsonl"
+    options = RayOptions(replicas=replicas)
+    await batch(source, tools=TOOLS, model=MODEL, output=out, ray=options, store=postgres_url)
+    results = read_output(out)
+    runs = await stored_runs(postgres_url)
+    assert sorted(runs) == sorted(r["run_id"] for r in results)
+    assert {run.status for run in runs.values()} == {"finished"}
+    assert {run.meta["batch"]["id"] for run in runs.values()} == {f"p{n}" for n in range(20)}
+
+
+async def test_a_line_whose_worker_was_killed_goes_on_with_the_run_it_stored(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Ray's retry of a killed line resumes its stored run: one run per line, no call run twice.
+
+    The call that was running when its worker died is not run again (the tool is not
+    idempotent): the model is told it may have taken effect.
+    """
+    results = await killed_in_the_middle(tmp_path, store=postgres_url)
+    runs = await stored_runs(postgres_url)
+    assert sorted(runs) == sorted(r["run_id"] for r in results)
+    assert len(runs) == 40
+    assert counts(recorded(tmp_path)) == {n: 1 for n in range(40) if n != 20}
+    killed = next(r for r in results if r["id"] == "p20")
+    assert killed["output"].startswith("recorded The run stopped while this call was running")
+    (call,) = runs[killed["run_id"]].steps[0].calls
+    assert (call.status, call.result is not None) == ("finished", True)
 
 
 async def test_lines_left_when_every_replica_died_get_an_error_line_each(tmp_path: Path) -> None:

@@ -1,42 +1,14 @@
 """Fixtures of the run store tests: each behaviour runs against every store kind."""
 
-import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from switchboard.runs.store import RunStore
 from tests.runs import stores
-from tests.runs.postgres_server import PostgresServer
 
 Opener = Callable[[], RunStore]
-
-# A throwaway server: no fsync (the tests kill clients, never the server or the machine).
-TEST_SETTINGS = {"fsync": "off", "full_page_writes": "off", "max_connections": "40"}
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """One PostgreSQL server for the session, in a temporary folder; removed at the end."""
-    server = PostgresServer(TEST_SETTINGS)
-    try:
-        server.start()
-    except FileNotFoundError as error:
-        server.stop()
-        pytest.fail(str(error))
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def postgres_database(postgres_server: PostgresServer) -> str:
-    """The name of a new database of the module's own, for tests of the default schema."""
-    name = f"db_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server.dsn(), autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}".encode())
-    return name
 
 
 @pytest.fixture(params=stores.KINDS)

@@ -107,3 +107,18 @@ def test_readme_example_lists_the_paused_runs_of_the_store_the_setting_names(
     monkeypatch.setenv("SWITCHBOARD_STORE", url)
     exec(compile(block.group(1), "README.md", "exec"), {"__name__": "readme"})
     assert capsys.readouterr().out == f"{run_id} {{'machine': 'b'}}\n"
+
+
+@pytest.mark.parametrize(
+    "location", ["mysql://runs@db/switchboard", "sqlite:///runs.sqlite3", "HTTPS://db/runs"]
+)
+def test_url_of_an_unknown_scheme_is_refused_naming_the_locations_accepted(location: str) -> None:
+    """A URL that is not postgresql:// opens no store (no file of that name is made)."""
+    with pytest.raises(ConfigurationError, match=r"scheme .* a file path .* postgresql://"):
+        open_run_store(location)
+
+
+def test_sqlite_store_given_a_url_of_another_scheme_is_refused(tmp_path: Path) -> None:
+    """SQLiteStore refuses any URL rather than make a file named after it."""
+    with pytest.raises(ConfigurationError, match="'mysql'"):
+        SQLiteStore("mysql://runs@db/switchboard")

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from switchboard.errors import ConfigurationError, RunStateError
+from switchboard.errors import ConfigurationError, RunNotFoundError, RunStateError
 from switchboard.messages import (
     AssistantTurn,
     ModelResponse,
@@ -71,6 +71,12 @@ async def test_creating_a_run_twice_is_refused(store: RunStore) -> None:
 async def test_loading_an_unknown_run_is_refused(store: RunStore) -> None:
     """Loading a run id the store never saw raises, naming the id."""
     with pytest.raises(RunStateError, match="No run 'nope'"):
+        await store.load("nope")
+
+
+async def test_an_unknown_run_is_told_apart_from_other_store_failures(store: RunStore) -> None:
+    """Loading a run id the store never saw raises RunNotFoundError, a RunStateError."""
+    with pytest.raises(RunNotFoundError, match="No run 'nope'"):
         await store.load("nope")
 
 

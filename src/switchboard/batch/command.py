@@ -19,6 +19,7 @@ from rich.table import Table
 from switchboard.batch.conversation import BatchSettings
 from switchboard.batch.output import BatchResult
 from switchboard.batch.run import BatchSummary, batch
+from switchboard.cli_store import store_option
 from switchboard.command_agent import MAX_ITERATIONS, MAX_TOKENS, TOOL_CHOICE
 from switchboard.errors import SwitchboardError
 from switchboard.providers.models import LOCAL
@@ -106,6 +107,13 @@ def batch_command(
             help="CPU threads for a local model (default: every core; on Ray, its replica's CPUs)."
         ),
     ] = None,
+    store: Annotated[
+        str | None,
+        store_option(
+            "Record each conversation as a run in this run store, its id in the output line "
+            "(run_id): a SQLite file, or a postgresql:// URL that every Ray worker reaches.",
+        ),
+    ] = None,
 ) -> None:
     """Run a conversation for each line of INPUT, as `switchboard run` would; one result each.
 
@@ -114,7 +122,8 @@ def batch_command(
     and "metadata". Every line is checked before any runs. Each result is appended to
     --output as it finishes: the answer, or the error, with the whole conversation. Run the
     same command again to finish a batch that stopped: the lines the output holds are
-    skipped.
+    skipped. With --store, each conversation is also a run in the store, to list, show,
+    view or replay (`switchboard runs list --store ...`).
 
     \b
     Exit status:
@@ -153,6 +162,7 @@ def batch_command(
                     threads=threads,
                     on_start=progress.start,
                     on_result=progress.advance,
+                    store=store,
                 )
             )
     except (SwitchboardError, ImportError) as e:
@@ -179,6 +189,9 @@ class _Progress:
             TimeRemainingColumn(),
             console=console,
             transient=True,
+            # Off the terminal, Rich prints the bar's last state (blank while hidden) once it
+            # stops: a stray line before the error or the summary in a log.
+            disable=not console.is_terminal,
         )
         self._name = name
         self._task = self.bar.add_task(name, total=None, tally="", visible=False)

@@ -2,7 +2,8 @@
 
 The job names its tools (a `SourceFile`) and its model (a `ModelSpec`), so that a Ray worker
 builds them itself; in this process it may hold a `Toolbox` and a `Provider` instead. Each
-process builds them once and keeps an `Agent` per distinct set of line settings.
+process builds them once and keeps an `Agent` per distinct set of line settings. With a
+run store, each line is recorded as a run (`switchboard.batch.recorded`).
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ from switchboard.agent import Agent
 from switchboard.batch.lines import Line
 from switchboard.batch.models import ModelSpec
 from switchboard.batch.output import BatchResult
+from switchboard.batch.recorded import run_recorded, store_of_loop
 from switchboard.batch.sources import SourceFile
 from switchboard.errors import SwitchboardError
 from switchboard.execution.toolbox import Toolbox
 from switchboard.outcome import RunResult
 from switchboard.providers.base import ModelSettings, Provider
 from switchboard.runs.codec import message_to_json
+from switchboard.runs.state import new_run_id
+from switchboard.runs.store import RunStore
 from switchboard.tools_file import load_toolbox
 
 __all__ = ["BatchSettings", "ConversationJob", "load_tools"]
@@ -33,7 +37,7 @@ _AGENTS_KEPT = 64
 """Agents kept per process, one per distinct set of line settings (the oldest dropped)."""
 
 _TOOLBOXES: dict[str, Toolbox] = {}
-_AGENTS: OrderedDict[tuple[str, tuple[tuple[str, Any], ...]], Agent] = OrderedDict()
+_AGENTS: OrderedDict[tuple[str, int, tuple[tuple[str, Any], ...]], Agent] = OrderedDict()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +94,18 @@ class ConversationJob:
             only), or ``None`` for none.
         model: The model's spec, or a `Provider` (in this process only).
         settings: The batch's run settings; each line's own win.
+        store: Where each line's run is recorded (see `switchboard.batch.recorded`): a
+            store's location, opened on each worker, or a `RunStore` (in this process
+            only); ``None``: runs are not recorded.
+        source: The input file's name, recorded with each run (``meta["batch"]``).
         key: Names this job in each process's cache of agents.
     """
 
     tools: SourceFile | Toolbox | None
     model: ModelSpec | Provider
     settings: BatchSettings = BatchSettings()
+    store: str | RunStore | None = None
+    source: str = ""
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
@@ -122,24 +132,38 @@ class ConversationJob:
     async def run(self, item: Line) -> BatchResult:
         """Run the line's conversation; its result, or its error, as a `BatchResult`."""
         started = time.perf_counter()
+        if self.store is not None and item.run_id is None:  # a job not run by `batch`
+            item = dataclasses.replace(item, run_id=new_run_id())
         result: RunResult | None
         try:
-            agent = self._agent(item.settings)
-            result = await agent.run(item.prompt, messages=item.messages)
+            store = store_of_loop(self.store) if isinstance(self.store, str) else self.store
+            agent = self._agent(item.settings, store)
+            if store is None:
+                result = await agent.run(item.prompt, messages=item.messages)
+            else:
+                result = await run_recorded(agent, store, item, self._meta(item))
             error = None
         except SwitchboardError as e:
             result = e.result if isinstance(e.result, RunResult) else None
             error = str(e)
         except Exception as e:  # e.g. a tools file that no longer imports on this worker
             result, error = None, f"{type(e).__name__}: {e}"
-        return _result(item, result, error, time.perf_counter() - started)
+        run_id = None if self.store is None else item.run_id
+        return _result(item, result, error, time.perf_counter() - started, run_id)
 
     def lost(self, item: Line, reason: str) -> BatchResult:
         """The result of a line whose run was lost on Ray."""
-        return BatchResult(item.id, item.number, "", None, reason, 0.0, metadata=item.metadata)
+        run_id = None if self.store is None else item.run_id
+        return BatchResult(
+            item.id, item.number, "", None, reason, 0.0, metadata=item.metadata, run_id=run_id
+        )
 
-    def _agent(self, overrides: Mapping[str, Any]) -> Agent:
-        key = (self.key, tuple(sorted(overrides.items())))
+    def _meta(self, item: Line) -> dict[str, Any]:
+        """What is recorded with a line's run: which batch line it is."""
+        return {"batch": {"input": self.source, "line": item.number, "id": item.id}}
+
+    def _agent(self, overrides: Mapping[str, Any], store: RunStore | None) -> Agent:
+        key = (self.key, id(store), tuple(sorted(overrides.items())))
         agent = _AGENTS.get(key)
         if agent is not None:
             _AGENTS.move_to_end(key)
@@ -159,15 +183,20 @@ class ConversationJob:
             tool_timeout=settings.tool_timeout,
             run_timeout=settings.run_timeout,
             request_timeout=settings.request_timeout,
+            store=store,
         )
         if len(_AGENTS) > _AGENTS_KEPT:
             _AGENTS.popitem(last=False)
         return agent
 
 
-def _result(line: Line, run: RunResult | None, error: str | None, seconds: float) -> BatchResult:
+def _result(
+    line: Line, run: RunResult | None, error: str | None, seconds: float, run_id: str | None
+) -> BatchResult:
     if run is None:
-        return BatchResult(line.id, line.number, "", None, error, seconds, metadata=line.metadata)
+        return BatchResult(
+            line.id, line.number, "", None, error, seconds, metadata=line.metadata, run_id=run_id
+        )
     usage = run.usage
     return BatchResult(
         id=line.id,
@@ -182,4 +211,6 @@ def _result(line: Line, run: RunResult | None, error: str | None, seconds: float
         tool_calls=sum(len(step.results) for step in run.steps),
         messages=tuple(message_to_json(message) for message in run.messages),
         metadata=line.metadata,
+        # The run's own id: a run the lost attempt left without a state runs under a new one.
+        run_id=None if run_id is None else run.state.run_id,
     )

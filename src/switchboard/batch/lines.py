@@ -72,6 +72,8 @@ class Line:
         messages: The conversation before the prompt.
         settings: The run settings the line sets (names from `SETTINGS`).
         metadata: Its ``metadata``, copied to its output.
+        run_id: The id of its run in the batch's run store, given by the batch (not read
+            from the input) before the line is handed out, so a retry carries it too.
     """
 
     number: int
@@ -80,6 +82,7 @@ class Line:
     messages: tuple[Message, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=lambda: {})
     metadata: Any = None
+    run_id: str | None = None
 
 
 def id_key(line_id: Any) -> str:

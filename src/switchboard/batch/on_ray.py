@@ -1,9 +1,9 @@
 """Run a batch's items on Ray: a task per item, or replicas (actors) that each load the model.
 
 What goes over the wire: the job once (``ray.put``: a tools file's path and text, a model
-spec, the run settings; a few kilobytes), then each item (one input line) and its result
-(one output line). Tools and models are built on the workers from those names, never
-pickled from this process.
+spec, the run settings, a run store's location; a few kilobytes), then each item (one
+input line, with its run id) and its result (one output line). Tools, models and stores
+are built or opened on the workers from those names, never pickled from this process.
 
 Light jobs (API models) run as one task per item, ``cpus_per_task`` each. A heavy job (the
 local model), or any job when ``replicas`` is given, runs on that many actors: each builds
@@ -12,7 +12,9 @@ the model once and takes items one after another from its share of the lanes.
 An item whose worker dies is run again by Ray (``max_retries``: a task is resubmitted, an
 actor restarted and its calls sent again); past that it gets the job's ``lost`` result. The
 items are handed out by this process, and each result delivered once, so no item is lost
-or written twice. A conversation run again starts over: tools it had called run again.
+or written twice. A conversation run again starts over (tools it had called run again),
+unless the batch records its runs in a store: then it goes on with the run it stored
+(`switchboard.batch.recorded`).
 """
 
 from __future__ import annotations

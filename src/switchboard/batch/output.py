@@ -40,6 +40,8 @@ class BatchResult:
         messages: The whole conversation, as `switchboard.runs.codec` writes messages (a
             line's ``messages`` may be given these to continue it).
         metadata: The line's ``metadata``, as given.
+        run_id: The id of the line's run in the batch's run store (``switchboard runs show
+            RUN_ID``); ``None`` for a batch with no store.
     """
 
     id: LineId
@@ -54,6 +56,7 @@ class BatchResult:
     tool_calls: int = 0
     messages: tuple[dict[str, Any], ...] = ()
     metadata: Any = None
+    run_id: str | None = None
 
     def to_json(self) -> str:
         """The result as one line of JSON."""

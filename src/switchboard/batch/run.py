@@ -9,8 +9,11 @@ line, its answer or its error, written and flushed as it finishes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
+import os
 import time
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +27,9 @@ from switchboard.blocking import run_blocking
 from switchboard.errors import ConfigurationError
 from switchboard.execution.toolbox import Toolbox
 from switchboard.providers.base import Provider, check_timeouts
+from switchboard.runs.location import check_location, is_postgres_url, open_run_store
+from switchboard.runs.state import new_run_id
+from switchboard.runs.store import RunStore
 
 __all__ = ["BatchSummary", "batch", "batch_sync"]
 
@@ -76,6 +82,7 @@ async def batch(
     threads: int | None = None,
     on_start: Callable[[int, int], None] | None = None,
     on_result: Callable[[BatchResult], None] | None = None,
+    store: str | os.PathLike[str] | RunStore | None = None,
 ) -> BatchSummary:
     """Run a conversation for each line of ``input_file``, each result a line of ``output``.
 
@@ -104,13 +111,21 @@ async def batch(
             each replica reserves).
         on_start: Called before the first run with the lines to run and those skipped.
         on_result: Called with each line's result as it is written (progress).
+        store: Record each line's conversation as a run in this run store, its id in the
+            line's output (``run_id``), to list, show, view or replay: a SQLite file's path
+            or a ``postgresql://`` URL (each Ray worker opens it: on a cluster of several
+            machines, a PostgreSQL database they all reach), or, in this process only, a
+            `RunStore`. A line run again by Ray after its worker died goes on with the run
+            its lost attempt stored (see `switchboard.batch.recorded`).
 
     Returns:
         What was done: lines run, answered, failed, skipped, time and tokens.
 
     Raises:
-        ConfigurationError: An input line, the tools file, the model, a setting or the
-            output file is wrong (nothing has run); or no Ray cluster answers.
+        ConfigurationError: An input line, the tools file, the model, a setting, the
+            store's location or the output file is wrong (nothing has run); or no Ray
+            cluster answers.
+        RunStateError: The store cannot be opened or read (nothing has run).
         ImportError: ``ray`` is asked for and Ray is not installed.
     """
     settings = settings or BatchSettings()
@@ -119,26 +134,33 @@ async def batch(
         raise ConfigurationError(msg)
     options = _ray_options(ray, replicas)
     job = _job(tools, model, settings, threads, on_ray=options is not None)
+    location = _store_location(store, on_ray=options is not None)
     toolbox = load_tools(job.tools)
     _check_settings(settings, toolbox.names)
     lines = read_lines(input_file, toolbox.names)
     out = OutputFile(output, ordered=ordered)
     done = out.done()
     pending = [line for line in lines if id_key(line.id) not in done]
-    if on_start is not None:
-        on_start(len(pending), len(lines) - len(pending))
+    if store is not None:
+        pending = [dataclasses.replace(line, run_id=new_run_id()) for line in pending]
     if options is None:
         job.prepare()
-    tally = _Tally(out, on_result)
-    started = time.perf_counter()
-    out.open()
-    try:
-        if options is None:
-            await run_items(job, pending, tally.deliver, concurrency=concurrency)
-        elif pending:  # nothing left to do needs no cluster
-            await _on_ray(job, pending, tally, options, concurrency)
-    finally:
-        out.close()
+    async with _opened(store, location) as runs:
+        if runs is not None:
+            recorded_in = runs if options is None else location
+            job = dataclasses.replace(job, store=recorded_in, source=str(input_file))
+        if on_start is not None:
+            on_start(len(pending), len(lines) - len(pending))
+        tally = _Tally(out, on_result)
+        started = time.perf_counter()
+        out.open()
+        try:
+            if options is None:
+                await run_items(job, pending, tally.deliver, concurrency=concurrency)
+            elif pending:  # nothing left to do needs no cluster
+                await _on_ray(job, pending, tally, options, concurrency)
+        finally:
+            out.close()
     return BatchSummary(
         lines=len(lines),
         skipped=len(lines) - len(pending),
@@ -166,6 +188,7 @@ def batch_sync(
     threads: int | None = None,
     on_start: Callable[[int, int], None] | None = None,
     on_result: Callable[[BatchResult], None] | None = None,
+    store: str | os.PathLike[str] | RunStore | None = None,
 ) -> BatchSummary:
     """`batch`, for code without an event loop.
 
@@ -190,6 +213,7 @@ def batch_sync(
                 threads=threads,
                 on_start=on_start,
                 on_result=on_result,
+                store=store,
             )
         )
     msg = "batch_sync() was called in a running event loop: use `await batch(...)`."
@@ -271,6 +295,37 @@ def _job(
     source = SourceFile.read(tools, "tools file") if isinstance(tools, str | Path) else tools
     spec = ModelSpec.parse(model, threads=threads) if isinstance(model, str) else model
     return ConversationJob(source, spec, settings)
+
+
+def _store_location(store: str | os.PathLike[str] | RunStore | None, *, on_ray: bool) -> str | None:
+    """The store's location as every worker reads it (a file's absolute path, or a URL)."""
+    if store is None:
+        return None
+    if not isinstance(store, str | os.PathLike):
+        if on_ray:
+            msg = (
+                "On Ray, pass the run store as a location (store='runs.sqlite3' or "
+                "store='postgresql://...'): each worker opens it. A RunStore object lives in "
+                "this process only."
+            )
+            raise ConfigurationError(msg)
+        return None
+    location = os.fspath(store)
+    check_location(location)
+    return location if is_postgres_url(location) else os.path.abspath(location)
+
+
+@contextlib.asynccontextmanager
+async def _opened(
+    store: str | os.PathLike[str] | RunStore | None, location: str | None
+) -> AsyncGenerator[RunStore | None]:
+    """The batch's store, opened and read once here so a wrong one fails before any run."""
+    if location is None:  # no store, or a RunStore the caller opened (and closes)
+        yield store if isinstance(store, RunStore) else None
+        return
+    async with open_run_store(location) as runs:
+        await runs.list_runs(limit=1)
+        yield runs
 
 
 def _check_settings(settings: BatchSettings, tool_names: list[str]) -> None:

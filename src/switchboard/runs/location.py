@@ -8,17 +8,30 @@ the viewer, a batch on many machines) at the same runs.
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit, urlunsplit
+
+from switchboard.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from switchboard.runs.postgres import PostgresStore
     from switchboard.runs.sqlite import SQLiteStore
 
-__all__ = ["POSTGRES_SCHEMES", "is_postgres_url", "open_run_store", "redact_url"]
+__all__ = [
+    "POSTGRES_SCHEMES",
+    "check_location",
+    "is_postgres_url",
+    "open_run_store",
+    "redact_url",
+]
 
 POSTGRES_SCHEMES: Final = ("postgresql://", "postgres://")
 """The URL schemes libpq reads (https://www.postgresql.org/docs/current/libpq-connect.html)."""
+
+
+# A URL's scheme (RFC 3986), two letters or more: "C://" is a Windows drive, not a scheme.
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+)://")
 
 
 def is_postgres_url(location: str) -> bool:
@@ -36,6 +49,24 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
 
 
+def check_location(location: str | os.PathLike[str]) -> None:
+    """Refuse a URL whose scheme names no store, rather than make a file of that name.
+
+    Raises:
+        ConfigurationError: ``location`` is a URL (``scheme://...``) but not a PostgreSQL one.
+    """
+    text = os.fspath(location)
+    scheme = _SCHEME.match(text)
+    if scheme is None or is_postgres_url(text):
+        return
+    message = (
+        f"The run store {redact_url(text)!r} has the URL scheme {scheme[1]!r}, which names no "
+        "store: give a file path (a SQLite store, e.g. runs.sqlite3) or a postgresql:// URL "
+        "(a PostgreSQL store)."
+    )
+    raise ConfigurationError(message)
+
+
 def open_run_store(
     location: str | os.PathLike[str] | None = None,
 ) -> SQLiteStore | PostgresStore:
@@ -49,7 +80,7 @@ def open_run_store(
 
     Raises:
         ConfigurationError: A PostgreSQL URL, and psycopg is not installed, or the URL is
-            malformed.
+            malformed; or a URL of another scheme.
 
     Example:
         >>> import asyncio, tempfile, os
@@ -62,6 +93,8 @@ def open_run_store(
     """
     if location is None:
         location = os.environ.get("SWITCHBOARD_STORE") or None
+    if location is not None:
+        check_location(location)
     if location is not None and is_postgres_url(os.fspath(location)):
         # Imported here: the PostgreSQL store loads psycopg, an optional extra.
         from switchboard.runs.postgres import PostgresStore

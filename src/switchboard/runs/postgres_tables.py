@@ -27,7 +27,7 @@ from psycopg import AsyncConnection, errors, sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import TupleRow
 
-from switchboard.errors import ConfigurationError, RunStateError
+from switchboard.errors import ConfigurationError, RunNotFoundError, RunStateError
 from switchboard.runs.chunks import LastSaves, split
 from switchboard.runs.codec import dumps, loads
 from switchboard.runs.location import is_postgres_url, redact_url
@@ -468,8 +468,8 @@ class RunTables:
         row = await (await db.execute("SELECT max(version) FROM schema_version")).fetchone()
         return True, None if row is None else row[0]
 
-    def _no_run(self, run_id: str) -> RunStateError:
-        return RunStateError(f"No run {run_id!r} in {self.where}: create_run it first.")
+    def _no_run(self, run_id: str) -> RunNotFoundError:
+        return RunNotFoundError(f"No run {run_id!r} in {self.where}: create_run it first.")
 
 
 def _first_line(error: BaseException) -> str:

@@ -29,7 +29,7 @@ from typing import Any, Final
 
 from switchboard.errors import ConfigurationError, RunStateError
 from switchboard.runs.delegating import DelegatingStore
-from switchboard.runs.location import is_postgres_url, redact_url
+from switchboard.runs.location import check_location, is_postgres_url, redact_url
 from switchboard.runs.sqlite_file import RunFile
 
 __all__ = ["DEFAULT_PATH", "SQLiteStore"]
@@ -44,7 +44,8 @@ class SQLiteStore(DelegatingStore):
     Args:
         path: The file; created with its tables on first use. Default: the environment's
             ``SWITCHBOARD_STORE``, else `DEFAULT_PATH` in the working directory. A
-            ``postgresql://`` URL is refused: `open_run_store` opens a `PostgresStore` for it.
+            ``postgresql://`` URL is refused (`open_run_store` opens a `PostgresStore` for it), and
+            so is a URL of any other scheme.
         durable: ``fsync`` at every commit (``synchronous=FULL``), so that commits also
             survive a power loss; by default they survive the process being killed.
         timeout: Seconds to wait for another process's write to the file to end.
@@ -78,6 +79,7 @@ class SQLiteStore(DelegatingStore):
                 "from the location, or PostgresStore."
             )
             raise ConfigurationError(message)
+        check_location(path)
         self.path = Path(path).absolute()
         self.durable = durable
         self._database = RunFile(self.path, durable=durable, timeout=timeout)

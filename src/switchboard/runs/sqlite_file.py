@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
-from switchboard.errors import RunStateError
+from switchboard.errors import RunNotFoundError, RunStateError
 from switchboard.runs.chunks import CHUNK, LastSaves, split
 from switchboard.runs.codec import dumps, loads
 from switchboard.runs.rows import steps_from_rows
@@ -350,8 +350,8 @@ class RunFile:
             )
         raise RunStateError(message)
 
-    def _no_run(self, run_id: str) -> RunStateError:
-        return RunStateError(f"No run {run_id!r} in {self.path}: create_run it first.")
+    def _no_run(self, run_id: str) -> RunNotFoundError:
+        return RunNotFoundError(f"No run {run_id!r} in {self.path}: create_run it first.")
 
 
 @contextmanager

@@ -182,7 +182,7 @@ class RunStore(Protocol):
         """Everything stored of one run.
 
         Raises:
-            RunStateError: No run has this id.
+            RunNotFoundError: No run has this id (a `RunStateError`).
         """
         ...
 

@@ -7,7 +7,6 @@ tools, until the command runs.
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -15,8 +14,10 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
+from switchboard.cli_store import StoreOption, shown, store_location
 from switchboard.errors import SwitchboardError
-from switchboard.runs.sqlite import DEFAULT_PATH, SQLiteStore
+from switchboard.runs.location import open_run_store
+from switchboard.runs.store import RunStore
 from switchboard.viewer.decisions import ResumeHook
 
 __all__ = ["view"]
@@ -27,12 +28,7 @@ _LOOPBACK = frozenset({"127.0.0.1", "localhost"})
 
 
 def view(
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            help=f"The run store (default: $SWITCHBOARD_STORE, else ./{DEFAULT_PATH}).",
-        ),
-    ] = None,
+    store: StoreOption = None,
     host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="The port to listen on (0: any free one).")] = 8765,
     tools: Annotated[
@@ -61,9 +57,7 @@ def view(
     it listens on 127.0.0.1 unless --host says otherwise.
     """
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    path = Path(store or os.environ.get("SWITCHBOARD_STORE") or DEFAULT_PATH)
-    if not path.is_file():
-        _fail(console, f"No run store at {path}: pass --store PATH (a file runs were saved to).")
+    location = store_location(store, existing=True)
     try:
         import uvicorn
 
@@ -73,7 +67,7 @@ def view(
     listener = _listen(console, host, port)
 
     async def serve() -> None:
-        runs = SQLiteStore(path)
+        runs = open_run_store(location)
         try:
             await runs.list_runs(limit=1)  # a file that is no run store fails here, clearly
             resume = _agent_resume(tools, model, runs) if tools else None
@@ -81,7 +75,7 @@ def view(
             app = create_app(runs, resume=resume, allowed_hosts=allowed)
             config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2)
             bound = listener.getsockname()[1]
-            console.print(f"Serving the runs of {path} at {_url(host, bound)}")
+            console.print(f"Serving the runs of {shown(location)} at {_url(host, bound)}")
             if host not in _LOOPBACK:
                 console.print(
                     "[bold yellow]warning:[/] the page has no login: whoever reaches "
@@ -98,7 +92,7 @@ def view(
         _fail(console, str(e))
 
 
-def _agent_resume(tools: list[Path], model: str, store: SQLiteStore) -> ResumeHook:
+def _agent_resume(tools: list[Path], model: str, store: RunStore) -> ResumeHook:
     """The hook that resumes a paused run with an agent of these tools, on ``store``."""
     from switchboard.agent import Agent
     from switchboard.tools_file import load_toolbox
