@@ -92,6 +92,15 @@ from switchboard.runs.replay import DivergenceError, ReplayReport, ToolsMode, re
 from switchboard.runs.sqlite import SQLiteStore
 from switchboard.runs.state import RunState, RunStatus
 from switchboard.runs.store import RunStore, RunSummary, StoredCall, StoredRun, StoredStep
+from switchboard.runs.writes import (
+    BeginStep,
+    CallFinished,
+    CallStarted,
+    CreateRun,
+    FinishStep,
+    SaveState,
+    StoreWrite,
+)
 from switchboard.schema.dialects import FORMATS, STRICT_FORMATS, Format
 from switchboard.streaming import (
     RunEnd,
@@ -128,11 +137,15 @@ __all__ = [
     "BatchSettings",
     "BatchSummary",
     "BeforeHook",
+    "BeginStep",
     "CallDeferred",
+    "CallFinished",
     "CallRecorder",
+    "CallStarted",
     "Caller",
     "ConfigurationError",
     "ContentPart",
+    "CreateRun",
     "Decision",
     "Denial",
     "Deny",
@@ -145,6 +158,7 @@ __all__ = [
     "ExecutorOptions",
     "ExecutorState",
     "FilePart",
+    "FinishStep",
     "Format",
     "ImagePart",
     "MCPConnectionError",
@@ -184,10 +198,12 @@ __all__ = [
     "RunSummary",
     "RunTimeoutError",
     "SQLiteStore",
+    "SaveState",
     "SchemaDialectError",
     "ScriptedModel",
     "Step",
     "StopReason",
+    "StoreWrite",
     "StoredCall",
     "StoredRun",
     "StoredStep",

@@ -2,7 +2,9 @@
 
 Imported only by `PostgresStore`, once it is used: this module loads psycopg. Every write
 is one statement on an autocommit connection, so one transaction and one round trip; a
-state's save too (one statement of data-modifying ``WITH`` parts). ``load`` reads in one
+state's save too (one statement of data-modifying ``WITH`` parts). A batch of writes
+(`RunTables.write`) is one transaction of their statements: one commit, and so one flush
+to the server's disk, for the batch. ``load`` reads in one
 ``REPEATABLE READ`` transaction, so it sees the run, its state, steps and calls as of one
 instant.
 
@@ -34,6 +36,7 @@ from switchboard.runs.location import is_postgres_url, redact_url
 from switchboard.runs.rows import steps_from_rows
 from switchboard.runs.state import RunStatus
 from switchboard.runs.store import RunSummary, StoredRun
+from switchboard.runs.writes import StoreWrite
 
 __all__ = ["CHUNK", "STORE_SCHEMA_VERSION", "Connection", "RunTables", "describe"]
 
@@ -347,6 +350,17 @@ class RunTables:
                 "another result: a recorded result is never replaced."
             )
             raise RunStateError(message)
+
+    async def write(self, db: Connection, run_id: str, writes: tuple[StoreWrite, ...]) -> None:
+        """See `RunStore.write`: the writes' own operations, in one transaction."""
+        try:
+            async with db.transaction():
+                for write in writes:
+                    await getattr(self, write.operation)(db, run_id, *write.args())
+        except BaseException:
+            # A save_state of the batch remembered chunks that were rolled back.
+            self._last_saves.take(run_id)
+            raise
 
     async def load(self, db: Connection, run_id: str) -> StoredRun:
         """See `RunStore.load`."""

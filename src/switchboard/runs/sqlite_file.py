@@ -1,7 +1,8 @@
 """`RunFile`: the run store's tables in one SQLite file, and the operations on them.
 
 Used from one thread only (`SQLiteStore`'s): sqlite3 objects stay on the thread that made
-them. Every write is one transaction; ``load`` reads in one transaction too.
+them. Every write is one transaction, and so is a batch of them (`RunFile.write`); ``load``
+reads in one transaction too.
 
 A run's state is kept in chunks of `CHUNK` characters (the ``states`` table), and a save
 writes only the chunks that changed (`switchboard.runs.chunks`).
@@ -22,6 +23,7 @@ from switchboard.runs.codec import dumps, loads
 from switchboard.runs.rows import steps_from_rows
 from switchboard.runs.state import RunStatus
 from switchboard.runs.store import RunSummary, StoredRun
+from switchboard.runs.writes import StoreWrite
 
 __all__ = ["CHUNK", "STORE_SCHEMA_VERSION", "RunFile"]
 
@@ -233,6 +235,18 @@ class RunFile:
             )
             raise RunStateError(message)
 
+    def write(self, run_id: str, writes: tuple[StoreWrite, ...]) -> None:
+        """See `RunStore.write`: the writes' own operations, in one transaction."""
+        db = self._open()
+        try:
+            with _transaction(db, "BEGIN IMMEDIATE"):
+                for write in writes:
+                    getattr(self, write.operation)(run_id, *write.args())
+        except BaseException:
+            # A save_state of the batch remembered chunks that were rolled back.
+            self._last_saves.take(run_id)
+            raise
+
     def load(self, run_id: str) -> StoredRun:
         """See `RunStore.load`."""
         db = self._open()
@@ -358,7 +372,14 @@ class RunFile:
 def _transaction(
     db: sqlite3.Connection, begin: Literal["BEGIN", "BEGIN IMMEDIATE"]
 ) -> Generator[None]:
-    """A transaction on an autocommit connection: committed on success, else rolled back."""
+    """A transaction on an autocommit connection: committed on success, else rolled back.
+
+    Inside a transaction already (a `RunFile.write` batch), a part of it: the batch's own
+    commit or rollback ends it.
+    """
+    if db.in_transaction:
+        yield
+        return
     db.execute(begin)
     try:
         yield
