@@ -7,10 +7,21 @@ from typing import Any
 
 import pytest
 
-from switchboard import Agent, ScriptedModel, SQLiteStore, Toolbox, ToolCall
+from switchboard import (
+    Agent,
+    Approve,
+    Decision,
+    Deny,
+    ScriptedModel,
+    SQLiteStore,
+    Supply,
+    Toolbox,
+    ToolCall,
+)
 from switchboard.runs import recorder
 from switchboard.runs.writes import CallFinished, StoreWrite
 from tests.crashing import CrashingStore
+from tests.pausing import DELETE, LOOKUP, make_tools, scripted
 
 pytestmark = pytest.mark.anyio
 
@@ -104,3 +115,21 @@ async def test_a_run_whose_reply_was_never_stored_leaves_no_row_of_its_step(
         await Agent(Stopped(["Done."]), tools=tools(), store=watched).run("Go.", run_id="r")
     stored = await store.load("r")
     assert (stored.steps, watched.batches) == ((), [["create_run", "save_state"]])
+
+
+@pytest.mark.parametrize(
+    ("decision", "attempts"),
+    [(Approve(), 1), (Deny("No."), 0), (Supply("done elsewhere"), 0)],
+)
+async def test_a_paused_call_is_stored_as_run_only_if_its_decision_ran_it(
+    store: SQLiteStore, decision: Decision, attempts: int
+) -> None:
+    """Approved: a started row, one attempt. Denied or supplied: a settled row, no attempt."""
+    agent = Agent(scripted([[LOOKUP, DELETE]]), tools=make_tools(lambda line: None), store=store)
+    paused = await agent.run("Delete x.")
+    done = await agent.resume(paused.state.run_id, {"b": decision})
+    calls = (await store.load(done.state.run_id)).steps[0].calls
+    assert [(c.call_id, c.status, c.attempts) for c in calls] == [
+        ("a", "finished", 1),
+        ("b", "finished", attempts),
+    ]

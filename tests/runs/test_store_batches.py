@@ -9,6 +9,7 @@ from switchboard.runs.store import RunStore
 from switchboard.runs.writes import (
     BeginStep,
     CallFinished,
+    CallSettled,
     CallStarted,
     CreateRun,
     FinishStep,
@@ -86,3 +87,58 @@ async def test_an_empty_batch_writes_nothing(store: RunStore) -> None:
     """A batch of no writes does nothing, even for a run that does not exist."""
     await store.write("r1", [])
     assert await store.list_runs() == []
+
+
+async def _step_zero(store: RunStore) -> None:
+    await store.write("r1", [CreateRun({}), BeginStep(0, REQUEST), FinishStep(0, RESPONSE)])
+
+
+async def test_a_settled_call_loads_finished_with_its_result_and_no_attempt(
+    store: RunStore,
+) -> None:
+    """A call a decision answered has a finished row with its result, and attempts 0."""
+    await _step_zero(store)
+    await store.write("r1", [CallSettled(0, "c1", "get_weather", {"city": "Paris"}, RESULT)])
+    (call,) = (await store.load("r1")).steps[0].calls
+    assert (call.call_id, call.tool, call.arguments, call.status, call.result, call.attempts) == (
+        "c1",
+        "get_weather",
+        {"city": "Paris"},
+        "finished",
+        RESULT,
+        0,
+    )
+
+
+async def test_settling_a_call_again_with_its_result_changes_nothing(store: RunStore) -> None:
+    """A settle retried with the same result is accepted, and the row is unchanged."""
+    await _step_zero(store)
+    settle = CallSettled(0, "c1", "get_weather", "{}", RESULT)
+    await store.write("r1", [settle])
+    before = await store.load("r1")
+    await store.write("r1", [settle])
+    assert (await store.load("r1")).steps == before.steps
+
+
+async def test_settling_a_call_with_another_result_is_refused(store: RunStore) -> None:
+    """A call settled, then settled with another result, raises and keeps the first."""
+    await _step_zero(store)
+    await store.write("r1", [CallSettled(0, "c1", "get_weather", "{}", RESULT)])
+    with pytest.raises(RunStateError, match="settled only once"):
+        await store.write("r1", [CallSettled(0, "c1", "get_weather", "{}", {"other": 1})])
+    assert (await store.load("r1")).steps[0].calls[0].result == RESULT
+
+
+async def test_settling_a_started_call_is_refused(store: RunStore) -> None:
+    """A call whose code started cannot be settled: it may have taken effect."""
+    await _step_zero(store)
+    await store.write("r1", [CallStarted(0, "c1", "get_weather", "{}")])
+    with pytest.raises(RunStateError, match="already started"):
+        await store.write("r1", [CallSettled(0, "c1", "get_weather", "{}", RESULT)])
+
+
+async def test_settling_a_call_of_a_step_never_begun_is_refused(store: RunStore) -> None:
+    """CallSettled for a step with no row raises, naming the step."""
+    await store.write("r1", [CreateRun({})])
+    with pytest.raises(RunStateError, match="no step 3"):
+        await store.write("r1", [CallSettled(3, "c1", "get_weather", "{}", RESULT)])

@@ -33,7 +33,7 @@ from switchboard.errors import ConfigurationError, RunStateError
 from switchboard.runs.chunks import LastSaves, split
 from switchboard.runs.codec import dumps, loads
 from switchboard.runs.location import is_postgres_url, redact_url
-from switchboard.runs.rows import steps_from_rows
+from switchboard.runs.rows import settled_again, steps_from_rows
 from switchboard.runs.state import RunStatus
 from switchboard.runs.store import RunSummary, StoredRun
 from switchboard.runs.writes import StoreWrite
@@ -350,6 +350,42 @@ class RunTables:
                 "another result: a recorded result is never replaced."
             )
             raise RunStateError(message)
+
+    async def call_settled(
+        self,
+        db: Connection,
+        run_id: str,
+        step: int,
+        call_id: str,
+        tool: str,
+        arguments: str | Mapping[str, Any],
+        result: Mapping[str, Any],
+    ) -> None:
+        """See `CallSettled`: the call's row, finished with ``result`` and no attempt."""
+        written = arguments if isinstance(arguments, str) else dict(arguments)
+        text = dumps(written, f"The arguments of call {call_id!r} of run {run_id!r}")
+        answer = dumps(result, f"The result of call {call_id!r} of run {run_id!r}")
+        try:
+            cursor = await db.execute(
+                "INSERT INTO calls (run_id, step, call_id, tool, arguments, status, result, "
+                "attempts, started_at, finished_at) "
+                "VALUES (%s, %s, %s, %s, %s, 'finished', %s, 0, now(), now()) "
+                "ON CONFLICT (run_id, step, call_id) DO NOTHING",
+                (run_id, step, call_id, tool, text, answer),
+            )
+        except errors.ForeignKeyViolation:
+            message = f"Run {run_id!r} has no step {step} in {self.where}: begin_step it first."
+            raise RunStateError(message) from None
+        if cursor.rowcount:
+            return
+        cursor = await db.execute(
+            "SELECT result FROM calls WHERE run_id = %s AND step = %s AND call_id = %s",
+            (run_id, step, call_id),
+        )
+        row = await cursor.fetchone()
+        stored = None if row is None or row[0] is None else loads(row[0], "The stored result")
+        if stored != result:
+            raise settled_again(run_id, step, call_id)
 
     async def write(self, db: Connection, run_id: str, writes: tuple[StoreWrite, ...]) -> None:
         """See `RunStore.write`: the writes' own operations, in one transaction."""

@@ -3,7 +3,9 @@
 The loop tells it, for each step: `RunRecorder.begin_step` before the model is asked,
 `RunRecorder.finish_step` with the reply, `RunRecorder.started` just before each call's code
 runs and `RunRecorder.finished` with its result (the executor tells it: see
-``CallRecorder``), and `RunRecorder.save` with the run's state after the step.
+``CallRecorder``), and `RunRecorder.save` with the run's state after the step. A resumed
+run tells it of each paused call a decision answered without running it
+(`RunRecorder.settled`: denied, or its result supplied).
 
 It writes each to the store only when it must be durable, in batches (`RunStore.write`, one
 transaction each), so that a step of calls costs two commits and a step without calls one:
@@ -52,6 +54,7 @@ from switchboard.runs.store import RunStore
 from switchboard.runs.writes import (
     BeginStep,
     CallFinished,
+    CallSettled,
     CallStarted,
     CreateRun,
     FinishStep,
@@ -179,6 +182,12 @@ class RunRecorder:
         if self._timer is None:
             loop = asyncio.get_running_loop()
             self._timer = loop.call_later(RESULT_WAIT, self._results_waited)
+
+    def settled(self, call: ToolCall, result: ToolResult) -> None:
+        """Record the result a decision gave a call that did not run (written with the state)."""
+        self._writes.append(
+            CallSettled(self.step, call.id, call.name, call.arguments, message_to_json(result))
+        )
 
     async def save(self, state: RunState) -> None:
         """Record the run's state, durably, with every write asked for before it.

@@ -20,7 +20,7 @@ from typing import Any, Final, Literal, cast
 from switchboard.errors import RunStateError
 from switchboard.runs.chunks import CHUNK, LastSaves, split
 from switchboard.runs.codec import dumps, loads
-from switchboard.runs.rows import steps_from_rows
+from switchboard.runs.rows import settled_again, steps_from_rows
 from switchboard.runs.state import RunStatus
 from switchboard.runs.store import RunSummary, StoredRun
 from switchboard.runs.writes import StoreWrite
@@ -246,6 +246,39 @@ class RunFile:
             # A save_state of the batch remembered chunks that were rolled back.
             self._last_saves.take(run_id)
             raise
+
+    def call_settled(
+        self,
+        run_id: str,
+        step: int,
+        call_id: str,
+        tool: str,
+        arguments: str | Mapping[str, Any],
+        result: Mapping[str, Any],
+    ) -> None:
+        """See `CallSettled`: the call's row, finished with ``result`` and no attempt."""
+        written = arguments if isinstance(arguments, str) else dict(arguments)
+        text = dumps(written, f"The arguments of call {call_id!r} of run {run_id!r}")
+        answer = dumps(result, f"The result of call {call_id!r} of run {run_id!r}")
+        now = time.time()
+        try:
+            changed = self._execute(
+                "INSERT INTO calls VALUES (?, ?, ?, ?, ?, 'finished', ?, 0, ?, ?) "
+                "ON CONFLICT (run_id, step, call_id) DO NOTHING",
+                (run_id, step, call_id, tool, text, answer, now, now),
+            )
+        except sqlite3.IntegrityError:
+            message = f"Run {run_id!r} has no step {step} in {self.path}: begin_step it first."
+            raise RunStateError(message) from None
+        if changed:
+            return
+        row = self._one(
+            "SELECT result FROM calls WHERE run_id = ? AND step = ? AND call_id = ?",
+            (run_id, step, call_id),
+        )
+        stored = None if row is None or row[0] is None else loads(row[0], "The stored result")
+        if stored != result:
+            raise settled_again(run_id, step, call_id)
 
     def load(self, run_id: str) -> StoredRun:
         """See `RunStore.load`."""

@@ -1,5 +1,7 @@
 """The writes of a `RunStore.write` batch: each one of the store's write methods, as data.
 
+`CallSettled` has no method of its own: it is made only in a batch.
+
 A run's recorder writes a step in two transactions rather than seven: the step's request,
 its reply and the start of its calls in one (`BeginStep`, `FinishStep`, `CallStarted`), its
 calls' results and the state after it in the other (`CallFinished`, `SaveState`). Each
@@ -18,6 +20,7 @@ from switchboard.runs.state import RunStatus
 __all__ = [
     "BeginStep",
     "CallFinished",
+    "CallSettled",
     "CallStarted",
     "CreateRun",
     "FinishStep",
@@ -106,5 +109,30 @@ class CallFinished:
         return (self.step, self.call_id, self.result)
 
 
-StoreWrite = CreateRun | SaveState | BeginStep | FinishStep | CallStarted | CallFinished
+@dataclass(frozen=True, slots=True)
+class CallSettled:
+    """A call answered without its code running: denied, or its result supplied.
+
+    A paused run's call a human refused (`Deny`), or whose result the application gave
+    (`Supply`). Its row is finished with its result and no attempt (``attempts == 0``), so that a
+    replay answers it as the run was answered rather than running the tool. Settling a
+    call again with the same result does nothing; a call that has a row with another
+    result, or that started, is refused.
+    """
+
+    operation: ClassVar[str] = "call_settled"
+    step: int
+    call_id: str
+    tool: str
+    arguments: str | Mapping[str, Any]
+    result: Mapping[str, Any]
+
+    def args(self) -> tuple[Any, ...]:
+        """The backend operation's arguments after the run's id."""
+        return (self.step, self.call_id, self.tool, self.arguments, self.result)
+
+
+StoreWrite = (
+    CreateRun | SaveState | BeginStep | FinishStep | CallStarted | CallFinished | CallSettled
+)
 """One write of a `RunStore.write` batch."""
