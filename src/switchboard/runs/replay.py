@@ -8,6 +8,12 @@ their recorded results (``tools="recorded"``: no tool runs). The first differenc
 replay (`Divergence`): a changed tool schema, a different request, a different call, or a
 run that ends earlier or later than the recording.
 
+A run that paused and was resumed replays through its resume: a call that waits (for a
+human's approval, or for the application) is answered as the recorded resume answered it
+(the result its `Deny` or `Supply` gave it), or, approved, run again with the arguments
+approved (``tools="rerun"``); a call the recording has no answer for waits, and the replay
+pauses where the recorded run is paused.
+
 The replay runs on a copy of the agent with its model and executor replaced
 (`replaying_agent`), so every setting of the agent (system prompt, tool choice, limits, the
 loop guard, a router) acts as it would in a real run. `switchboard.testing` uses the same
