@@ -177,8 +177,16 @@ class RunRecorder:
             raise
 
     async def finished(self, call: ToolCall, result: ToolResult) -> None:
-        """Record ``call``'s result: written with the state, or within `RESULT_WAIT`."""
-        self._writes.append(CallFinished(self.step, call.id, message_to_json(result)))
+        """Record ``call``'s result: written with the state, or within `RESULT_WAIT`.
+
+        A failure is kept for `check`, not raised (the executor's batch needs its result).
+        """
+        try:
+            written = message_to_json(result)
+        except Exception as error:
+            self._fail(error)
+            return
+        self._writes.append(CallFinished(self.step, call.id, written))
         if self._timer is None:
             loop = asyncio.get_running_loop()
             self._timer = loop.call_later(RESULT_WAIT, self._results_waited)
