@@ -5,14 +5,14 @@ tool ``add`` (every call its own id and arguments), then an answer; the model ha
 replies built before the clock starts. Subjects, on the same script:
 ``Agent(..., store=None)`` and ``Agent(..., store=SQLiteStore(new file))``. A step's time is
 the time between two consecutive model requests (read by the model itself), so it holds the
-whole step: the request, the calls, the results, and with the store its checkpoint
-(``begin_step``, ``finish_step``, ``call_started`` and ``call_finished`` for each call,
-``save_state``). Figures: each subject's per-step p50, the run's total time, and the store's
-overhead on it in percent (the issue's target: at most 10%, which a durable write before each
-call starts rules out: a scripted step costs tens of microseconds, a commit about a tenth of
-a millisecond). Both subjects run back to back in each of the ``--rounds`` samples; every
-figure is the best over the samples. The store alone: ``benchmarks/run_store.py``.
-Run: ``.venv/bin/python benchmarks/run_store_loop.py``.
+whole step: the request, the calls, the results, and with the store its checkpoint (two
+transactions: the request, the reply and the calls' starts before the calls run; their
+results and the state after them). Figures: each subject's per-step p50, the run's total
+time, and the store's overhead on it in percent (the issue's target: at most 10%, which a
+durable write before each call starts rules out: a scripted step costs tens of
+microseconds, a commit about a tenth of a millisecond). Both subjects run back to back in
+each of the ``--rounds`` samples; every figure is the best over the samples. The store
+alone: ``benchmarks/run_store.py``. Run: ``.venv/bin/python benchmarks/run_store_loop.py``.
 """
 
 from __future__ import annotations

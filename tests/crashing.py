@@ -4,15 +4,19 @@
 ``nth`` call of operation ``at`` it raises `asyncio.CancelledError` (which the loop lets
 through, as it must let a cancellation through), before or after the write is done. What
 the real store holds then is what a process killed at that instant leaves.
+
+A batch (`RunStore.write`) is noted as its writes, each by its operation's name, and is one
+transaction: stopping at one of its writes stops before or after the whole batch.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from switchboard import RunStatus, RunStore, RunSummary, StoredRun
+from switchboard.runs.writes import StoreWrite
 
 
 class CrashingStore:
@@ -31,10 +35,13 @@ class CrashingStore:
         self.nth = nth
         self.done = done
         self.log: list[tuple[str, tuple[Any, ...]]] = []
+        self.batches: list[list[str]] = []
+        """The operations of each batch written, in order."""
 
     async def _op(self, name: str, *args: Any) -> Any:
         self.log.append((name, args))
-        stop = name == self.at and sum(1 for op, _ in self.log if op == name) == self.nth
+        self.refuse([name])
+        stop = self._stops_at(name)
         if stop and not self.done:
             raise asyncio.CancelledError
         result = await getattr(self.store, name)(*args)
@@ -63,6 +70,26 @@ class CrashingStore:
         self, run_id: str, step: int, call_id: str, result: Mapping[str, Any]
     ) -> None:
         await self._op("call_finished", run_id, step, call_id, result)
+
+    async def write(self, run_id: str, writes: Sequence[StoreWrite]) -> None:
+        stops = False
+        for write in writes:
+            self.log.append((write.operation, (run_id, *write.args())))
+            stops = stops or self._stops_at(write.operation)
+        operations = [write.operation for write in writes]
+        self.batches.append(operations)
+        self.refuse(operations)
+        if stops and not self.done:
+            raise asyncio.CancelledError
+        await self.store.write(run_id, writes)
+        if stops:
+            raise asyncio.CancelledError
+
+    def refuse(self, operations: list[str]) -> None:
+        """Raise to refuse a batch of these operations; a test's store overrides it."""
+
+    def _stops_at(self, name: str) -> bool:
+        return name == self.at and sum(1 for op, _ in self.log if op == name) == self.nth
 
     async def load(self, run_id: str) -> StoredRun:
         return await self.store.load(run_id)

@@ -236,13 +236,15 @@ async def test_a_call_whose_result_was_stored_is_not_run_again(
 ) -> None:
     """Killed after one call of a batch finished: that call keeps its stored result."""
     log: list[str] = []
-    turns = [[CHARGE, LOG]]
+    # One at a time: charge's result is written with fetch's start (one batch), and the
+    # crash comes before fetch runs, which runs on resume (idempotent).
+    turns = [[CHARGE, FETCH]]
     crashing = agent_on(CrashingStore(store, "call_finished"), log, turns, max_concurrency=1)
     await crash(crashing, "Go.")
     assert log == ["charge 500"]
     _, result = await resumed(tmp_path, log, turns)
-    assert log == ["charge 500", "note hi"]
-    assert [r.content for r in by_id(result).values()] == ["charged 500", "noted hi"]
+    assert log == ["charge 500", "fetch a"]
+    assert [r.content for r in by_id(result).values()] == ["charged 500", "page a"]
 
 
 async def test_a_stored_reply_is_not_asked_for_again(store: SQLiteStore, tmp_path: Path) -> None:
@@ -256,10 +258,10 @@ async def test_a_stored_reply_is_not_asked_for_again(store: SQLiteStore, tmp_pat
 async def test_a_step_killed_before_its_reply_asks_the_model_again(
     store: SQLiteStore, tmp_path: Path
 ) -> None:
-    """Killed after the request was stored, before the reply: the model is asked again."""
+    """Killed before the reply was stored (with its request): the model is asked again."""
     log: list[str] = []
     turns = [[CHARGE]]
-    await crash(agent_on(CrashingStore(store, "begin_step"), log, turns), "Charge.")
+    await crash(agent_on(CrashingStore(store, "finish_step", done=False), log, turns), "Charge.")
     agent, result = await resumed(tmp_path, log, turns)
     assert (result.stop_reason, log, requests(agent)) == ("answer", ["charge 500"], 2)
 
@@ -307,9 +309,10 @@ async def test_a_call_whose_start_cannot_be_recorded_does_not_run_and_the_run_ra
     log: list[str] = []
 
     class Broken(CrashingStore):
-        async def call_started(self, *args: Any) -> None:
-            message = "disk full"
-            raise RunStateError(message)
+        def refuse(self, operations: list[str]) -> None:
+            if "call_started" in operations:
+                message = "disk full"
+                raise RunStateError(message)
 
     agent = agent_on(Broken(store), log, [[CHARGE]])
     with pytest.raises(RunStateError, match="disk full") as caught:
@@ -371,9 +374,10 @@ async def test_a_failure_while_settling_a_pause_keeps_the_run_paused(
     log: list[str] = []
 
     class Broken(CrashingStore):
-        async def call_started(self, *args: Any) -> None:
-            message = "disk full"
-            raise RunStateError(message)
+        def refuse(self, operations: list[str]) -> None:
+            if "call_started" in operations:
+                message = "disk full"
+                raise RunStateError(message)
 
     agent = Agent(scripted([[DELETE]]), tools=make_tools(log.append), store=Broken(store))
     paused = await agent.run("Delete x.")

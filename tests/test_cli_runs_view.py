@@ -7,12 +7,21 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from switchboard import AssistantTurn, ModelResponse, ScriptedModel, ToolCall, Usage, UserMessage
+from switchboard import (
+    Approve,
+    AssistantTurn,
+    ModelResponse,
+    ScriptedModel,
+    ToolCall,
+    Usage,
+    UserMessage,
+)
 from switchboard.cli import _agent, app
 from switchboard.cli_runs_view import list_runs, show_run
 from switchboard.runs.codec import message_to_json, response_to_json
 from switchboard.runs.sqlite import SQLiteStore
 from switchboard.tools_file import load_toolbox
+from tests.pausing import scripted
 from tests.runs.recorded import record_run
 
 runner = CliRunner()
@@ -182,3 +191,39 @@ def test_replay_of_an_unknown_run_is_a_one_line_error(store_file: Path, tools_fi
     assert result.exit_code == 1
     assert result.stderr.startswith("error: ")
     assert "'nope'" in result.stderr
+
+
+APPROVAL_TOOLS = '''
+from switchboard import Toolbox
+
+tools = Toolbox()
+
+
+@tools.register(requires_approval=True)
+def delete_file(name: str) -> str:
+    """Delete one of the user's files."""
+    return f"Deleted {name}."
+'''
+
+
+def test_replay_of_a_run_resumed_after_a_pause_exits_0(tmp_path: Path) -> None:
+    """A run paused on an approval and resumed replays through its resume: no divergence."""
+    tools_file = tmp_path / "files.py"
+    tools_file.write_text(APPROVAL_TOOLS)
+    path = tmp_path / "runs.sqlite3"
+    delete = ToolCall("d1", "delete_file", '{"name": "notes.txt"}')
+
+    async def write() -> str:
+        async with SQLiteStore(path) as store:
+            model = scripted([[delete]], answer="Deleted notes.txt.")
+            agent = _agent(model, load_toolbox(tools_file), store=store)
+            paused = await agent.run("Delete notes.txt.")
+            assert paused.stop_reason == "paused"
+            done = await agent.resume(paused.state.run_id, {"d1": Approve()})
+            return done.state.run_id
+
+    run_id = asyncio.run(write())
+    args = ["replay", run_id, "--store", str(path), "--tools", str(tools_file)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "no divergence in 2 steps" in result.stdout

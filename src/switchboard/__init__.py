@@ -95,6 +95,16 @@ from switchboard.runs.replay import DivergenceError, ReplayReport, ToolsMode, re
 from switchboard.runs.sqlite import SQLiteStore
 from switchboard.runs.state import RunState, RunStatus
 from switchboard.runs.store import RunStore, RunSummary, StoredCall, StoredRun, StoredStep
+from switchboard.runs.writes import (
+    BeginStep,
+    CallFinished,
+    CallSettled,
+    CallStarted,
+    CreateRun,
+    FinishStep,
+    SaveState,
+    StoreWrite,
+)
 from switchboard.schema.dialects import FORMATS, STRICT_FORMATS, Format
 from switchboard.streaming import (
     RunEnd,
@@ -131,11 +141,16 @@ __all__ = [
     "BatchSettings",
     "BatchSummary",
     "BeforeHook",
+    "BeginStep",
     "CallDeferred",
+    "CallFinished",
     "CallRecorder",
+    "CallSettled",
+    "CallStarted",
     "Caller",
     "ConfigurationError",
     "ContentPart",
+    "CreateRun",
     "Decision",
     "Denial",
     "Deny",
@@ -148,6 +163,7 @@ __all__ = [
     "ExecutorOptions",
     "ExecutorState",
     "FilePart",
+    "FinishStep",
     "Format",
     "ImagePart",
     "MCPConnectionError",
@@ -190,10 +206,12 @@ __all__ = [
     "RunSummary",
     "RunTimeoutError",
     "SQLiteStore",
+    "SaveState",
     "SchemaDialectError",
     "ScriptedModel",
     "Step",
     "StopReason",
+    "StoreWrite",
     "StoredCall",
     "StoredRun",
     "StoredStep",

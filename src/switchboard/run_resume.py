@@ -138,10 +138,9 @@ class ResumedLoop(RunLoop):
         for call in plan.interrupted:
             results[call.id] = await self._interrupted(call)
         for call_id, result in plan.decided.items():
-            if recorder is not None:
+            if recorder is not None:  # no code runs: the call is settled, not started
                 call = ToolCall(call_id, result.name, _arguments(plan.state.pending, call_id))
-                await recorder.started(call, None)
-                await recorder.finished(call, result)
+                recorder.settled(call, result)
             results[call_id] = result
         if plan.approved:
             self.calls.approved = frozenset(call.id for call in plan.approved)

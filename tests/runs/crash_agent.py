@@ -9,15 +9,15 @@ are ``idempotent``. Sync tools run in worker threads, so a batch's calls run in 
 Usage: ``python crash_agent.py FOLDER``. The run to work on is named in ``FOLDER/current``.
 Each line ``go K MODE [WHAT]`` on stdin forks a child that opens the SQLite store in FOLDER
 and starts that run (if the store does not have it) or resumes it, writing ``pid PID``
-first, then ``event N WHAT`` at each event: before and after each store write, and when a
-tool's code runs (after its counting line) and returns. At its Kth event (of those whose
-name holds WHAT, if given) the child, with MODE ``hold``, writes ``hold N WHAT`` and stops
-there for good (in the event loop's thread for a store write, in the tool's thread for a
-tool), to be killed exactly there; with ``race`` it goes on, and is killed wherever it
-has got to by then. A child whose run has finished
-writes ``done RUN``. This process writes ``reaped STATUS`` once the child has ended.
-Forking from here, where switchboard is already imported, makes a round take
-milliseconds rather than a new interpreter's start.
+first, then ``event N WHAT`` at each event: before and after each store write (a batch
+named by its writes: ``after call_finished+save_state``), and when a tool's code runs
+(after its counting line) and returns. At its Kth event (of those whose name holds WHAT,
+if given) the child, with MODE ``hold``, writes ``hold N WHAT`` and stops there for good
+(in the event loop's thread for a store write, in the tool's thread for a tool), to be
+killed exactly there; with ``race`` it goes on, and is killed wherever it has got to by
+then. A child whose run has finished writes ``done RUN``. This process writes ``reaped
+STATUS`` once the child has ended. Forking from here, where switchboard is already
+imported, makes a round take milliseconds rather than a new interpreter's start.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import asyncio
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from switchboard import (
     Toolbox,
     ToolCall,
 )
+from switchboard.runs.writes import StoreWrite
 from tests.crashing import CrashingStore
 
 PROMPT = "Do the jobs."
@@ -121,6 +122,12 @@ class Told(CrashingStore):
         result = await getattr(self.store, name)(*args)
         self.event(f"after {name}")
         return result
+
+    async def write(self, run_id: str, writes: Sequence[StoreWrite]) -> None:
+        named = "+".join(write.operation for write in writes)
+        self.event(f"before {named}")
+        await self.store.write(run_id, writes)
+        self.event(f"after {named}")
 
 
 def set_current(folder: Path, run_id: str) -> None:

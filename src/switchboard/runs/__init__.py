@@ -5,6 +5,7 @@
 - `approval`: pending calls, the decisions that answer them, and the exceptions a tool
   raises to pause its run.
 - `store`: the `RunStore` protocol (one row per run, per step, per call) and its read models.
+- `writes`: the writes of a `RunStore.write` batch (one transaction), one per write method.
 - `sqlite`: `SQLiteStore`, the default store, on the standard library's ``sqlite3``.
 - `request`: a model request's stored JSON form, and what of a message the model reads.
 - `recording`: a stored run read back for replaying, its conversation put back together.
@@ -17,8 +18,9 @@
   and the JSON form of a step's request.
 
 This package imports nothing in it on import. `codec`, `state`, `approval`, `store`,
-`sqlite` and `postgres` import only the neutral layer (``messages``, ``errors``), so the run's
-outcome, the executor and the loop may use them (psycopg is imported only when a
-`PostgresStore` is made); `request` and `recorder` (the loop's writer) add providers and
-tools, which the loop already imports; `replay` imports the loop, which must not import it.
+`writes`, `sqlite` and `postgres` import only the neutral layer (``messages``,
+``errors``), so the run's outcome, the executor and the loop may use them (psycopg is
+imported only when a `PostgresStore` is made); `request` and `recorder` (the loop's
+writer) add providers and tools, which the loop already imports; `replay` imports the
+loop, which must not import it.
 """

@@ -2,18 +2,21 @@
 
 Every store checks the arguments the same way and hands each operation, by name, to its
 backend: `SQLiteStore` on its thread, `PostgresStore` on its connection. A backend only says
-how an operation runs (`DelegatingStore._run`) and how the store closes.
+how an operation runs (`DelegatingStore._run`) and how the store closes. Its ``write``
+operation makes a batch (a tuple of `StoreWrite`) in one transaction, each write by the
+backend's operation its ``operation`` names.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Self, cast
 
 from switchboard.runs.rows import check_limit, check_status
 from switchboard.runs.state import RunStatus
 from switchboard.runs.store import RunSummary, StoredRun
+from switchboard.runs.writes import SaveState, StoreWrite
 
 __all__ = ["DelegatingStore"]
 
@@ -60,6 +63,15 @@ class DelegatingStore(ABC):
     ) -> None:
         """Record a call's result (see `RunStore.call_finished`)."""
         await self._run("call_finished", run_id, step, call_id, result)
+
+    async def write(self, run_id: str, writes: Sequence[StoreWrite]) -> None:
+        """Make a batch of writes in one transaction (see `RunStore.write`)."""
+        batch = tuple(writes)
+        for write in batch:
+            if isinstance(write, SaveState):
+                check_status(write.status)
+        if batch:
+            await self._run("write", run_id, batch)
 
     async def load(self, run_id: str) -> StoredRun:
         """Everything stored of one run (see `RunStore.load`)."""

@@ -2,7 +2,9 @@
 
 Imported only by `PostgresStore`, once it is used: this module loads psycopg. Every write
 is one statement on an autocommit connection, so one transaction and one round trip; a
-state's save too (one statement of data-modifying ``WITH`` parts). ``load`` reads in one
+state's save too (one statement of data-modifying ``WITH`` parts). A batch of writes
+(`RunTables.write`) is one transaction of their statements: one commit, and so one flush
+to the server's disk, for the batch. ``load`` reads in one
 ``REPEATABLE READ`` transaction, so it sees the run, its state, steps and calls as of one
 instant.
 
@@ -31,9 +33,10 @@ from switchboard.errors import ConfigurationError, RunNotFoundError, RunStateErr
 from switchboard.runs.chunks import LastSaves, split
 from switchboard.runs.codec import dumps, loads
 from switchboard.runs.location import is_postgres_url, redact_url
-from switchboard.runs.rows import steps_from_rows
+from switchboard.runs.rows import settled_again, steps_from_rows
 from switchboard.runs.state import RunStatus
 from switchboard.runs.store import RunSummary, StoredRun
+from switchboard.runs.writes import StoreWrite
 
 __all__ = ["CHUNK", "STORE_SCHEMA_VERSION", "Connection", "RunTables", "describe"]
 
@@ -347,6 +350,53 @@ class RunTables:
                 "another result: a recorded result is never replaced."
             )
             raise RunStateError(message)
+
+    async def call_settled(
+        self,
+        db: Connection,
+        run_id: str,
+        step: int,
+        call_id: str,
+        tool: str,
+        arguments: str | Mapping[str, Any],
+        result: Mapping[str, Any],
+    ) -> None:
+        """See `CallSettled`: the call's row, finished with ``result`` and no attempt."""
+        written = arguments if isinstance(arguments, str) else dict(arguments)
+        text = dumps(written, f"The arguments of call {call_id!r} of run {run_id!r}")
+        answer = dumps(result, f"The result of call {call_id!r} of run {run_id!r}")
+        try:
+            cursor = await db.execute(
+                "INSERT INTO calls (run_id, step, call_id, tool, arguments, status, result, "
+                "attempts, started_at, finished_at) "
+                "VALUES (%s, %s, %s, %s, %s, 'finished', %s, 0, now(), now()) "
+                "ON CONFLICT (run_id, step, call_id) DO NOTHING",
+                (run_id, step, call_id, tool, text, answer),
+            )
+        except errors.ForeignKeyViolation:
+            message = f"Run {run_id!r} has no step {step} in {self.where}: begin_step it first."
+            raise RunStateError(message) from None
+        if cursor.rowcount:
+            return
+        cursor = await db.execute(
+            "SELECT result FROM calls WHERE run_id = %s AND step = %s AND call_id = %s",
+            (run_id, step, call_id),
+        )
+        row = await cursor.fetchone()
+        stored = None if row is None or row[0] is None else loads(row[0], "The stored result")
+        if stored != result:
+            raise settled_again(run_id, step, call_id)
+
+    async def write(self, db: Connection, run_id: str, writes: tuple[StoreWrite, ...]) -> None:
+        """See `RunStore.write`: the writes' own operations, in one transaction."""
+        try:
+            async with db.transaction():
+                for write in writes:
+                    await getattr(self, write.operation)(db, run_id, *write.args())
+        except BaseException:
+            # A save_state of the batch remembered chunks that were rolled back.
+            self._last_saves.take(run_id)
+            raise
 
     async def load(self, db: Connection, run_id: str) -> StoredRun:
         """See `RunStore.load`."""

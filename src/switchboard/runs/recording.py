@@ -9,11 +9,11 @@ of each call: what the model read in the next request, else the call's stored re
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from switchboard.errors import RunStateError
-from switchboard.messages import Message, ModelResponse, ToolResult
+from switchboard.messages import Message, ModelResponse, ToolCall, ToolResult
 from switchboard.runs.codec import message_from_json, response_from_json
 from switchboard.runs.store import StoredRun
 
@@ -36,6 +36,10 @@ class RecordedStep:
         response: The model's reply; ``None`` if none was recorded (the run was interrupted
             while it waited for the model).
         results: The recorded result of each of the reply's calls that has one, by call id.
+        ran: The calls whose code ran, by id, with the arguments they ran with (as a human
+            approved them, for a call that waited): a stored run's call rows.
+        settled: The ids of the calls a decision answered without running them (denied,
+            or a result the application supplied), for a run resumed after a pause.
     """
 
     request: Mapping[str, Any]
@@ -43,6 +47,8 @@ class RecordedStep:
     sent: int
     response: ModelResponse | None
     results: Mapping[str, ToolResult]
+    ran: Mapping[str, ToolCall] = field(default_factory=lambda: {})
+    settled: frozenset[str] = frozenset()
 
     def whole_request(self) -> dict[str, Any]:
         """The request with the whole conversation it sent in ``messages``."""
@@ -74,16 +80,31 @@ def recording_of_run(run: StoredRun) -> Recording:
             (the message says which step and where).
     """
     steps: list[StepRecord] = []
+    calls: list[tuple[dict[str, ToolCall], frozenset[str]]] = []
     source = f"run {run.run_id!r}"
     for step in run.steps:
         results: dict[str, ToolResult] = {}
+        ran: dict[str, ToolCall] = {}
+        settled: set[str] = set()
         for call in step.calls:
             if call.result is not None:
                 where = f"{source} step {step.index} call {call.call_id!r} result"
-                results[call.call_id] = _result(call.result, where)
+                result = results[call.call_id] = _result(call.result, where)
+                # No attempt: a decision answered it. A denial recorded before settled
+                # rows existed (as started, then finished) ran no code either.
+                if call.attempts == 0 or result.error_kind == "denied":
+                    settled.add(call.call_id)
+                    continue
+            ran[call.call_id] = ToolCall(call.call_id, call.tool, call.arguments)
         steps.append((step.request, step.response, results))
+        calls.append((ran, frozenset(settled)))
     model = run.meta.get("model")
-    return recording_of_steps(source, [steps], model=model if isinstance(model, str) else "")
+    recording = recording_of_steps(source, [steps], model=model if isinstance(model, str) else "")
+    replayed = tuple(
+        replace(step, ran=ran, settled=settled)
+        for step, (ran, settled) in zip(recording.steps, calls, strict=True)
+    )
+    return replace(recording, steps=replayed)
 
 
 def recording_of_steps(

@@ -8,6 +8,12 @@ their recorded results (``tools="recorded"``: no tool runs). The first differenc
 replay (`Divergence`): a changed tool schema, a different request, a different call, or a
 run that ends earlier or later than the recording.
 
+A run that paused and was resumed replays through its resume: a call that waits (for a
+human's approval, or for the application) is answered as the recorded resume answered it
+(the result its `Deny` or `Supply` gave it), or, approved, run again with the arguments
+approved (``tools="rerun"``); a call the recording has no answer for waits, and the replay
+pauses where the recorded run is paused.
+
 The replay runs on a copy of the agent with its model and executor replaced
 (`replaying_agent`), so every setting of the agent (system prompt, tool choice, limits, the
 loop guard, a router) acts as it would in a real run. `switchboard.testing` uses the same
@@ -19,8 +25,9 @@ This module imports the loop: the loop must not import it.
 from __future__ import annotations
 
 import copy
+import functools
 import operator
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, get_args
 
@@ -37,6 +44,7 @@ from switchboard.execution.executor import Executor, ExecutorState
 from switchboard.messages import Message, ModelResponse, SystemMessage, ToolCall, ToolResult
 from switchboard.outcome import RunResult
 from switchboard.providers.base import ModelRequest
+from switchboard.runs.approval import PendingCall
 from switchboard.runs.compare import INVALID_CALL, Divergence, compare_requests, compare_results
 from switchboard.runs.recording import Recording, recording_of_run
 from switchboard.runs.request import request_json
@@ -154,6 +162,23 @@ class ReplaySession:
         """The recorded result of a call of the reply just served, if there is one."""
         return self.recording.steps[self.position - 1].results.get(call_id)
 
+    def resumed_with(self, call_id: str) -> ToolResult | ToolCall | None:
+        """How the recorded run went on with a call of the reply just served that waits now.
+
+        Returns:
+            The result a decision gave it without running it (denied, or supplied); the
+            call as a human approved it, to run again; or ``None``: no result is recorded
+            (the recorded run waits on it too).
+        """
+        step = self.recording.steps[self.position - 1]
+        result = step.results.get(call_id)
+        if result is None:
+            return None
+        approved = step.ran.get(call_id)
+        if approved is None or call_id in step.settled:
+            return result
+        return approved
+
     def check_result(self, result: ToolResult) -> None:
         """Compare a call's result now with its recorded one (if any).
 
@@ -258,14 +283,57 @@ class RerunResults(Executor):
         deadline: float | None = None,
         on_progress: ProgressListener | None = None,
     ) -> list[ToolResult]:
-        """Run the calls; raise `DivergenceError` for the first result unlike its record."""
-        results = await self.tools.execute(
-            toolbox, calls, deps=deps, state=state, deadline=deadline, on_progress=on_progress
+        """Run the calls; raise `DivergenceError` for the first result unlike its record.
+
+        A call that waits (for approval, or for the application) is answered as the
+        recorded run was resumed: with the result its decision gave, or run again as it
+        was approved (`ReplaySession.resumed_with`); with neither recorded, it waits.
+        """
+        run = functools.partial(
+            self.tools.execute, toolbox, deps=deps, deadline=deadline, on_progress=on_progress
         )
-        self.session.calls_run += len(results)
+        results = await run(calls, state=state)
+        settled: set[str] = set()
+        waiting = state.pending if state is not None else None
+        if waiting:
+            settled = await self._resume(results, waiting, state, run)
+        self.session.calls_run += sum(
+            1 for r in results if r.call_id not in settled and r.call_id not in (waiting or {})
+        )
         for result in results:
             self.session.check_result(result)
         return results
+
+    async def _resume(
+        self,
+        results: list[ToolResult],
+        waiting: dict[str, PendingCall],
+        state: ExecutorState | None,
+        run: Callable[..., Awaitable[list[ToolResult]]],
+    ) -> set[str]:
+        """Answer the waiting calls as the recorded run's resume did; the ids settled."""
+        answers: dict[str, ToolResult] = {}
+        approved: list[ToolCall] = []
+        for result in results:
+            if result.call_id not in waiting:
+                continue
+            resumed = self.session.resumed_with(result.call_id)
+            if isinstance(resumed, ToolResult):
+                answers[result.call_id] = resumed
+            elif resumed is not None:
+                approved.append(resumed)
+        settled = set(answers)
+        for call_id in [*answers, *(call.id for call in approved)]:
+            del waiting[call_id]
+        if approved:
+            assert state is not None  # calls wait only in a state
+            before, state.approved = state.approved, frozenset(call.id for call in approved)
+            try:
+                answers.update((r.call_id, r) for r in await run(approved, state=state))
+            finally:
+                state.approved = before
+        results[:] = [answers.get(r.call_id, r) for r in results]
+        return settled
 
 
 @dataclass(frozen=True)
@@ -288,14 +356,25 @@ class RecordedResults(Executor):
         deadline: float | None = None,
         on_progress: ProgressListener | None = None,
     ) -> list[ToolResult]:
-        """The recorded results; `DivergenceError` for a call the tools now judge otherwise."""
-        return [self._recorded(toolbox, call) for call in calls]
+        """The recorded results; `DivergenceError` for a call the tools now judge otherwise.
 
-    def _recorded(self, toolbox: ToolRegistry, call: ToolCall) -> ToolResult:
+        A call the recording has no result for, which never ran, of a tool that needs
+        approval or is run by the application, waits (the recorded run is paused on it).
+        """
+        return [self._recorded(toolbox, call, state) for call in calls]
+
+    def _recorded(
+        self, toolbox: ToolRegistry, call: ToolCall, state: ExecutorState | None
+    ) -> ToolResult:
         session = self.session
         step = session.position - 1
         recorded = session.recorded_result(call.id)
         name = f"Call {call.id!r} to {call.name!r}"
+        if recorded is None and state is not None and state.pending is not None:
+            waiting = _waiting(toolbox, call, session.recording.steps[step].ran)
+            if waiting is not None:
+                state.pending[call.id] = waiting
+                return ToolResult(call.id, call.name, "Waiting.", True, "denied")
         if recorded is None:
             session.diverge(
                 Divergence(
@@ -318,6 +397,25 @@ class RecordedResults(Executor):
         else:
             return recorded
         session.diverge(Divergence("call", step, explanation, call_id=call.id))
+
+
+def _waiting(
+    toolbox: ToolRegistry, call: ToolCall, ran: Mapping[str, ToolCall]
+) -> PendingCall | None:
+    """The pending call a call with no recorded result is, if it waits as it did when recorded.
+
+    It waits if it never ran, is valid (only valid calls wait), and its tool waits on every
+    call: one that needs approval, or that the application runs (one that asks for
+    approval itself can only tell by running).
+    """
+    tool = toolbox.find(call.name)
+    if call.id in ran or tool is None or not (tool.requires_approval or tool.external):
+        return None
+    if _call_problem(toolbox, call) is not None:
+        return None
+    return PendingCall(
+        call.id, call.name, call.arguments, "", "external" if tool.external else "approval"
+    )
 
 
 def _call_problem(toolbox: ToolRegistry, call: ToolCall) -> str | None:

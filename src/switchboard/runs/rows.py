@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final, cast, get_args
 
-from switchboard.errors import ConfigurationError
+from switchboard.errors import ConfigurationError, RunStateError
 from switchboard.runs.codec import loads
 from switchboard.runs.state import RunStatus
 from switchboard.runs.store import CallStatus, StoredCall, StoredStep
 
-__all__ = ["check_limit", "check_status", "steps_from_rows"]
+__all__ = ["check_limit", "check_status", "settled_again", "steps_from_rows"]
 
 _STATUSES: Final = frozenset(get_args(RunStatus))
 
@@ -29,6 +29,15 @@ def check_status(status: str) -> None:
     if status not in _STATUSES:
         message = f"Run status {status!r} is none of {sorted(_STATUSES)}."
         raise ConfigurationError(message)
+
+
+def settled_again(run_id: str, step: int, call_id: str) -> RunStateError:
+    """The error for a call settled (`CallSettled`) that has a row of another outcome."""
+    return RunStateError(
+        f"Call {call_id!r} of step {step} of run {run_id!r} was already started, or "
+        "finished with another result: a call is settled only once, and never after it "
+        "started. Use its stored result."
+    )
 
 
 def check_limit(limit: int) -> None:

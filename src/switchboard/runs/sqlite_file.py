@@ -1,7 +1,8 @@
 """`RunFile`: the run store's tables in one SQLite file, and the operations on them.
 
 Used from one thread only (`SQLiteStore`'s): sqlite3 objects stay on the thread that made
-them. Every write is one transaction; ``load`` reads in one transaction too.
+them. Every write is one transaction, and so is a batch of them (`RunFile.write`); ``load``
+reads in one transaction too.
 
 A run's state is kept in chunks of `CHUNK` characters (the ``states`` table), and a save
 writes only the chunks that changed (`switchboard.runs.chunks`).
@@ -19,9 +20,10 @@ from typing import Any, Final, Literal, cast
 from switchboard.errors import RunNotFoundError, RunStateError
 from switchboard.runs.chunks import CHUNK, LastSaves, split
 from switchboard.runs.codec import dumps, loads
-from switchboard.runs.rows import steps_from_rows
+from switchboard.runs.rows import settled_again, steps_from_rows
 from switchboard.runs.state import RunStatus
 from switchboard.runs.store import RunSummary, StoredRun
+from switchboard.runs.writes import StoreWrite
 
 __all__ = ["CHUNK", "STORE_SCHEMA_VERSION", "RunFile"]
 
@@ -233,6 +235,51 @@ class RunFile:
             )
             raise RunStateError(message)
 
+    def write(self, run_id: str, writes: tuple[StoreWrite, ...]) -> None:
+        """See `RunStore.write`: the writes' own operations, in one transaction."""
+        db = self._open()
+        try:
+            with _transaction(db, "BEGIN IMMEDIATE"):
+                for write in writes:
+                    getattr(self, write.operation)(run_id, *write.args())
+        except BaseException:
+            # A save_state of the batch remembered chunks that were rolled back.
+            self._last_saves.take(run_id)
+            raise
+
+    def call_settled(
+        self,
+        run_id: str,
+        step: int,
+        call_id: str,
+        tool: str,
+        arguments: str | Mapping[str, Any],
+        result: Mapping[str, Any],
+    ) -> None:
+        """See `CallSettled`: the call's row, finished with ``result`` and no attempt."""
+        written = arguments if isinstance(arguments, str) else dict(arguments)
+        text = dumps(written, f"The arguments of call {call_id!r} of run {run_id!r}")
+        answer = dumps(result, f"The result of call {call_id!r} of run {run_id!r}")
+        now = time.time()
+        try:
+            changed = self._execute(
+                "INSERT INTO calls VALUES (?, ?, ?, ?, ?, 'finished', ?, 0, ?, ?) "
+                "ON CONFLICT (run_id, step, call_id) DO NOTHING",
+                (run_id, step, call_id, tool, text, answer, now, now),
+            )
+        except sqlite3.IntegrityError:
+            message = f"Run {run_id!r} has no step {step} in {self.path}: begin_step it first."
+            raise RunStateError(message) from None
+        if changed:
+            return
+        row = self._one(
+            "SELECT result FROM calls WHERE run_id = ? AND step = ? AND call_id = ?",
+            (run_id, step, call_id),
+        )
+        stored = None if row is None or row[0] is None else loads(row[0], "The stored result")
+        if stored != result:
+            raise settled_again(run_id, step, call_id)
+
     def load(self, run_id: str) -> StoredRun:
         """See `RunStore.load`."""
         db = self._open()
@@ -358,7 +405,14 @@ class RunFile:
 def _transaction(
     db: sqlite3.Connection, begin: Literal["BEGIN", "BEGIN IMMEDIATE"]
 ) -> Generator[None]:
-    """A transaction on an autocommit connection: committed on success, else rolled back."""
+    """A transaction on an autocommit connection: committed on success, else rolled back.
+
+    Inside a transaction already (a `RunFile.write` batch), a part of it: the batch's own
+    commit or rollback ends it.
+    """
+    if db.in_transaction:
+        yield
+        return
     db.execute(begin)
     try:
         yield

@@ -6,19 +6,24 @@ knows nothing of the loop, so any database can implement it: `SQLiteStore` is th
 `PostgresStore` shares runs between machines, and `open_run_store` opens the one a location
 names.
 
-The loop writes, for each step: `RunStore.begin_step` before the model is asked,
-`RunStore.finish_step` with its response, `RunStore.call_started` before each tool's code
-runs and `RunStore.call_finished` with its result, and `RunStore.save_state` after the
-step. Each write is durable when it returns, so what a run reports was recorded first.
+The loop records, for each step: the step's request (`RunStore.begin_step`) and its
+response (`RunStore.finish_step`), each call before its code runs (`RunStore.call_started`)
+and its result (`RunStore.call_finished`), and the state after the step
+(`RunStore.save_state`). It hands them over in batches (`RunStore.write`), each one
+transaction, so that a step costs two commits rather than seven: the request, the response
+and the calls' starts before the calls run; the results and the state before the model is
+asked again (see `switchboard.runs.recorder`). Each write is durable when it returns, so
+what a run reports was recorded first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from switchboard.runs.state import RunStatus
+from switchboard.runs.writes import StoreWrite
 
 __all__ = ["CallStatus", "RunStore", "RunSummary", "StoredCall", "StoredRun", "StoredStep"]
 
@@ -176,6 +181,14 @@ class RunStore(Protocol):
         self, run_id: str, step: int, call_id: str, result: Mapping[str, Any]
     ) -> None:
         """Record a started call's result, before the result is used."""
+        ...
+
+    async def write(self, run_id: str, writes: Sequence[StoreWrite]) -> None:
+        """Make ``writes`` of one run, in order, in one transaction: all of them or none.
+
+        Each write follows the rules of its method (`BeginStep` those of `begin_step`, ...),
+        and one that breaks them raises `RunStateError` with nothing of the batch written.
+        """
         ...
 
     async def load(self, run_id: str) -> StoredRun:
