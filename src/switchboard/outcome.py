@@ -7,7 +7,7 @@ live below both.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Generic, Literal
+from typing import Any, Generic, Literal, cast
 
 from typing_extensions import TypeVar
 
@@ -91,3 +91,9 @@ class RunResult(Generic[OutputT]):
     pending: tuple[PendingCall, ...] = ()
     interrupted: tuple[str, ...] = ()
     parsed: OutputT | None = None
+
+
+def run_so_far(error: BaseException) -> RunResult[Any] | None:
+    """The run so far that an error raised out of a run carries (its ``result``), if any."""
+    result = getattr(error, "result", None)
+    return cast("RunResult[Any]", result) if isinstance(result, RunResult) else None

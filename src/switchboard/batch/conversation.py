@@ -24,7 +24,7 @@ from switchboard.batch.recorded import run_recorded, store_of_loop
 from switchboard.batch.sources import SourceFile
 from switchboard.errors import SwitchboardError
 from switchboard.execution.toolbox import Toolbox
-from switchboard.outcome import RunResult
+from switchboard.outcome import RunResult, run_so_far
 from switchboard.providers.base import ModelSettings, Provider
 from switchboard.runs.codec import message_to_json
 from switchboard.runs.state import new_run_id
@@ -144,7 +144,7 @@ class ConversationJob:
                 result = await run_recorded(agent, store, item, self._meta(item))
             error = None
         except SwitchboardError as e:
-            result = e.result if isinstance(e.result, RunResult) else None
+            result = run_so_far(e)
             error = str(e)
         except Exception as e:  # e.g. a tools file that no longer imports on this worker
             result, error = None, f"{type(e).__name__}: {e}"

@@ -42,7 +42,7 @@ from switchboard.errors import (
 from switchboard.execution.arguments import UnparsableArguments, parse_arguments
 from switchboard.execution.executor import Executor, ExecutorState
 from switchboard.messages import Message, ModelResponse, SystemMessage, ToolCall, ToolResult
-from switchboard.outcome import RunResult
+from switchboard.outcome import RunResult, run_so_far
 from switchboard.providers.base import ModelRequest
 from switchboard.runs.approval import PendingCall
 from switchboard.runs.compare import INVALID_CALL, Divergence, compare_requests, compare_results
@@ -539,9 +539,9 @@ async def replay(
         result = await _run(replica, opening, deps)
         session.finish(result)
     except DivergenceError as e:
-        result = e.result if isinstance(e.result, RunResult) else result
+        result = run_so_far(e) or result
     except RecordingEnded as e:
-        result = e.result if isinstance(e.result, RunResult) else None
+        result = run_so_far(e)
         interrupted = True
     return ReplayReport(
         run_id,
@@ -587,6 +587,6 @@ async def _run(agent: Agent, opening: list[Any], deps: Any) -> RunResult:
     try:
         return await agent.run(messages=opening, deps=deps)
     except MaxIterationsError as e:
-        if isinstance(e.result, RunResult):
-            return e.result
+        if (result := run_so_far(e)) is not None:
+            return result
         raise
