@@ -107,6 +107,7 @@ from switchboard.streaming import (
     TurnEnd,
     TurnRestart,
 )
+from switchboard.telemetry import InstrumentationSettings
 from switchboard.tools.context import ProgressListener, RunContext, ToolProgress
 from switchboard.tools.source import ToolSource
 from switchboard.tools.tool import Caller, OnStrictIssues, Tool, ToolOptions, tool
@@ -147,6 +148,7 @@ __all__ = [
     "FilePart",
     "Format",
     "ImagePart",
+    "InstrumentationSettings",
     "MCPConnectionError",
     "MCPServer",
     "MaxIterationsError",

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from typing import Any, Literal, Unpack, get_args
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Unpack, get_args
 
 from switchboard.blocking import run_blocking
 from switchboard.errors import ConfigurationError, MaxIterationsError, RunStateError
@@ -49,8 +49,12 @@ from switchboard.runs.recorder import RunRecorder
 from switchboard.runs.state import RunState
 from switchboard.runs.store import RunStore, StoredRun
 from switchboard.streaming import RunEnd, RunEvent
+from switchboard.telemetry.settings import InstrumentationSettings, instrumentation
 from switchboard.tools.source import ToolSource
 from switchboard.tools.tool import Tool
+
+if TYPE_CHECKING:
+    from switchboard.telemetry.tracing import Tracing
 
 
 class Agent:
@@ -115,6 +119,10 @@ class Agent:
             requests and replies, each call as it starts and ends, its state. A run in a
             store can be resumed by its id after a crash (`resume`). ``None``: runs live in
             memory only (their ``result.state`` can still be resumed).
+        instrument: Emit OpenTelemetry spans and metrics for each run, under the GenAI
+            semantic conventions (``True``, or `InstrumentationSettings` for other
+            providers, an agent name, or message contents). Off by default; needs
+            ``switchboard[otel]``.
         **executor: `Executor` settings for the calls (``max_concurrency``,
             ``timeout``, ``before``, ``after``, ``approve``, ``format_error``, ...).
 
@@ -156,6 +164,7 @@ class Agent:
         api_key: str | None = None,
         base_url: str | None = None,
         store: RunStore | None = None,
+        instrument: bool | InstrumentationSettings = False,
         **executor: Unpack[ExecutorOptions],
     ) -> None:
         if max_iterations < 1:
@@ -213,6 +222,8 @@ class Agent:
         options: ExecutorOptions = {**executor, "timeout": tool_timeout}
         self.executor = Executor(**options)
         self.store = store
+        self.instrument = instrumentation(instrument)
+        self._tracing: Tracing | None = None
 
     async def run(
         self,
@@ -253,7 +264,7 @@ class Agent:
         """
         run = self._new_run(prompt, messages, deps, run_id, meta)
         # Closed here, not left to the collector: its loop would get the closing as a task.
-        async with contextlib.aclosing(run.events(streaming=False)) as events:
+        async with contextlib.aclosing(self._events(run, streaming=False)) as events:
             async for event in events:
                 if isinstance(event, RunEnd):
                     return self._checked(event.result)
@@ -302,7 +313,7 @@ class Agent:
         if self.store is not None:
             recorder = RunRecorder(self.store, given.run_id, recorded=_recorded(plan.state, stored))
         run = ResumedLoop(self, plan, self.deps if deps is None else deps, recorder)
-        return await self._result(run)
+        return await self._result(run, decisions)
 
     def resume_sync(
         self,
@@ -345,9 +356,11 @@ class Agent:
         except RunStateError:  # not in this store: it is recorded from here on
             return given, None
 
-    async def _result(self, run: RunLoop) -> RunResult:
+    async def _result(self, run: RunLoop, decisions: Mapping[str, Decision] | None) -> RunResult:
         # Closed here, not left to the collector: its loop would get the closing as a task.
-        async with contextlib.aclosing(run.events(streaming=False)) as events:
+        async with contextlib.aclosing(
+            self._events(run, streaming=False, decisions=decisions)
+        ) as events:
             async for event in events:
                 if isinstance(event, RunEnd):
                     return self._checked(event.result)
@@ -408,10 +421,28 @@ class Agent:
             RunError: Anything else failed inside the run.
         """
         run = self._new_run(prompt, messages, deps, run_id, meta)
-        async for event in run.events(streaming=True, partial_args=partial_args):
+        async for event in self._events(run, streaming=True, partial_args=partial_args):
             if isinstance(event, RunEnd):
                 self._checked(event.result)
             yield event
+
+    def _events(
+        self,
+        run: RunLoop,
+        streaming: bool,
+        partial_args: bool = False,
+        decisions: Mapping[str, Decision] | None = None,
+    ) -> AsyncGenerator[RunEvent, None]:
+        """The run's events; traced when the agent is instrumented."""
+        events = run.events(streaming=streaming, partial_args=partial_args)
+        if self.instrument is None:
+            return events
+        from switchboard.telemetry.run_trace import RunTrace, traced_events
+        from switchboard.telemetry.tracing import Tracing
+
+        if self._tracing is None:
+            self._tracing = Tracing(self.instrument)
+        return traced_events(RunTrace(self._tracing, run), events, decisions)
 
     def _checked(self, result: RunResult) -> RunResult:
         if result.stop_reason == "max_iterations" and self.raise_on_limit:
