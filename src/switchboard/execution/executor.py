@@ -289,7 +289,6 @@ class _Batch:
         "deps",
         "executor",
         "failed",
-        "observer",
         "on_progress",
         "plain",
         "recorded",
@@ -328,9 +327,11 @@ class _Batch:
         self.recorder = recorder = state.recorder if state is not None else None
         # The ids of the calls the recorder was told had started: it hears of their end.
         self.recorded: set[str] = _NONE if recorder is None else set()
-        self.observer = observer = state.observer if state is not None else None
         self.plain = (
-            not executor.before and self.deadline is None and recorder is None and observer is None
+            not executor.before
+            and self.deadline is None
+            and recorder is None
+            and (state is None or state.observer is None)
         )
 
     async def run_lane(
@@ -436,7 +437,8 @@ class _Batch:
 
     def run(self, call: ToolCall, started: float) -> Awaitable[ToolResult]:
         """Run one call the long way (see `run_lane`), started at ``started``."""
-        observer = self.observer
+        state = self.state
+        observer = state.observer if state is not None else None
         if observer is None:
             return self._long_way(call, started)
         return self._observed(observer, call, started)
