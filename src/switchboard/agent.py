@@ -440,9 +440,12 @@ class Agent:
         from switchboard.telemetry.run_trace import RunTrace, traced_events
         from switchboard.telemetry.tracing import Tracing
 
-        if self._tracing is None:
-            self._tracing = Tracing(self.instrument)
-        return traced_events(RunTrace(self._tracing, run), events, decisions)
+        tracing = self._tracing
+        if tracing is None:
+            tracing = self._tracing = Tracing(self.instrument)
+        if not tracing.recording():
+            return events
+        return traced_events(RunTrace(tracing, run), events, decisions)
 
     def _checked(self, result: RunResult) -> RunResult:
         if result.stop_reason == "max_iterations" and self.raise_on_limit:

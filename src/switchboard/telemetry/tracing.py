@@ -6,6 +6,11 @@ from importlib import metadata
 
 from opentelemetry import metrics, trace
 
+# The global meter provider before one is set: the API has no public name for it.
+from opentelemetry.metrics._internal import (
+    _ProxyMeterProvider,  # pyright: ignore[reportPrivateUsage]
+)
+
 from switchboard.telemetry import conventions as c
 from switchboard.telemetry.settings import INSTRUMENTATION_NAME, InstrumentationSettings
 
@@ -47,6 +52,20 @@ class Tracing:
             description="Duration of a tool call, from its arguments' parsing to its result.",
             explicit_bucket_boundaries_advisory=c.DURATION_BUCKETS,
         )
+
+    def recording(self) -> bool:
+        """Whether a run's spans or metrics would go anywhere: a provider was set up.
+
+        Until the application sets a tracer or meter provider (or passes one), the API's
+        defaults drop everything; a run is then not traced at all, and costs what an
+        untraced run costs.
+        """
+        settings = self.settings
+        tracer_provider = settings.tracer_provider or trace.get_tracer_provider()
+        if not isinstance(tracer_provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider):
+            return True
+        meter_provider = settings.meter_provider or metrics.get_meter_provider()
+        return not isinstance(meter_provider, _ProxyMeterProvider | metrics.NoOpMeterProvider)
 
 
 def _version() -> str:
