@@ -132,15 +132,20 @@ class CallGuard:
         turn's results through `remember`. A turn whose results are not all there (a
         paused turn) is admitted, not remembered.
         """
-        turn: AssistantTurn | None = None
-        results: dict[str, ToolResult] = {}
-        for message in messages:
-            if isinstance(message, ToolResult):
-                results[message.call_id] = message
-            elif isinstance(message, AssistantTurn):
-                self._replay_turn(turn, results, unadmitted)
-                turn, results = message, {}
-        self._replay_turn(turn, results, unadmitted)
+        # What the history's calls met was reported when they were made, not now.
+        listener, self.on_refusal = self.on_refusal, None
+        try:
+            turn: AssistantTurn | None = None
+            results: dict[str, ToolResult] = {}
+            for message in messages:
+                if isinstance(message, ToolResult):
+                    results[message.call_id] = message
+                elif isinstance(message, AssistantTurn):
+                    self._replay_turn(turn, results, unadmitted)
+                    turn, results = message, {}
+            self._replay_turn(turn, results, unadmitted)
+        finally:
+            self.on_refusal = listener
 
     def _replay_turn(
         self,

@@ -181,3 +181,19 @@ async def test_a_streamed_run_has_the_same_tree_its_calls_under_their_request(
     tools = named(spans, "execute_tool weather")
     assert [parent_id(span) for span in tools] == [span_id(chats[0])] * 2
     assert (run.attributes or {})["switchboard.run.stop_reason"] == "answer"
+
+
+async def test_a_resumed_run_does_not_report_its_historys_guard_answers_again(
+    settings: InstrumentationSettings, exporter: InMemorySpanExporter
+) -> None:
+    """The guard relearns a resumed run's history: its answered repeats are not new events."""
+    tools = approval_tools()
+    tools.register(weather)
+    model = ScriptedModel([paris("c1"), paris("c2"), DELETE, "Deleted."])
+    agent = Agent(model, tools=tools, instrument=settings)
+    paused = await agent.run("Weather, then delete a.txt")
+    assert len(events(one(exporter.get_finished_spans(), "invoke_agent"), "switchboard.guard")) == 1
+    exporter.clear()
+    result = await agent.resume(paused.state, {"d1": Approve()})
+    assert result.output == "Deleted."
+    assert events(one(exporter.get_finished_spans(), "invoke_agent"), "switchboard.guard") == []
