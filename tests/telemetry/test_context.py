@@ -1,11 +1,20 @@
 """A call's span is current while its tool runs: what the tool traces goes under it."""
 
+from pathlib import Path
+
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from switchboard import Agent, InstrumentationSettings, ScriptedModel, ToolCall
+from switchboard import (
+    Agent,
+    InstrumentationSettings,
+    RunStatus,
+    ScriptedModel,
+    SQLiteStore,
+    ToolCall,
+)
 
 from .conftest import one, parent_id, span_id
 
@@ -68,3 +77,30 @@ async def test_the_call_span_is_not_left_current_after_the_run(
     before = trace.get_current_span()
     await Agent(model, tools=[noop], instrument=settings).run("Go.")
     assert trace.get_current_span() is before
+
+
+async def test_what_the_loop_does_between_requests_and_calls_is_under_the_run(
+    settings: InstrumentationSettings,
+    tracer_provider: TracerProvider,
+    exporter: InMemorySpanExporter,
+    tmp_path: Path,
+) -> None:
+    """The run span is current for the loop's own work: a traced store's writes go under it."""
+    tracer = tracer_provider.get_tracer("the store")
+
+    class TracedStore(SQLiteStore):
+        async def save_state(self, run_id: str, state_json: str, status: RunStatus) -> None:
+            with tracer.start_as_current_span("save_state"):
+                await super().save_state(run_id, state_json, status)
+
+    async def noop() -> str:
+        """Do nothing."""
+        return "ok"
+
+    model = ScriptedModel([ToolCall("c1", "noop", "{}"), "Done."])
+    store = TracedStore(tmp_path / "runs.sqlite3")
+    await Agent(model, tools=[noop], store=store, instrument=settings).run("Go.")
+    spans = exporter.get_finished_spans()
+    saves = [span for span in spans if span.name == "save_state"]
+    assert len(saves) >= 2
+    assert {parent_id(span) for span in saves} == {span_id(one(spans, "invoke_agent"))}

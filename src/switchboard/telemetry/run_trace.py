@@ -125,11 +125,23 @@ async def traced_events(
     events: AsyncGenerator[RunEvent, None],
     decisions: Mapping[str, Decision] | None = None,
 ) -> AsyncGenerator[RunEvent, None]:
-    """The run's events, its span opened at the first and closed with `RunEnd` or an error."""
+    """The run's events, its span opened at the first and closed with `RunEnd` or an error.
+
+    The run's span is current while the loop works (each step up to its next event), so
+    what it does between requests and calls (a store's writes) is traced under it; never
+    while the caller handles an event.
+    """
     run.start(decisions)
     try:
         async with contextlib.aclosing(events):
-            async for event in events:
+            while True:
+                token = otel_context.attach(run.context)
+                try:
+                    event = await anext(events)
+                except StopAsyncIteration:
+                    break
+                finally:
+                    otel_context.detach(token)
                 if isinstance(event, RunEnd):
                     run.end(event.result)
                 yield event
