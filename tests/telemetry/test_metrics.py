@@ -2,6 +2,7 @@
 
 import pytest
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from switchboard import (
     Agent,
@@ -117,3 +118,14 @@ async def test_tool_duration_is_recorded_per_call_with_its_error_type(
     by_error = {p.attributes.get("error.type"): p.count for p in found}
     assert by_error == {None: 1, "raised": 1}
     assert {p.attributes["gen_ai.tool.name"] for p in found} == {"weather"}
+
+
+async def test_a_reply_with_no_token_count_records_no_token_usage(
+    settings: InstrumentationSettings, reader: InMemoryMetricReader, exporter: InMemorySpanExporter
+) -> None:
+    """A provider that counts no tokens: no usage metric or attributes, not a usage of 0."""
+    await Agent(ScriptedModel(["Hi."]), instrument=settings).run("Hi")
+    assert points(reader, "gen_ai.client.token.usage") == []
+    (chat,) = [span for span in exporter.get_finished_spans() if span.name == "chat scripted"]
+    assert "gen_ai.usage.input_tokens" not in (chat.attributes or {})
+    assert "gen_ai.usage.output_tokens" not in (chat.attributes or {})

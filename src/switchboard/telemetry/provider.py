@@ -135,13 +135,12 @@ class _Chat:
     def ended(self, response: ModelResponse) -> None:
         span = self.span
         usage = response.usage
-        span.set_attributes(
-            {
-                c.RESPONSE_FINISH_REASONS: (c.FINISH_REASONS[response.stop_reason],),
-                c.USAGE_INPUT_TOKENS: usage.input_tokens,
-                c.USAGE_OUTPUT_TOKENS: usage.output_tokens,
-            }
-        )
+        # No tokens at all: the provider counts none (a scripted model), not a free reply.
+        counted = usage.input_tokens or usage.output_tokens
+        span.set_attribute(c.RESPONSE_FINISH_REASONS, (c.FINISH_REASONS[response.stop_reason],))
+        if counted:
+            span.set_attribute(c.USAGE_INPUT_TOKENS, usage.input_tokens)
+            span.set_attribute(c.USAGE_OUTPUT_TOKENS, usage.output_tokens)
         if response.model:
             span.set_attribute(c.RESPONSE_MODEL, response.model)
         if self.run.include_content:
@@ -155,8 +154,9 @@ class _Chat:
         attributes = self._metric_attributes(response.model)
         tracing = self.run.tracing
         tracing.operation_duration.record(time.perf_counter() - self.started, attributes)
-        tracing.token_usage.record(usage.input_tokens, {**attributes, c.TOKEN_TYPE: "input"})
-        tracing.token_usage.record(usage.output_tokens, {**attributes, c.TOKEN_TYPE: "output"})
+        if counted:
+            tracing.token_usage.record(usage.input_tokens, {**attributes, c.TOKEN_TYPE: "input"})
+            tracing.token_usage.record(usage.output_tokens, {**attributes, c.TOKEN_TYPE: "output"})
         span.end()
 
     def failed(self, error: BaseException) -> None:

@@ -96,14 +96,12 @@ class RunTrace:
     def end(self, result: RunResult) -> None:
         """Close the run's span with its result."""
         span = self.span
-        span.set_attributes(
-            {
-                c.RUN_STOP_REASON: result.stop_reason,
-                c.RUN_STEPS: len(result.steps),
-                c.USAGE_INPUT_TOKENS: result.usage.input_tokens,
-                c.USAGE_OUTPUT_TOKENS: result.usage.output_tokens,
-            }
-        )
+        span.set_attribute(c.RUN_STOP_REASON, result.stop_reason)
+        span.set_attribute(c.RUN_STEPS, len(result.steps))
+        usage = result.usage
+        if usage.input_tokens or usage.output_tokens:  # none counted: see `TracedProvider`
+            span.set_attribute(c.USAGE_INPUT_TOKENS, usage.input_tokens)
+            span.set_attribute(c.USAGE_OUTPUT_TOKENS, usage.output_tokens)
         self.close()
 
     def fail(self, error: BaseException) -> None:
