@@ -224,6 +224,8 @@ class Agent:
         self.store = store
         self.instrument = instrumentation(instrument)
         self._tracing: Tracing | None = None
+        if self.instrument is not None:  # a sync tool's spans go under its call's span
+            self.executor.threads.carry_context = True
 
     async def run(
         self,

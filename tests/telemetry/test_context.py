@@ -104,3 +104,22 @@ async def test_what_the_loop_does_between_requests_and_calls_is_under_the_run(
     saves = [span for span in spans if span.name == "save_state"]
     assert len(saves) >= 2
     assert {parent_id(span) for span in saves} == {span_id(one(spans, "invoke_agent"))}
+
+
+async def test_a_span_a_sync_tool_opens_in_its_worker_thread_is_a_child_of_its_call(
+    settings: InstrumentationSettings,
+    tracer_provider: TracerProvider,
+    exporter: InMemorySpanExporter,
+) -> None:
+    """A sync tool runs in a worker thread, in its call's context: its spans nest too."""
+    tracer = tracer_provider.get_tracer("the application")
+
+    def query(sql: str) -> str:
+        """Query the database."""
+        with tracer.start_as_current_span("SELECT"):
+            return "1 row"
+
+    model = ScriptedModel([ToolCall("c1", "query", '{"sql": "SELECT 1"}'), "One row."])
+    await Agent(model, tools=[query], instrument=settings).run("Query.")
+    spans = exporter.get_finished_spans()
+    assert parent_id(one(spans, "SELECT")) == span_id(one(spans, "execute_tool query"))
