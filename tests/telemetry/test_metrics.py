@@ -10,6 +10,7 @@ from switchboard import (
     InstrumentationSettings,
     ModelResponse,
     ScriptedModel,
+    Toolbox,
     ToolCall,
     Usage,
 )
@@ -129,3 +130,20 @@ async def test_a_reply_with_no_token_count_records_no_token_usage(
     (chat,) = [span for span in exporter.get_finished_spans() if span.name == "chat scripted"]
     assert "gen_ai.usage.input_tokens" not in (chat.attributes or {})
     assert "gen_ai.usage.output_tokens" not in (chat.attributes or {})
+
+
+async def test_a_call_waiting_for_approval_records_no_tool_duration(
+    settings: InstrumentationSettings, reader: InMemoryMetricReader
+) -> None:
+    """A paused call has no result yet: no duration sample until it runs."""
+    tools = Toolbox()
+
+    @tools.register(requires_approval=True)
+    def delete(path: str) -> str:
+        """Delete a file."""
+        return f"deleted {path}"
+
+    model = ScriptedModel([ToolCall("d1", "delete", '{"path": "a.txt"}')])
+    result = await Agent(model, tools=tools, instrument=settings).run("Delete a.txt")
+    assert result.stop_reason == "paused"
+    assert points(reader, "switchboard.tool.duration") == []

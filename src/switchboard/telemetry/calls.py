@@ -74,11 +74,12 @@ class CallTracer:
         span = began.span
         otel_context.detach(began.token)
         duration = time.perf_counter() - began.started
-        kind: str | None
-        if waiting is not None:
+        if waiting is not None:  # no result yet, and no time a result took
             span.add_event(c.EVENT_PAUSED, {"kind": waiting.kind, "reason": waiting.reason})
-            kind = None
-        elif result is None:
+            span.end()
+            return
+        kind: str | None
+        if result is None:
             kind = "cancelled"
             span.set_status(Status(StatusCode.ERROR, "The call was cancelled."))
         else:
