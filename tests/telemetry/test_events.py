@@ -197,3 +197,17 @@ async def test_a_resumed_run_does_not_report_its_historys_guard_answers_again(
     result = await agent.resume(paused.state, {"d1": Approve()})
     assert result.output == "Deleted."
     assert events(one(exporter.get_finished_spans(), "invoke_agent"), "switchboard.guard") == []
+
+
+async def test_a_streamed_reply_cut_off_inside_a_call_is_an_event_on_its_request(
+    settings: InstrumentationSettings, exporter: InMemorySpanExporter
+) -> None:
+    """run_stream: the call a ``length`` reply streamed only part of is a cut_off event."""
+    cut = ModelResponse(AssistantTurn(tool_calls=(paris("c1"),)), Usage(requests=1), "length")
+    agent = Agent(ScriptedModel([cut, "Sorry."]), tools=[weather], instrument=settings)
+    async for _ in agent.run_stream("Weather?"):
+        pass
+    first = named(exporter.get_finished_spans(), "chat scripted")[0]
+    assert events(first, "switchboard.call.cut_off") == [
+        {"gen_ai.tool.name": "weather", "gen_ai.tool.call.id": "c1", "reason": "length"}
+    ]
