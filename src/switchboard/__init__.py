@@ -120,6 +120,7 @@ from switchboard.streaming import (
     TurnEnd,
     TurnRestart,
 )
+from switchboard.telemetry import InstrumentationSettings
 from switchboard.tools.context import ProgressListener, RunContext, ToolProgress
 from switchboard.tools.source import ToolSource
 from switchboard.tools.tool import Caller, OnStrictIssues, Tool, ToolOptions, tool
@@ -166,6 +167,7 @@ __all__ = [
     "FinishStep",
     "Format",
     "ImagePart",
+    "InstrumentationSettings",
     "MCPConnectionError",
     "MCPServer",
     "MaxIterationsError",

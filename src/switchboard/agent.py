@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from typing import Any, Generic, Literal, Unpack, get_args
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, Literal, Unpack, get_args
 
 from switchboard.blocking import run_blocking
 from switchboard.errors import ConfigurationError, MaxIterationsError, RunStateError
@@ -50,8 +50,12 @@ from switchboard.runs.recorder import RunRecorder
 from switchboard.runs.state import RunState
 from switchboard.runs.store import RunStore, StoredRun
 from switchboard.streaming import RunEnd, RunEvent
+from switchboard.telemetry.settings import InstrumentationSettings, instrumentation
 from switchboard.tools.source import ToolSource
 from switchboard.tools.tool import Tool
+
+if TYPE_CHECKING:
+    from switchboard.telemetry.tracing import Tracing
 
 
 class Agent(Generic[OutputT]):
@@ -121,6 +125,10 @@ class Agent(Generic[OutputT]):
             requests and replies, each call as it starts and ends, its state. A run in a
             store can be resumed by its id after a crash (`resume`). ``None``: runs live in
             memory only (their ``result.state`` can still be resumed).
+        instrument: Emit OpenTelemetry spans and metrics for each run, under the GenAI
+            semantic conventions (``True``, or `InstrumentationSettings` for other
+            providers, an agent name, or message contents). Off by default; needs
+            ``switchboard[otel]``.
         **executor: `Executor` settings for the calls (``max_concurrency``,
             ``timeout``, ``before``, ``after``, ``approve``, ``format_error``, ...).
 
@@ -164,6 +172,7 @@ class Agent(Generic[OutputT]):
         store: RunStore | None = None,
         output_type: type[OutputT] | None = None,
         output_retries: int = 2,
+        instrument: bool | InstrumentationSettings = False,
         **executor: Unpack[ExecutorOptions],
     ) -> None:
         if max_iterations < 1:
@@ -228,6 +237,10 @@ class Agent(Generic[OutputT]):
             None if output_type is None else OutputSchema[OutputT].of(output_type)
         )
         self.output_retries = output_retries
+        self.instrument = instrumentation(instrument)
+        self._tracing: Tracing | None = None
+        if self.instrument is not None:  # a sync tool's spans go under its call's span
+            self.executor.threads.carry_context = True
 
     async def run(
         self,
@@ -268,7 +281,7 @@ class Agent(Generic[OutputT]):
         """
         run = self._new_run(prompt, messages, deps, run_id, meta)
         # Closed here, not left to the collector: its loop would get the closing as a task.
-        async with contextlib.aclosing(run.events(streaming=False)) as events:
+        async with contextlib.aclosing(self._events(run, streaming=False)) as events:
             async for event in events:
                 if isinstance(event, RunEnd):
                     return self._checked(event.result)
@@ -317,7 +330,7 @@ class Agent(Generic[OutputT]):
         if self.store is not None:
             recorder = RunRecorder(self.store, given.run_id, recorded=_recorded(plan.state, stored))
         run = ResumedLoop(self, plan, self.deps if deps is None else deps, recorder)
-        return await self._result(run)
+        return await self._result(run, decisions)
 
     def resume_sync(
         self,
@@ -360,9 +373,13 @@ class Agent(Generic[OutputT]):
         except RunStateError:  # not in this store: it is recorded from here on
             return given, None
 
-    async def _result(self, run: RunLoop) -> RunResult[OutputT]:
+    async def _result(
+        self, run: RunLoop, decisions: Mapping[str, Decision] | None
+    ) -> RunResult[OutputT]:
         # Closed here, not left to the collector: its loop would get the closing as a task.
-        async with contextlib.aclosing(run.events(streaming=False)) as events:
+        async with contextlib.aclosing(
+            self._events(run, streaming=False, decisions=decisions)
+        ) as events:
             async for event in events:
                 if isinstance(event, RunEnd):
                     return self._checked(event.result)
@@ -423,10 +440,31 @@ class Agent(Generic[OutputT]):
             RunError: Anything else failed inside the run.
         """
         run = self._new_run(prompt, messages, deps, run_id, meta)
-        async for event in run.events(streaming=True, partial_args=partial_args):
+        async for event in self._events(run, streaming=True, partial_args=partial_args):
             if isinstance(event, RunEnd):
                 self._checked(event.result)
             yield event
+
+    def _events(
+        self,
+        run: RunLoop,
+        streaming: bool,
+        partial_args: bool = False,
+        decisions: Mapping[str, Decision] | None = None,
+    ) -> AsyncGenerator[RunEvent, None]:
+        """The run's events; traced when the agent is instrumented."""
+        events = run.events(streaming=streaming, partial_args=partial_args)
+        if self.instrument is None:
+            return events
+        from switchboard.telemetry.run_trace import RunTrace, traced_events
+        from switchboard.telemetry.tracing import Tracing
+
+        tracing = self._tracing
+        if tracing is None:
+            tracing = self._tracing = Tracing(self.instrument)
+        if not tracing.recording():
+            return events
+        return traced_events(RunTrace(tracing, run), events, decisions)
 
     def _checked(self, result: RunResult[Any]) -> RunResult[OutputT]:
         if result.stop_reason == "max_iterations" and self.raise_on_limit:

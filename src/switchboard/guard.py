@@ -11,7 +11,7 @@ after every step, where it would grow with the run.
 
 from __future__ import annotations
 
-from collections.abc import Container, Hashable, Mapping, Sequence
+from collections.abc import Callable, Container, Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final, Literal, NoReturn, cast, get_args
 
@@ -26,6 +26,9 @@ OnRepeat = Literal["answer", "error", "stop", "run"]
 
 GuardStop = Literal["max_tool_calls", "loop_guard"]
 """A guard's reason to end the run."""
+
+GuardListener = Callable[[ToolCall, ToolResult, GuardStop | None], None]
+"""Told of a call the guards answered without running it: the call, its answer, the stop."""
 
 CallKey = tuple[str, Hashable]
 """A call as the guards compare it: its tool and its arguments in one canonical form."""
@@ -62,6 +65,8 @@ class CallGuard:
         self._answered_tool: str | None = None
         # The calls let through since the last `remember`, by id: only these ran.
         self._admitted: dict[str, CallKey] = {}
+        self.on_refusal: GuardListener | None = None
+        """Told of each call the guards do not run (a tracer: see `switchboard.telemetry`)."""
 
     def admit(self, call: ToolCall) -> tuple[ToolResult | None, GuardStop | None]:
         """The guards, for the run's next call: a refusal or ``None``, and a reason to stop."""
@@ -72,7 +77,7 @@ class CallGuard:
                 f"Not run: this run's limit of {limit} tool calls is reached. "
                 "Answer with what you have.",
             )
-            return refusal, "max_tool_calls"
+            return self._refused(call, refusal, "max_tool_calls")
         self.calls_made += 1
         key = self._key(call)
         entry = self._seen.get(key)
@@ -91,7 +96,15 @@ class CallGuard:
             f"{seen} times, and it will not give a different result. Do not repeat "
             "it: answer with what you have, or try something else.",
         )
-        return refusal, "loop_guard" if seen > self.repeat_limit else None
+        return self._refused(call, refusal, "loop_guard" if seen > self.repeat_limit else None)
+
+    def _refused(
+        self, call: ToolCall, answer: ToolResult, stop: GuardStop | None
+    ) -> tuple[ToolResult, GuardStop | None]:
+        """What `admit` returns for a call it does not run; `on_refusal` is told of it."""
+        if self.on_refusal is not None:
+            self.on_refusal(call, answer, stop)
+        return answer, stop
 
     def remember(self, calls: Sequence[ToolCall], results: Sequence[ToolResult]) -> None:
         """Keep the result of each call that ran, for `admit` to answer a repeat of it.
@@ -119,15 +132,20 @@ class CallGuard:
         turn's results through `remember`. A turn whose results are not all there (a
         paused turn) is admitted, not remembered.
         """
-        turn: AssistantTurn | None = None
-        results: dict[str, ToolResult] = {}
-        for message in messages:
-            if isinstance(message, ToolResult):
-                results[message.call_id] = message
-            elif isinstance(message, AssistantTurn):
-                self._replay_turn(turn, results, unadmitted)
-                turn, results = message, {}
-        self._replay_turn(turn, results, unadmitted)
+        # What the history's calls met was reported when they were made, not now.
+        listener, self.on_refusal = self.on_refusal, None
+        try:
+            turn: AssistantTurn | None = None
+            results: dict[str, ToolResult] = {}
+            for message in messages:
+                if isinstance(message, ToolResult):
+                    results[message.call_id] = message
+                elif isinstance(message, AssistantTurn):
+                    self._replay_turn(turn, results, unadmitted)
+                    turn, results = message, {}
+            self._replay_turn(turn, results, unadmitted)
+        finally:
+            self.on_refusal = listener
 
     def _replay_turn(
         self,
@@ -196,14 +214,14 @@ class CallGuard:
             verb = "It failed: " if earlier.is_error else "Result: "
             content = reminder + verb + earlier.content
             answer = replace(earlier, call_id=call.id, content=content, repaired=(), duration=0.0)
-            return answer, None
+            return self._refused(call, answer, None)
         refusal = _refusal(
             call,
             f"Not run: you already called {call.name} with these same arguments, and it "
             "will not give a different result. Answer with what you have, or try something "
             "else.",
         )
-        return refusal, "loop_guard" if mode == "stop" or past_limit else None
+        return self._refused(call, refusal, "loop_guard" if mode == "stop" or past_limit else None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ from switchboard.messages import (
     UserMessage,
 )
 from switchboard.outcome import RunResult, RunStopReason, Step
-from switchboard.providers.base import AllowedTools, ModelRequest
+from switchboard.providers.base import AllowedTools, ModelRequest, Provider
 from switchboard.run_output import OutputCheck
 from switchboard.runs.approval import PendingCall
 from switchboard.runs.recorder import RunRecorder, tool_hashes
@@ -75,6 +75,8 @@ class RunLoop:
         meta: Mapping[str, Any] | None = None,
     ) -> None:
         self.agent = agent
+        self.provider: Provider = agent.provider
+        """The model this run asks (the agent's; traced where the agent is instrumented)."""
         self.messages = messages
         self.deps = deps
         self.run_id = run_id or new_run_id()
@@ -179,12 +181,12 @@ class RunLoop:
                     await self.recorder.begin_step(self.iteration, request)
                 turn = self._turn = self._streamed_turn()
                 async for event in turn.run(
-                    agent.provider.stream(request, partial_args=partial_args)
+                    self.provider.stream(request, partial_args=partial_args)
                 ):
                     yield event
                 response, results, stop = self._streamed(turn)
             elif self.recorder is None:
-                response = await agent.provider.complete(request)
+                response = await self.provider.complete(request)
                 response, results, stop = await self._run_reply(response)
             else:
                 response, results, stop = await self._recorded_reply(self.recorder, request)
@@ -235,7 +237,7 @@ class RunLoop:
     ) -> tuple[ModelResponse, list[ToolResult], RunStopReason | None]:
         """Ask the model for its whole reply, recording both, and run its calls."""
         await recorder.begin_step(self.iteration, request)
-        response = await self.agent.provider.complete(request)
+        response = await self.provider.complete(request)
         await recorder.finish_step(response)
         return await self._run_reply(response)
 

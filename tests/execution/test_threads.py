@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gc
 import threading
 
@@ -92,3 +93,27 @@ def test_a_forked_child_runs_sync_tools_on_threads_of_its_own() -> None:
         return [r.content for r in tools.execute_sync(calls)] == ["0"]
 
     assert in_forked_child(child) == 0
+
+
+_SEEN: contextvars.ContextVar[str] = contextvars.ContextVar("seen", default="the thread's own")
+
+
+async def _seen_in_a_worker(carry_context: bool) -> str:
+    threads = ToolThreads(1)
+    threads.carry_context = carry_context
+    token = _SEEN.set("the caller's")
+    try:
+        return await threads.run(_SEEN.get, (), {})
+    finally:
+        _SEEN.reset(token)
+        threads.close()
+
+
+def test_a_call_runs_in_the_callers_context_when_the_pool_carries_it() -> None:
+    """carry_context: the call sees the context variables its caller had set."""
+    assert asyncio.run(_seen_in_a_worker(True)) == "the caller's"
+
+
+def test_a_call_runs_in_the_threads_own_context_by_default() -> None:
+    """By default a call sees none of its caller's context variables."""
+    assert asyncio.run(_seen_in_a_worker(False)) == "the thread's own"

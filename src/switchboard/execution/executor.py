@@ -48,6 +48,7 @@ from switchboard.execution.results import (
 from switchboard.execution.threads import CallProgress, ToolThreads
 from switchboard.messages import ContentPart, ErrorKind, ToolCall, ToolResult
 from switchboard.runs.approval import ApprovalRequired, CallDeferred, PendingCall, PendingKind
+from switchboard.telemetry import notes
 from switchboard.tools.context import ProgressListener
 from switchboard.tools.tool import Tool
 
@@ -116,6 +117,31 @@ class CallRecorder(Protocol):
         ...
 
 
+class CallObserver(Protocol):
+    """Told as each call begins and ends, the long way (a tracer: see `switchboard.telemetry`).
+
+    With an observer, every call goes the long way (`_Batch.run`), so it hears of each.
+    """
+
+    def call_began(self, call: ToolCall) -> object:
+        """Called as ``call`` begins, before it is parsed; returns what `call_ended` gets."""
+        ...
+
+    def call_ended(
+        self,
+        call: ToolCall,
+        result: ToolResult | None,
+        began: object,
+        waiting: PendingCall | None,
+    ) -> None:
+        """Called in the same task once ``call`` ended: its result (``None``: cancelled).
+
+        ``waiting``: the call waits (for approval, or for the application); ``result`` is
+        then only its stand-in. It must not raise.
+        """
+        ...
+
+
 @dataclass
 class ExecutorState:
     """What the executor remembers between the batches of one run, and what it tells it.
@@ -126,6 +152,7 @@ class ExecutorState:
             by call id; ``None``: such calls are refused with an error result.
         approved: The ids of calls a human approved: they run without asking again.
         recorder: Told when each call starts and finishes (see `CallRecorder`).
+        observer: Told as each call begins and ends (see `CallObserver`).
     """
 
     # A lambda, not dict[str, int]: calling the generic alias costs five times as much.
@@ -133,6 +160,7 @@ class ExecutorState:
     pending: dict[str, PendingCall] | None = None
     approved: frozenset[str] = frozenset()
     recorder: CallRecorder | None = None
+    observer: CallObserver | None = None
 
 
 @dataclass(frozen=True)
@@ -299,7 +327,12 @@ class _Batch:
         self.recorder = recorder = state.recorder if state is not None else None
         # The ids of the calls the recorder was told had started: it hears of their end.
         self.recorded: set[str] = _NONE if recorder is None else set()
-        self.plain = not executor.before and self.deadline is None and recorder is None
+        self.plain = (
+            not executor.before
+            and self.deadline is None
+            and recorder is None
+            and (state is None or state.observer is None)
+        )
 
     async def run_lane(
         self, calls: Sequence[ToolCall], results: list[ToolResult | None], pending: Iterator[int]
@@ -402,8 +435,27 @@ class _Batch:
             return _LONG_WAY  # where the failure becomes the call's result
         return tool, read, tool.handler if tool.is_async and tool.retry is None else None
 
-    async def run(self, call: ToolCall, started: float) -> ToolResult:
+    def run(self, call: ToolCall, started: float) -> Awaitable[ToolResult]:
         """Run one call the long way (see `run_lane`), started at ``started``."""
+        state = self.state
+        observer = state.observer if state is not None else None
+        if observer is None:
+            return self._long_way(call, started)
+        return self._observed(observer, call, started)
+
+    async def _observed(self, observer: CallObserver, call: ToolCall, started: float) -> ToolResult:
+        """`run`, its observer told as the call begins and ends."""
+        began = observer.call_began(call)
+        result: ToolResult | None = None
+        try:
+            result = await self._long_way(call, started)
+            return result
+        finally:
+            pending = self.state.pending if self.state is not None else None
+            waiting = pending.get(call.id) if pending and result is not None else None
+            observer.call_ended(call, result, began, waiting)
+
+    async def _long_way(self, call: ToolCall, started: float) -> ToolResult:
         try:
             outcome = await self._run(call, started)
         except BaseException as e:
@@ -535,7 +587,9 @@ class _Batch:
     async def _approved(self, call: ToolCall, tool: Tool) -> bool:
         approve = self.executor.approve
         assert approve is not None  # only asked when there is an approver
-        return await _resolve(approve(call, tool))
+        approved = await _resolve(approve(call, tool))
+        notes.approval_decided(bool(approved))
+        return approved
 
     async def _execute(
         self,

@@ -10,6 +10,7 @@ from typing import Any
 
 from switchboard.execution.threads import CallProgress, ToolThreads
 from switchboard.runs.approval import ApprovalRequired, CallDeferred
+from switchboard.telemetry import notes
 from switchboard.tools.context import ProgressListener, RunContext
 from switchboard.tools.tool import Tool
 
@@ -86,6 +87,7 @@ async def _call_with_retries(
                 raise
             delay = tool.retry.delay(attempt)
             logger.info("Retrying %s in %.2f s after %r (try %d)", tool.name, delay, e, attempt)
+            notes.tool_retried(e, attempt, delay)
             await asyncio.sleep(delay)
             attempt += 1
 

@@ -32,6 +32,8 @@ the event loop once per call.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import os
 import threading
 import weakref
@@ -121,6 +123,9 @@ class ToolThreads:
         self._closed = False
         # Finished calls by event loop, waiting for it to take them (see _deliver).
         self._outbox: dict[asyncio.AbstractEventLoop, list[_Job]] = {}
+        self.carry_context = False
+        """Run each call in a copy of its caller's context (`contextvars`): a tracer's
+        current span, for one. Off, a call runs in the thread's own context."""
         _POOLS.add(self)
 
     @property
@@ -173,6 +178,8 @@ class ToolThreads:
         Cancelled (a timeout), the call is dropped if it has not started, and abandoned to
         its thread if it has: the thread no longer counts against ``size``.
         """
+        if self.carry_context:
+            fn = functools.partial(contextvars.copy_context().run, fn)
         job = _Job(fn, args, kwargs, asyncio.get_running_loop(), progress)
         with self._lock:
             self._queue.append(job)

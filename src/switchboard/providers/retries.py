@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from switchboard.errors import ProviderError, ProviderUnavailableError, RunTimeoutError
 from switchboard.retry import RetryPolicy
+from switchboard.telemetry import notes
 
 logger = logging.getLogger("switchboard")
 
@@ -98,6 +99,7 @@ class Retrying:
         logger.warning(
             "%s; retrying in %.2f s (try %d of %d)", error, wait, attempt + 1, self.policy.attempts
         )
+        notes.request_retried(error, attempt, wait)
         return wait
 
 
