@@ -1,5 +1,6 @@
 """A call's span is current while its tool runs: what the tool traces goes under it."""
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from switchboard import (
     Agent,
     InstrumentationSettings,
-    RunStatus,
     ScriptedModel,
     SQLiteStore,
+    StoreWrite,
     ToolCall,
 )
 
@@ -85,13 +86,13 @@ async def test_what_the_loop_does_between_requests_and_calls_is_under_the_run(
     exporter: InMemorySpanExporter,
     tmp_path: Path,
 ) -> None:
-    """The run span is current for the loop's own work: a traced store's writes go under it."""
+    """The loop's own work is traced in the run: a traced store's writes go under it or its call."""
     tracer = tracer_provider.get_tracer("the store")
 
     class TracedStore(SQLiteStore):
-        async def save_state(self, run_id: str, state_json: str, status: RunStatus) -> None:
-            with tracer.start_as_current_span("save_state"):
-                await super().save_state(run_id, state_json, status)
+        async def write(self, run_id: str, writes: Sequence[StoreWrite]) -> None:
+            with tracer.start_as_current_span("store write"):
+                await super().write(run_id, writes)
 
     async def noop() -> str:
         """Do nothing."""
@@ -101,9 +102,11 @@ async def test_what_the_loop_does_between_requests_and_calls_is_under_the_run(
     store = TracedStore(tmp_path / "runs.sqlite3")
     await Agent(model, tools=[noop], store=store, instrument=settings).run("Go.")
     spans = exporter.get_finished_spans()
-    saves = [span for span in spans if span.name == "save_state"]
+    saves = [span for span in spans if span.name == "store write"]
     assert len(saves) >= 2
-    assert {parent_id(span) for span in saves} == {span_id(one(spans, "invoke_agent"))}
+    # The write that makes the calls' start durable is made as the first call starts: under it.
+    in_run = {span_id(one(spans, "invoke_agent")), span_id(one(spans, "execute_tool noop"))}
+    assert {parent_id(span) for span in saves} == in_run
 
 
 async def test_a_span_a_sync_tool_opens_in_its_worker_thread_is_a_child_of_its_call(
