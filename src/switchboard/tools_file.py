@@ -17,7 +17,8 @@ def load_toolbox(path: str | Path) -> Toolbox:
     """Import a Python file and collect its tools.
 
     The tools are those of every `Toolbox` and every `Tool` at the file's top level; when
-    it has neither, every public function defined in the file becomes a tool.
+    it has neither, every public function defined in the file becomes a tool. The file's
+    toolboxes are included (`Toolbox.include`): tools they gain or lose later are followed.
 
     Raises:
         ConfigurationError: The file is missing, fails to import, or defines no tools.
@@ -25,12 +26,15 @@ def load_toolbox(path: str | Path) -> Toolbox:
     """
     module = _import_file(Path(path))
     members = list(vars(module).values())
+    toolboxes = [member for member in members if isinstance(member, Toolbox)]
     toolbox = Toolbox()
+    # Included, not copied: a tool the file's toolbox gains or loses later (a served tool
+    # that registers another) is followed. One included by another is there through it.
+    for member in toolboxes:
+        if not any(other.includes(member) for other in toolboxes):
+            toolbox.include(member)
     for member in members:
-        if isinstance(member, Toolbox):
-            for item in member:
-                _add_once(toolbox, item)
-        elif isinstance(member, Tool):
+        if isinstance(member, Tool):
             _add_once(toolbox, member)
     if len(toolbox):
         return toolbox
