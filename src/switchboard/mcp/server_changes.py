@@ -79,7 +79,9 @@ class ToolListChanges:
         """
         if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS:
             return
-        self._audience().sessions.add(_connection(ctx))
+        connection = _connection(ctx)
+        if connection is not None:
+            self._audience().sessions.add(connection)
 
     async def listen(
         self, ctx: _Context, params: types.SubscriptionsListenRequestParams
@@ -126,11 +128,17 @@ class ToolListChanges:
                 logger.warning("Could not tell an MCP client that the tools changed", exc_info=True)
 
 
-def _connection(ctx: _Context) -> Connection:
+def _connection(ctx: _Context) -> Connection | None:
     """The connection a request came on: where its session's notifications go.
 
     The SDK (2.3) hands its high-level handlers the connection (``Context.connection``), but
     a low-level handler only the request's `ServerSession`, which holds it privately; the
     session itself is made anew for each request, so it cannot stand for the connection.
+    None (and a line in the log) should a later SDK keep it elsewhere: the listing must not
+    fail for want of change notices.
     """
-    return ctx.session._connection  # pyright: ignore[reportPrivateUsage]
+    found = getattr(ctx.session, "_connection", None)
+    if isinstance(found, Connection):
+        return found
+    logger.warning("This MCP SDK hides a session's connection: clients are not told of changes")
+    return None
