@@ -68,7 +68,15 @@ def _compile(schema: object) -> Check:
         return _yes
     if len(checks) == 1:
         return checks[0]
-    return lambda value: all(check(value) for check in checks)
+    every = tuple(checks)
+
+    def check_all(value: object) -> bool:
+        for check in every:  # noqa: SIM110 - a loop makes no generator per call
+            if not check(value):
+                return False
+        return True
+
+    return check_all
 
 
 def _yes(value: object) -> bool:
@@ -95,10 +103,15 @@ def _properties(value: object, schema: dict[str, Any]) -> Check:
         raise _Unsupported
     checks = {name: _compile(sub) for name, sub in cast(dict[str, Any], value).items()}
 
+    named = tuple(checks.items())
+
     def check(instance: Any) -> bool:
         if instance.__class__ is not dict:
             return True  # properties says nothing of other values
-        return all(accepts(instance[name]) for name, accepts in checks.items() if name in instance)
+        for name, accepts in named:
+            if name in instance and not accepts(instance[name]):
+                return False
+        return True
 
     return check
 
