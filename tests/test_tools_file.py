@@ -112,3 +112,18 @@ def test_a_toolbox_included_by_another_in_the_file_counts_once(tmp_path: Path) -
         "outer = Toolbox([inner])\n",
     )
     assert load_toolbox(path).names == ["a"]
+
+
+def test_one_tool_in_two_toolboxes_of_the_file_counts_once(tmp_path: Path) -> None:
+    """Two toolboxes sharing a Tool (a read-only set and a full one) give it once."""
+    path = _write(
+        tmp_path,
+        "from switchboard import Toolbox, tool\n"
+        "@tool\n"
+        "def search(q: str) -> str:\n    return q\n"
+        "@tool\n"
+        "def write(text: str) -> str:\n    return text\n"
+        "reading = Toolbox([search])\n"
+        "everything = Toolbox([search, write])\n",
+    )
+    assert load_toolbox(path).names == ["search", "write"]
