@@ -34,9 +34,12 @@ throughout. A figure is the best (least) sample: noise only adds time. Beside th
 ``client_cpu_us_per_call`` is this process's CPU time per call (the client's own work): the
 steadiest measure of what a client adds; ``server_cpu_us_per_call`` is the server process's
 (all its threads, from Linux's ``/proc/PID/task/*/schedstat``), which shows what each
-protocol revision costs the server: the same server answers every subject. The
-same-protocol ratios (``switchboard_over_sdk_client`` at 2026-07-28,
-``switchboard_legacy_over_sdk_session`` at 2025-11-25) are reported beside the target's.
+protocol revision costs the server: the same server answers every subject.
+``switchboard_own_client_cpu_us_per_call`` (stdio, each revision) is what switchboard adds
+to the SDK ``Client`` it is built on, measured call by call on one connection (`own_cpu`):
+the figure least moved by a busy machine. The same-protocol ratios
+(``switchboard_over_sdk_client`` at 2026-07-28, ``switchboard_legacy_over_sdk_session`` at
+2025-11-25) are reported beside the target's.
 The target: switchboard within 10% of the fastest peer, or faster, over each transport
 (``met``, judged on ``switchboard``). Output: one JSON line on stdout.
 
@@ -260,6 +263,44 @@ async def measure(url: str | None, calls: int, rounds: int, pid: int | None) -> 
     }
 
 
+async def own_cpu(protocol: str, calls: int) -> float:
+    """The client CPU per call that switchboard adds to the SDK ``Client`` it is built on.
+
+    One `MCPServer` connection over stdio; calls through ``Toolbox.execute`` and calls
+    straight to the SDK ``Client`` under it take turns, call by call, so that both meet the
+    same server process and the same moments of a busy machine: the difference of their
+    median CPU times.
+    """
+    import statistics
+
+    from switchboard import MCPServer, Toolbox, ToolCall
+
+    with open(os.devnull, "w") as quiet:
+        server = MCPServer.stdio(SERVE[0], SERVE[1:], stderr=quiet, protocol=protocol)
+        async with server:
+            toolbox = Toolbox([server])
+            # The SDK's Client under it (private: what is measured is what wraps it).
+            client = server._connection.client  # pyright: ignore[reportPrivateUsage, reportOptionalMemberAccess]
+
+            async def sdk(i: int) -> int:
+                result = await client.call_tool("add", {"a": i, "b": i + 1})
+                return result.structured_content["result"]
+
+            async def ours(i: int) -> int:
+                [result] = await toolbox.execute(
+                    [ToolCall(f"c{i}", "add", f'{{"a": {i}, "b": {i + 1}}}')]
+                )
+                return result.value["result"]
+
+            spent: dict[Call, list[int]] = {sdk: [], ours: []}
+            for i in range(calls):
+                for call in (sdk, ours) if i % 2 else (ours, sdk):
+                    start = time.process_time_ns()
+                    assert await call(i) == 2 * i + 1
+                    spent[call].append(time.process_time_ns() - start)
+    return (statistics.median(spent[ours]) - statistics.median(spent[sdk])) / 1000
+
+
 @contextlib.contextmanager
 def http_server() -> Any:
     with socket.socket() as probe:
@@ -286,6 +327,10 @@ def http_server() -> Any:
 
 async def main(calls: int, rounds: int) -> dict[str, Any]:
     stdio = await measure(None, calls, rounds, None)
+    stdio["switchboard_own_client_cpu_us_per_call"] = {
+        "2026-07-28": round(await own_cpu("auto", 20 * calls), 1),
+        "2025-11-25": round(await own_cpu("legacy", 20 * calls), 1),
+    }
     with http_server() as (url, pid):
         http = await measure(url, calls, rounds, pid)
     return {
