@@ -31,10 +31,15 @@ next subject (so a busy spell of the machine does not fall on one subject) and o
 connections: two server processes that are alike still differ by up to 10% in the same
 run (the cores they land on, what else runs there), so no subject keeps one process
 throughout. A figure is the best (least) sample: noise only adds time. Beside the wall time,
-``client_cpu_us_per_call`` is this process's CPU time per call (the client's own work; over
-stdio the server's is another process's): the steadiest measure of what a client adds. The
-same-protocol ratios (``switchboard_over_sdk_client`` at 2026-07-28,
-``switchboard_legacy_over_sdk_session`` at 2025-11-25) are reported beside the target's.
+``client_cpu_us_per_call`` is this process's CPU time per call (the client's own work): the
+steadiest measure of what a client adds; ``server_cpu_us_per_call`` is the server process's
+(all its threads, from Linux's ``/proc/PID/task/*/schedstat``), which shows what each
+protocol revision costs the server: the same server answers every subject.
+``switchboard_own_client_cpu_us_per_call`` (stdio, each revision) is what switchboard adds
+to the SDK ``Client`` it is built on, measured call by call on one connection (`own_cpu`):
+the figure least moved by a busy machine. The same-protocol ratios
+(``switchboard_over_sdk_client`` at 2026-07-28, ``switchboard_legacy_over_sdk_session`` at
+2025-11-25) are reported beside the target's.
 The target: switchboard within 10% of the fastest peer, or faster, over each transport
 (``met``, judged on ``switchboard``). Output: one JSON line on stdout.
 
@@ -172,41 +177,82 @@ SUBJECTS: dict[str, Callable[[str | None], Any]] = {
 PEERS = ("sdk_session", "sdk_client", "fastmcp")
 
 
-async def sample(call: Call, calls: int, offset: int) -> tuple[float, float]:
-    """Microseconds per call over ``calls`` calls in a row: wall time, and this process's CPU."""
+def children() -> set[int]:
+    """The process ids of this process's children (the stdio servers), from /proc."""
+    found: set[int] = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == os.getpid():
+                found.add(int(entry))
+    return found
+
+
+def server_cpu_ns(pid: int | None) -> int:
+    """The CPU time of the server process so far, all its threads, in ns (Linux schedstat).
+
+    The tool runs in the server's worker threads, which stay between calls (the SDK's
+    thread pool keeps them), so no time is lost with a thread that ended.
+    """
+    if pid is None:
+        return 0
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{task}/schedstat") as stat:
+            total += int(stat.read().split()[0])
+    return total
+
+
+async def sample(call: Call, calls: int, offset: int, server: int | None) -> tuple[float, ...]:
+    """Microseconds per call over ``calls`` calls in a row: wall, client CPU, server CPU."""
     gc.collect()
-    start, cpu = time.perf_counter_ns(), time.process_time_ns()
+    start, cpu, served = time.perf_counter_ns(), time.process_time_ns(), server_cpu_ns(server)
     for i in range(offset, offset + calls):
         await call(i)
     wall, used = time.perf_counter_ns() - start, time.process_time_ns() - cpu
-    return wall / calls / 1000, used / calls / 1000
+    server_used = server_cpu_ns(server) - served
+    return wall / calls / 1000, used / calls / 1000, server_used / calls / 1000
 
 
-async def measure(url: str | None, calls: int, rounds: int) -> dict[str, Any]:
-    """Every subject's best figure over one transport (``url`` None: stdio)."""
+async def measure(url: str | None, calls: int, rounds: int, pid: int | None) -> dict[str, Any]:
+    """Every subject's best figure over one transport (``url`` None: stdio).
+
+    ``pid`` is the HTTP server's process; over stdio each subject's own server is found.
+    """
     best: dict[str, float] = {}
     best_cpu: dict[str, float] = {}
+    best_server: dict[str, float] = {}
     protocols: dict[str, str] = {}
     names = list(SUBJECTS)
     for round_ in range(rounds):
         # Each round starts with the next subject, so that none always runs first.
         order = names[round_ % len(names) :] + names[: round_ % len(names)]
         async with contextlib.AsyncExitStack() as stack:
-            opened: dict[str, Call] = {}
+            opened: dict[str, tuple[Call, int | None]] = {}
             for name in order:  # new connections (over stdio, new server processes) each round
+                before = children()
                 call, protocols[name] = await stack.enter_async_context(SUBJECTS[name](url))
+                started = children() - before
+                server = started.pop() if url is None and len(started) == 1 else pid
                 for i in range(20):  # warm-up, checked
                     assert await call(i) == 2 * i + 1, name
-                opened[name] = call
+                opened[name] = call, server
             for name in order:
-                figure, cpu = await sample(opened[name], calls, offset=1000 * round_)
+                call, server = opened[name]
+                figure, cpu, served = await sample(call, calls, 1000 * round_, server)
                 best[name] = min(best.get(name, figure), figure)
                 best_cpu[name] = min(best_cpu.get(name, cpu), cpu)
+                best_server[name] = min(best_server.get(name, served), served)
         print(f"round {round_ + 1}/{rounds} done", file=sys.stderr)
     fastest = min(best[peer] for peer in PEERS)
     return {
         "us_per_call": {name: round(figure, 1) for name, figure in best.items()},
         "client_cpu_us_per_call": {name: round(cpu, 1) for name, cpu in best_cpu.items()},
+        "server_cpu_us_per_call": {name: round(cpu, 1) for name, cpu in best_server.items()},
         "protocol": protocols,
         "switchboard_over_fastest_peer": round(best["switchboard"] / fastest, 3),
         "switchboard_legacy_over_sdk_session": round(
@@ -215,6 +261,44 @@ async def measure(url: str | None, calls: int, rounds: int) -> dict[str, Any]:
         "switchboard_over_sdk_client": round(best["switchboard"] / best["sdk_client"], 3),
         "met": best["switchboard"] <= 1.10 * fastest,
     }
+
+
+async def own_cpu(protocol: str, calls: int) -> float:
+    """The client CPU per call that switchboard adds to the SDK ``Client`` it is built on.
+
+    One `MCPServer` connection over stdio; calls through ``Toolbox.execute`` and calls
+    straight to the SDK ``Client`` under it take turns, call by call, so that both meet the
+    same server process and the same moments of a busy machine: the difference of their
+    median CPU times.
+    """
+    import statistics
+
+    from switchboard import MCPServer, Toolbox, ToolCall
+
+    with open(os.devnull, "w") as quiet:
+        server = MCPServer.stdio(SERVE[0], SERVE[1:], stderr=quiet, protocol=protocol)
+        async with server:
+            toolbox = Toolbox([server])
+            # The SDK's Client under it (private: what is measured is what wraps it).
+            client = server._connection.client  # pyright: ignore[reportPrivateUsage, reportOptionalMemberAccess]
+
+            async def sdk(i: int) -> int:
+                result = await client.call_tool("add", {"a": i, "b": i + 1})
+                return result.structured_content["result"]
+
+            async def ours(i: int) -> int:
+                [result] = await toolbox.execute(
+                    [ToolCall(f"c{i}", "add", f'{{"a": {i}, "b": {i + 1}}}')]
+                )
+                return result.value["result"]
+
+            spent: dict[Call, list[int]] = {sdk: [], ours: []}
+            for i in range(calls):
+                for call in (sdk, ours) if i % 2 else (ours, sdk):
+                    start = time.process_time_ns()
+                    assert await call(i) == 2 * i + 1
+                    spent[call].append(time.process_time_ns() - start)
+    return (statistics.median(spent[ours]) - statistics.median(spent[sdk])) / 1000
 
 
 @contextlib.contextmanager
@@ -235,16 +319,20 @@ def http_server() -> Any:
                 break
             except OSError:
                 time.sleep(0.02)
-        yield f"http://127.0.0.1:{port}/mcp"
+        yield f"http://127.0.0.1:{port}/mcp", process.pid
     finally:
         process.kill()
         process.wait()
 
 
 async def main(calls: int, rounds: int) -> dict[str, Any]:
-    stdio = await measure(None, calls, rounds)
-    with http_server() as url:
-        http = await measure(url, calls, rounds)
+    stdio = await measure(None, calls, rounds, None)
+    stdio["switchboard_own_client_cpu_us_per_call"] = {
+        "2026-07-28": round(await own_cpu("auto", 20 * calls), 1),
+        "2025-11-25": round(await own_cpu("legacy", 20 * calls), 1),
+    }
+    with http_server() as (url, pid):
+        http = await measure(url, calls, rounds, pid)
     return {
         "benchmark": "mcp_client",
         "calls_per_sample": calls,

@@ -1,3 +1,4 @@
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,50 @@ def test_file_without_tools_is_a_configuration_error(tmp_path: Path) -> None:
     path = _write(tmp_path, "X = 1\n")
     with pytest.raises(ConfigurationError, match="defines no tools"):
         load_toolbox(path)
+
+
+def test_a_tool_registered_later_in_the_files_toolbox_is_followed(tmp_path: Path) -> None:
+    """A file's Toolbox that gains a tool after loading (a server running) gives it too."""
+    path = _write(
+        tmp_path,
+        "from switchboard import Toolbox\n"
+        "tools = Toolbox()\n"
+        "@tools.register\n"
+        "def a(x: int) -> int:\n    return x\n",
+    )
+    loaded = load_toolbox(path)
+    module = sys.modules["switchboard_tools_tools"]
+
+    def b(x: int) -> int:
+        return x
+
+    module.tools.register(b)
+    assert loaded.names == ["a", "b"]
+
+
+def test_a_toolbox_included_by_another_in_the_file_counts_once(tmp_path: Path) -> None:
+    """A file whose toolbox includes its other toolbox gives each tool once."""
+    path = _write(
+        tmp_path,
+        "from switchboard import Toolbox\n"
+        "inner = Toolbox()\n"
+        "@inner.register\n"
+        "def a(x: int) -> int:\n    return x\n"
+        "outer = Toolbox([inner])\n",
+    )
+    assert load_toolbox(path).names == ["a"]
+
+
+def test_one_tool_in_two_toolboxes_of_the_file_counts_once(tmp_path: Path) -> None:
+    """Two toolboxes sharing a Tool (a read-only set and a full one) give it once."""
+    path = _write(
+        tmp_path,
+        "from switchboard import Toolbox, tool\n"
+        "@tool\n"
+        "def search(q: str) -> str:\n    return q\n"
+        "@tool\n"
+        "def write(text: str) -> str:\n    return text\n"
+        "reading = Toolbox([search])\n"
+        "everything = Toolbox([search, write])\n",
+    )
+    assert load_toolbox(path).names == ["search", "write"]

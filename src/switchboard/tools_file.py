@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from switchboard.errors import ConfigurationError
+from switchboard.errors import ConfigurationError, ToolDefinitionError
 from switchboard.execution.toolbox import Toolbox
 from switchboard.tools.tool import Tool
 
@@ -17,7 +17,8 @@ def load_toolbox(path: str | Path) -> Toolbox:
     """Import a Python file and collect its tools.
 
     The tools are those of every `Toolbox` and every `Tool` at the file's top level; when
-    it has neither, every public function defined in the file becomes a tool.
+    it has neither, every public function defined in the file becomes a tool. The file's
+    toolboxes are followed, as `Toolbox.include` does: tools they gain or lose later too.
 
     Raises:
         ConfigurationError: The file is missing, fails to import, or defines no tools.
@@ -25,12 +26,13 @@ def load_toolbox(path: str | Path) -> Toolbox:
     """
     module = _import_file(Path(path))
     members = list(vars(module).values())
+    toolboxes = [member for member in members if isinstance(member, Toolbox)]
     toolbox = Toolbox()
+    for member in toolboxes:
+        if not any(other.includes(member) for other in toolboxes):
+            _follow(toolbox, member, path)
     for member in members:
-        if isinstance(member, Toolbox):
-            for item in member:
-                _add_once(toolbox, item)
-        elif isinstance(member, Tool):
+        if isinstance(member, Tool):
             _add_once(toolbox, member)
     if len(toolbox):
         return toolbox
@@ -76,6 +78,27 @@ def _error_line(error: Exception, path: Path) -> str:
 def _defined_here(fn: object, module: ModuleType) -> bool:
     name: str = getattr(fn, "__name__", "_")
     return getattr(fn, "__module__", None) == module.__name__ and not name.startswith("_")
+
+
+def _follow(toolbox: Toolbox, member: Toolbox, path: str | Path) -> None:
+    """Give ``toolbox`` the tools of the file's ``member`` now, and as they change.
+
+    Followed, not copied: a tool the file's toolbox gains or loses later (a served tool that
+    registers another) is followed. As `Toolbox.include`, but a `Tool` that two of the
+    file's toolboxes share (a read-only set and a full one) is taken once, not refused.
+
+    Raises:
+        ToolDefinitionError: Two different tools of the file have one name.
+    """
+    refused = toolbox.update_from(member, member.list_tools())
+    clashes = [name for name in refused if toolbox.get(name) is not member.get(name)]
+    if clashes:
+        msg = (
+            f"Tool {clashes[0]!r} is already registered by another toolbox in {path}: "
+            "give one of them another name."
+        )
+        raise ToolDefinitionError(msg, tool=clashes[0])
+    member.watch(toolbox)
 
 
 def _add_once(toolbox: Toolbox, item: Tool) -> None:

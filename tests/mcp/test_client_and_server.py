@@ -15,6 +15,7 @@ from typing import TextIO
 
 import pytest
 
+import switchboard
 from switchboard import MCPServer, Toolbox, ToolCall
 
 from .conftest import free_port, wait_for_port
@@ -23,6 +24,8 @@ pytestmark = pytest.mark.anyio
 
 SERVED = str(Path(__file__).with_name("served_tools.py"))
 COMMAND = ["-c", "from _switchboard_cli import main; main()", "mcp", "serve", SERVED]
+ENV = {"PYTHONPATH": str(Path(switchboard.__file__).resolve().parents[1])}
+"""The server runs this checkout's switchboard (the SDK passes a stdio server no PYTHONPATH)."""
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +47,7 @@ def http_url(server_log: TextIO) -> Iterator[str]:
 @pytest.fixture(scope="module", params=["stdio", "http"])
 async def served(request: pytest.FixtureRequest, server_log: TextIO) -> AsyncIterator[Toolbox]:
     if request.param == "stdio":
-        server = MCPServer.stdio(sys.executable, COMMAND, stderr=server_log)
+        server = MCPServer.stdio(sys.executable, COMMAND, env=ENV, stderr=server_log)
     else:
         server = MCPServer.http(request.getfixturevalue("http_url"))
     async with server:

@@ -108,7 +108,8 @@ class Toolbox(ToolRegistry):
         return annotation, output schema; ``tools/call`` runs the call through ``executor``
         as a model's call is run, and answers what the model would read (``isError`` for a
         failure), with ``structuredContent`` when the tool declares an output. The listing
-        follows tools added or removed later. Needs the ``mcp`` extra.
+        follows tools added or removed later, and connected clients are told of each
+        change (``notifications/tools/list_changed``). Needs the ``mcp`` extra.
 
         Serve it over stdio with ``switchboard mcp serve FILE``, or over streamable HTTP
         from any ASGI server: ``toolbox.mcp_server().streamable_http_app()`` is a Starlette

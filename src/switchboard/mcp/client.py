@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from mcp.client._transport import Transport
 
     from switchboard.mcp.connection import Connection
-    from switchboard.tools.registry import ToolRegistry
+    from switchboard.tools.source import ToolWatcher
 
 logger = logging.getLogger("switchboard")
 
@@ -104,7 +104,7 @@ class MCPServer:
         self._reconnecting = asyncio.Lock()
         self._tools: list[Tool] = []
         self._left_out: tuple[str, ...] = ()
-        self._watchers: weakref.WeakSet[ToolRegistry] = weakref.WeakSet()
+        self._watchers: weakref.WeakSet[ToolWatcher] = weakref.WeakSet()
 
     @classmethod
     def stdio(
@@ -288,11 +288,11 @@ class MCPServer:
         """Its tools now (`ToolSource`)."""
         return list(self._tools)
 
-    def watch(self, toolbox: ToolRegistry) -> None:
+    def watch(self, toolbox: ToolWatcher) -> None:
         """Keep ``toolbox`` given its tools as they change (`ToolSource`)."""
         self._watchers.add(toolbox)
 
-    def unwatch(self, toolbox: ToolRegistry) -> None:
+    def unwatch(self, toolbox: ToolWatcher) -> None:
         """Stop updating ``toolbox`` (`ToolSource`)."""
         self._watchers.discard(toolbox)
 

@@ -7,6 +7,9 @@ model gets: arguments repaired and validated, time limits, and every failure as 
 ``isError`` result holding the message written for the model. The SDK's own validation of
 arguments is not used: it would answer before switchboard's repairs and messages.
 
+The server follows the toolbox: a tool registered or removed after it started is listed at
+once, and the clients are told (``tools.listChanged``, see `server_changes`).
+
 A tool that takes a `RunContext` may report progress (`RunContext.report_progress`); the
 reports reach a client that asked for them as ``notifications/progress``, in order, before
 the call's result. A client's ``notifications/cancelled`` cancels the call: an async tool
@@ -36,13 +39,15 @@ try:
     import mcp.types as types
     from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
     from mcp.server.context import ServerRequestContext
-    from mcp.server.lowlevel import Server
+    from mcp.server.lowlevel import NotificationOptions, Server
+    from mcp.server.models import InitializationOptions
     from mcp.server.session import ServerSession
     from mcp.shared.exceptions import MCPError
 except ImportError as e:  # pragma: no cover - exercised only without the extra
     msg = 'Install the extra: pip install "switchboard[mcp]"'
     raise ImportError(msg) from e
 
+from switchboard.mcp.server_changes import ToolListChanges
 from switchboard.mcp.server_tools import ToolOutput, tool_listing, tool_output
 
 logger = logging.getLogger("switchboard")
@@ -61,14 +66,37 @@ def toolbox_server(
 ) -> Server[Any]:
     """An MCP server for the tools of ``toolbox`` (see `Toolbox.mcp_server`)."""
     served = _ServedToolbox(toolbox, executor or Executor(), deps)
-    return Server(
+    return _ToolboxServer(
         name,
         version=version,
         instructions=instructions,
         on_list_tools=served.list_tools,
         on_call_tool=served.call_tool,
+        on_subscriptions_listen=served.changes.listen,
         get_tool_input_schema=served.input_schema,
     )
+
+
+class _ToolboxServer(Server[Any]):
+    """The SDK's server, declaring in the handshake that the tool list changes.
+
+    In the 2026-07-28 era the SDK declares it itself, from the ``subscriptions/listen``
+    handler; in the handshake era it takes the declaration from the options every transport
+    asks for (stdio, HTTP, in memory), which default to announcing nothing.
+    """
+
+    def create_initialization_options(
+        self,
+        notification_options: NotificationOptions | None = None,
+        experimental_capabilities: dict[str, dict[str, Any]] | None = None,
+        extensions: dict[str, dict[str, Any]] | None = None,
+    ) -> InitializationOptions:
+        """The handshake's answer: the tools' ``listChanged`` is declared unless told otherwise."""
+        return super().create_initialization_options(
+            notification_options or NotificationOptions(tools_changed=True),
+            experimental_capabilities,
+            extensions,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,13 +115,16 @@ class _ServedToolbox:
         self.toolbox = toolbox
         self.executor = executor
         self.deps = deps
+        self.changes = ToolListChanges()
+        toolbox.watch(self.changes)  # held by the server's handlers: watched while served
         self._listing: _Listing | None = None
 
     async def list_tools(
         self, ctx: _Context, params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        """Answer ``tools/list``: every tool, in one page."""
-        del ctx, params
+        """Answer ``tools/list``: every tool, in one page; the client hears of changes."""
+        del params
+        self.changes.listed(ctx)
         return self._current().result
 
     def input_schema(self, name: str) -> Mapping[str, Any] | None:

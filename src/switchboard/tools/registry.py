@@ -13,7 +13,7 @@ from typing import Any, TypeVar, Unpack, overload
 
 from switchboard.errors import ConfigurationError, ToolDefinitionError, ToolNotFoundError
 from switchboard.schema.dialects import Format
-from switchboard.tools.source import ToolSource
+from switchboard.tools.source import ToolSource, ToolWatcher
 from switchboard.tools.tool import OnStrictIssues, Tool, ToolOptions
 
 logger = logging.getLogger("switchboard")
@@ -43,7 +43,7 @@ class ToolRegistry:
         self._sequential_names: frozenset[str] = frozenset()
         self._owners: dict[str, ToolSource] = {}  # tool name -> the source that put it here
         self._sources: list[ToolSource] = []
-        self._watchers: weakref.WeakSet[ToolRegistry] = weakref.WeakSet()
+        self._watchers: weakref.WeakSet[ToolWatcher] = weakref.WeakSet()
         for item in tools:
             # Tools and functions first: a protocol check costs more than registering some.
             if isinstance(item, Tool) or callable(item):
@@ -210,11 +210,11 @@ class ToolRegistry:
         """The tools registered now (`ToolSource`: a toolbox can be included in another)."""
         return list(self._tools.values())
 
-    def watch(self, toolbox: ToolRegistry) -> None:
+    def watch(self, toolbox: ToolWatcher) -> None:
         """Update ``toolbox`` whenever tools are added here or removed (see `include`)."""
         self._watchers.add(toolbox)
 
-    def unwatch(self, toolbox: ToolRegistry) -> None:
+    def unwatch(self, toolbox: ToolWatcher) -> None:
         """Stop updating ``toolbox``."""
         self._watchers.discard(toolbox)
 

@@ -7,11 +7,19 @@ another toolbox's registrations, an MCP server's tool list as the server changes
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from switchboard.tools.registry import ToolRegistry
     from switchboard.tools.tool import Tool
+
+
+class ToolWatcher(Protocol):
+    """What follows a `ToolSource`: a `Toolbox` that includes it, or an MCP server serving it."""
+
+    def update_from(self, source: ToolSource, tools: Iterable[Tool]) -> tuple[str, ...]:
+        """Take ``tools`` as the source's tools now; return the names refused."""
+        ...
 
 
 @runtime_checkable
@@ -22,10 +30,10 @@ class ToolSource(Protocol):
         """The source's tools now."""
         ...
 
-    def watch(self, toolbox: ToolRegistry) -> None:
+    def watch(self, toolbox: ToolWatcher) -> None:
         """From now on, call ``toolbox.update_from(self, tools)`` whenever the tools change."""
         ...
 
-    def unwatch(self, toolbox: ToolRegistry) -> None:
+    def unwatch(self, toolbox: ToolWatcher) -> None:
         """Stop updating ``toolbox``."""
         ...

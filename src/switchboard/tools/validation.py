@@ -14,6 +14,7 @@ from pydantic_core import CoreSchema, SchemaValidator, core_schema
 
 from switchboard.errors import ArgumentProblem, ArgumentsError, ToolDefinitionError
 from switchboard.tools.json_object import load_json_object
+from switchboard.tools.schema_accept import acceptor
 from switchboard.tools.signature import FunctionSignature
 
 if TYPE_CHECKING:
@@ -184,12 +185,16 @@ class SchemaArguments:
             )
             raise ToolDefinitionError(msg, tool=tool) from e
         self._validator: Validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+        self._accepts = acceptor(schema)  # None: jsonschema judges every call
 
     def validate(
         self, tool: str, arguments: Mapping[str, Any], *, strict: bool = False
     ) -> dict[str, Any]:
         """Return the arguments as a new dict, or raise `ArgumentsError` (always strict)."""
         del strict  # JSON Schema validation has no lax mode
+        accepts = self._accepts
+        if accepts is not None and arguments.__class__ is dict and accepts(arguments):
+            return dict(arguments)
         errors = sorted(self._validator.iter_errors(arguments), key=lambda e: list(e.absolute_path))
         if errors:
             problems = [
