@@ -72,3 +72,63 @@ def test_a_value_of_another_type_keeps_its_own_answer() -> None:
     assert is_repeat(g, '{"a":true}')
     assert is_repeat(g, '{"a":1}')
     assert not is_repeat(g, '{"a": 1.0}')
+
+
+REPLY = [
+    ToolCall("1", "echo", '{"a": 1, "b": 2}'),
+    ToolCall("2", "echo", '{"b":2,"a":1}'),
+    ToolCall("3", "echo", '{"b": 2, "a": 1}'),
+    ToolCall("4", "echo", "not json {"),
+    ToolCall("5", "echo", '{"a": [1, {"y": 2, "x": 1}]}'),
+    ToolCall("6", "echo", '{"a": [1, {"x": 1, "y": 2}]}'),
+    ToolCall("7", "echo", '{"a": 1.0, "b": 2}'),
+    ToolCall("8", "echo", '{"a": true, "b": 2}'),
+    ToolCall("9", "echo", {"b": 2, "a": 1}),
+    ToolCall("10", "echo", '"not json {"'),
+    ToolCall("11", "other", '{"a": 1, "b": 2}'),
+]
+
+
+def test_a_whole_reply_is_admitted_as_its_calls_one_by_one() -> None:
+    """admit_all refuses the calls admit would, with the same results and reason to stop."""
+    one_by_one = guard()
+    expected = [one_by_one.admit(call) for call in REPLY]
+    refused, stop = guard().admit_all(REPLY)
+    assert [(refused or {}).get(i) for i in range(len(REPLY))] == [r for r, _ in expected]
+    assert stop == next((s for _, s in reversed(expected) if s is not None), None)
+    assert refused is not None
+    assert sorted(refused) == [2, 8]
+
+
+def test_a_reply_with_no_call_to_refuse_gives_no_refusals() -> None:
+    """Calls the run has not seen: None for the refusals, and no reason to stop."""
+    assert guard().admit_all(REPLY[:2]) == (None, None)
+
+
+def test_a_call_equal_as_json_to_an_answered_one_is_answered_in_a_whole_reply() -> None:
+    """Key order and spacing do not matter to admit_all either."""
+    g = guard()
+    ran(g, '{"a": 1, "b": 2}')
+    refused, _ = g.admit_all([ToolCall("next", "echo", '{"b":2,"a":1}')])
+    assert refused is not None
+    assert "Result: ok" in refused[0].content
+
+
+def test_a_whole_reply_counts_towards_max_tool_calls() -> None:
+    """The calls past max_tool_calls are refused, and the run told to stop."""
+    g = CallGuard(max_tool_calls=2, repeat_limit=3, on_repeat="answer")
+    refused, stop = g.admit_all(REPLY[3:6])
+    assert refused is not None
+    assert list(refused) == [2]
+    assert stop == "max_tool_calls"
+    assert g.calls_made == 2
+
+
+@pytest.mark.parametrize("admit_all", [False, True])
+def test_a_json_string_is_another_call_than_text_that_is_not_json(admit_all: bool) -> None:
+    """'"x"' (JSON text for the string x) and 'x' (not JSON) are not the same call."""
+    g = guard()
+    ran(g, "x")
+    call = ToolCall("next", "echo", '"x"')
+    refusal = g.admit_all([call])[0] if admit_all else g.admit(call)[0]
+    assert refusal is None

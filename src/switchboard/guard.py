@@ -67,14 +67,70 @@ class CallGuard:
         """The guards, for the run's next call: a refusal or ``None``, and a reason to stop."""
         limit = self.max_tool_calls
         if limit is not None and self.calls_made >= limit:
-            refusal = _refusal(
-                call,
-                f"Not run: this run's limit of {limit} tool calls is reached. "
-                "Answer with what you have.",
-            )
-            return refusal, "max_tool_calls"
+            return self._over_limit(call, limit)
         self.calls_made += 1
-        key = self._key(call)
+        return self._admit_keyed(call, self._key(call))
+
+    def admit_all(
+        self, calls: Sequence[ToolCall]
+    ) -> tuple[dict[int, ToolResult] | None, GuardStop | None]:
+        """`admit` for each call of a reply, in order: the refusals by position, and a reason.
+
+        ``None`` for the refusals: every call may run. A call whose arguments the run has not
+        seen, the common call, is let through here with no call of `admit`: the guard reads
+        every call of the run, and a method call or two per call costs as much as keying it.
+        """
+        refused: dict[int, ToolResult] | None = None
+        stop: GuardStop | None = None
+        limit = self.max_tool_calls
+        seen = self._seen
+        admitted = self._admitted
+        for i, call in enumerate(calls):
+            if limit is not None and self.calls_made >= limit:
+                refusal, reason = self._over_limit(call, limit)
+            else:
+                self.calls_made += 1
+                arguments = call.arguments
+                if isinstance(arguments, str):
+                    try:
+                        value: Any = from_json(arguments)
+                    except ValueError:  # not JSON: the text is its own key
+                        key: CallKey = (call.name, arguments)
+                    else:
+                        # A flat object (see `_key`) never seen: no repeat, the short way.
+                        if value.__class__ is dict:
+                            try:
+                                key = (call.name, frozenset(value.items()))
+                            except TypeError:  # a value is a list or an object
+                                pass
+                            else:
+                                if key not in seen:
+                                    seen[key] = [1, arguments]
+                                    admitted[call.id] = key
+                                    continue
+                        key = self._keyed(call, value)
+                else:
+                    key = self._key(call)
+                refusal, reason = self._admit_keyed(call, key)
+            if refusal is not None:
+                if refused is None:
+                    refused = {}
+                refused[i] = refusal
+            stop = reason or stop
+        return refused, stop
+
+    def _over_limit(self, call: ToolCall, limit: int) -> tuple[ToolResult, GuardStop]:
+        refusal = _refusal(
+            call,
+            f"Not run: this run's limit of {limit} tool calls is reached. "
+            "Answer with what you have.",
+        )
+        return refusal, "max_tool_calls"
+
+    def _admit_keyed(
+        self, call: ToolCall, key: CallKey
+    ) -> tuple[ToolResult | None, GuardStop | None]:
+        """`admit`, once the call is counted and keyed."""
         entry = self._seen.get(key)
         if entry is None:
             entry = self._seen[key] = [0, call.arguments]
@@ -100,16 +156,18 @@ class CallGuard:
         and its result is no answer. Once a tool has run, the results of the others are
         forgotten.
         """
+        admitted = self._admitted
+        answered = self._answered
         for call, result in zip(calls, results, strict=True):
-            key = self._admitted.pop(call.id, None)
+            key = admitted.pop(call.id, None)
             if key is None:
                 continue
             if call.name != self._answered_tool:
-                self._answered = {}
+                answered = self._answered = {}
                 self._answered_tool = call.name
             if result.error_kind not in _TRANSIENT:
-                self._answered[key] = result
-        self._admitted.clear()
+                answered[key] = result
+        admitted.clear()
 
     def replay(self, messages: Sequence[Message], unadmitted: Container[str] = ()) -> None:
         """Show the guard a conversation's calls and results, as the run showed it them.
@@ -166,6 +224,10 @@ class CallGuard:
                 return call.name, arguments
         else:
             value = dict(arguments)
+        return self._keyed(call, value)
+
+    def _keyed(self, call: ToolCall, value: Any) -> CallKey:
+        """`_key`, of the call's arguments parsed to ``value``."""
         if isinstance(value, dict):
             items = cast("dict[Any, Any]", value)
             try:
@@ -173,6 +235,7 @@ class CallGuard:
             except TypeError:  # a value is a list or an object: written out below
                 pass
             else:
+                arguments = call.arguments
                 entry = self._seen.get(key)
                 if entry is None or entry[1] is arguments:
                     return key

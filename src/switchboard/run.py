@@ -423,14 +423,7 @@ class RunLoop:
         self, calls: Sequence[ToolCall]
     ) -> tuple[list[ToolResult], RunStopReason | None]:
         """Run the calls the guards let through; every call gets a result, in order."""
-        refused: dict[int, ToolResult] = {}
-        stop: RunStopReason | None = None
-        admit = self.guard.admit
-        for i, call in enumerate(calls):
-            refusal, reason = admit(call)
-            if refusal is not None:
-                refused[i] = refusal
-            stop = reason or stop
+        refused, stop = self.guard.admit_all(calls)
         allowed = [call for i, call in enumerate(calls) if i not in refused] if refused else calls
         agent = self.agent
         rerun = self._rerun
