@@ -54,8 +54,10 @@ class CallGuard:
         self.calls_made = 0
         self.answer_next = False
         """An answered repeat asked the model to answer: the next request forbids calls."""
-        # Per key: how many calls had it, and the arguments of the first (see `_key`).
-        self._seen: dict[CallKey, list[Any]] = {}
+        # Per key: the arguments of the first call that had it (see `_key`), and how many
+        # calls had it where more than one did.
+        self._first: dict[CallKey, str | Mapping[str, Any]] = {}
+        self._repeats: dict[CallKey, int] = {}
         # The results a repeat may be answered with: all of one tool, the one that ran last
         # (a call of one tool may change what another returns: add_todo, then list_todos).
         self._answered: dict[CallKey, ToolResult] = {}
@@ -80,44 +82,56 @@ class CallGuard:
         seen, the common call, is let through here with no call of `admit`: the guard reads
         every call of the run, and a method call or two per call costs as much as keying it.
         """
+        limit = self.max_tool_calls
+        if limit is not None and self.calls_made + len(calls) > limit:
+            return self._admit_each(calls)
+        self.calls_made += len(calls)
         refused: dict[int, ToolResult] | None = None
         stop: GuardStop | None = None
-        limit = self.max_tool_calls
-        seen = self._seen
+        first = self._first
         admitted = self._admitted
         for i, call in enumerate(calls):
-            if limit is not None and self.calls_made >= limit:
-                refusal, reason = self._over_limit(call, limit)
-            else:
-                self.calls_made += 1
-                arguments = call.arguments
-                if isinstance(arguments, str):
-                    try:
-                        value: Any = from_json(arguments)
-                    except ValueError:  # not JSON: the text is its own key
-                        key: CallKey = (call.name, arguments)
-                    else:
-                        # A flat object (see `_key`) never seen: no repeat, the short way.
-                        if value.__class__ is dict:
-                            try:
-                                key = (call.name, frozenset(value.items()))
-                            except TypeError:  # a value is a list or an object
-                                pass
-                            else:
-                                if key not in seen:
-                                    seen[key] = [1, arguments]
-                                    admitted[call.id] = key
-                                    continue
-                        key = self._keyed(call, value)
+            arguments = call.arguments
+            if isinstance(arguments, str):
+                try:
+                    value: Any = from_json(arguments)
+                except ValueError:  # not JSON: the text is its own key
+                    key: CallKey = (call.name, arguments)
                 else:
-                    key = self._key(call)
-                refusal, reason = self._admit_keyed(call, key)
+                    # A flat object (see `_key`) never seen: no repeat, the short way.
+                    if value.__class__ is dict:
+                        try:
+                            key = (call.name, frozenset(value.items()))
+                        except TypeError:  # a value is a list or an object
+                            pass
+                        else:
+                            if key not in first:
+                                first[key] = arguments
+                                admitted[call.id] = key
+                                continue
+                    key = self._keyed(call, value)
+            else:
+                key = self._key(call)
+            refusal, reason = self._admit_keyed(call, key)
             if refusal is not None:
                 if refused is None:
                     refused = {}
                 refused[i] = refusal
             stop = reason or stop
         return refused, stop
+
+    def _admit_each(
+        self, calls: Sequence[ToolCall]
+    ) -> tuple[dict[int, ToolResult] | None, GuardStop | None]:
+        """`admit_all` by `admit`, call by call: for a reply that reaches ``max_tool_calls``."""
+        refused: dict[int, ToolResult] = {}
+        stop: GuardStop | None = None
+        for i, call in enumerate(calls):
+            refusal, reason = self.admit(call)
+            if refusal is not None:
+                refused[i] = refusal
+            stop = reason or stop
+        return refused or None, stop
 
     def _over_limit(self, call: ToolCall, limit: int) -> tuple[ToolResult, GuardStop]:
         refusal = _refusal(
@@ -131,10 +145,11 @@ class CallGuard:
         self, call: ToolCall, key: CallKey
     ) -> tuple[ToolResult | None, GuardStop | None]:
         """`admit`, once the call is counted and keyed."""
-        entry = self._seen.get(key)
-        if entry is None:
-            entry = self._seen[key] = [0, call.arguments]
-        entry[0] = seen = entry[0] + 1
+        if key in self._first:
+            seen = self._repeats[key] = self._repeats.get(key, 1) + 1
+        else:
+            self._first[key] = call.arguments
+            seen = 1
         earlier = self._answered.get(key) if call.name == self._answered_tool else None
         if earlier is not None and self.on_repeat != "run":
             return self._repeat(call, earlier, seen)
@@ -235,11 +250,10 @@ class CallGuard:
             except TypeError:  # a value is a list or an object: written out below
                 pass
             else:
-                arguments = call.arguments
-                entry = self._seen.get(key)
-                if entry is None or entry[1] is arguments:
+                first = self._first.get(key)
+                if first is None or first is call.arguments:
                     return key
-                if _typed(_parsed(entry[1])) == _typed(items):
+                if _typed(_parsed(first)) == _typed(items):
                     return key
                 return call.name, _typed(items)
         return call.name, _written(value)

@@ -31,8 +31,8 @@ from switchboard.messages import (
     Usage,
     UserMessage,
 )
-from switchboard.outcome import RunResult, RunStopReason, Step
-from switchboard.providers.base import AllowedTools, ModelRequest
+from switchboard.outcome import RunResult, RunStopReason, Step, new_step
+from switchboard.providers.base import AllowedTools, ModelRequest, new_request
 from switchboard.runs.approval import PendingCall
 from switchboard.runs.recorder import RunRecorder, tool_hashes
 from switchboard.runs.state import RunState, RunStatus, new_run_id
@@ -76,7 +76,7 @@ class RunLoop:
         self.agent = agent
         self.messages = messages
         self.deps = deps
-        self.run_id = run_id or new_run_id()
+        self._run_id = run_id
         self.calls = ExecutorState(pending={})
         """The executor's memory of the run, and the calls of the turn that wait."""
         self.steps: list[Step] = []
@@ -106,6 +106,13 @@ class RunLoop:
         self._all: tuple[int, tuple[Tool, ...], tuple[str, ...]] | None = None
         timeout = agent.run_timeout
         self.deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
+
+    @property
+    def run_id(self) -> str:
+        """The run's id, made when first asked for: without a store, only its state needs it."""
+        if not self._run_id:
+            self._run_id = new_run_id()
+        return self._run_id
 
     async def events(
         self, *, streaming: bool, partial_args: bool = False
@@ -155,7 +162,7 @@ class RunLoop:
             self._offered = offered
             if agent.answer_at_limit and self.iteration == agent.max_iterations - 1:
                 self.tool_choice = "none"
-            request = ModelRequest(
+            request = new_request(
                 tuple(self.messages),
                 offered,
                 self.tool_choice if offered else "auto",
@@ -351,10 +358,10 @@ class RunLoop:
         self.messages.append(response.turn)
         self.iteration += 1
         if not response.turn.tool_calls:
-            self.steps.append(Step(response, (), names))
+            self.steps.append(new_step(response, (), names))
             return _final_reason(response)
         self.messages.extend(results)
-        self.steps.append(Step(response, tuple(results), names))
+        self.steps.append(new_step(response, tuple(results), names))
         if self._called is not None:
             self._called.update(call.name for call in response.turn.tool_calls)
         self.guard.remember(response.turn.tool_calls, results)
