@@ -132,3 +132,12 @@ def test_a_json_string_is_another_call_than_text_that_is_not_json(admit_all: boo
     call = ToolCall("next", "echo", '"x"')
     refusal = g.admit_all([call])[0] if admit_all else g.admit(call)[0]
     assert refusal is None
+
+
+def test_remember_refuses_results_that_do_not_match_the_calls_one_to_one() -> None:
+    """A result list of another length than the calls is an error, not a silent zip."""
+    g = guard()
+    call = ToolCall("first", "echo", '{"a": 1}')
+    g.admit(call)
+    with pytest.raises(ValueError, match="1 calls and 0 results"):
+        g.remember([call], [])

@@ -171,9 +171,13 @@ class CallGuard:
         and its result is no answer. Once a tool has run, the results of the others are
         forgotten.
         """
+        if len(calls) != len(results):
+            msg = f"{len(calls)} calls and {len(results)} results: one result per call."
+            raise ValueError(msg)
         admitted = self._admitted
         answered = self._answered
-        for call, result in zip(calls, results, strict=True):
+        # Not zip(strict=True): its end raises and catches StopIteration, at every step.
+        for call, result in zip(calls, results):  # noqa: B905 (lengths checked above)
             key = admitted.pop(call.id, None)
             if key is None:
                 continue
