@@ -76,7 +76,7 @@ class RunLoop:
         self.agent = agent
         self.messages = messages
         self.deps = deps
-        self._run_id = run_id
+        self.run_id = run_id or new_run_id()
         self.calls = ExecutorState(pending={})
         """The executor's memory of the run, and the calls of the turn that wait."""
         self.steps: list[Step] = []
@@ -106,13 +106,6 @@ class RunLoop:
         self._all: tuple[int, tuple[Tool, ...], tuple[str, ...]] | None = None
         timeout = agent.run_timeout
         self.deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
-
-    @property
-    def run_id(self) -> str:
-        """The run's id, made when first asked for: without a store, only its state needs it."""
-        if not self._run_id:
-            self._run_id = new_run_id()
-        return self._run_id
 
     async def events(
         self, *, streaming: bool, partial_args: bool = False
