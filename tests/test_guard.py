@@ -141,3 +141,11 @@ def test_remember_refuses_results_that_do_not_match_the_calls_one_to_one() -> No
     g.admit(call)
     with pytest.raises(ValueError, match="1 calls and 0 results"):
         g.remember([call], [])
+
+
+def test_a_repeat_limit_of_one_refuses_a_whole_replys_first_calls_too() -> None:
+    """With repeat_limit 1, admit_all refuses every call, as admit does."""
+    g = CallGuard(max_tool_calls=None, repeat_limit=1, on_repeat="answer")
+    refused, _ = g.admit_all(REPLY[:1])
+    assert refused is not None
+    assert list(refused) == [0]

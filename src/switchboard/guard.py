@@ -83,7 +83,7 @@ class CallGuard:
         every call of the run, and a method call or two per call costs as much as keying it.
         """
         limit = self.max_tool_calls
-        if limit is not None and self.calls_made + len(calls) > limit:
+        if (limit is not None and self.calls_made + len(calls) > limit) or self.repeat_limit < 2:
             return self._admit_each(calls)
         self.calls_made += len(calls)
         refused: dict[int, ToolResult] | None = None
@@ -123,7 +123,11 @@ class CallGuard:
     def _admit_each(
         self, calls: Sequence[ToolCall]
     ) -> tuple[dict[int, ToolResult] | None, GuardStop | None]:
-        """`admit_all` by `admit`, call by call: for a reply that reaches ``max_tool_calls``."""
+        """`admit_all` through `admit`, call by call, where the short way may not be taken.
+
+        That is, for a reply that reaches ``max_tool_calls``, or under a ``repeat_limit``
+        that refuses even a first call.
+        """
         refused: dict[int, ToolResult] = {}
         stop: GuardStop | None = None
         for i, call in enumerate(calls):
