@@ -149,3 +149,28 @@ def test_a_repeat_limit_of_one_refuses_a_whole_replys_first_calls_too() -> None:
     refused, _ = g.admit_all(REPLY[:1])
     assert refused is not None
     assert list(refused) == [0]
+
+
+def test_results_changed_after_remember_change_no_answer() -> None:
+    """What remember was given is kept: the caller's list may change afterwards."""
+    g = guard()
+    call = ToolCall("first", "echo", '{"a": 1}')
+    g.admit(call)
+    results = [ToolResult("first", "echo", "ok")]
+    g.remember([call], results)
+    results[0] = ToolResult("first", "echo", "changed")
+    refusal, _ = g.admit(ToolCall("next", "echo", '{"a":1}'))
+    assert refusal is not None
+    assert refusal.content.endswith("Result: ok")
+
+
+def test_a_repeat_after_turns_of_two_tools_gets_the_last_tools_answers_only() -> None:
+    """Turns remembered one after another: the answers are those of the tool that ran last."""
+    g = guard()
+    ran(g, '{"a": 1}', "one")
+    other = ToolCall("two", "other", '{"a": 1}')
+    g.admit_all([other])
+    g.remember([other], [ToolResult("two", "other", "ok")])
+    assert not is_repeat(g, '{"a": 1}')
+    refused, _ = g.admit_all([ToolCall("three", "other", '{"a":1}')])
+    assert refused is not None

@@ -64,6 +64,9 @@ class CallGuard:
         self._answered_tool: str | None = None
         # The calls let through since the last `remember`, by id: only these ran.
         self._admitted: dict[str, CallKey] = {}
+        # The turns `remember` was given that `_answers` has not read yet, in order.
+        self._unread: list[tuple[dict[str, CallKey], Sequence[ToolCall], Sequence[ToolResult]]]
+        self._unread = []
 
     def admit(self, call: ToolCall) -> tuple[ToolResult | None, GuardStop | None]:
         """The guards, for the run's next call: a refusal or ``None``, and a reason to stop."""
@@ -154,6 +157,8 @@ class CallGuard:
         else:
             self._first[key] = call.arguments
             seen = 1
+        if self._unread:
+            self._answers()
         earlier = self._answered.get(key) if call.name == self._answered_tool else None
         if earlier is not None and self.on_repeat != "run":
             return self._repeat(call, earlier, seen)
@@ -178,19 +183,31 @@ class CallGuard:
         if len(calls) != len(results):
             msg = f"{len(calls)} calls and {len(results)} results: one result per call."
             raise ValueError(msg)
-        admitted = self._admitted
+        # Kept as given, and read only when a call the run has seen before needs the
+        # answers (`_answers`): most runs repeat nothing, and reading each result as it
+        # comes costs as much as keying its call.
+        if not isinstance(calls, tuple):
+            calls = tuple(calls)
+        if not isinstance(results, tuple):
+            results = tuple(results)
+        self._unread.append((self._admitted, calls, results))
+        self._admitted = {}
+
+    def _answers(self) -> None:
+        """Read the turns `remember` was given, in order, into the answers a repeat may get."""
         answered = self._answered
-        # Not zip(strict=True): its end raises and catches StopIteration, at every step.
-        for call, result in zip(calls, results):  # noqa: B905 (lengths checked above)
-            key = admitted.pop(call.id, None)
-            if key is None:
-                continue
-            if call.name != self._answered_tool:
-                answered = self._answered = {}
-                self._answered_tool = call.name
-            if result.error_kind not in _TRANSIENT:
-                answered[key] = result
-        admitted.clear()
+        for admitted, calls, results in self._unread:
+            # Not zip(strict=True): its end raises and catches StopIteration, at every turn.
+            for call, result in zip(calls, results):  # noqa: B905 (remember checked the lengths)
+                key = admitted.pop(call.id, None)
+                if key is None:
+                    continue
+                if call.name != self._answered_tool:
+                    answered = self._answered = {}
+                    self._answered_tool = call.name
+                if result.error_kind not in _TRANSIENT:
+                    answered[key] = result
+        self._unread.clear()
 
     def replay(self, messages: Sequence[Message], unadmitted: Container[str] = ()) -> None:
         """Show the guard a conversation's calls and results, as the run showed it them.
