@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from switchboard import ToolCall, ToolResult
-from switchboard.guard import CallGuard
+from switchboard.guard import CallGuard, OnRepeat
 
 
 def guard() -> CallGuard:
@@ -174,3 +176,55 @@ def test_a_repeat_after_turns_of_two_tools_gets_the_last_tools_answers_only() ->
     assert not is_repeat(g, '{"a": 1}')
     refused, _ = g.admit_all([ToolCall("three", "other", '{"a":1}')])
     assert refused is not None
+
+
+SPELLINGS = [
+    '{"a": 1, "b": 2}',
+    '{"b":2,"a":1}',
+    '{"a": true, "b": 2}',
+    '{"a": 1.0, "b": 2}',
+    '{"a": [1, {"y": 2, "x": 1}]}',
+    '{"a":[1,{"x":1,"y":2}]}',
+    "not json {",
+    '"not json {"',
+    "{}",
+]
+turns_of_calls = st.lists(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["echo", "other"]),
+            st.sampled_from([*SPELLINGS, {"a": 1, "b": 2}]),
+            st.sampled_from([None, "timeout", "raised"]),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    max_size=6,
+)
+
+
+@given(
+    turns=turns_of_calls,
+    limit=st.sampled_from([None, 3, 8]),
+    on_repeat=st.sampled_from(["answer", "error", "stop", "run"]),
+)
+def test_admit_all_decides_every_turn_as_admit_does(
+    turns: list[list[tuple[str, Any, str | None]]], limit: int | None, on_repeat: OnRepeat
+) -> None:
+    """Over turns of calls and their results, admit_all and admit refuse the same calls."""
+    whole = CallGuard(max_tool_calls=limit, repeat_limit=3, on_repeat=on_repeat)
+    each = CallGuard(max_tool_calls=limit, repeat_limit=3, on_repeat=on_repeat)
+    for t, turn in enumerate(turns):
+        calls = [ToolCall(f"{t}.{i}", name, args) for i, (name, args, _) in enumerate(turn)]
+        refused, stop = whole.admit_all(calls)
+        decided = [each.admit(call) for call in calls]
+        assert [(refused or {}).get(i) for i in range(len(calls))] == [r for r, _ in decided]
+        assert stop == next((s for _, s in reversed(decided) if s is not None), None)
+        results = [
+            (refused or {}).get(i)
+            or ToolResult(call.id, call.name, f"ran {t}", error_kind=kind, is_error=bool(kind))
+            for i, (call, (_, _, kind)) in enumerate(zip(calls, turn, strict=True))
+        ]
+        whole.remember(calls, results)
+        each.remember(calls, results)
+        assert whole.answer_next == each.answer_next
