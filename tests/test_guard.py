@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from switchboard import ToolCall, ToolResult
 from switchboard.guard import CallGuard, OnRepeat
+from switchboard.messages import ErrorKind
 
 
 def guard() -> CallGuard:
@@ -209,7 +210,7 @@ turns_of_calls = st.lists(
     on_repeat=st.sampled_from(["answer", "error", "stop", "run"]),
 )
 def test_admit_all_decides_every_turn_as_admit_does(
-    turns: list[list[tuple[str, Any, str | None]]], limit: int | None, on_repeat: OnRepeat
+    turns: list[list[tuple[str, Any, ErrorKind | None]]], limit: int | None, on_repeat: OnRepeat
 ) -> None:
     """Over turns of calls and their results, admit_all and admit refuse the same calls."""
     whole = CallGuard(max_tool_calls=limit, repeat_limit=3, on_repeat=on_repeat)
