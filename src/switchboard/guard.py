@@ -57,14 +57,19 @@ class CallGuard:
         self.calls_made = 0
         self.answer_next = False
         """An answered repeat asked the model to answer: the next request forbids calls."""
-        # Per key: how many calls had it, and the arguments of the first (see `_key`).
-        self._seen: dict[CallKey, list[Any]] = {}
+        # Per key: the arguments of the first call that had it (see `_key`), and how many
+        # calls had it where more than one did.
+        self._first: dict[CallKey, str | Mapping[str, Any]] = {}
+        self._repeats: dict[CallKey, int] = {}
         # The results a repeat may be answered with: all of one tool, the one that ran last
         # (a call of one tool may change what another returns: add_todo, then list_todos).
         self._answered: dict[CallKey, ToolResult] = {}
         self._answered_tool: str | None = None
         # The calls let through since the last `remember`, by id: only these ran.
         self._admitted: dict[str, CallKey] = {}
+        # The turns `remember` was given that `_answers` has not read yet, in order.
+        self._unread: list[tuple[dict[str, CallKey], Sequence[ToolCall], Sequence[ToolResult]]]
+        self._unread = []
         self.on_refusal: GuardListener | None = None
         """Told of each call the guards do not run (a tracer: see `switchboard.telemetry`)."""
 
@@ -72,18 +77,93 @@ class CallGuard:
         """The guards, for the run's next call: a refusal or ``None``, and a reason to stop."""
         limit = self.max_tool_calls
         if limit is not None and self.calls_made >= limit:
-            refusal = _refusal(
-                call,
-                f"Not run: this run's limit of {limit} tool calls is reached. "
-                "Answer with what you have.",
-            )
-            return self._refused(call, refusal, "max_tool_calls")
+            return self._over_limit(call, limit)
         self.calls_made += 1
-        key = self._key(call)
-        entry = self._seen.get(key)
-        if entry is None:
-            entry = self._seen[key] = [0, call.arguments]
-        entry[0] = seen = entry[0] + 1
+        return self._admit_keyed(call, self._key(call))
+
+    def admit_all(
+        self, calls: Sequence[ToolCall]
+    ) -> tuple[dict[int, ToolResult] | None, GuardStop | None]:
+        """`admit` for each call of a reply, in order: the refusals by position, and a reason.
+
+        ``None`` for the refusals: every call may run. A call whose arguments the run has not
+        seen, the common call, is let through here with no call of `admit`: the guard reads
+        every call of the run, and a method call or two per call costs as much as keying it.
+        """
+        limit = self.max_tool_calls
+        if (limit is not None and self.calls_made + len(calls) > limit) or self.repeat_limit < 2:
+            return self._admit_each(calls)
+        self.calls_made += len(calls)
+        refused: dict[int, ToolResult] | None = None
+        stop: GuardStop | None = None
+        first = self._first
+        admitted = self._admitted
+        for i, call in enumerate(calls):
+            arguments = call.arguments
+            if isinstance(arguments, str):
+                try:
+                    value: Any = from_json(arguments)
+                except ValueError:  # not JSON: the text is its own key
+                    key: CallKey = (call.name, arguments)
+                else:
+                    # A flat object (see `_key`) never seen: no repeat, the short way.
+                    if value.__class__ is dict:
+                        try:
+                            key = (call.name, frozenset(value.items()))
+                        except TypeError:  # a value is a list or an object
+                            pass
+                        else:
+                            if key not in first:
+                                first[key] = arguments
+                                admitted[call.id] = key
+                                continue
+                    key = self._keyed(call, value)
+            else:
+                key = self._key(call)
+            refusal, reason = self._admit_keyed(call, key)
+            if refusal is not None:
+                if refused is None:
+                    refused = {}
+                refused[i] = refusal
+            stop = reason or stop
+        return refused, stop
+
+    def _admit_each(
+        self, calls: Sequence[ToolCall]
+    ) -> tuple[dict[int, ToolResult] | None, GuardStop | None]:
+        """`admit_all` through `admit`, call by call, where the short way may not be taken.
+
+        That is, for a reply that reaches ``max_tool_calls``, or under a ``repeat_limit``
+        that refuses even a first call.
+        """
+        refused: dict[int, ToolResult] = {}
+        stop: GuardStop | None = None
+        for i, call in enumerate(calls):
+            refusal, reason = self.admit(call)
+            if refusal is not None:
+                refused[i] = refusal
+            stop = reason or stop
+        return refused or None, stop
+
+    def _over_limit(self, call: ToolCall, limit: int) -> tuple[ToolResult, GuardStop | None]:
+        refusal = _refusal(
+            call,
+            f"Not run: this run's limit of {limit} tool calls is reached. "
+            "Answer with what you have.",
+        )
+        return self._refused(call, refusal, "max_tool_calls")
+
+    def _admit_keyed(
+        self, call: ToolCall, key: CallKey
+    ) -> tuple[ToolResult | None, GuardStop | None]:
+        """`admit`, once the call is counted and keyed."""
+        if key in self._first:
+            seen = self._repeats[key] = self._repeats.get(key, 1) + 1
+        else:
+            self._first[key] = call.arguments
+            seen = 1
+        if self._unread:
+            self._answers()
         earlier = self._answered.get(key) if call.name == self._answered_tool else None
         if earlier is not None and self.on_repeat != "run":
             return self._repeat(call, earlier, seen)
@@ -113,16 +193,34 @@ class CallGuard:
         and its result is no answer. Once a tool has run, the results of the others are
         forgotten.
         """
-        for call, result in zip(calls, results, strict=True):
-            key = self._admitted.pop(call.id, None)
-            if key is None:
-                continue
-            if call.name != self._answered_tool:
-                self._answered = {}
-                self._answered_tool = call.name
-            if result.error_kind not in _TRANSIENT:
-                self._answered[key] = result
-        self._admitted.clear()
+        if len(calls) != len(results):
+            msg = f"{len(calls)} calls and {len(results)} results: one result per call."
+            raise ValueError(msg)
+        # Kept as given, and read only when a call the run has seen before needs the
+        # answers (`_answers`): most runs repeat nothing, and reading each result as it
+        # comes costs as much as keying its call.
+        if not isinstance(calls, tuple):
+            calls = tuple(calls)
+        if not isinstance(results, tuple):
+            results = tuple(results)
+        self._unread.append((self._admitted, calls, results))
+        self._admitted = {}
+
+    def _answers(self) -> None:
+        """Read the turns `remember` was given, in order, into the answers a repeat may get."""
+        answered = self._answered
+        for admitted, calls, results in self._unread:
+            # Not zip(strict=True): its end raises and catches StopIteration, at every turn.
+            for call, result in zip(calls, results):  # noqa: B905 (remember checked the lengths)
+                key = admitted.pop(call.id, None)
+                if key is None:
+                    continue
+                if call.name != self._answered_tool:
+                    answered = self._answered = {}
+                    self._answered_tool = call.name
+                if result.error_kind not in _TRANSIENT:
+                    answered[key] = result
+        self._unread.clear()
 
     def replay(self, messages: Sequence[Message], unadmitted: Container[str] = ()) -> None:
         """Show the guard a conversation's calls and results, as the run showed it them.
@@ -184,6 +282,10 @@ class CallGuard:
                 return call.name, arguments
         else:
             value = dict(arguments)
+        return self._keyed(call, value)
+
+    def _keyed(self, call: ToolCall, value: Any) -> CallKey:
+        """`_key`, of the call's arguments parsed to ``value``."""
         if isinstance(value, dict):
             items = cast("dict[Any, Any]", value)
             try:
@@ -191,10 +293,10 @@ class CallGuard:
             except TypeError:  # a value is a list or an object: written out below
                 pass
             else:
-                entry = self._seen.get(key)
-                if entry is None or entry[1] is arguments:
+                first = self._first.get(key)
+                if first is None or first is call.arguments:
                     return key
-                if _typed(_parsed(entry[1])) == _typed(items):
+                if _typed(_parsed(first)) == _typed(items):
                     return key
                 return call.name, _typed(items)
         return call.name, _written(value)

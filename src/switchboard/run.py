@@ -31,8 +31,8 @@ from switchboard.messages import (
     Usage,
     UserMessage,
 )
-from switchboard.outcome import RunResult, RunStopReason, Step
-from switchboard.providers.base import AllowedTools, ModelRequest, Provider
+from switchboard.outcome import RunResult, RunStopReason, Step, new_step
+from switchboard.providers.base import AllowedTools, ModelRequest, Provider, new_request
 from switchboard.run_output import OutputCheck
 from switchboard.runs.approval import PendingCall
 from switchboard.runs.recorder import RunRecorder, tool_hashes
@@ -162,7 +162,7 @@ class RunLoop:
             self._offered = offered
             if agent.answer_at_limit and self.iteration == agent.max_iterations - 1:
                 self.tool_choice = "none"
-            request = ModelRequest(
+            request = new_request(
                 tuple(self.messages),
                 offered,
                 self.tool_choice if offered else "auto",
@@ -359,7 +359,7 @@ class RunLoop:
         self.messages.append(response.turn)
         self.iteration += 1
         if not response.turn.tool_calls:
-            self.steps.append(Step(response, (), names))
+            self.steps.append(new_step(response, (), names))
             reason = _final_reason(response)
             if self.output is not None and reason == "answer":
                 self._parsed, ask = self.output.check(response.turn.text)
@@ -368,7 +368,7 @@ class RunLoop:
                     return None
             return reason
         self.messages.extend(results)
-        self.steps.append(Step(response, tuple(results), names))
+        self.steps.append(new_step(response, tuple(results), names))
         if self._called is not None:
             self._called.update(call.name for call in response.turn.tool_calls)
         self.guard.remember(response.turn.tool_calls, results)
@@ -437,14 +437,7 @@ class RunLoop:
         self, calls: Sequence[ToolCall]
     ) -> tuple[list[ToolResult], RunStopReason | None]:
         """Run the calls the guards let through; every call gets a result, in order."""
-        refused: dict[int, ToolResult] = {}
-        stop: RunStopReason | None = None
-        admit = self.guard.admit
-        for i, call in enumerate(calls):
-            refusal, reason = admit(call)
-            if refusal is not None:
-                refused[i] = refusal
-            stop = reason or stop
+        refused, stop = self.guard.admit_all(calls)
         allowed = [call for i, call in enumerate(calls) if i not in refused] if refused else calls
         agent = self.agent
         rerun = self._rerun

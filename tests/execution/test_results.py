@@ -1,6 +1,7 @@
 import dataclasses
 import datetime
 import enum
+import inspect
 import pickle
 
 import pytest
@@ -100,3 +101,9 @@ def test_new_result_is_an_ordinary_frozen_tool_result() -> None:
     assert dataclasses.replace(built, content="4") == ToolResult(*fields[:2], "4", *fields[3:])
     with pytest.raises(dataclasses.FrozenInstanceError):
         built.content = "changed"  # type: ignore[misc]
+
+
+def test_new_result_takes_every_field_of_tool_result() -> None:
+    """A field added to ToolResult is a parameter of new_result too: no slot left unset."""
+    fields = [field.name for field in dataclasses.fields(ToolResult)]
+    assert list(inspect.signature(new_result).parameters) == fields
