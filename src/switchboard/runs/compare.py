@@ -69,7 +69,7 @@ def compare_requests(
     (for a recorded one: the messages of its run's steps up to ``step``, one after another).
     Settings are compared on the keys both name, so that a setting added by a later
     switchboard does not count as a difference; the output type likewise only when both
-    name one or ``None`` (recordings made before it was recorded have no ``output`` key).
+    have an ``output`` key (recordings made before it was recorded have none).
 
     Args:
         step: The step the requests were made at, for the divergence.
