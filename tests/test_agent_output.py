@@ -151,3 +151,33 @@ def test_negative_output_retries_are_refused() -> None:
     """output_retries=-1 is a ConfigurationError."""
     with pytest.raises(ConfigurationError, match="output_retries must be 0 or more"):
         Agent(ScriptedModel([]), output_type=City, output_retries=-1)
+
+
+async def test_a_resumed_typed_run_has_only_the_retries_left_before_its_pause() -> None:
+    """Invalid answers sent back before a pause count after resuming: the budget goes on."""
+    approved = Tool.from_function(lookup, requires_approval=True)
+    invalid = '{"name": "Paris"}'
+    model = ScriptedModel([invalid, ToolCall("c1", "lookup", '{"name": "Paris"}'), invalid, VALID])
+    agent = Agent(model, tools=[approved], output_type=City, output_retries=1)
+    paused = await agent.run("Paris?")
+    assert paused.stop_reason == "paused"
+    assert paused.state.invalid_answers == 1
+    state = RunState.from_json(paused.state.to_json())
+    with pytest.raises(OutputValidationError, match="in 2 answers"):
+        await agent.resume(state, {"c1": Approve()})
+    assert len(model.requests) == 3
+
+
+async def test_a_typed_run_resumed_from_its_store_has_only_the_retries_left(
+    tmp_path: Path,
+) -> None:
+    """The store's saved state keeps the invalid answers: resumed by id, one more raises."""
+    approved = Tool.from_function(lookup, requires_approval=True)
+    invalid = '{"name": "Paris"}'
+    model = ScriptedModel([invalid, ToolCall("c1", "lookup", '{"name": "Paris"}'), invalid, VALID])
+    async with SQLiteStore(tmp_path / "runs.sqlite3") as store:
+        agent = Agent(model, tools=[approved], output_type=City, output_retries=1, store=store)
+        paused = await agent.run("Paris?", run_id="typed")
+        assert paused.stop_reason == "paused"
+        with pytest.raises(OutputValidationError, match="in 2 answers"):
+            await agent.resume("typed", {"c1": Approve()})

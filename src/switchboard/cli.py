@@ -29,6 +29,7 @@ from switchboard.evals.on_ray import run_bfcl_on_ray, run_tasks_on_ray
 from switchboard.evals.tasks import TaskSummary, load_tasks, run_tasks, summarize_tasks
 from switchboard.mcp.server_cli import mcp_app
 from switchboard.messages import ToolCall
+from switchboard.output_type_file import OutputTypeOption, absolute_output_type
 from switchboard.providers.base import ModelSettings
 from switchboard.providers.models import LOCAL
 from switchboard.run_view import RunView, result_json
@@ -179,6 +180,7 @@ def run(
             "(else the run pauses on it).",
         ),
     ] = False,
+    output_type: OutputTypeOption = None,
 ) -> None:
     """Ask a model PROMPT with the tools of the --tools files; show each call and the answer.
 
@@ -216,6 +218,7 @@ def run(
         tool_timeout,
         run_timeout,
         approve,
+        output_type=None if output_type is None else absolute_output_type(output_type),
     )
     run_id = new_run_id()
     try:

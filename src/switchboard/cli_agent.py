@@ -21,6 +21,7 @@ from switchboard.command_agent import MAX_ITERATIONS, MAX_TOKENS, TOOL_CHOICE
 from switchboard.command_agent import command_agent as make_agent
 from switchboard.errors import ConfigurationError
 from switchboard.execution.executor import Approver
+from switchboard.output_type_file import load_output_type
 from switchboard.providers.base import Provider
 from switchboard.providers.models import LOCAL
 from switchboard.runs.store import RunStore
@@ -46,6 +47,8 @@ class RunOptions:
         tool_timeout: Seconds for each turn's tool calls.
         run_timeout: Seconds for the whole run.
         approve: Ask on the terminal before each call of a ``requires_approval`` tool.
+        output_type: The Pydantic model class the answer must be, as ``FILE.py:Model``
+            (the file's path absolute) or ``module:Model``; ``None``: a text answer.
     """
 
     model: str = LOCAL
@@ -60,6 +63,7 @@ class RunOptions:
     tool_timeout: float | None = None
     run_timeout: float | None = None
     approve: bool = False
+    output_type: str | None = None
 
     def to_meta(self) -> dict[str, Any]:
         """The settings as JSON values, for a stored run's meta."""
@@ -92,9 +96,12 @@ class RunOptions:
         """The agent these settings describe: its tools loaded, its model made.
 
         Raises:
-            ConfigurationError: A tools file cannot be loaded, or the model string is wrong.
+            ConfigurationError: A tools file or the output type cannot be loaded, or the
+                model string is wrong.
         """
         toolboxes = [load_toolbox(Path(file)) for file in self.tools]
+        output = self.output_type
+        output_type = None if output is None else load_output_type(output)
         return make_agent(
             make_model(self.model, self.threads),
             [tool for toolbox in toolboxes for tool in toolbox],
@@ -108,6 +115,7 @@ class RunOptions:
             run_timeout=self.run_timeout,
             store=store,
             approve=approve,
+            output_type=output_type,
         )
 
 
@@ -144,6 +152,7 @@ _KINDS: Final[dict[str, Callable[[Any], bool]]] = {
     "tool_timeout": _or_none(_number),
     "run_timeout": _or_none(_number),
     "approve": lambda value: isinstance(value, bool),
+    "output_type": _or_none(_text),
 }
 """Each setting's check of its JSON value."""
 

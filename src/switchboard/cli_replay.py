@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
 import typer
 from rich.markup import escape
@@ -19,6 +19,7 @@ from switchboard.agent import Agent
 from switchboard.cli_runs_view import fail
 from switchboard.cli_store import StoreOption, store_location
 from switchboard.errors import SwitchboardError
+from switchboard.output_type_file import OutputTypeOption, load_output_type
 from switchboard.providers.base import Provider
 from switchboard.providers.scripted import ScriptedModel
 from switchboard.runs.location import open_run_store
@@ -44,6 +45,7 @@ class AgentBuilder(Protocol):
         max_tokens: int = ...,
         temperature: float | None = ...,
         seed: int | None = ...,
+        output_type: type[Any] | None = ...,
     ) -> Agent:
         """The agent."""
         ...
@@ -81,6 +83,7 @@ def replay_command(build_agent: AgentBuilder) -> Callable[..., None]:
         max_tokens: Annotated[int, typer.Option(help="As given to `run`.")] = 256,
         temperature: Annotated[float | None, typer.Option(help="As given to `run`.")] = None,
         seed: Annotated[int | None, typer.Option(help="As given to `run`.")] = None,
+        output_type: OutputTypeOption = None,
     ) -> None:
         """Run RUN_ID again against its recorded replies, and report its first divergence.
 
@@ -88,8 +91,8 @@ def replay_command(build_agent: AgentBuilder) -> Callable[..., None]:
         request is compared with the recorded one, then answered with the recorded reply
         (no model is asked); the calls run again (their results compared with the
         recorded ones), or with --recorded-results get their recorded results. The first
-        difference is reported: a tool's schema, a message, a call's result, or a run that
-        ends earlier or later.
+        difference is reported: a tool's schema, the output type, a message, a call's
+        result, or a run that ends earlier or later.
 
         \b
         Exit status:
@@ -110,6 +113,7 @@ def replay_command(build_agent: AgentBuilder) -> Callable[..., None]:
                 max_tokens=max_tokens,
                 temperature=temperature,
                 seed=seed,
+                output_type=None if output_type is None else load_output_type(output_type),
             )
             mode: ToolsMode = "recorded" if recorded_results else "rerun"
             report = asyncio.run(_replay(location, run_id, agent, mode))

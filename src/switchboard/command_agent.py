@@ -7,7 +7,7 @@ agent on each worker, so it lives apart from the command line's module.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 from switchboard.agent import Agent
 from switchboard.execution.executor import AfterHook, Approver
@@ -41,6 +41,7 @@ def command_agent(
     after: Sequence[AfterHook] = (),
     store: RunStore | None = None,
     approve: Approver | None = None,
+    output_type: type[Any] | None = None,
 ) -> Agent:
     """The agent of `switchboard run`, with its defaults: `eval tasks` measures this one."""
     return Agent(
@@ -56,4 +57,5 @@ def command_agent(
         after=list(after),
         store=store,
         approve=approve,
+        output_type=output_type,
     )

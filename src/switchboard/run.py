@@ -520,6 +520,7 @@ class RunLoop:
             tool_choice=choice_to_state(self.tool_choice),
             tools=tool_hashes(self._offered) if self._offered else self._tools,
             status=status,
+            invalid_answers=0 if self.output is None else self.output.invalid,
         )
 
     @property

@@ -53,6 +53,8 @@ class ResumedLoop(RunLoop):
         self._tools = state.tools
         self._guard = GuardMemory.from_json(state.guard)
         self._usage = state.usage
+        if self.output is not None:
+            self.output.invalid = state.invalid_answers
         self._plan = plan
         self._recovery: ResumePlan | None = None  # while the stored reply's calls run
 

@@ -15,6 +15,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any, Final, cast
 
+from pydantic import BaseModel
 from rich.console import Console
 from rich.markup import escape
 from rich.prompt import Confirm
@@ -125,6 +126,7 @@ def result_json(result: RunResult) -> dict[str, Any]:
 
     A tool's own return value (``ToolResult.value``, never sent to the model) is left out,
     and of the run's state only its id (``run_id``) and status: the rest repeats the result.
+    A typed run's ``parsed`` answer is its model's JSON form.
     """
     fields = {
         f.name: _data(getattr(result, f.name))
@@ -136,6 +138,8 @@ def result_json(result: RunResult) -> dict[str, Any]:
 
 
 def _data(value: Any) -> Any:
+    if isinstance(value, BaseModel):  # a typed run's parsed answer
+        return value.model_dump(mode="json")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {
             f.name: _data(getattr(value, f.name))

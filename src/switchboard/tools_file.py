@@ -1,4 +1,7 @@
-"""Load the tools defined in a Python file (what the command line's ``--tools FILE`` reads)."""
+"""Load the tools defined in a Python file (what the command line's ``--tools FILE`` reads).
+
+`import_python_file` imports such a file; ``--output-type FILE.py:Model`` uses it too.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ def load_toolbox(path: str | Path) -> Toolbox:
         ConfigurationError: The file is missing, fails to import, or defines no tools.
         ToolDefinitionError: A function in it cannot be a tool.
     """
-    module = _import_file(Path(path))
+    module = import_python_file(Path(path))
     members = list(vars(module).values())
     toolboxes = [member for member in members if isinstance(member, Toolbox)]
     toolbox = Toolbox()
@@ -45,11 +48,24 @@ def load_toolbox(path: str | Path) -> Toolbox:
     return toolbox
 
 
-def _import_file(path: Path) -> ModuleType:
+def import_python_file(
+    path: Path, prefix: str = "switchboard_tools_", defines: str = "tools"
+) -> ModuleType:
+    """Import a Python file as the module ``prefix`` + its stem (imported again each time).
+
+    Args:
+        path: The file.
+        prefix: The module name's prefix, which tells switchboard's loaded files apart.
+        defines: What the file should define, for the message of a missing file.
+
+    Raises:
+        ConfigurationError: The file is missing, or fails to import (the message has the
+            line).
+    """
     if not path.is_file():
-        msg = f"No such file: {path}. Pass the path of a Python file that defines tools."
+        msg = f"No such file: {path}. Pass the path of a Python file that defines {defines}."
         raise ConfigurationError(msg)
-    name = f"switchboard_tools_{path.stem}"
+    name = f"{prefix}{path.stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         msg = f"{path} is not a Python file that can be imported. Pass a .py file."

@@ -24,7 +24,7 @@ from switchboard.runs.store import RunStore
 
 def stored_request(request: ModelRequest, since: int) -> dict[str, Any]:
     """A request in the stored form, its messages from index ``since``."""
-    settings = request.settings
+    settings, output = request.settings, request.output
     return {
         "messages": [message_to_json(m) for m in request.messages[since:]],
         "tools": [[tool.name, schema_hash(tool.parameters)] for tool in request.tools],
@@ -36,6 +36,7 @@ def stored_request(request: ModelRequest, since: int) -> dict[str, Any]:
             "parallel_tool_calls": request.parallel_tool_calls,
             "strict": request.strict,
         },
+        "output": output and {"name": output.name, "schema": schema_hash(output.json_schema)},
     }
 
 

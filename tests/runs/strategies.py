@@ -101,4 +101,5 @@ run_states = st.builds(
         max_size=3,
     ).map(tuple),
     status=st.sampled_from(["running", "paused", "finished", "failed"]),
+    invalid_answers=counts,
 )

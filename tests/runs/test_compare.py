@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from switchboard import (
     Agent,
     AssistantTurn,
@@ -14,10 +16,14 @@ from switchboard import (
     Usage,
     UserMessage,
 )
+from switchboard.output_schema import OutputSchema
+from switchboard.providers.base import ModelRequest
 from switchboard.runs.codec import message_to_json, response_to_json
 from switchboard.runs.compare import compare_requests, compare_results
+from switchboard.runs.recorder import request_to_json
 from switchboard.runs.recording import recording_of_steps
 from switchboard.runs.request import request_json
+from switchboard.runs.state import schema_hash
 from tests.runs.recorded import stored_request
 
 
@@ -171,3 +177,56 @@ def test_recording_takes_a_result_from_the_next_request_over_the_stored_call() -
     recording = recording_of_steps("test", [steps])
     assert recording.steps[0].results["c1"].content == "21 C (as read)"
     assert recording.steps[1].results["c1"].content == "21 C (as stored)"
+
+
+class City(BaseModel):
+    """A city."""
+
+    name: str
+
+
+def typed_requests(output_type: type[BaseModel] | None) -> list[ModelRequest]:
+    """The requests of a one-answer run with ``output_type``."""
+    model = ScriptedModel(['{"name": "Paris"}'])
+    Agent(model, output_type=output_type).run_sync("Paris?")
+    return model.requests
+
+
+def test_request_json_records_the_output_type_by_name_and_schema_hash() -> None:
+    """A typed request's stored form names its output type and the hash of its schema."""
+    [first] = typed_requests(City)
+    assert request_json(first)["output"] == {
+        "name": "City",
+        "schema": schema_hash(OutputSchema.of(City).json_schema),
+    }
+
+
+def test_request_json_records_no_output_type_as_null() -> None:
+    """An untyped request's stored form says it asked for no output type."""
+    [first] = typed_requests(None)
+    assert request_json(first)["output"] is None
+
+
+def test_the_recorder_writes_the_request_as_request_json_does() -> None:
+    """The loop's writer and request_json agree on a typed request's stored form."""
+    [first] = typed_requests(City)
+    assert request_to_json(first) == request_json(first)
+
+
+def test_an_output_schema_changed_under_the_same_name_is_a_request_divergence() -> None:
+    """Another schema for the output type is a difference naming both hashes."""
+    was = {**request(OPENING), "output": {"name": "City", "schema": "a" * 64}}
+    now = {**request(OPENING), "output": {"name": "City", "schema": "b" * 64}}
+    found = compare_requests(0, was, now)
+    assert found is not None
+    assert (found.kind, found.step) == ("request", 0)
+    assert found.explanation == (
+        "The output type differs: recorded City (schema hash aaaaaaaaaaaa), "
+        "now City (schema hash bbbbbbbbbbbb)."
+    )
+
+
+def test_a_recording_from_before_output_types_compares_no_output() -> None:
+    """A recorded request with no "output" key (an older recording) is no difference."""
+    now = {**request(OPENING), "output": {"name": "City", "schema": "b" * 64}}
+    assert compare_requests(0, request(OPENING), now) is None

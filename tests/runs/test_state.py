@@ -369,3 +369,24 @@ def test_encoder_after_a_refused_state_writes_the_next_one_whole() -> None:
         encoder.to_json(RunState(run_id="r1", messages=(AssistantTurn("", (), {"x": b"raw"}),)))
     following = dataclasses.replace(state, messages=(*state.messages, UserMessage("b")))
     assert encoder.to_json(following) == following.to_json()
+
+
+def test_invalid_answers_sent_back_are_written_and_read_back() -> None:
+    """A typed run's count of invalid answers sent back survives the JSON form."""
+    state = dataclasses.replace(paused_state(), invalid_answers=2)
+    assert json.loads(state.to_json())["invalid_answers"] == 2
+    assert RunState.from_json(state.to_json()).invalid_answers == 2
+
+
+def test_a_state_without_invalid_answers_reads_as_none_sent_back() -> None:
+    """A state with no invalid_answers key (the version 1 form) reads as 0 sent back."""
+    assert "invalid_answers" not in json.loads(FIXTURE.read_text(encoding="utf-8"))
+    assert RunState.from_json(FIXTURE.read_text(encoding="utf-8")).invalid_answers == 0
+
+
+def test_a_negative_count_of_invalid_answers_is_refused_by_name() -> None:
+    """invalid_answers below 0 raises, naming the field and the value."""
+    data = json.loads(paused_state().to_json())
+    data["invalid_answers"] = -1
+    with pytest.raises(RunStateError, match=r"invalid_answers should be an integer of 0 or more"):
+        RunState.from_json(json.dumps(data))

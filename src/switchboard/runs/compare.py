@@ -1,10 +1,11 @@
 """Where a replayed run first differs from its recording: `Divergence`, and the comparisons.
 
 A replay compares each request the run makes with the recorded one (`compare_requests`),
-in this order: the tools offered (``tool_schema``), then the conversation sent, the tool
-choice and the settings (``request``). It compares each call's result with the recorded
-one (`compare_results`, ``call``), and the number of steps (``length``). Each comparison
-names the first difference it finds, in words a person can act on.
+in this order: the tools offered (``tool_schema``), then the output type asked for, the
+conversation sent, the tool choice and the settings (``request``). It compares each call's
+result with the recorded one (`compare_results`, ``call``), and the number of steps
+(``length``). Each comparison names the first difference it finds, in words a person can
+act on.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ DivergenceKind = Literal["tool_schema", "request", "call", "length"]
 """How a replay first differs from its recording.
 
 - ``tool_schema``: a tool offered was added or removed, or its parameters schema changed.
-- ``request``: the conversation sent differs (a message, the tool choice or a setting).
+- ``request``: the request sent differs (the output type, a message, the tool choice or a
+  setting).
 - ``call``: a recorded call is no longer valid for the current tools, or its result
   differs when it runs again.
 - ``length``: the run ended earlier, or went on later, than the recorded one.
@@ -66,7 +68,8 @@ def compare_requests(
     Both are in the form of `request_json`, with the whole conversation in ``messages``
     (for a recorded one: the messages of its run's steps up to ``step``, one after another).
     Settings are compared on the keys both name, so that a setting added by a later
-    switchboard does not count as a difference.
+    switchboard does not count as a difference; the output type likewise only when both
+    have an ``output`` key (recordings made before it was recorded have none).
 
     Args:
         step: The step the requests were made at, for the divergence.
@@ -79,6 +82,10 @@ def compare_requests(
     tools = _tools_difference(recorded.get("tools", []), replayed.get("tools", []))
     if tools is not None:
         return Divergence("tool_schema", step, tools)
+    if "output" in recorded and "output" in replayed:
+        output = _output_difference(recorded["output"], replayed["output"])
+        if output is not None:
+            return Divergence("request", step, output)
     found = _conversation_difference(
         step, recorded.get("messages", []), replayed["messages"], start
     )
@@ -130,6 +137,20 @@ def _tools_difference(recorded: Sequence[Any], replayed: Sequence[Any]) -> str |
         names = [name for name, _ in was], [name for name, _ in now]
         return f"The tools are offered in another order: recorded {names[0]}, now {names[1]}."
     return "The tools offered changed: " + "; ".join(changes) + "."
+
+
+def _output_difference(recorded: Any, replayed: Any) -> str | None:
+    if recorded == replayed:
+        return None
+    if recorded is None:
+        return f"The output type differs: the recording asked for none, now {_output(replayed)}."
+    if replayed is None:
+        return f"The output type differs: recorded {_output(recorded)}, none now."
+    return f"The output type differs: recorded {_output(recorded)}, now {_output(replayed)}."
+
+
+def _output(output: Mapping[str, Any]) -> str:
+    return f"{output.get('name')} (schema hash {str(output.get('schema'))[:12]})"
 
 
 def _conversation_difference(

@@ -31,7 +31,8 @@ A step's request is stored as this JSON object (what ``switchboard replay`` comp
      "tools": [[name, schema_hash(parameters)], ...],   # the tools offered, in order
      "tool_choice": "auto" | "none" | "required" | a tool's name,   # as sent
      "settings": {"max_tokens": ..., "temperature": ..., "seed": ...,
-                  "parallel_tool_calls": ..., "strict": ...}}
+                  "parallel_tool_calls": ..., "strict": ...},
+     "output": {"name": ..., "schema": schema_hash(its JSON Schema)} | null}  # output_type
 
 Step 0's messages are the system message and the prompt (with any earlier conversation
 given), step i's the previous reply's turn and its results: the conversation a step's
@@ -49,6 +50,7 @@ from typing import Any, Final
 from switchboard.messages import ModelResponse, ToolCall, ToolResult
 from switchboard.providers.base import ModelRequest
 from switchboard.runs.codec import message_to_json, response_to_json
+from switchboard.runs.request import output_json
 from switchboard.runs.state import RunState, StateEncoder, schema_hash
 from switchboard.runs.store import RunStore
 from switchboard.runs.writes import (
@@ -107,6 +109,7 @@ def request_to_json(request: ModelRequest, since: int = 0) -> dict[str, Any]:
             "parallel_tool_calls": request.parallel_tool_calls,
             "strict": request.strict,
         },
+        "output": output_json(request.output),
     }
 
 

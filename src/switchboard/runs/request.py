@@ -2,14 +2,17 @@
 
 A step's request is stored as JSON (`request_json`)::
 
-    {"messages": [...], "tools": [[name, schema_hash], ...], "tool_choice": ..., "settings": {...}}
+    {"messages": [...], "tools": [[name, schema_hash], ...], "tool_choice": ...,
+     "settings": {...}, "output": {"name": ..., "schema": schema_hash} | null}
 
 ``messages`` holds the codec form of the messages added since the step before (for a run's
 first step, its whole opening: the system message and the prompt or history), so the
 conversation a step sent is the concatenation of the ``messages`` of its run's steps up to
 it. ``tools`` names each tool offered with the `schema_hash` of its parameters. ``settings``
 holds the sampling settings (`ModelSettings`' fields) and ``parallel_tool_calls`` and
-``strict``.
+``strict``. ``output`` names the output type the answer was asked in (``Agent(output_type=)``)
+with the `schema_hash` of its JSON Schema, or is ``null`` for a free-text answer; recordings
+made before it was recorded have no ``output`` key.
 
 `sent_form` keeps of a message's codec form what is sent to the model, for comparing two
 conversations: a tool result's ``duration`` differs from run to run and its ``value``,
@@ -19,18 +22,25 @@ conversations: a tool result's ``duration`` differs from run to run and its ``va
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from switchboard.providers.base import ModelRequest
 from switchboard.runs.codec import message_to_json
 from switchboard.runs.state import schema_hash
 from switchboard.tools.tool import Tool
 
-__all__ = ["request_json", "sent_form", "settings_json", "tool_digests"]
+if TYPE_CHECKING:
+    from switchboard.output_schema import OutputSchema
+
+__all__ = ["output_json", "request_json", "sent_form", "settings_json", "tool_digests"]
 
 # What of a tool result the model reads; every other message is sent whole.
 _RESULT_SENT: Final = ("type", "call_id", "name", "content", "is_error")
+
+# An output type's schema is hashed once, not at every step of every run that asks for it.
+_OUTPUT_HASHES: weakref.WeakKeyDictionary[Tool, str] = weakref.WeakKeyDictionary()
 
 
 def tool_digests(tools: Sequence[Tool]) -> list[list[str]]:
@@ -43,6 +53,16 @@ def settings_json(request: ModelRequest) -> dict[str, Any]:
     settings = request.settings
     fields = {field.name: getattr(settings, field.name) for field in dataclasses.fields(settings)}
     return {**fields, "parallel_tool_calls": request.parallel_tool_calls, "strict": request.strict}
+
+
+def output_json(output: OutputSchema[Any] | None) -> dict[str, str] | None:
+    """The output type a request asks for, as recorded: its name and `schema_hash`, or ``None``."""
+    if output is None:
+        return None
+    digest = _OUTPUT_HASHES.get(output.tool)
+    if digest is None:
+        digest = _OUTPUT_HASHES[output.tool] = schema_hash(output.tool.parameters)
+    return {"name": output.name, "schema": digest}
 
 
 def request_json(request: ModelRequest, since: int = 0) -> dict[str, Any]:
@@ -58,6 +78,7 @@ def request_json(request: ModelRequest, since: int = 0) -> dict[str, Any]:
         "tools": tool_digests(request.tools),
         "tool_choice": request.tool_choice,
         "settings": settings_json(request),
+        "output": output_json(request.output),
     }
 
 

@@ -58,6 +58,7 @@ _FIELDS: Final = (
     "failures",
     "guard",
     "pending",
+    "invalid_answers",
 )
 
 
@@ -100,6 +101,9 @@ class RunState:
         tools: The tools offered to the model: each tool's name and `schema_hash` of its
             parameters, so a resumed run can tell that a tool changed.
         status: Where the run is (see `RunStatus`).
+        invalid_answers: The answers of a typed run (``output_type``) found invalid and sent
+            back, which ``output_retries`` counts; written only when not 0, and read as 0
+            from a state without it.
         version: The version of the JSON form (`SCHEMA_VERSION`); a class constant, since a
             state read from an older version is a state of this one.
 
@@ -121,6 +125,7 @@ class RunState:
     tool_choice: str | Mapping[str, Any] = "auto"
     tools: tuple[tuple[str, str], ...] = ()
     status: RunStatus = "running"
+    invalid_answers: int = 0
     version: ClassVar[int] = SCHEMA_VERSION
 
     def to_json(self) -> str:
@@ -202,7 +207,7 @@ class StateEncoder:
 
 def _rest(state: RunState) -> dict[str, Any]:
     """The fields of the state's JSON form after its version and messages, in order."""
-    return {
+    rest: dict[str, Any] = {
         "run_id": state.run_id,
         "status": state.status,
         "iteration": state.iteration,
@@ -216,6 +221,11 @@ def _rest(state: RunState) -> dict[str, Any]:
         "guard": dict(state.guard),
         "pending": [_pending_to_json(call) for call in state.pending],
     }
+    # Only a typed run that sent answers back has some, and a state without the key is the
+    # form every earlier state was written in: it stays that form where nothing differs.
+    if state.invalid_answers:
+        rest["invalid_answers"] = state.invalid_answers
+    return rest
 
 
 def _encode_whole(state: RunState) -> str:
@@ -256,6 +266,7 @@ def _read_v1(fields: _Reader) -> RunState:
         tool_choice=fields.tool_choice(),
         tools=fields.tools(),
         status=fields.status(),
+        invalid_answers=fields.count("invalid_answers") if "invalid_answers" in fields.data else 0,
     )
 
 
