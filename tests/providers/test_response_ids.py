@@ -57,8 +57,11 @@ def anthropic(replay: Replay) -> AnthropicProvider:
 def gemini(replay: Replay) -> GeminiProvider:
     client = replay.client()
     return GeminiProvider(
-        "gemini-2.5-flash", api_key="test-key", http_client=client, retry=NO_RETRY
-    )  # pyright: ignore[reportArgumentType]
+        "gemini-2.5-flash",
+        api_key="test-key",
+        http_client=client,  # pyright: ignore[reportArgumentType]
+        retry=NO_RETRY,
+    )
 
 
 def written(pattern: str) -> list[str]:
