@@ -230,8 +230,8 @@ class ModelResponse:
             then judges by the stop reason.
         response_id: The provider's id for this reply (a Chat Completions or Responses API
             ``id``, an Anthropic message ``id``, Gemini's ``responseId``), for finding it in
-            the provider's logs; ``None`` when the provider gave none (the local and the
-            scripted model).
+            the provider's logs and traces; ``None`` when the provider gave none (the local
+            model, and `ScriptedModel` unless its scripted reply gives one).
     """
 
     turn: AssistantTurn
