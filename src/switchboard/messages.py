@@ -228,6 +228,10 @@ class ModelResponse:
         cut_calls: The ids of the calls the reply ended inside, when the provider can tell
             (a stream, an item status); ``None`` when it cannot, and `unfinished_calls`
             then judges by the stop reason.
+        response_id: The provider's id for this reply (a Chat Completions or Responses API
+            ``id``, an Anthropic message ``id``, Gemini's ``responseId``), for finding it in
+            the provider's logs and traces; ``None`` when the provider gave none (the local
+            model, and `ScriptedModel` unless its scripted reply gives one).
     """
 
     turn: AssistantTurn
@@ -235,6 +239,7 @@ class ModelResponse:
     stop_reason: StopReason
     model: str = ""
     cut_calls: frozenset[str] | None = None
+    response_id: str | None = None
 
     def unfinished_calls(self) -> frozenset[str]:
         """The ids of the calls the model did not finish writing: they must never run.

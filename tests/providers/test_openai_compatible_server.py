@@ -140,3 +140,19 @@ async def test_response_format_holds_the_servers_answer_to_the_output_model(
     assert result.stop_reason == "answer"
     assert isinstance(result.parsed, Location)
     assert result.parsed.city == "Tokyo"
+
+
+async def test_reply_keeps_the_id_the_server_gave(server_url: str) -> None:
+    """llama.cpp's server names each completion: that ``id`` is the reply's response_id."""
+    bodies: list[dict[str, Any]] = []
+
+    async def keep(response: httpx.Response) -> None:
+        bodies.append(json.loads(await response.aread()))
+
+    request = ModelRequest([UserMessage("Say hi.")], settings=SETTINGS)
+    async with httpx.AsyncClient(event_hooks={"response": [keep]}) as client:
+        provider = OpenAIChatProvider("smollm2", base_url=server_url, http_client=client)
+        response = await provider.complete(request)
+    [body] = bodies
+    assert body["id"]
+    assert response.response_id == body["id"]

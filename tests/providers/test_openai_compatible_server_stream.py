@@ -141,3 +141,25 @@ async def test_run_stream_runs_the_streamed_call_and_sends_its_result(server_url
     }
     assert sent[0]["stream"] is True
     assert end.result.steps[0].results[0] == results[0]
+
+
+async def test_streamed_reply_keeps_the_id_of_the_servers_chunks(server_url: str) -> None:
+    """llama.cpp's server names each streamed completion: its chunks' ``id`` is the reply's."""
+    sent: list[bytes] = []
+
+    async def keep(response: httpx.Response) -> None:
+        sent.append(await response.aread())
+
+    tools = weather_tools([])
+    async with httpx.AsyncClient(event_hooks={"response": [keep]}) as client:
+        provider = OpenAIChatProvider("smollm2", base_url=server_url, http_client=client)
+        events = [event async for event in provider.stream(request(tools, "get_weather"))]
+    [content] = sent
+    chunks = [
+        json.loads(line.removeprefix("data:"))
+        for line in content.decode().splitlines()
+        if line.startswith("data:") and line.removeprefix("data:").strip() != "[DONE]"
+    ]
+    [chunk_id] = {chunk["id"] for chunk in chunks}
+    assert chunk_id
+    assert turn_end(events).response.response_id == chunk_id

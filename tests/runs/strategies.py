@@ -76,6 +76,7 @@ responses = st.builds(
     stop_reason=st.sampled_from(["answer", "tool_calls", "length", "content_filter", "error"]),
     model=st.text(max_size=12),
     cut_calls=st.none() | st.frozensets(st.text(max_size=8), max_size=3),
+    response_id=st.none() | st.text(max_size=12),
 )
 pending_calls = st.builds(
     PendingCall,

@@ -48,8 +48,37 @@ def test_every_message_round_trips_through_json_text(message: Message) -> None:
 
 @given(responses)
 def test_every_model_response_round_trips_through_json_text(response: ModelResponse) -> None:
-    """Every model response, its cut calls included, comes back equal from its JSON text."""
+    """Every model response, its cut calls and id included, comes back equal from its JSON text."""
     assert response_from_json(_through_text(response_to_json(response))) == response
+
+
+def test_response_written_before_response_ids_reads_with_none() -> None:
+    """A response in the form written before replies kept their id reads, its id None."""
+    stored = {
+        "type": "model_response",
+        "turn": {"text": "Hi.", "tool_calls": [], "provider_state": {}},
+        "usage": {"input_tokens": 3, "output_tokens": 2, "requests": 1},
+        "stop_reason": "answer",
+        "model": "m",
+        "cut_calls": None,
+    }
+    response = response_from_json(stored)
+    assert response == ModelResponse(AssistantTurn("Hi."), Usage(3, 2, 1), "answer", "m")
+    assert response.response_id is None
+
+
+def test_response_without_an_id_keeps_the_earlier_form() -> None:
+    """No id, no ``response_id`` field: what is written reads in a switchboard without ids."""
+    data = response_to_json(ModelResponse(AssistantTurn("Hi."), Usage(), "answer"))
+    assert "response_id" not in data
+
+
+def test_response_id_of_the_wrong_type_is_refused_by_name() -> None:
+    """A ``response_id`` that is not a string raises, naming the field."""
+    data = response_to_json(ModelResponse(AssistantTurn(), Usage(), "answer", response_id="r1"))
+    data["response_id"] = 7
+    with pytest.raises(RunStateError, match=r"response\.response_id should be a string"):
+        response_from_json(data)
 
 
 @given(tool_calls)

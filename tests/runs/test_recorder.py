@@ -18,7 +18,9 @@ from switchboard import (
     Toolbox,
     ToolCall,
 )
+from switchboard.messages import AssistantTurn, ModelResponse, Usage
 from switchboard.runs import recorder
+from switchboard.runs.recording import recording_of_run
 from switchboard.runs.writes import CallFinished, StoreWrite
 from tests.crashing import CrashingStore
 from tests.pausing import DELETE, LOOKUP, make_tools, scripted
@@ -133,3 +135,14 @@ async def test_a_paused_call_is_stored_as_run_only_if_its_decision_ran_it(
         ("a", "finished", 1),
         ("b", "finished", attempts),
     ]
+
+
+async def test_a_replys_response_id_is_stored_and_read_back(store: SQLiteStore) -> None:
+    """The provider's id of each reply reaches the store, and the recording reads it back."""
+    reply = ModelResponse(AssistantTurn("Done."), Usage(requests=1), "answer", response_id="r-7")
+    result = await Agent(ScriptedModel([reply]), store=store).run("Go.", run_id="r")
+    assert result.output == "Done."
+    stored = await store.load("r")
+    [step] = recording_of_run(stored).steps
+    assert step.response is not None
+    assert step.response.response_id == "r-7"

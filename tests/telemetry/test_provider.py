@@ -113,3 +113,32 @@ async def test_token_usage_metric_sums_the_recorded_replies_tokens(
     ]
     assert sum(p.count for p in inputs) == 2
     assert sum(p.sum for p in inputs) == sum(body["usage"]["input_tokens"] for body in served)
+
+
+async def test_each_chat_span_carries_the_id_of_its_recorded_reply(
+    spans: Sequence[ReadableSpan], served: list[dict[str, Any]]
+) -> None:
+    """gen_ai.response.id of each request's span is the id of the message the API sent."""
+    chats = named(spans, "chat claude-haiku-4-5")
+    ids = [(chat.attributes or {})["gen_ai.response.id"] for chat in chats]
+    assert ids == [body["id"] for body in served]
+
+
+async def test_a_streamed_chat_span_carries_the_id_its_stream_gave(
+    settings: InstrumentationSettings, exporter: InMemorySpanExporter
+) -> None:
+    """run_stream over a recorded stream: the chat span's gen_ai.response.id is message_start's."""
+    recorded = (FIXTURES / "text-only" / "basic_response.txt").read_bytes()
+    starts = [
+        json.loads(line.removeprefix("data: "))
+        for line in recorded.decode().splitlines()
+        if line.startswith("data: ") and '"message_start"' in line
+    ]
+    served = httpx2.Response(200, content=recorded, headers={"content-type": "text/event-stream"})
+    client = httpx2.AsyncClient(transport=httpx2.MockTransport(lambda request: served))
+    provider = AnthropicProvider("claude-haiku-4-5", api_key="sk-ant-test", http_client=client)
+    async for _ in Agent(provider, instrument=settings).run_stream("Hi"):
+        pass
+    chat = one(exporter.get_finished_spans(), "chat claude-haiku-4-5")
+    assert (chat.attributes or {})["gen_ai.request.stream"] is True
+    assert (chat.attributes or {})["gen_ai.response.id"] == starts[0]["message"]["id"]

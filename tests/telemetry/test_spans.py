@@ -105,6 +105,14 @@ async def test_each_model_request_is_a_client_chat_span_under_the_run(
     assert (chats[0].attributes or {})["gen_ai.operation.name"] == "chat"
 
 
+async def test_a_reply_without_an_id_leaves_the_response_id_out(
+    spans: Sequence[ReadableSpan],
+) -> None:
+    """The scripted model's replies have no id: no gen_ai.response.id, rather than a blank one."""
+    chats = named(spans, "chat scripted")
+    assert [(chat.attributes or {}).get("gen_ai.response.id") for chat in chats] == [None, None]
+
+
 async def test_a_turns_calls_are_sibling_tool_spans_under_its_request(
     spans: Sequence[ReadableSpan],
 ) -> None:

@@ -14,6 +14,9 @@ What comes back as its JSON form rather than itself:
 - A `ToolResult`'s ``parts`` are written only when it has some (``"parts"``, a list of
   parts tagged ``"text"``, ``"image"`` or ``"file"``; bytes as base64 under ``"data"``, a
   URL under ``"url"``), so results without parts keep the form of version 1.
+- A `ModelResponse`'s ``response_id`` is written only when it has one (``"response_id"``),
+  so responses without one keep the form of version 1, and a response of that form reads
+  with ``response_id`` ``None``.
 - ``ToolCall.arguments`` given as a mapping, and ``AssistantTurn.provider_state``, hold JSON
   values (providers parse them from JSON): a tuple in them comes back as a list.
 
@@ -184,9 +187,12 @@ def message_to_json(message: Message) -> JsonObject:
 
 
 def response_to_json(response: ModelResponse) -> JsonObject:
-    """The JSON form of a model response, its turn untagged; ``cut_calls`` sorted."""
+    """The JSON form of a model response, its turn untagged; ``cut_calls`` sorted.
+
+    ``response_id`` is written only when the response has one (see the module's notes).
+    """
     cut = response.cut_calls
-    return {
+    data: JsonObject = {
         "type": "model_response",
         "turn": _turn_fields(message_to_json(response.turn)),
         "usage": usage_to_json(response.usage),
@@ -194,6 +200,9 @@ def response_to_json(response: ModelResponse) -> JsonObject:
         "model": response.model,
         "cut_calls": None if cut is None else sorted(cut),
     }
+    if response.response_id is not None:
+        data["response_id"] = response.response_id
+    return data
 
 
 def call_from_json(data: Any, where: str = "tool call") -> ToolCall:
@@ -313,8 +322,11 @@ def response_from_json(data: Any, where: str = "response") -> ModelResponse:
     cut_calls: frozenset[str] | None = None
     if cut is not None:
         cut_calls = frozenset(_texts(cut, f"{where}.cut_calls"))
+    # Absent in responses without an id, and in those written before replies kept one.
+    response_id = fields.text("response_id") if "response_id" in fields.data else None
     fields.done()
-    return ModelResponse(turn, usage, cast("StopReason", stop_reason), model, cut_calls)
+    stop = cast("StopReason", stop_reason)
+    return ModelResponse(turn, usage, stop, model, cut_calls, response_id)
 
 
 def _turn_fields(data: JsonObject) -> JsonObject:

@@ -143,6 +143,8 @@ class _Chat:
             span.set_attribute(c.USAGE_OUTPUT_TOKENS, usage.output_tokens)
         if response.model:
             span.set_attribute(c.RESPONSE_MODEL, response.model)
+        if response.response_id is not None:
+            span.set_attribute(c.RESPONSE_ID, response.response_id)
         if self.run.include_content:
             span.set_attribute(c.OUTPUT_MESSAGES, output_json(response))
         unfinished = response.unfinished_calls()

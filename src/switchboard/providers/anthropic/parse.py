@@ -36,7 +36,8 @@ def parse_response(message: Message) -> ModelResponse:
     holds the id of the container the reply ran code in, if any. A call made by a program
     (``caller`` a code execution tool) is a call like any other. The calls of a
     refused reply are dropped, blocks included: the API stopped it mid-way, and they are
-    not to be run. Cache reads and writes count as input tokens.
+    not to be run. Cache reads and writes count as input tokens. The message's ``id`` is the
+    reply's ``response_id``.
     """
     refused = message.stop_reason == "refusal"
     content = [b for b in message.content if not (refused and isinstance(b, ToolUseBlock))]
@@ -60,7 +61,8 @@ def parse_response(message: Message) -> ModelResponse:
         tool_calls=calls,
         provider_state=state,
     )
-    return ModelResponse(turn, _usage(message), _stop_reason(message, calls), message.model)
+    stop = _stop_reason(message, calls)
+    return ModelResponse(turn, _usage(message), stop, message.model, response_id=message.id or None)
 
 
 def continue_turn(paused: ModelResponse, rest: ModelResponse) -> ModelResponse:
@@ -68,7 +70,8 @@ def continue_turn(paused: ModelResponse, rest: ModelResponse) -> ModelResponse:
 
     After ``pause_turn`` the paused blocks are sent back as the last (assistant) message,
     and the next response continues that same message
-    (https://docs.anthropic.com/en/api/handling-stop-reasons#pause-turn).
+    (https://docs.anthropic.com/en/api/handling-stop-reasons#pause-turn). The model, the stop
+    reason and the id are those of the message that ended the reply.
     """
     blocks = [*_blocks(paused.turn), *_blocks(rest.turn)]
     turn = AssistantTurn(
@@ -80,7 +83,8 @@ def continue_turn(paused: ModelResponse, rest: ModelResponse) -> ModelResponse:
             PROVIDER: blocks,
         },
     )
-    return ModelResponse(turn, paused.usage + rest.usage, rest.stop_reason, rest.model)
+    usage = paused.usage + rest.usage
+    return ModelResponse(turn, usage, rest.stop_reason, rest.model, response_id=rest.response_id)
 
 
 def _blocks(turn: AssistantTurn) -> list[dict[str, Any]]:

@@ -13,7 +13,8 @@ while one is open means two messages are mixed in one stream: the turn ends ther
 message's own start repeated (same id) before any of its content, as some proxies send it
 (the Vercel AI SDK's recorded ``duplicate-message-start`` stream): it is ignored. A
 ``message_start`` after a ``message_stop`` continues the reply with a next message (seen in
-recorded programmatic tool calling streams): its blocks follow the earlier ones.
+recorded programmatic tool calling streams): its blocks follow the earlier ones, and the
+reply's id is the last message's (as `continue_turn` gives it).
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ class AnthropicStreamReader:
     def __init__(self, *, partial_args: bool = False) -> None:
         self.turn = TurnAccumulator(partial_args=partial_args, parsed_arguments=True)
         self._message: dict[str, Any] | None = None
+        self._message_id = ""  # the last message read: the reply's id
         self._blocks: dict[int, _Block] = {}
         self._calls: dict[int, int] = {}  # block index -> position in turn.calls
         self._stop_reason: str | None = None
@@ -125,6 +127,7 @@ class AnthropicStreamReader:
 
     def _message_start(self, event: RawMessageStartEvent) -> list[StreamEvent]:
         if self._message is None:
+            self._message_id = event.message.id
             self._message = event.message.model_dump(mode="json", exclude_none=True)
             self._usage = dict(self._message.get("usage", {}))
         elif self._open:
@@ -133,6 +136,7 @@ class AnthropicStreamReader:
             return self._break(event)
         else:  # the next message of the reply: its blocks follow the earlier ones
             self._offset = max(self._blocks, default=-1) + 1
+            self._message_id = event.message.id
         self._open = True
         self._content = False
         return []
@@ -219,11 +223,11 @@ class AnthropicStreamReader:
                 arguments = dict(call.parsed or call.arguments.settled())
             content.append(self._blocks[index].whole(arguments))
         message = {
-            "id": "",
             "type": "message",
             "role": "assistant",
             "model": "",
             **(self._message or {}),
+            "id": self._message_id,
             "content": content,
             "stop_reason": self._stop_reason,
             "stop_sequence": self._stop_sequence,
@@ -243,7 +247,7 @@ class AnthropicStreamReader:
             response.turn, provider_state={**response.turn.provider_state, PROVIDER: content}
         )
         reason = "error" if stop == "error" else response.stop_reason
-        return ModelResponse(turn, response.usage, reason, response.model)
+        return replace(response, turn=turn, stop_reason=reason)
 
 
 def _untyped(block: object) -> bool:

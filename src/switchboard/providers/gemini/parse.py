@@ -53,16 +53,18 @@ def parse_response(response: types.GenerateContentResponse) -> ModelResponse:
     base64) when any part carries a thought signature: Gemini needs them back verbatim.
     A call sent in pieces (Vertex AI's streamed arguments) is read as the one call they make
     (see `pieces`); one that never reached its last piece is not complete: it is left out,
-    and the reply is an ``error``, so nothing of it runs.
+    and the reply is an ``error``, so nothing of it runs. The ``responseId`` is the reply's
+    ``response_id``.
     """
     usage = _usage(response.usage_metadata)
     model = response.model_version or ""
+    response_id = response.response_id or None
     candidate = response.candidates[0] if response.candidates else None
     if candidate is None:
         # No candidate: the prompt itself was blocked (prompt_feedback.block_reason).
         blocked = response.prompt_feedback is not None and response.prompt_feedback.block_reason
         stop: StopReason = "content_filter" if blocked else "error"
-        return ModelResponse(turn=AssistantTurn(), usage=usage, stop_reason=stop, model=model)
+        return ModelResponse(AssistantTurn(), usage, stop, model, response_id=response_id)
     sent = candidate.content.parts if candidate.content and candidate.content.parts else []
     parts, complete = assemble(sent)
     if not complete:
@@ -77,6 +79,7 @@ def parse_response(response: types.GenerateContentResponse) -> ModelResponse:
         usage=usage,
         stop_reason=_stop_reason(candidate.finish_reason, bool(calls)) if complete else "error",
         model=model,
+        response_id=response_id,
     )
 
 

@@ -186,4 +186,4 @@ class GeminiStreamReader:
         )
         turn = replace(response.turn, tool_calls=calls)
         reason: StopReason = "error" if stop == "error" else response.stop_reason
-        return ModelResponse(turn, response.usage, reason, response.model)
+        return replace(response, turn=turn, stop_reason=reason)

@@ -36,9 +36,11 @@ def parse_response(completion: ChatCompletion) -> ModelResponse:
     across parses; empty arguments (a call without parameters) become ``"{}"``, and
     arguments sent as a JSON object (Mistral's API allows it) become JSON text. DeepSeek's
     ``reasoning_content`` (thinking mode) is kept in ``provider_state["openai"]``, to be sent
-    back with the turn's calls.
+    back with the turn's calls. The completion's ``id`` is the reply's ``response_id``.
     """
     usage = completion.usage
+    # An empty id (from a compatible server, or a stream whose chunks had none) is no id.
+    response_id = completion.id or None
     # Some compatible servers send usage with null counts, or none at all.
     spent = Usage(
         (usage.prompt_tokens or 0) if usage else 0,
@@ -46,19 +48,23 @@ def parse_response(completion: ChatCompletion) -> ModelResponse:
         1,
     )
     if not completion.choices:
-        return ModelResponse(AssistantTurn(), spent, "error", completion.model)
+        return ModelResponse(
+            AssistantTurn(), spent, "error", completion.model, response_id=response_id
+        )
     choice = completion.choices[0]
     message = choice.message
     if message.refusal:
         refusal = AssistantTurn(text=message.refusal)
-        return ModelResponse(refusal, spent, "content_filter", completion.model)
+        return ModelResponse(
+            refusal, spent, "content_filter", completion.model, response_id=response_id
+        )
     calls = _parse_calls(message, completion.id)
     finish = _STOP_REASONS.get(choice.finish_reason, "answer")
     stop: StopReason = "tool_calls" if calls and finish == "answer" else finish
     turn = AssistantTurn(
         text=message.content or "", tool_calls=calls, provider_state=_provider_state(message)
     )
-    return ModelResponse(turn, spent, stop, completion.model)
+    return ModelResponse(turn, spent, stop, completion.model, response_id=response_id)
 
 
 def arguments_text(arguments: object) -> str:

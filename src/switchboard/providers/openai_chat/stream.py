@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Hashable
+from dataclasses import replace
 from typing import Any
 
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
@@ -211,7 +212,7 @@ class ChatStreamReader:
         )
         response = parse_response(completion)
         if stop == "error":
-            return ModelResponse(response.turn, response.usage, "error", response.model)
+            return replace(response, stop_reason="error")
         return response
 
 

@@ -35,7 +35,7 @@ def parse_response(response: Response) -> ModelResponse:
     (``cut_calls``), never to run; one without a status is judged by the stop reason. A
     call a program made (programmatic tool calling: ``caller`` of type ``program``) stays
     ``in_progress`` until its output is sent: it is whole when the response completed, and
-    answered like any other call.
+    answered like any other call. The response's ``id`` is the reply's ``response_id``.
     """
     texts: list[str] = []
     calls: list[ToolCall] = []
@@ -76,6 +76,7 @@ def parse_response(response: Response) -> ModelResponse:
         stop_reason=_stop_reason(response, has_calls=bool(calls), refused=refused),
         model=response.model,
         cut_calls=frozenset(cut) if judged else None,
+        response_id=response.id or None,
     )
 
 

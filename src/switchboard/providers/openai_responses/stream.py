@@ -5,7 +5,8 @@ A call is an output item: ``response.output_item.added`` (a ``function_call`` it
 item's id, and ``response.function_call_arguments.done`` (the whole arguments), which
 completes it. A custom tool's call (``custom_tool_call``) comes whole when its item is
 done. The stream ends with ``response.completed``, ``.incomplete`` or ``.failed``,
-carrying the whole response, which `parse_response` reads as `complete` would.
+carrying the whole response, which `parse_response` reads as `complete` would; a stream
+that broke off before it keeps the response id that ``response.created`` announced.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from openai.types.responses import (
     Response,
     ResponseCompletedEvent,
+    ResponseCreatedEvent,
     ResponseCustomToolCall,
     ResponseErrorEvent,
     ResponseFailedEvent,
@@ -53,6 +55,7 @@ class ResponsesStreamReader:
         self._items: dict[int, dict[str, Any]] = {}
         self._final: Response | None = None
         self._refused = False
+        self._response_id: str | None = None  # announced by response.created
 
     def read(self, event: ResponseStreamEvent) -> list[StreamEvent]:
         """The events of one stream event."""
@@ -78,6 +81,9 @@ class ResponsesStreamReader:
                     return self.turn.close_call(item.id or item.call_id, item.arguments)
                 if isinstance(event.item, ResponseCustomToolCall):
                     return self._custom_call(event.item)
+                return []
+            case ResponseCreatedEvent():
+                self._response_id = event.response.id or None
                 return []
             case ResponseCompletedEvent() | ResponseIncompleteEvent() | ResponseFailedEvent():
                 self._final = event.response
@@ -121,4 +127,5 @@ class ResponsesStreamReader:
         turn = AssistantTurn(self.turn.text, calls, {PROVIDER: items})
         if parsed is not None:
             return replace(parsed, turn=turn)
-        return ModelResponse(turn, Usage(requests=1), "error")
+        # The stream broke off before its last event: the id it announced is all there is.
+        return ModelResponse(turn, Usage(requests=1), "error", response_id=self._response_id)
