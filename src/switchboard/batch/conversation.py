@@ -3,7 +3,8 @@
 The job names its tools (a `SourceFile`) and its model (a `ModelSpec`), so that a Ray worker
 builds them itself; in this process it may hold a `Toolbox` and a `Provider` instead. Each
 process builds them once and keeps an `Agent` per distinct set of line settings. With a
-run store, each line is recorded as a run (`switchboard.batch.recorded`).
+run store, each line is recorded as a run (`switchboard.batch.recorded`), with the settings
+``switchboard runs resume`` goes on with it by (`switchboard.batch.resumable`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from switchboard.batch.lines import Line
 from switchboard.batch.models import ModelSpec
 from switchboard.batch.output import BatchResult
 from switchboard.batch.recorded import run_recorded, store_of_loop
+from switchboard.batch.resumable import command_options
 from switchboard.batch.sources import SourceFile
 from switchboard.errors import SwitchboardError
 from switchboard.execution.toolbox import Toolbox
@@ -159,8 +161,12 @@ class ConversationJob:
         )
 
     def _meta(self, item: Line) -> dict[str, Any]:
-        """What is recorded with a line's run: which batch line it is."""
-        return {"batch": {"input": self.source, "line": item.number, "id": item.id}}
+        """What is recorded with a line's run: which batch line it is, how to resume it."""
+        meta: dict[str, Any] = {"batch": {"input": self.source, "line": item.number, "id": item.id}}
+        options = command_options(self.tools, self.model, self.settings, item.settings)
+        if options is not None:
+            meta["cli"] = options
+        return meta
 
     def _agent(self, overrides: Mapping[str, Any], store: RunStore | None) -> Agent:
         key = (self.key, id(store), tuple(sorted(overrides.items())))
