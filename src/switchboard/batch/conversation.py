@@ -21,7 +21,7 @@ from switchboard.agent import Agent
 from switchboard.batch.lines import Line
 from switchboard.batch.models import ModelSpec
 from switchboard.batch.output import BatchResult
-from switchboard.batch.recorded import run_recorded, store_of_loop
+from switchboard.batch.recorded import close_store_of_loop, run_recorded, store_of_loop
 from switchboard.batch.resumable import command_options
 from switchboard.batch.sources import SourceFile
 from switchboard.errors import SwitchboardError
@@ -152,6 +152,18 @@ class ConversationJob:
             result, error = None, f"{type(e).__name__}: {e}"
         run_id = None if self.store is None else item.run_id
         return _result(item, result, error, time.perf_counter() - started, run_id)
+
+    async def close(self) -> None:
+        """Close the store this process opened for the job on this loop, and its agents.
+
+        A `RunStore` object given to the job is its owner's to close.
+        """
+        if not isinstance(self.store, str):
+            return
+        store = await close_store_of_loop(self.store)
+        if store is not None:
+            for key in [key for key in _AGENTS if key[1] == id(store)]:
+                del _AGENTS[key]
 
     def lost(self, item: Line, reason: str) -> BatchResult:
         """The result of a line whose run was lost on Ray."""
