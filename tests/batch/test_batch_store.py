@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
+import switchboard
 from switchboard import (
     AssistantTurn,
     ConfigurationError,
@@ -39,6 +45,9 @@ from tests.batch.batch_files import MODEL, TOOLS, prompts, read_output, recorded
 from tests.batch.scripted_tools import model as scripted_model
 
 pytestmark = pytest.mark.anyio
+
+SRC = str(Path(switchboard.__file__).resolve().parents[1])
+CLI = [sys.executable, "-c", "from _switchboard_cli import main; main()"]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -293,3 +302,32 @@ async def test_a_batch_of_a_model_object_records_no_options_to_resume_with(
     [run] = (await stored_runs(location)).values()
     assert "cli" not in run.meta
     assert run.meta["batch"]["line"] == 1
+
+
+def test_a_batch_line_that_paused_is_resumed_by_the_viewers_approve_to_its_answer(
+    tmp_path: Path, location: str
+) -> None:
+    """`view --store` (no --tools) approves a paused batch line's call: the run answers."""
+    source = write_lines(tmp_path / "in.jsonl", prompts(tmp_path, 1, approval=True))
+    out = tmp_path / "out.jsonl"
+    command = ["batch", str(source), "-t", str(TOOLS), "-m", MODEL, "-o", str(out)]
+    done = CliRunner().invoke(app, [*command, "--store", location])
+    assert done.exit_code == 0, done.output
+    [paused] = read_output(out)
+    view = [*CLI, "view", "--store", location, "--port", "0"]
+    process = subprocess.Popen(view, stderr=subprocess.PIPE, text=True, env={"PYTHONPATH": SRC})
+    try:
+        assert process.stderr is not None
+        url = process.stderr.readline().split(" at ")[1].strip()  # once the port listens
+        run_url = f"{url}api/runs/{paused['run_id']}"
+        body = {"decisions": {"call-0": {"decision": "approve"}}}
+        approved = httpx.post(f"{run_url}/resume", json=body, timeout=30)
+        assert approved.status_code == 202, approved.text
+        deadline = time.monotonic() + 60
+        while (run := httpx.get(run_url, timeout=30).json())["status"] != "finished":
+            assert time.monotonic() < deadline, run
+            time.sleep(0.05)  # the resume runs in the viewer's process
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    assert recorded(tmp_path) == [0]
