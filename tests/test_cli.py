@@ -10,6 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from switchboard.cli import app
+from tests.batch.batch_files import MODEL, write_lines
+from tests.batch.batch_files import TOOLS as BATCH_TOOLS
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 PYPROJECT = Path(__file__).parent.parent / "pyproject.toml"
@@ -540,3 +542,25 @@ def test_run_help_lists_the_exit_codes() -> None:
     assert "Exit status:" in result.stdout
     for code in ("0 ", "1 ", "2 ", "130", "141"):
         assert any(line.strip().startswith(code) for line in result.stdout.splitlines()), code
+
+
+def test_eval_tasks_prints_nothing_on_stderr_off_the_terminal(tmp_path: Path) -> None:
+    """Off the terminal `eval tasks` shows no progress bar: not its last state on stderr."""
+    log = str(tmp_path / "log")
+    task = {
+        "id": "t0",
+        "prompt": json.dumps({"n": 0, "log": log}),
+        "calls": [{"name": "record", "arguments": {"n": 0}}],
+        "facts": ["recorded 0"],
+    }
+    tasks = write_lines(tmp_path / "tasks.jsonl", [task])
+    result = runner.invoke(app, ["eval", "tasks", str(tasks), "-t", str(BATCH_TOOLS), "-m", MODEL])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+
+
+def test_eval_bfcl_prints_nothing_on_stderr_off_the_terminal() -> None:
+    """Off the terminal `eval bfcl` shows no progress bar: not its last state on stderr."""
+    result = runner.invoke(app, ["eval", "bfcl", "-m", MODEL, "--limit", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""

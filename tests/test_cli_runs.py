@@ -139,3 +139,16 @@ def test_run_options_of_a_wrong_meta_raise_naming_the_setting() -> None:
     meta = RunOptions().to_meta() | {"max_tokens": "many"}
     with pytest.raises(ConfigurationError, match="setting max_tokens is wrong: 'many'"):
         RunOptions.from_meta(meta)
+
+
+def test_run_options_recorded_before_the_batch_settings_keep_runs_defaults() -> None:
+    """A meta without the settings batches added is read as `run` recorded it: answer at limit."""
+    meta = RunOptions().to_meta()
+    for name in ("max_tool_calls", "request_timeout", "answer_at_limit"):
+        del meta[name]
+    options = RunOptions.from_meta(meta)
+    assert (options.max_tool_calls, options.request_timeout, options.answer_at_limit) == (
+        None,
+        None,
+        True,
+    )

@@ -283,7 +283,7 @@ def eval_bfcl(
     try:
         spec = ModelSpec.parse(model, threads=threads, grammar=grammar)
         total = len(load_bfcl(category)[:limit])
-        with Progress(console=Console(stderr=True), transient=True) as progress:
+        with _progress() as progress:
             task = progress.add_task(f"{category} on {model}", total=total)
             if ray is None:
                 running = run_bfcl(
@@ -372,7 +372,7 @@ def eval_tasks(
         if not tasks:
             _fail(f"{file} has no {split} task: pick another --split.")
         spec = ModelSpec.parse(model, threads=threads)
-        with Progress(console=Console(stderr=True), transient=True) as progress:
+        with _progress() as progress:
             bar = progress.add_task(f"{file.name} on {model}", total=len(tasks))
             if ray is None:
                 provider = spec.create()
@@ -428,6 +428,13 @@ def _tasks_table(title: str, group: str, rows: Mapping[str, TaskSummary]) -> Tab
 
 
 app.command("replay", cls=Command)(replay_command(_agent))
+
+
+def _progress() -> Progress:
+    """The progress bar of an eval, on stderr: shown on a terminal only."""
+    stderr = Console(stderr=True)
+    # Off the terminal, Rich prints the bar's last state once it stops: a stray line in a log.
+    return Progress(console=stderr, transient=True, disable=not stderr.is_terminal)
 
 
 def _print_json(data: Any) -> None:

@@ -1,7 +1,8 @@
 """The agent of ``switchboard run``: its settings, kept with a stored run to build it again.
 
 `RunOptions` are the settings ``switchboard run`` builds its agent from. A run recorded
-with ``--store`` keeps them in its meta (``meta["cli"]``, `RunOptions.to_meta`), so that
+with ``--store`` keeps them in its meta (``meta["cli"]``, `RunOptions.to_meta`), as each
+run of ``switchboard batch --store`` does (`switchboard.batch.resumable`), so that
 ``switchboard runs resume`` (and the replay) can build the same agent again
 (`RunOptions.from_meta`). `make_agent` is that agent's one recipe, which ``eval tasks``
 measures as it is.
@@ -49,6 +50,9 @@ class RunOptions:
         approve: Ask on the terminal before each call of a ``requires_approval`` tool.
         output_type: The Pydantic model class the answer must be, as ``FILE.py:Model``
             (the file's path absolute) or ``module:Model``; ``None``: a text answer.
+        max_tool_calls: The most tool calls (``None``: no limit).
+        request_timeout: Seconds for each try of a model request.
+        answer_at_limit: Make the last request forbid calls, so the run ends with an answer.
     """
 
     model: str = LOCAL
@@ -56,7 +60,7 @@ class RunOptions:
     system: str | None = None
     tool_choice: str = TOOL_CHOICE
     max_iterations: int = MAX_ITERATIONS
-    max_tokens: int = MAX_TOKENS
+    max_tokens: int | None = MAX_TOKENS
     temperature: float | None = None
     seed: int | None = None
     threads: int | None = None
@@ -64,6 +68,9 @@ class RunOptions:
     run_timeout: float | None = None
     approve: bool = False
     output_type: str | None = None
+    max_tool_calls: int | None = None
+    request_timeout: float | None = None
+    answer_at_limit: bool = True
 
     def to_meta(self) -> dict[str, Any]:
         """The settings as JSON values, for a stored run's meta."""
@@ -113,6 +120,9 @@ class RunOptions:
             seed=self.seed,
             tool_timeout=self.tool_timeout,
             run_timeout=self.run_timeout,
+            max_tool_calls=self.max_tool_calls,
+            request_timeout=self.request_timeout,
+            answer_at_limit=self.answer_at_limit,
             store=store,
             approve=approve,
             output_type=output_type,
@@ -131,6 +141,10 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _flag(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
 def _or_none(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
     return lambda value: value is None or check(value)
 
@@ -145,14 +159,17 @@ _KINDS: Final[dict[str, Callable[[Any], bool]]] = {
     "system": _or_none(_text),
     "tool_choice": _text,
     "max_iterations": _count,
-    "max_tokens": _count,
+    "max_tokens": _or_none(_count),
     "temperature": _or_none(_number),
     "seed": _or_none(_count),
     "threads": _or_none(_count),
     "tool_timeout": _or_none(_number),
     "run_timeout": _or_none(_number),
-    "approve": lambda value: isinstance(value, bool),
+    "approve": _flag,
     "output_type": _or_none(_text),
+    "max_tool_calls": _or_none(_count),
+    "request_timeout": _or_none(_number),
+    "answer_at_limit": _flag,
 }
 """Each setting's check of its JSON value."""
 

@@ -1,4 +1,4 @@
-"""``switchboard runs``: the runs a run store holds (recorded by ``switchboard run --store``).
+"""``switchboard runs``: the runs a run store holds (recorded by ``run`` or ``batch --store``).
 
 ``runs resume RUN_ID`` goes on with a run that paused or whose process died: it builds the
 run's agent again from the settings recorded with it (`RunOptions`), asks on the terminal
@@ -86,8 +86,9 @@ async def _resume(
         options = stored.meta.get("cli")
         if not isinstance(options, dict):
             msg = (
-                f"Run {run_id!r} was not recorded by `switchboard run`: resume it from the "
-                "application that started it (agent.resume(run_id, decisions))."
+                f"Run {run_id!r} was not recorded by `switchboard run` (nor by a batch of a "
+                "tools file and a model string): resume it from the application that started "
+                "it (agent.resume(run_id, decisions))."
             )
             raise ConfigurationError(msg)
         settings = RunOptions.from_meta(options)  # pyright: ignore[reportUnknownArgumentType]

@@ -1,7 +1,8 @@
 """A batch's tools and scripted model, as a worker imports them: `--tools` and `--model FILE:model`.
 
 Each prompt is a JSON object of `record`'s arguments; the model calls `record` with them,
-then answers ``recorded <n>``. A prompt that is not JSON is answered ``echo: <prompt>``; one
+then answers ``recorded <n>``; with ``"approval": true`` it calls `record_approved`, which
+waits for the user's approval. A prompt that is not JSON is answered ``echo: <prompt>``; one
 with ``"fail": true`` makes the model fail, as a provider that is down.
 
 `record` appends ``n`` to the file ``log`` (one line per call that ran to its end: the tool's
@@ -67,6 +68,17 @@ def record(
     return n
 
 
+@tools.register(requires_approval=True)
+def record_approved(n: int, log: str) -> int:
+    """Record that line n ran, once the user approved it.
+
+    Args:
+        n: The line's number.
+        log: The file to append n to.
+    """
+    return record(n, log)
+
+
 def model() -> ScriptedModel:
     """The scripted model of the batch tests (see the module's doc)."""
     return ScriptedModel(_reply)
@@ -84,7 +96,8 @@ def _reply(request: ModelRequest) -> str | ToolCall | AssistantTurn:
     if arguments.pop("fail", False):
         down = "The scripted provider is down."
         raise ProviderUnavailableError(SCRIPTED, down)
-    return ToolCall(f"call-{arguments['n']}", "record", json.dumps(arguments))
+    tool = "record_approved" if arguments.pop("approval", False) else "record"
+    return ToolCall(f"call-{arguments['n']}", tool, json.dumps(arguments))
 
 
 def _claimed(hold: str) -> bool:

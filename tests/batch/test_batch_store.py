@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
+import switchboard
 from switchboard import (
     AssistantTurn,
     ConfigurationError,
@@ -26,17 +32,22 @@ from switchboard import (
     batch,
     open_run_store,
 )
-from switchboard.batch.conversation import ConversationJob
+from switchboard.batch.conversation import BatchSettings, ConversationJob
 from switchboard.batch.lines import Line, read_lines
 from switchboard.batch.models import ModelSpec
 from switchboard.batch.sources import SourceFile
 from switchboard.cli import app
+from switchboard.cli_agent import RunOptions
 from switchboard.runs.approval import PendingCall
 from switchboard.runs.state import RunState
 from switchboard.runs.store import RunStore, StoredRun
 from tests.batch.batch_files import MODEL, TOOLS, prompts, read_output, recorded, write_lines
+from tests.batch.scripted_tools import model as scripted_model
 
 pytestmark = pytest.mark.anyio
+
+SRC = str(Path(switchboard.__file__).resolve().parents[1])
+CLI = [sys.executable, "-c", "from _switchboard_cli import main; main()"]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -235,3 +246,88 @@ async def test_a_store_that_cannot_be_opened_runs_nothing(tmp_path: Path) -> Non
             store="postgresql://nobody@127.0.0.1:1/none?connect_timeout=2",
         )
     assert not (tmp_path / "log").exists()
+
+
+def test_a_batch_line_that_paused_is_resumed_by_runs_resume_to_its_answer(
+    tmp_path: Path, location: str
+) -> None:
+    """`batch --store` records its options with each run: `runs resume` approves and answers."""
+    source = write_lines(tmp_path / "in.jsonl", prompts(tmp_path, 1, approval=True))
+    out = tmp_path / "out.jsonl"
+    command = ["batch", str(source), "-t", str(TOOLS), "-m", MODEL, "-o", str(out)]
+    done = CliRunner().invoke(app, [*command, "--store", location])
+    assert done.exit_code == 0, done.output
+    [paused] = read_output(out)
+    assert paused["stop_reason"] == "paused"
+    assert not (tmp_path / "log").exists()
+    resume = ["runs", "resume", paused["run_id"], "--store", location]
+    resumed = CliRunner().invoke(app, resume, input="y\n")
+    assert resumed.exit_code == 0, resumed.output
+    assert "answer: recorded 0" in resumed.stdout
+    assert recorded(tmp_path) == [0]
+
+
+async def test_a_batch_lines_run_records_the_options_it_is_resumed_with(
+    tmp_path: Path, location: str
+) -> None:
+    """A run's meta["cli"] holds the batch's model, tools file, settings (the line's win)."""
+    line = {"prompt": "Hi.", "system": "Be brief.", "max_tool_calls": 3, "request_timeout": 9.5}
+    source = write_lines(tmp_path / "in.jsonl", [line])
+    settings = BatchSettings(max_iterations=4, max_tokens=32, seed=7, system="Be long.")
+    out = tmp_path / "out.jsonl"
+    await batch(source, tools=TOOLS, model=MODEL, output=out, store=location, settings=settings)
+    [run] = (await stored_runs(location)).values()
+    assert RunOptions.from_meta(run.meta["cli"]) == RunOptions(
+        model=MODEL,
+        tools=(str(TOOLS.resolve()),),
+        system="Be brief.",
+        tool_choice="auto",
+        max_iterations=4,
+        max_tokens=32,
+        seed=7,
+        max_tool_calls=3,
+        request_timeout=9.5,
+        answer_at_limit=False,
+    )
+
+
+async def test_a_batch_of_a_model_object_records_no_options_to_resume_with(
+    tmp_path: Path,
+) -> None:
+    """A Provider object has no name another process builds it by: the run is resumed in code."""
+    source = write_lines(tmp_path / "in.jsonl", prompts(tmp_path, 1))
+    out = tmp_path / "out.jsonl"
+    location = str(tmp_path / "runs.sqlite3")
+    await batch(source, tools=TOOLS, model=scripted_model(), output=out, store=location)
+    [run] = (await stored_runs(location)).values()
+    assert "cli" not in run.meta
+    assert run.meta["batch"]["line"] == 1
+
+
+def test_a_batch_line_that_paused_is_resumed_by_the_viewers_approve_to_its_answer(
+    tmp_path: Path, location: str
+) -> None:
+    """`view --store` (no --tools) approves a paused batch line's call: the run answers."""
+    source = write_lines(tmp_path / "in.jsonl", prompts(tmp_path, 1, approval=True))
+    out = tmp_path / "out.jsonl"
+    command = ["batch", str(source), "-t", str(TOOLS), "-m", MODEL, "-o", str(out)]
+    done = CliRunner().invoke(app, [*command, "--store", location])
+    assert done.exit_code == 0, done.output
+    [paused] = read_output(out)
+    view = [*CLI, "view", "--store", location, "--port", "0"]
+    process = subprocess.Popen(view, stderr=subprocess.PIPE, text=True, env={"PYTHONPATH": SRC})
+    try:
+        assert process.stderr is not None
+        url = process.stderr.readline().split(" at ")[1].strip()  # once the port listens
+        run_url = f"{url}api/runs/{paused['run_id']}"
+        body = {"decisions": {"call-0": {"decision": "approve"}}}
+        approved = httpx.post(f"{run_url}/resume", json=body, timeout=30)
+        assert approved.status_code == 202, approved.text
+        deadline = time.monotonic() + 60
+        while (run := httpx.get(run_url, timeout=30).json())["status"] != "finished":
+            assert time.monotonic() < deadline, run
+            time.sleep(0.05)  # the resume runs in the viewer's process
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    assert recorded(tmp_path) == [0]

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from typer.testing import CliRunner
 
@@ -144,6 +145,37 @@ async def test_runs_of_a_batch_on_ray_land_in_the_shared_postgres_store(
     assert sorted(runs) == sorted(r["run_id"] for r in results)
     assert {run.status for run in runs.values()} == {"finished"}
     assert {run.meta["batch"]["id"] for run in runs.values()} == {f"p{n}" for n in range(20)}
+
+
+async def connections(url: str) -> tuple[int, int]:
+    """Sessions open on the database of ``url`` (but the asking one), and those abandoned.
+
+    A session is abandoned when its client went away without closing it (a process killed).
+    """
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as db:
+        cursor = await db.execute(
+            "SELECT (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()), sessions_abandoned FROM pg_stat_database"
+            " WHERE datname = current_database()"
+        )
+        row = await cursor.fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
+@pytest.mark.parametrize("replicas", [None, 2], ids=["tasks", "replicas"])
+async def test_a_batch_on_ray_closes_each_workers_store_when_done(
+    tmp_path: Path, postgres_url: str, replicas: int | None
+) -> None:
+    """After a batch on Ray, no worker holds a connection to the store, nor dropped one unclosed."""
+    source = write_lines(tmp_path / "in.jsonl", prompts(tmp_path, 10))
+    out = tmp_path / "out.jsonl"
+    options = RayOptions(replicas=replicas)
+    await batch(source, tools=TOOLS, model=MODEL, output=out, ray=options, store=postgres_url)
+    deadline = time.monotonic() + WAIT
+    while (left := await connections(postgres_url))[0] and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)  # a closed session's server process ends just after
+    assert left == (0, 0)
 
 
 async def test_a_line_whose_worker_was_killed_goes_on_with_the_run_it_stored(

@@ -3,7 +3,8 @@
 The job names its tools (a `SourceFile`) and its model (a `ModelSpec`), so that a Ray worker
 builds them itself; in this process it may hold a `Toolbox` and a `Provider` instead. Each
 process builds them once and keeps an `Agent` per distinct set of line settings. With a
-run store, each line is recorded as a run (`switchboard.batch.recorded`).
+run store, each line is recorded as a run (`switchboard.batch.recorded`), with the settings
+``switchboard runs resume`` goes on with it by (`switchboard.batch.resumable`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from switchboard.agent import Agent
 from switchboard.batch.lines import Line
 from switchboard.batch.models import ModelSpec
 from switchboard.batch.output import BatchResult
-from switchboard.batch.recorded import run_recorded, store_of_loop
+from switchboard.batch.recorded import close_store_of_loop, run_recorded, store_of_loop
+from switchboard.batch.resumable import command_options
 from switchboard.batch.sources import SourceFile
 from switchboard.errors import SwitchboardError
 from switchboard.execution.toolbox import Toolbox
@@ -151,6 +153,18 @@ class ConversationJob:
         run_id = None if self.store is None else item.run_id
         return _result(item, result, error, time.perf_counter() - started, run_id)
 
+    async def close(self) -> None:
+        """Close the store this process opened for the job on this loop, and its agents.
+
+        A `RunStore` object given to the job is its owner's to close.
+        """
+        if not isinstance(self.store, str):
+            return
+        store = await close_store_of_loop(self.store)
+        if store is not None:
+            for key in [key for key in _AGENTS if key[1] == id(store)]:
+                del _AGENTS[key]
+
     def lost(self, item: Line, reason: str) -> BatchResult:
         """The result of a line whose run was lost on Ray."""
         run_id = None if self.store is None else item.run_id
@@ -159,8 +173,12 @@ class ConversationJob:
         )
 
     def _meta(self, item: Line) -> dict[str, Any]:
-        """What is recorded with a line's run: which batch line it is."""
-        return {"batch": {"input": self.source, "line": item.number, "id": item.id}}
+        """What is recorded with a line's run: which batch line it is, how to resume it."""
+        meta: dict[str, Any] = {"batch": {"input": self.source, "line": item.number, "id": item.id}}
+        options = command_options(self.tools, self.model, self.settings, item.settings)
+        if options is not None:
+            meta["cli"] = options
+        return meta
 
     def _agent(self, overrides: Mapping[str, Any], store: RunStore | None) -> Agent:
         key = (self.key, id(store), tuple(sorted(overrides.items())))

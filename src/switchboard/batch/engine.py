@@ -40,6 +40,15 @@ class Job(Protocol[ItemT_contra, ResultT_co]):
         """The result of one item. It must not raise: a failure is a result too."""
         ...
 
+    async def close(self) -> None:
+        """Release what this process holds for the job on this event loop (a store's connection).
+
+        Called on Ray once the job is done in a worker: after each task's item, and by
+        each replica once the items are all run. The job may run again after it, in the
+        same process, and then opens what it needs anew.
+        """
+        ...
+
     def lost(self, item: ItemT_contra, reason: str) -> ResultT_co:
         """The result of an item whose run was lost (its Ray worker died, past its retries)."""
         ...

@@ -4,6 +4,8 @@ What goes over the wire: the job once (``ray.put``: a tools file's path and text
 spec, the run settings, a run store's location; a few kilobytes), then each item (one
 input line, with its run id) and its result (one output line). Tools, models and stores
 are built or opened on the workers from those names, never pickled from this process.
+What a job opens there is closed when the worker's part is done (`Job.close`): after each
+task, and in each replica once every item has run, before the replicas are killed.
 
 Light jobs (API models) run as one task per item, ``cpus_per_task`` each. A heavy job (the
 local model), or any job when ``replicas`` is given, runs on that many actors: each builds
@@ -20,6 +22,7 @@ unless the batch records its runs in a store: then it goes on with the run it st
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -33,6 +36,8 @@ __all__ = ["RayPlan", "plan_ray", "run_on_ray"]
 ItemT = TypeVar("ItemT")
 ResultT = TypeVar("ResultT")
 
+_CLOSE_WAIT = 10.0
+"""Seconds the replicas get to close what they opened once a batch is done."""
 _IN_FLIGHT_PER_CPU = 2
 """Items in flight per CPU of the cluster (tasks) or per replica: one running, one queued."""
 
@@ -118,9 +123,22 @@ async def run_on_ray(
         for index, item in pending:  # every replica is gone: these cannot run
             reason = f"Lost on Ray: every replica died, past its {retries} restarts."
             deliver(index, job.lost(item, reason))
+        await _close_replicas(replicas)
     finally:
         for replica in replicas:
             ray.kill(replica)
+
+
+async def _close_replicas(replicas: list[Any]) -> None:
+    """Let each replica close what it opened (a store's connection) before it is killed.
+
+    A replica that died, or does not answer within `_CLOSE_WAIT`, is killed all the same.
+    """
+    closing = asyncio.gather(
+        *(replica.close.remote() for replica in replicas), return_exceptions=True
+    )
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(closing, _CLOSE_WAIT)
 
 
 async def _outcome(
@@ -151,7 +169,15 @@ def _first_line(error: BaseException) -> str:
 
 def _run_item(job: Job[Any, Any], item: Any) -> Any:
     """A Ray task: one item's result."""
-    return run_blocking(job.run(item))
+    return run_blocking(_run_and_close(job, item))
+
+
+async def _run_and_close(job: Job[Any, Any], item: Any) -> Any:
+    """One item's result, what the job opened for it closed: the worker may idle long after."""
+    try:
+        return await job.run(item)
+    finally:
+        await job.close()
 
 
 class _Replica:
@@ -162,3 +188,6 @@ class _Replica:
 
     async def run(self, item: Any) -> Any:
         return await self._job.run(item)
+
+    async def close(self) -> None:
+        await self._job.close()

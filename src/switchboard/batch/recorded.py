@@ -8,7 +8,11 @@ told to the model as interrupted, unless its tool is ``idempotent``) rather than
 second run. Each line is one run in the store, and its output line names it.
 
 On a Ray worker the store is opened from its location (a file path or a ``postgresql://``
-URL) once per process and event loop, and left open for the worker's later lines.
+URL) once per process and event loop, and closed when the worker's part of the batch is
+done (`close_store_of_loop`, called by `ConversationJob.close`): a replica keeps it open
+for all its lines, a task worker closes it after each line. Nothing tells a task worker
+when the batch ends, and Ray keeps idle workers alive (one per CPU) for later work: a
+store kept open there would hold a database connection for as long as the cluster runs.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from switchboard.runs.location import open_run_store
 from switchboard.runs.state import RunState, new_run_id
 from switchboard.runs.store import RunStore, StoredRun
 
-__all__ = ["run_recorded", "store_of_loop"]
+__all__ = ["close_store_of_loop", "run_recorded", "store_of_loop"]
 
 # A store's connection belongs to the event loop that opened it (a PostgreSQL connection
 # and its lock do): one store per loop, dropped with it.
@@ -42,6 +46,14 @@ def store_of_loop(location: str) -> RunStore:
     store = stores.get(location)
     if store is None:
         store = stores[location] = open_run_store(location)
+    return store
+
+
+async def close_store_of_loop(location: str) -> RunStore | None:
+    """Close the store at ``location`` that `store_of_loop` opened on this loop; it, or ``None``."""
+    store = _STORES.get(asyncio.get_running_loop(), {}).pop(location, None)
+    if store is not None:
+        await store.close()
     return store
 
 

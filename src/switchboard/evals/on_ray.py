@@ -68,6 +68,9 @@ class TaskJob:
         except SwitchboardError as e:
             return score_task(item, None, str(e), 0.0)
 
+    async def close(self) -> None:
+        """Nothing to release: a worker keeps only its tools and its model."""
+
     def lost(self, item: Task, reason: str) -> TaskResult:
         """The task scored as not done, with the reason."""
         return score_task(item, None, reason, 0.0)
@@ -98,6 +101,9 @@ class BfclJob:
             return await run_entry(self.model.build(), self.category, entry, answers, self.settings)
         except SwitchboardError as e:
             return ItemResult(str(entry["id"]), False, (), 0, (str(e),), 0.0, 0, 0)
+
+    async def close(self) -> None:
+        """Nothing to release: a worker keeps only its categories and its model."""
 
     def lost(self, item: int, reason: str) -> ItemResult:
         """The entry scored wrong, with the reason."""

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
 import typer
 from rich.console import Console
 
 from switchboard.cli_store import StoreOption, shown, store_location
-from switchboard.errors import SwitchboardError
+from switchboard.errors import ConfigurationError, SwitchboardError
 from switchboard.runs.location import open_run_store
 from switchboard.runs.store import RunStore
-from switchboard.viewer.decisions import ResumeHook
+from switchboard.viewer.decisions import Resumable, ResumeHook
+
+if TYPE_CHECKING:
+    from switchboard.runs.approval import Decision
 
 __all__ = ["view"]
 
@@ -36,8 +40,8 @@ def view(
         typer.Option(
             "--tools",
             "-t",
-            help="The tools of the runs (repeatable): with them, approve and deny resume "
-            "a paused run.",
+            help="The tools of runs not recorded by `run` or `batch` (repeatable): with "
+            "them, approve and deny resume such a paused run too.",
         ),
     ] = None,
     model: Annotated[
@@ -46,15 +50,17 @@ def view(
             "--model",
             "-m",
             envvar="SWITCHBOARD_MODEL",
-            help="With --tools: the model a resumed run goes on with.",
+            help="With --tools: the model such a resumed run goes on with.",
         ),
     ] = "local",
 ) -> None:
     """Show the runs of a run store in the browser: each run's steps and calls on a timeline.
 
-    Paused runs show their pending calls; given --tools (and --model), approving or
-    denying them resumes the run, which the page then follows live. The page has no login:
-    it listens on 127.0.0.1 unless --host says otherwise.
+    Paused runs show their pending calls; approving or denying them resumes the run, which
+    the page then follows live. A run recorded by `run --store` or `batch --store` goes on
+    with the model, tools and settings recorded with it (as `runs resume` does); any other
+    with --tools and --model. The page has no login: it listens on 127.0.0.1 unless --host
+    says otherwise.
     """
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     location = store_location(store, existing=True)
@@ -70,7 +76,7 @@ def view(
         runs = open_run_store(location)
         try:
             await runs.list_runs(limit=1)  # a file that is no run store fails here, clearly
-            resume = _agent_resume(tools, model, runs) if tools else None
+            resume = _recorded_resume(runs, _agent(tools, model, runs) if tools else None)
             allowed = sorted(_LOOPBACK) if host in _LOOPBACK else ["*"]
             app = create_app(runs, resume=resume, allowed_hosts=allowed)
             config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2)
@@ -92,17 +98,36 @@ def view(
         _fail(console, str(e))
 
 
-def _agent_resume(tools: list[Path], model: str, store: RunStore) -> ResumeHook:
-    """The hook that resumes a paused run with an agent of these tools, on ``store``."""
+def _agent(tools: list[Path], model: str, store: RunStore) -> Resumable:
+    """The agent of these tools and this model, on ``store``."""
     from switchboard.agent import Agent
     from switchboard.tools_file import load_toolbox
-    from switchboard.viewer.decisions import agent_resume
 
     toolboxes = [load_toolbox(file) for file in tools]
-    # `store=` and `Agent.resume` come with the loop's side of issue 16.
     tools_of_runs = [tool for toolbox in toolboxes for tool in toolbox]
-    agent = Agent(model, tools=tools_of_runs, store=store)  # pyright: ignore[reportCallIssue]
-    return agent_resume(agent)  # pyright: ignore[reportArgumentType]
+    return Agent(model, tools=tools_of_runs, store=store)
+
+
+def _recorded_resume(store: RunStore, agent: Resumable | None) -> ResumeHook:
+    """The hook that resumes a run with the agent recorded with it (meta["cli"]), or ``agent``."""
+
+    async def resume(run_id: str, decisions: Mapping[str, Decision]) -> None:
+        from switchboard.cli_agent import RunOptions
+
+        options = (await store.load(run_id)).meta.get("cli")
+        if isinstance(options, dict):
+            recorded = RunOptions.from_meta(cast("dict[str, Any]", options))
+            await recorded.agent(store=store).resume(run_id, decisions)
+        elif agent is not None:
+            await agent.resume(run_id, decisions)
+        else:
+            msg = (
+                f"Run {run_id!r} was not recorded by `switchboard run` or `batch`: start the "
+                "viewer with the tools it uses (switchboard view --tools FILE --model MODEL)."
+            )
+            raise ConfigurationError(msg)
+
+    return resume
 
 
 def _url(host: str, port: int) -> str:
