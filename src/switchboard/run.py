@@ -35,7 +35,8 @@ from switchboard.outcome import RunResult, RunStopReason, Step, new_step
 from switchboard.providers.base import AllowedTools, ModelRequest, Provider, new_request
 from switchboard.run_output import OutputCheck
 from switchboard.runs.approval import PendingCall
-from switchboard.runs.recorder import RunRecorder, tool_hashes
+from switchboard.runs.recorder import RunRecorder
+from switchboard.runs.request import tool_hashes
 from switchboard.runs.state import RunState, RunStatus, new_run_id
 from switchboard.streaming import RunEnd, RunEvent, StreamedTurn, cut_result, withheld_result
 from switchboard.streaming.partial import settled_arguments

@@ -20,7 +20,6 @@ from switchboard.output_schema import OutputSchema
 from switchboard.providers.base import ModelRequest
 from switchboard.runs.codec import message_to_json, response_to_json
 from switchboard.runs.compare import compare_requests, compare_results
-from switchboard.runs.recorder import request_to_json
 from switchboard.runs.recording import recording_of_steps
 from switchboard.runs.request import request_json
 from switchboard.runs.state import schema_hash
@@ -205,12 +204,6 @@ def test_request_json_records_no_output_type_as_null() -> None:
     """An untyped request's stored form says it asked for no output type."""
     [first] = typed_requests(None)
     assert request_json(first)["output"] is None
-
-
-def test_the_recorder_writes_the_request_as_request_json_does() -> None:
-    """The loop's writer and request_json agree on a typed request's stored form."""
-    [first] = typed_requests(City)
-    assert request_to_json(first) == request_json(first)
 
 
 def test_an_output_schema_changed_under_the_same_name_is_a_request_divergence() -> None:

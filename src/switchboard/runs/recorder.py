@@ -43,15 +43,14 @@ request holds is the concatenation of the messages of steps 0 to i. Its response
 from __future__ import annotations
 
 import asyncio
-import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 
 from switchboard.messages import ModelResponse, ToolCall, ToolResult
 from switchboard.providers.base import ModelRequest
 from switchboard.runs.codec import message_to_json, response_to_json
-from switchboard.runs.request import output_json
-from switchboard.runs.state import RunState, StateEncoder, schema_hash
+from switchboard.runs.request import request_json
+from switchboard.runs.state import RunState, StateEncoder
 from switchboard.runs.store import RunStore
 from switchboard.runs.writes import (
     BeginStep,
@@ -63,54 +62,14 @@ from switchboard.runs.writes import (
     SaveState,
     StoreWrite,
 )
-from switchboard.tools.tool import Tool
 
-__all__ = ["RESULT_WAIT", "RunRecorder", "request_to_json", "tool_hashes"]
+__all__ = ["RESULT_WAIT", "RunRecorder"]
 
 RESULT_WAIT: Final = 0.01
 """Seconds a call's result waits to be written with its step's state (see the module's doc).
 
 Long enough for the other calls of a batch of quick tools to end and the state to be saved
 (one commit for the batch), short enough that a crash rarely finds a result unwritten."""
-
-_HASHES: weakref.WeakKeyDictionary[Tool, str] = weakref.WeakKeyDictionary()
-# The last tools asked about and their pairs: the loop asks about the same tuple each run.
-_last: tuple[object, tuple[tuple[str, str], ...]] = ((), ())
-
-
-def tool_hashes(tools: Iterable[Tool]) -> tuple[tuple[str, str], ...]:
-    """Each tool's name and `schema_hash` of its parameters, each hash made once per tool."""
-    global _last
-    if tools is _last[0]:
-        return _last[1]
-    pairs: list[tuple[str, str]] = []
-    for tool in tools:
-        digest = _HASHES.get(tool)
-        if digest is None:
-            digest = _HASHES[tool] = schema_hash(tool.parameters)
-        pairs.append((tool.name, digest))
-    found = tuple(pairs)
-    if isinstance(tools, tuple):  # immutable: safe to know again by identity
-        _last = (tools, found)
-    return found
-
-
-def request_to_json(request: ModelRequest, since: int = 0) -> dict[str, Any]:
-    """A request as a step records it (see the module's doc): its messages from ``since`` on."""
-    settings = request.settings
-    return {
-        "messages": [message_to_json(m) for m in request.messages[since:]],
-        "tools": [[name, digest] for name, digest in tool_hashes(request.tools)],
-        "tool_choice": request.tool_choice,
-        "settings": {
-            "max_tokens": settings.max_tokens,
-            "temperature": settings.temperature,
-            "seed": settings.seed,
-            "parallel_tool_calls": request.parallel_tool_calls,
-            "strict": request.strict,
-        },
-        "output": output_json(request.output),
-    }
 
 
 class RunRecorder:
@@ -162,7 +121,7 @@ class RunRecorder:
 
     async def begin_step(self, index: int, request: ModelRequest) -> None:
         """Record step ``index``'s request, before the model is asked (written later)."""
-        self._writes.append(BeginStep(index, request_to_json(request, self.recorded)))
+        self._writes.append(BeginStep(index, request_json(request, self.recorded)))
         self.recorded = len(request.messages)
         self.step = index
 

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import dataclasses
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from switchboard.providers.base import ModelRequest
+from switchboard.providers.base import ModelRequest, ModelSettings
 from switchboard.runs.codec import message_to_json
 from switchboard.runs.state import schema_hash
 from switchboard.tools.tool import Tool
@@ -34,24 +34,49 @@ from switchboard.tools.tool import Tool
 if TYPE_CHECKING:
     from switchboard.output_schema import OutputSchema
 
-__all__ = ["output_json", "request_json", "sent_form", "settings_json", "tool_digests"]
+__all__ = [
+    "output_json",
+    "request_json",
+    "sent_form",
+    "settings_json",
+    "tool_digests",
+    "tool_hashes",
+]
 
 # What of a tool result the model reads; every other message is sent whole.
 _RESULT_SENT: Final = ("type", "call_id", "name", "content", "is_error")
 
-# An output type's schema is hashed once, not at every step of every run that asks for it.
-_OUTPUT_HASHES: weakref.WeakKeyDictionary[Tool, str] = weakref.WeakKeyDictionary()
+_SETTINGS: Final = tuple(field.name for field in dataclasses.fields(ModelSettings))
+
+# Each tool's schema (an output type's too) is hashed once, not at every step of every run.
+_HASHES: weakref.WeakKeyDictionary[Tool, str] = weakref.WeakKeyDictionary()
+# The last tools asked about and their pairs: the loop asks about the same tuple each run.
+_last: tuple[object, tuple[tuple[str, str], ...]] = ((), ())
+
+
+def tool_hashes(tools: Iterable[Tool]) -> tuple[tuple[str, str], ...]:
+    """Each tool's name and `schema_hash` of its parameters, each hash made once per tool."""
+    global _last
+    if tools is _last[0]:
+        return _last[1]
+    pairs: list[tuple[str, str]] = []
+    for tool in tools:
+        pairs.append((tool.name, _digest(tool)))
+    found = tuple(pairs)
+    if isinstance(tools, tuple):  # immutable: safe to know again by identity
+        _last = (tools, found)
+    return found
 
 
 def tool_digests(tools: Sequence[Tool]) -> list[list[str]]:
     """Each tool's name and the `schema_hash` of its parameters, in the order offered."""
-    return [[tool.name, schema_hash(tool.parameters)] for tool in tools]
+    return [[name, digest] for name, digest in tool_hashes(tools)]
 
 
 def settings_json(request: ModelRequest) -> dict[str, Any]:
     """The request's sampling settings, ``parallel_tool_calls`` and ``strict``, as JSON."""
     settings = request.settings
-    fields = {field.name: getattr(settings, field.name) for field in dataclasses.fields(settings)}
+    fields = {name: getattr(settings, name) for name in _SETTINGS}
     return {**fields, "parallel_tool_calls": request.parallel_tool_calls, "strict": request.strict}
 
 
@@ -59,10 +84,14 @@ def output_json(output: OutputSchema[Any] | None) -> dict[str, str] | None:
     """The output type a request asks for, as recorded: its name and `schema_hash`, or ``None``."""
     if output is None:
         return None
-    digest = _OUTPUT_HASHES.get(output.tool)
+    return {"name": output.name, "schema": _digest(output.tool)}
+
+
+def _digest(tool: Tool) -> str:
+    digest = _HASHES.get(tool)
     if digest is None:
-        digest = _OUTPUT_HASHES[output.tool] = schema_hash(output.tool.parameters)
-    return {"name": output.name, "schema": digest}
+        digest = _HASHES[tool] = schema_hash(tool.parameters)
+    return digest
 
 
 def request_json(request: ModelRequest, since: int = 0) -> dict[str, Any]:
