@@ -15,7 +15,7 @@ SOURCE = str(Path(switchboard.__file__).resolve().parents[1])
 # referencing), repairs (json_repair), the local model (llama_cpp), the provider SDKs, and
 # building a tool's argument model (pydantic), serving or using MCP (mcp), the run viewer
 # (starlette, uvicorn, sse_starlette), the PostgreSQL run store (psycopg), running a batch or
-# a tool on Ray (ray), tracing runs (opentelemetry).
+# a tool on Ray (ray), tracing runs (opentelemetry), the command line (typer).
 HEAVY = (
     "numpy",
     "bm25s",
@@ -34,6 +34,7 @@ HEAVY = (
     "psycopg",
     "ray",
     "opentelemetry",
+    "typer",
 )
 
 PLAIN_TOOLS = """

@@ -19,6 +19,7 @@ from switchboard.batch.engine import RayOptions
 from switchboard.batch.models import ModelSpec
 from switchboard.cli_agent import MAX_ITERATIONS, MAX_TOKENS, TOOL_CHOICE, RunOptions
 from switchboard.cli_agent import make_agent as _agent
+from switchboard.cli_output_type import OutputTypeOption
 from switchboard.cli_replay import replay_command
 from switchboard.cli_runs import PAUSED, end, runs_app
 from switchboard.cli_store import resume_command, store_location, store_option
@@ -29,7 +30,7 @@ from switchboard.evals.on_ray import run_bfcl_on_ray, run_tasks_on_ray
 from switchboard.evals.tasks import TaskSummary, load_tasks, run_tasks, summarize_tasks
 from switchboard.mcp.server_cli import mcp_app
 from switchboard.messages import ToolCall
-from switchboard.output_type_file import OutputTypeOption, absolute_output_type
+from switchboard.output_type_file import absolute_output_type
 from switchboard.providers.base import ModelSettings
 from switchboard.providers.models import LOCAL
 from switchboard.run_view import RunView, result_json

@@ -16,10 +16,11 @@ import typer
 from rich.markup import escape
 
 from switchboard.agent import Agent
+from switchboard.cli_output_type import OutputTypeOption
 from switchboard.cli_runs_view import fail
 from switchboard.cli_store import StoreOption, store_location
 from switchboard.errors import SwitchboardError
-from switchboard.output_type_file import OutputTypeOption, load_output_type
+from switchboard.output_type_file import load_output_type
 from switchboard.providers.base import Provider
 from switchboard.providers.scripted import ScriptedModel
 from switchboard.runs.location import open_run_store

@@ -11,29 +11,15 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated, Any, Final
-
-import typer
+from typing import Any, Final
 
 from switchboard.errors import ConfigurationError
 from switchboard.tools_file import import_python_file
 
-__all__ = ["OutputTypeOption", "absolute_output_type", "load_output_type"]
+__all__ = ["FORMS", "absolute_output_type", "load_output_type"]
 
-_FORMS: Final = "FILE.py:Model or package.module:Model"
-
-OutputTypeOption = Annotated[
-    str | None,
-    typer.Option(
-        "--output-type",
-        metavar="FILE.py:Model",
-        help="The answer must be this Pydantic model ("
-        + _FORMS
-        + "), validated (an invalid one is sent back); --json prints it as parsed.",
-        show_default=False,
-    ),
-]
-"""The ``--output-type`` option (``output_type: OutputTypeOption = None``)."""
+FORMS: Final = "FILE.py:Model or package.module:Model"
+"""How an output type is written (for messages)."""
 
 
 def absolute_output_type(spec: str) -> str:
@@ -55,7 +41,7 @@ def load_output_type(spec: str) -> type[Any]:
 
     where, colon, name = spec.rpartition(":")
     if not colon or not where or not name.isidentifier():
-        msg = f"--output-type {spec!r} names no class: write {_FORMS}."
+        msg = f"--output-type {spec!r} names no class: write {FORMS}."
         raise ConfigurationError(msg)
     module = _module(where)
     found: object = getattr(module, name, None)
@@ -78,5 +64,5 @@ def _module(where: str) -> ModuleType:
     try:
         return importlib.import_module(where)
     except ImportError as e:
-        msg = f"--output-type: no module {where!r} can be imported here ({e}). Write {_FORMS}."
+        msg = f"--output-type: no module {where!r} can be imported here ({e}). Write {FORMS}."
         raise ConfigurationError(msg) from e
