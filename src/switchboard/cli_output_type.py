@@ -1,4 +1,4 @@
-"""The command line's ``--output-type`` option, shared by ``run`` and ``replay``.
+"""The command line's ``--output-type`` option, of ``run``, ``replay`` and ``batch``.
 
 Apart from `switchboard.output_type_file` (which loads the type) so that loading an output
 type, as a stored run's settings do, does not import typer.

@@ -331,3 +331,19 @@ def test_a_batch_line_that_paused_is_resumed_by_the_viewers_approve_to_its_answe
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
     assert recorded(tmp_path) == [0]
+
+
+async def test_a_batch_lines_run_records_its_output_type_to_be_resumed_with(
+    tmp_path: Path, location: str
+) -> None:
+    """A typed batch's runs keep the output type in meta["cli"]: `runs resume` loads it too."""
+    source = write_lines(tmp_path / "in.jsonl", [{"prompt": "Paris?"}])
+    out = tmp_path / "out.jsonl"
+    city = f"{TOOLS}:City"
+    await batch(source, tools=TOOLS, model=MODEL, output=out, store=location, output_type=city)
+    [run] = (await stored_runs(location)).values()
+    options = RunOptions.from_meta(run.meta["cli"])
+    assert options.output_type == f"{TOOLS.resolve()}:City"
+    output = options.agent().output
+    assert output is not None
+    assert output.name == "City"
