@@ -21,7 +21,8 @@ OutputTypeOption = Annotated[
         metavar="FILE.py:Model",
         help="The answer must be this Pydantic model ("
         + FORMS
-        + "), validated (an invalid one is sent back); --json prints it as parsed.",
+        + "), validated (an invalid one is sent back); JSON output (run --json, batch lines) "
+        "carries it as parsed.",
         show_default=False,
     ),
 ]
