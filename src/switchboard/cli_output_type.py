@@ -1,4 +1,4 @@
-"""The command line's ``--output-type`` option, shared by ``run`` and ``replay``.
+"""The command line's ``--output-type`` option, of ``run``, ``replay`` and ``batch``.
 
 Apart from `switchboard.output_type_file` (which loads the type) so that loading an output
 type, as a stored run's settings do, does not import typer.
@@ -21,7 +21,8 @@ OutputTypeOption = Annotated[
         metavar="FILE.py:Model",
         help="The answer must be this Pydantic model ("
         + FORMS
-        + "), validated (an invalid one is sent back); --json prints it as parsed.",
+        + "), validated (an invalid one is sent back); JSON output (run --json, batch lines) "
+        "carries it as parsed.",
         show_default=False,
     ),
 ]

@@ -3,7 +3,9 @@
 Each prompt is a JSON object of `record`'s arguments; the model calls `record` with them,
 then answers ``recorded <n>``; with ``"approval": true`` it calls `record_approved`, which
 waits for the user's approval. A prompt that is not JSON is answered ``echo: <prompt>``; one
-with ``"fail": true`` makes the model fail, as a provider that is down.
+with ``"fail": true`` makes the model fail, as a provider that is down. A request that asks
+for an output type (`City`) is answered with a city that lacks its population first, then,
+once told so, a whole one.
 
 `record` appends ``n`` to the file ``log`` (one line per call that ran to its end: the tool's
 side effects, counted). With ``hold``, the first call to reach it claims the file ``hold``
@@ -19,6 +21,8 @@ import os
 import threading
 import time
 from pathlib import Path
+
+from pydantic import BaseModel
 
 from switchboard import (
     AssistantTurn,
@@ -79,12 +83,21 @@ def record_approved(n: int, log: str) -> int:
     return record(n, log)
 
 
+class City(BaseModel):
+    """A city and how many live there."""
+
+    name: str
+    population: int
+
+
 def model() -> ScriptedModel:
     """The scripted model of the batch tests (see the module's doc)."""
     return ScriptedModel(_reply)
 
 
 def _reply(request: ModelRequest) -> str | ToolCall | AssistantTurn:
+    if request.output is not None:
+        return _city(request)
     last = request.messages[-1]
     if isinstance(last, ToolResult):
         return f"recorded {last.content}"
@@ -98,6 +111,13 @@ def _reply(request: ModelRequest) -> str | ToolCall | AssistantTurn:
         raise ProviderUnavailableError(SCRIPTED, down)
     tool = "record_approved" if arguments.pop("approval", False) else "record"
     return ToolCall(f"call-{arguments['n']}", tool, json.dumps(arguments))
+
+
+def _city(request: ModelRequest) -> str:
+    """A city without its population, then (once an answer was sent back) a whole one."""
+    if any(isinstance(message, AssistantTurn) for message in request.messages):
+        return '{"name": "Paris", "population": 2100000}'
+    return '{"name": "Paris"}'
 
 
 def _claimed(hold: str) -> bool:

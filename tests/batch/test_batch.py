@@ -293,3 +293,75 @@ def test_the_batch_commands_error_is_one_line_on_stderr(tmp_path: Path) -> None:
         f"error: No such file: {tmp_path / 'nope.jsonl'}. Pass a JSON Lines file, one "
         "conversation per line."
     ]
+
+
+CITY = f"{TOOLS}:City"
+PARIS = {"name": "Paris", "population": 2100000}
+
+
+async def test_an_output_type_sends_an_invalid_answer_back_and_writes_the_valid_one_parsed(
+    tmp_path: Path,
+) -> None:
+    """With output_type, a city lacking its population is sent back; the whole one is parsed."""
+    source = write_lines(tmp_path / "in.jsonl", [{"id": "c", "prompt": "Paris?"}])
+    out = tmp_path / "out.jsonl"
+    await batch(source, model=MODEL, output=out, output_type=CITY)
+    (result,) = read_output(out)
+    assert (result["parsed"], result["stop_reason"], result["requests"]) == (PARIS, "answer", 2)
+    told = result["messages"][2]
+    assert told["type"] == "user"
+    assert "population" in told["content"]
+
+
+async def test_an_output_type_given_by_module_name_is_loaded(tmp_path: Path) -> None:
+    """output_type="package.module:Model" loads the class by import, as --output-type does."""
+    source = write_lines(tmp_path / "in.jsonl", [{"id": "c", "prompt": "Paris?"}])
+    out = tmp_path / "out.jsonl"
+    await batch(source, model=MODEL, output=out, output_type="tests.batch.scripted_tools:City")
+    assert [r["parsed"] for r in read_output(out)] == [PARIS]
+
+
+async def test_without_an_output_type_parsed_is_null(tmp_path: Path) -> None:
+    """A batch with no output type writes text answers, and parsed null."""
+    source = write_lines(tmp_path / "in.jsonl", [{"id": "c", "prompt": "Paris?"}])
+    out = tmp_path / "out.jsonl"
+    await batch(source, model=MODEL, output=out)
+    assert [(r["output"], r["parsed"]) for r in read_output(out)] == [("echo: Paris?", None)]
+
+
+def test_the_batch_command_takes_an_output_type(tmp_path: Path) -> None:
+    """`batch --output-type FILE.py:City` writes each answer parsed, next to its text."""
+    source = write_lines(tmp_path / "in.jsonl", [{"id": "c", "prompt": "Paris?"}])
+    out = tmp_path / "out.jsonl"
+    args = ["batch", str(source), "-m", MODEL, "-o", str(out), "--output-type", CITY]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    (line,) = read_output(out)
+    assert (json.loads(line["output"]), line["parsed"]) == (PARIS, PARIS)
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        (f"{TOOLS}:Nope", "has no 'Nope'"),
+        (f"{TOOLS}:record", "is not a Pydantic model class"),
+        ("City", "names no class"),
+        ("no_such_module_here:City", "no module 'no_such_module_here'"),
+        ("missing.py:City", "missing.py cannot be read"),
+    ],
+)
+def test_a_bad_output_type_is_a_one_line_error_and_nothing_runs(
+    tmp_path: Path, spec: str, problem: str
+) -> None:
+    """A wrong --output-type exits 1 with one line naming it; no line runs, no output is made."""
+    source = write_lines(tmp_path / "in.jsonl", prompts(tmp_path, 2))
+    out = tmp_path / "out.jsonl"
+    args = ["batch", str(source), "-t", str(TOOLS), "-m", MODEL, "-o", str(out)]
+    result = CliRunner().invoke(app, [*args, "--output-type", spec])
+    assert result.exit_code == 1
+    [error] = result.stderr.splitlines()
+    assert error.startswith("error: ")
+    assert "--output-type" in error
+    assert problem in error
+    assert not out.exists()
+    assert not (tmp_path / "log").exists()

@@ -35,6 +35,7 @@ from switchboard import (
 from switchboard.batch.conversation import BatchSettings, ConversationJob
 from switchboard.batch.lines import Line, read_lines
 from switchboard.batch.models import ModelSpec
+from switchboard.batch.output_type import OutputTypeSpec
 from switchboard.batch.sources import SourceFile
 from switchboard.cli import app
 from switchboard.cli_agent import RunOptions
@@ -331,3 +332,50 @@ def test_a_batch_line_that_paused_is_resumed_by_the_viewers_approve_to_its_answe
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
     assert recorded(tmp_path) == [0]
+
+
+async def test_a_batch_lines_run_records_its_output_type_to_be_resumed_with(
+    tmp_path: Path, location: str
+) -> None:
+    """A typed batch's runs keep the output type in meta["cli"]: `runs resume` loads it too."""
+    source = write_lines(tmp_path / "in.jsonl", [{"prompt": "Paris?"}])
+    out = tmp_path / "out.jsonl"
+    city = f"{TOOLS}:City"
+    await batch(source, tools=TOOLS, model=MODEL, output=out, store=location, output_type=city)
+    [run] = (await stored_runs(location)).values()
+    options = RunOptions.from_meta(run.meta["cli"])
+    assert options.output_type == f"{TOOLS.resolve()}:City"
+    output = options.agent().output
+    assert output is not None
+    assert output.name == "City"
+
+
+async def test_a_typed_line_run_again_after_its_run_finished_reports_its_answer_parsed(
+    tmp_path: Path, store: RunStore
+) -> None:
+    """A typed line's finished run found again (Ray's retry) is reported parsed, not null."""
+    (line,) = read_lines(write_lines(tmp_path / "in.jsonl", [{"prompt": "Paris?"}]))
+    line = dataclasses.replace(line, run_id="r-9")
+    city = OutputTypeSpec.parse(f"{TOOLS}:City")
+    job = dataclasses.replace(job_of(store), output_type=city)
+    first, again = await job.run(line), await job.run(line)
+    paris = {"name": "Paris", "population": 2100000}
+    assert (first.parsed, again.parsed) == (paris, paris)
+    assert first.requests == 2
+
+
+async def test_a_typed_line_whose_stored_answer_is_invalid_is_an_error(
+    tmp_path: Path, store: RunStore
+) -> None:
+    """A finished run found again whose answer is no valid output is an error naming the run."""
+    state = RunState(
+        run_id="r-8",
+        messages=(UserMessage("Paris?"), AssistantTurn('{"name": "Paris"}')),
+        status="finished",
+    )
+    line = await line_with_stored_run(tmp_path, store, state)
+    job = dataclasses.replace(job_of(store), output_type=OutputTypeSpec.parse(f"{TOOLS}:City"))
+    result = await job.run(line)
+    assert result.error is not None
+    assert "no valid City" in result.error
+    assert result.error.endswith("See `switchboard runs show r-8`.")

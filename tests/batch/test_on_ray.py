@@ -325,3 +325,14 @@ def test_eval_bfcl_on_ray_scores_the_entries_in_order(tmp_path: Path) -> None:
     assert [r["id"] for r in scored] == [f"simple_python_{n}" for n in range(4)]
     assert [r["calls"] for r in scored] == [[]] * 4  # the scripted model answers in text
     assert not any(r["correct"] for r in scored)
+
+
+async def test_a_typed_batch_on_ray_writes_each_answer_parsed(tmp_path: Path) -> None:
+    """The output type travels to Ray's workers as text: each answer comes back parsed, as JSON."""
+    lines = [{"id": n, "prompt": "Paris?"} for n in range(3)]
+    source = write_lines(tmp_path / "in.jsonl", lines)
+    out = tmp_path / "out.jsonl"
+    summary = await batch(source, model=MODEL, output=out, ray=True, output_type=f"{TOOLS}:City")
+    assert summary.answered == 3
+    parsed = [r["parsed"] for r in read_output(out)]
+    assert parsed == [{"name": "Paris", "population": 2100000}] * 3

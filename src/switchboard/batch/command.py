@@ -19,6 +19,7 @@ from rich.table import Table
 from switchboard.batch.conversation import BatchSettings
 from switchboard.batch.output import BatchResult
 from switchboard.batch.run import BatchSummary, batch
+from switchboard.cli_output_type import OutputTypeOption
 from switchboard.cli_store import store_option
 from switchboard.command_agent import MAX_ITERATIONS, MAX_TOKENS, TOOL_CHOICE
 from switchboard.errors import SwitchboardError
@@ -114,6 +115,7 @@ def batch_command(
             "(run_id): a SQLite file, or a postgresql:// URL that every Ray worker reaches.",
         ),
     ] = None,
+    output_type: OutputTypeOption = None,
 ) -> None:
     """Run a conversation for each line of INPUT, as `switchboard run` would; one result each.
 
@@ -123,7 +125,8 @@ def batch_command(
     --output as it finishes: the answer, or the error, with the whole conversation. Run the
     same command again to finish a batch that stopped: the lines the output holds are
     skipped. With --store, each conversation is also a run in the store, to list, show,
-    view or replay (`switchboard runs list --store ...`).
+    view or replay (`switchboard runs list --store ...`). With --output-type, each answer
+    is validated into that model, its JSON in the output line's "parsed".
 
     \b
     Exit status:
@@ -163,6 +166,7 @@ def batch_command(
                     on_start=progress.start,
                     on_result=progress.advance,
                     store=store,
+                    output_type=output_type,
                 )
             )
     except (SwitchboardError, ImportError) as e:

@@ -21,6 +21,7 @@ from switchboard.agent import Agent
 from switchboard.batch.lines import Line
 from switchboard.batch.models import ModelSpec
 from switchboard.batch.output import BatchResult
+from switchboard.batch.output_type import OutputTypeSpec
 from switchboard.batch.recorded import close_store_of_loop, run_recorded, store_of_loop
 from switchboard.batch.resumable import command_options
 from switchboard.batch.sources import SourceFile
@@ -96,6 +97,7 @@ class ConversationJob:
             only), or ``None`` for none.
         model: The model's spec, or a `Provider` (in this process only).
         settings: The batch's run settings; each line's own win.
+        output_type: The class each answer must be, loaded on each worker (``None``: text).
         store: Where each line's run is recorded (see `switchboard.batch.recorded`): a
             store's location, opened on each worker, or a `RunStore` (in this process
             only); ``None``: runs are not recorded.
@@ -106,6 +108,7 @@ class ConversationJob:
     tools: SourceFile | Toolbox | None
     model: ModelSpec | Provider
     settings: BatchSettings = BatchSettings()
+    output_type: OutputTypeSpec | None = None
     store: str | RunStore | None = None
     source: str = ""
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -175,7 +178,9 @@ class ConversationJob:
     def _meta(self, item: Line) -> dict[str, Any]:
         """What is recorded with a line's run: which batch line it is, how to resume it."""
         meta: dict[str, Any] = {"batch": {"input": self.source, "line": item.number, "id": item.id}}
-        options = command_options(self.tools, self.model, self.settings, item.settings)
+        options = command_options(
+            self.tools, self.model, self.settings, item.settings, self.output_type
+        )
         if options is not None:
             meta["cli"] = options
         return meta
@@ -189,6 +194,7 @@ class ConversationJob:
         settings = dataclasses.replace(self.settings, **overrides)
         toolbox = load_tools(self.tools)
         provider = self.model.build() if isinstance(self.model, ModelSpec) else self.model
+        output_type = None if self.output_type is None else self.output_type.load()
         agent = _AGENTS[key] = Agent(
             provider,
             tools=toolbox,
@@ -202,6 +208,7 @@ class ConversationJob:
             run_timeout=settings.run_timeout,
             request_timeout=settings.request_timeout,
             store=store,
+            output_type=output_type,
         )
         if len(_AGENTS) > _AGENTS_KEPT:
             _AGENTS.popitem(last=False)
@@ -220,6 +227,7 @@ def _result(
         id=line.id,
         line=line.number,
         output=run.output,
+        parsed=_parsed_json(run.parsed),
         stop_reason=run.stop_reason,
         error=error,
         seconds=seconds,
@@ -232,3 +240,10 @@ def _result(
         # The run's own id: a run the lost attempt left without a state runs under a new one.
         run_id=None if run_id is None else run.state.run_id,
     )
+
+
+def _parsed_json(parsed: object) -> Any:
+    """A typed answer as JSON: the class stays on the worker that loaded it, never pickled."""
+    from pydantic import BaseModel
+
+    return parsed.model_dump(mode="json") if isinstance(parsed, BaseModel) else None

@@ -1,9 +1,10 @@
 """Run a batch's items on Ray: a task per item, or replicas (actors) that each load the model.
 
 What goes over the wire: the job once (``ray.put``: a tools file's path and text, a model
-spec, the run settings, a run store's location; a few kilobytes), then each item (one
-input line, with its run id) and its result (one output line). Tools, models and stores
-are built or opened on the workers from those names, never pickled from this process.
+spec, an output type's spec, the run settings, a run store's location; a few kilobytes),
+then each item (one input line, with its run id) and its result (one output line, a typed
+answer as JSON). Tools, models, output types and stores are built, loaded or opened on the
+workers from those names, never pickled from this process.
 What a job opens there is closed when the worker's part is done (`Job.close`): after each
 task, and in each replica once every item has run, before the replicas are killed.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Set
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -29,6 +29,8 @@ class BatchResult:
         id: The line's id (its ``id``, or its line number).
         line: Its line number in the input.
         output: The answer ("" when the run ended without one).
+        parsed: With an output type, the answer validated into it, as JSON (``None``
+            without one, or when the run ended before a valid answer).
         stop_reason: Why the run stopped (``"answer"``, ``"max_iterations"``, ...);
             ``None`` when it failed before any result.
         error: Why the run failed (a provider error, a timeout, a worker lost), if it did.
@@ -47,6 +49,7 @@ class BatchResult:
     id: LineId
     line: int
     output: str
+    parsed: Any = field(default=None, kw_only=True)
     stop_reason: str | None
     error: str | None
     seconds: float

@@ -27,6 +27,7 @@ from switchboard.batch.lines import Line
 from switchboard.errors import RunNotFoundError, RunStateError
 from switchboard.messages import AssistantTurn
 from switchboard.outcome import RunResult
+from switchboard.output_schema import OutputProblem, OutputSchema
 from switchboard.runs.location import open_run_store
 from switchboard.runs.state import RunState, new_run_id
 from switchboard.runs.store import RunStore, StoredRun
@@ -77,18 +78,33 @@ async def run_recorded(
         return await agent.run(line.prompt, messages=line.messages, run_id=run_id, meta=meta)
     if stored.status in ("running", "failed"):
         return await agent.resume(run_id)
-    return _ended(stored, RunState.from_json(stored.state))
+    return _ended(stored, RunState.from_json(stored.state), agent.output)
 
 
-def _ended(stored: StoredRun, state: RunState) -> RunResult:
-    """The result of a run that had ended (answered, or paused) on a worker since lost."""
+def _ended(stored: StoredRun, state: RunState, output: OutputSchema[Any] | None) -> RunResult:
+    """The result of a run that had ended (answered, or paused) on a worker since lost.
+
+    A typed run's answer is validated again into its output type: it is stored as text.
+    """
     last = state.messages[-1] if state.messages else None
     if stored.status == "paused":
         return RunResult("", state.messages, state.usage, (), "paused", state, state.pending)
     if isinstance(last, AssistantTurn) and not last.tool_calls:
-        return RunResult(last.text, state.messages, state.usage, (), "answer", state)
+        parsed = None if output is None else _parsed(stored, output, last.text)
+        return RunResult(last.text, state.messages, state.usage, (), "answer", state, parsed=parsed)
     message = (
         f"Run {stored.run_id!r} ended without an answer on a Ray worker that died before "
         f"reporting why: see `switchboard runs show {stored.run_id}`."
     )
     raise RunStateError(message)
+
+
+def _parsed(stored: StoredRun, output: OutputSchema[Any], text: str) -> Any:
+    try:
+        return output.parse(text)
+    except OutputProblem as e:  # the loop ends a typed run on a valid answer only
+        message = (
+            f"Run {stored.run_id!r} ended with an answer that is no valid {output.name}: {e} "
+            f"See `switchboard runs show {stored.run_id}`."
+        )
+        raise RunStateError(message) from e

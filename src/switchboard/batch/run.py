@@ -22,6 +22,7 @@ from switchboard.batch.engine import RayOptions, run_items
 from switchboard.batch.lines import Line, id_key, read_lines
 from switchboard.batch.models import ModelSpec
 from switchboard.batch.output import BatchResult, OutputFile
+from switchboard.batch.output_type import OutputTypeSpec
 from switchboard.batch.sources import SourceFile
 from switchboard.blocking import run_blocking
 from switchboard.errors import ConfigurationError
@@ -83,6 +84,7 @@ async def batch(
     on_start: Callable[[int, int], None] | None = None,
     on_result: Callable[[BatchResult], None] | None = None,
     store: str | os.PathLike[str] | RunStore | None = None,
+    output_type: str | None = None,
 ) -> BatchSummary:
     """Run a conversation for each line of ``input_file``, each result a line of ``output``.
 
@@ -117,14 +119,18 @@ async def batch(
             machines, a PostgreSQL database they all reach), or, in this process only, a
             `RunStore`. A line run again by Ray after its worker died goes on with the run
             its lost attempt stored (see `switchboard.batch.recorded`).
+        output_type: The Pydantic model class each answer must be, ``"FILE.py:Model"`` or
+            ``"package.module:Model"`` (loaded on each worker, as the tools file): each
+            answer is validated into it (an invalid one is sent back, as `Agent` does),
+            and each output line's ``parsed`` holds it as JSON.
 
     Returns:
         What was done: lines run, answered, failed, skipped, time and tokens.
 
     Raises:
-        ConfigurationError: An input line, the tools file, the model, a setting, the
-            store's location or the output file is wrong (nothing has run); or no Ray
-            cluster answers.
+        ConfigurationError: An input line, the tools file, the model, the output type, a
+            setting, the store's location or the output file is wrong (nothing has run);
+            or no Ray cluster answers.
         RunStateError: The store cannot be opened or read (nothing has run).
         ImportError: ``ray`` is asked for and Ray is not installed.
     """
@@ -133,7 +139,7 @@ async def batch(
         msg = f"concurrency must be at least 1 (got {concurrency})."
         raise ConfigurationError(msg)
     options = _ray_options(ray, replicas)
-    job = _job(tools, model, settings, threads, on_ray=options is not None)
+    job = _job(tools, model, settings, threads, output_type, on_ray=options is not None)
     location = _store_location(store, on_ray=options is not None)
     toolbox = load_tools(job.tools)
     _check_settings(settings, toolbox.names)
@@ -189,6 +195,7 @@ def batch_sync(
     on_start: Callable[[int, int], None] | None = None,
     on_result: Callable[[BatchResult], None] | None = None,
     store: str | os.PathLike[str] | RunStore | None = None,
+    output_type: str | None = None,
 ) -> BatchSummary:
     """`batch`, for code without an event loop.
 
@@ -214,6 +221,7 @@ def batch_sync(
                 on_start=on_start,
                 on_result=on_result,
                 store=store,
+                output_type=output_type,
             )
         )
     msg = "batch_sync() was called in a running event loop: use `await batch(...)`."
@@ -277,6 +285,7 @@ def _job(
     model: str | Provider,
     settings: BatchSettings,
     threads: int | None,
+    output_type: str | None,
     *,
     on_ray: bool,
 ) -> ConversationJob:
@@ -294,7 +303,8 @@ def _job(
         raise ConfigurationError(msg)
     source = SourceFile.read(tools, "tools file") if isinstance(tools, str | Path) else tools
     spec = ModelSpec.parse(model, threads=threads) if isinstance(model, str) else model
-    return ConversationJob(source, spec, settings)
+    typed = None if output_type is None else OutputTypeSpec.parse(output_type)
+    return ConversationJob(source, spec, settings, typed)
 
 
 def _store_location(store: str | os.PathLike[str] | RunStore | None, *, on_ray: bool) -> str | None:
