@@ -127,3 +127,11 @@ def test_registering_a_remote_tool_does_not_load_ray() -> None:
     loaded = _modules_after(PLAIN_TOOLS + REMOTE_TOOL)
     assert "switchboard.batch.remote" in loaded
     assert "ray" not in loaded
+
+
+def test_the_command_line_loads_no_evaluation_until_an_eval_runs() -> None:
+    """Loading the `switchboard` command leaves the eval harnesses out of `run`'s start."""
+    loaded = _modules_after("import switchboard.cli")
+    evals = {"switchboard.evals.on_ray", "switchboard.evals.tasks", "switchboard.evals.harness"}
+    assert "switchboard.cli" in loaded
+    assert not evals & loaded

@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Awaitable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -24,10 +24,6 @@ from switchboard.cli_replay import replay_command
 from switchboard.cli_runs import PAUSED, end, runs_app
 from switchboard.cli_store import resume_command, store_location, store_option
 from switchboard.errors import SwitchboardError
-from switchboard.evals.bfcl import load_bfcl
-from switchboard.evals.harness import run_bfcl, summarize
-from switchboard.evals.on_ray import run_bfcl_on_ray, run_tasks_on_ray
-from switchboard.evals.tasks import TaskSummary, load_tasks, run_tasks, summarize_tasks
 from switchboard.mcp.server_cli import mcp_app
 from switchboard.messages import ToolCall
 from switchboard.output_type_file import absolute_output_type
@@ -41,6 +37,9 @@ from switchboard.schema.dialects import FORMATS
 from switchboard.terminal import Command, Group, Stdout, StdoutConsole, fail
 from switchboard.tools_file import load_toolbox
 from switchboard.viewer.command import view
+
+if TYPE_CHECKING:
+    from switchboard.evals.tasks import TaskSummary
 
 app = typer.Typer(
     name="switchboard",
@@ -279,6 +278,11 @@ def eval_bfcl(
     With --ray the entries are asked and scored on a Ray cluster (each worker needs
     bfcl-eval), the results in the category's order.
     """
+    # Imported here: the evals (and bfcl-eval's data) are no part of `switchboard run`'s start.
+    from switchboard.evals.bfcl import load_bfcl
+    from switchboard.evals.harness import run_bfcl, summarize
+    from switchboard.evals.on_ray import run_bfcl_on_ray
+
     console = StdoutConsole(highlight=False, soft_wrap=True)
     settings = ModelSettings(max_tokens=max_tokens, temperature=0.0, seed=0)
     try:
@@ -367,6 +371,9 @@ def eval_tasks(
         _fail(f"Unknown split {split!r}: use train, test or all.")
     if output is not None and not output.parent.is_dir():
         _fail(f"--output {output}: no folder {output.parent}. Create it, or pass another path.")
+    from switchboard.evals.on_ray import run_tasks_on_ray
+    from switchboard.evals.tasks import load_tasks, run_tasks, summarize_tasks
+
     console = StdoutConsole(highlight=False, soft_wrap=True)
     try:
         tasks = [t for t in load_tasks(file) if split in ("all", t.split)][:limit]
