@@ -33,7 +33,16 @@ from switchboard.errors import ConfigurationError, RunNotFoundError, RunStateErr
 from switchboard.runs.chunks import LastSaves, split
 from switchboard.runs.codec import dumps, loads
 from switchboard.runs.location import is_postgres_url, redact_url
-from switchboard.runs.rows import settled_again, steps_from_rows
+from switchboard.runs.rows import (
+    arguments_text,
+    call_done,
+    check_response_kept,
+    check_result_kept,
+    check_settled,
+    no_step,
+    step_answered,
+    steps_from_rows,
+)
 from switchboard.runs.state import RunStatus
 from switchboard.runs.store import RunSummary, StoredRun
 from switchboard.runs.writes import StoreWrite
@@ -257,11 +266,7 @@ class RunTables:
         except errors.ForeignKeyViolation:
             raise self._no_run(run_id) from None
         if not cursor.rowcount:
-            message = (
-                f"Step {index} of run {run_id!r} already has its response: a finished step "
-                "is never asked again. Begin the next step."
-            )
-            raise RunStateError(message)
+            raise step_answered(run_id, index)
 
     async def finish_step(
         self, db: Connection, run_id: str, index: int, response: Mapping[str, Any]
@@ -278,16 +283,7 @@ class RunTables:
         cursor = await db.execute(
             "SELECT response FROM steps WHERE run_id = %s AND step = %s", (run_id, index)
         )
-        row = await cursor.fetchone()
-        if row is None:
-            message = f"Run {run_id!r} has no step {index} in {self.where}: begin_step it first."
-            raise RunStateError(message)
-        if loads(row[0], "The stored response") != response:
-            message = (
-                f"Step {index} of run {run_id!r} is already finished with another response: "
-                "a recorded response is never replaced."
-            )
-            raise RunStateError(message)
+        check_response_kept(run_id, index, self.where, await cursor.fetchone(), response)
 
     async def call_started(
         self,
@@ -299,8 +295,7 @@ class RunTables:
         arguments: str | Mapping[str, Any],
     ) -> None:
         """See `RunStore.call_started`."""
-        written = arguments if isinstance(arguments, str) else dict(arguments)
-        text = dumps(written, f"The arguments of call {call_id!r} of run {run_id!r}")
+        text = arguments_text(run_id, call_id, arguments)
         try:
             cursor = await db.execute(
                 "INSERT INTO calls (run_id, step, call_id, tool, arguments, status, attempts, "
@@ -312,14 +307,9 @@ class RunTables:
                 (run_id, step, call_id, tool, text),
             )
         except errors.ForeignKeyViolation:
-            message = f"Run {run_id!r} has no step {step} in {self.where}: begin_step it first."
-            raise RunStateError(message) from None
+            raise no_step(run_id, step, self.where) from None
         if not cursor.rowcount:
-            message = (
-                f"Call {call_id!r} of step {step} of run {run_id!r} already finished: its "
-                "result is stored, and it must not run again. Use the stored result."
-            )
-            raise RunStateError(message)
+            raise call_done(run_id, step, call_id)
 
     async def call_finished(
         self, db: Connection, run_id: str, step: int, call_id: str, result: Mapping[str, Any]
@@ -337,19 +327,7 @@ class RunTables:
             "SELECT result FROM calls WHERE run_id = %s AND step = %s AND call_id = %s",
             (run_id, step, call_id),
         )
-        row = await cursor.fetchone()
-        if row is None:
-            message = (
-                f"Call {call_id!r} of step {step} of run {run_id!r} was never started: "
-                "call_started it before its code runs."
-            )
-            raise RunStateError(message)
-        if loads(row[0], "The stored result") != result:
-            message = (
-                f"Call {call_id!r} of step {step} of run {run_id!r} is already finished with "
-                "another result: a recorded result is never replaced."
-            )
-            raise RunStateError(message)
+        check_result_kept(run_id, step, call_id, await cursor.fetchone(), result)
 
     async def call_settled(
         self,
@@ -362,8 +340,7 @@ class RunTables:
         result: Mapping[str, Any],
     ) -> None:
         """See `CallSettled`: the call's row, finished with ``result`` and no attempt."""
-        written = arguments if isinstance(arguments, str) else dict(arguments)
-        text = dumps(written, f"The arguments of call {call_id!r} of run {run_id!r}")
+        text = arguments_text(run_id, call_id, arguments)
         answer = dumps(result, f"The result of call {call_id!r} of run {run_id!r}")
         try:
             cursor = await db.execute(
@@ -374,18 +351,14 @@ class RunTables:
                 (run_id, step, call_id, tool, text, answer),
             )
         except errors.ForeignKeyViolation:
-            message = f"Run {run_id!r} has no step {step} in {self.where}: begin_step it first."
-            raise RunStateError(message) from None
+            raise no_step(run_id, step, self.where) from None
         if cursor.rowcount:
             return
         cursor = await db.execute(
             "SELECT result FROM calls WHERE run_id = %s AND step = %s AND call_id = %s",
             (run_id, step, call_id),
         )
-        row = await cursor.fetchone()
-        stored = None if row is None or row[0] is None else loads(row[0], "The stored result")
-        if stored != result:
-            raise settled_again(run_id, step, call_id)
+        check_settled(run_id, step, call_id, await cursor.fetchone(), result)
 
     async def write(self, db: Connection, run_id: str, writes: tuple[StoreWrite, ...]) -> None:
         """See `RunStore.write`: the writes' own operations, in one transaction."""

@@ -7,15 +7,27 @@ columns, with JSON as text; these functions turn those rows into `StoredStep` an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final, cast, get_args
 
 from switchboard.errors import ConfigurationError, RunStateError
-from switchboard.runs.codec import loads
+from switchboard.runs.codec import dumps, loads
 from switchboard.runs.state import RunStatus
 from switchboard.runs.store import CallStatus, StoredCall, StoredStep
 
-__all__ = ["check_limit", "check_status", "settled_again", "steps_from_rows"]
+__all__ = [
+    "arguments_text",
+    "call_done",
+    "check_limit",
+    "check_response_kept",
+    "check_result_kept",
+    "check_settled",
+    "check_status",
+    "no_step",
+    "settled_again",
+    "step_answered",
+    "steps_from_rows",
+]
 
 _STATUSES: Final = frozenset(get_args(RunStatus))
 
@@ -38,6 +50,86 @@ def settled_again(run_id: str, step: int, call_id: str) -> RunStateError:
         "finished with another result: a call is settled only once, and never after it "
         "started. Use its stored result."
     )
+
+
+def arguments_text(run_id: str, call_id: str, arguments: str | Mapping[str, Any]) -> str:
+    """A call's arguments as a row holds them: the model's text, or an object as JSON."""
+    written = arguments if isinstance(arguments, str) else dict(arguments)
+    return dumps(written, f"The arguments of call {call_id!r} of run {run_id!r}")
+
+
+def no_step(run_id: str, index: int, where: str) -> RunStateError:
+    """The error for a write to a step the store ``where`` has no row of."""
+    return RunStateError(f"Run {run_id!r} has no step {index} in {where}: begin_step it first.")
+
+
+def step_answered(run_id: str, index: int) -> RunStateError:
+    """The error for `begin_step` of a step whose response is stored."""
+    return RunStateError(
+        f"Step {index} of run {run_id!r} already has its response: a finished step "
+        "is never asked again. Begin the next step."
+    )
+
+
+def check_response_kept(
+    run_id: str, index: int, where: str, row: Sequence[Any] | None, response: Mapping[str, Any]
+) -> None:
+    """After a `finish_step` that changed no row: the stored ``(response,)`` must be this one.
+
+    Raises:
+        RunStateError: The step has no row, or holds another response.
+    """
+    if row is None:
+        raise no_step(run_id, index, where)
+    if loads(row[0], "The stored response") != response:
+        message = (
+            f"Step {index} of run {run_id!r} is already finished with another response: "
+            "a recorded response is never replaced."
+        )
+        raise RunStateError(message)
+
+
+def call_done(run_id: str, step: int, call_id: str) -> RunStateError:
+    """The error for `call_started` of a call whose result is stored."""
+    return RunStateError(
+        f"Call {call_id!r} of step {step} of run {run_id!r} already finished: its "
+        "result is stored, and it must not run again. Use the stored result."
+    )
+
+
+def check_result_kept(
+    run_id: str, step: int, call_id: str, row: Sequence[Any] | None, result: Mapping[str, Any]
+) -> None:
+    """After a `call_finished` that changed no row: the stored ``(result,)`` must be this one.
+
+    Raises:
+        RunStateError: The call never started, or finished with another result.
+    """
+    if row is None:
+        message = (
+            f"Call {call_id!r} of step {step} of run {run_id!r} was never started: "
+            "call_started it before its code runs."
+        )
+        raise RunStateError(message)
+    if loads(row[0], "The stored result") != result:
+        message = (
+            f"Call {call_id!r} of step {step} of run {run_id!r} is already finished with "
+            "another result: a recorded result is never replaced."
+        )
+        raise RunStateError(message)
+
+
+def check_settled(
+    run_id: str, step: int, call_id: str, row: Sequence[Any] | None, result: Mapping[str, Any]
+) -> None:
+    """After a `CallSettled` that inserted no row: the stored ``(result,)`` must be this one.
+
+    Raises:
+        RunStateError: The call started, or was settled with another result.
+    """
+    stored = None if row is None or row[0] is None else loads(row[0], "The stored result")
+    if stored != result:
+        raise settled_again(run_id, step, call_id)
 
 
 def check_limit(limit: int) -> None:

@@ -20,7 +20,16 @@ from typing import Any, Final, Literal, cast
 from switchboard.errors import RunNotFoundError, RunStateError
 from switchboard.runs.chunks import CHUNK, LastSaves, split
 from switchboard.runs.codec import dumps, loads
-from switchboard.runs.rows import settled_again, steps_from_rows
+from switchboard.runs.rows import (
+    arguments_text,
+    call_done,
+    check_response_kept,
+    check_result_kept,
+    check_settled,
+    no_step,
+    step_answered,
+    steps_from_rows,
+)
 from switchboard.runs.state import RunStatus
 from switchboard.runs.store import RunSummary, StoredRun
 from switchboard.runs.writes import StoreWrite
@@ -154,11 +163,7 @@ class RunFile:
         except sqlite3.IntegrityError:
             raise self._no_run(run_id) from None
         if not changed:
-            message = (
-                f"Step {index} of run {run_id!r} already has its response: a finished step "
-                "is never asked again. Begin the next step."
-            )
-            raise RunStateError(message)
+            raise step_answered(run_id, index)
 
     def finish_step(self, run_id: str, index: int, response: Mapping[str, Any]) -> None:
         """See `RunStore.finish_step`."""
@@ -171,22 +176,13 @@ class RunFile:
         if changed:
             return
         row = self._one("SELECT response FROM steps WHERE run_id = ? AND step = ?", (run_id, index))
-        if row is None:
-            message = f"Run {run_id!r} has no step {index} in {self.path}: begin_step it first."
-            raise RunStateError(message)
-        if loads(row[0], "The stored response") != response:
-            message = (
-                f"Step {index} of run {run_id!r} is already finished with another response: "
-                "a recorded response is never replaced."
-            )
-            raise RunStateError(message)
+        check_response_kept(run_id, index, str(self.path), row, response)
 
     def call_started(
         self, run_id: str, step: int, call_id: str, tool: str, arguments: str | Mapping[str, Any]
     ) -> None:
         """See `RunStore.call_started`."""
-        written = arguments if isinstance(arguments, str) else dict(arguments)
-        text = dumps(written, f"The arguments of call {call_id!r} of run {run_id!r}")
+        text = arguments_text(run_id, call_id, arguments)
         try:
             changed = self._execute(
                 "INSERT INTO calls VALUES (?, ?, ?, ?, ?, 'started', NULL, 1, ?, NULL) "
@@ -197,14 +193,9 @@ class RunFile:
                 (run_id, step, call_id, tool, text, time.time()),
             )
         except sqlite3.IntegrityError:
-            message = f"Run {run_id!r} has no step {step} in {self.path}: begin_step it first."
-            raise RunStateError(message) from None
+            raise no_step(run_id, step, str(self.path)) from None
         if not changed:
-            message = (
-                f"Call {call_id!r} of step {step} of run {run_id!r} already finished: its "
-                "result is stored, and it must not run again. Use the stored result."
-            )
-            raise RunStateError(message)
+            raise call_done(run_id, step, call_id)
 
     def call_finished(
         self, run_id: str, step: int, call_id: str, result: Mapping[str, Any]
@@ -222,18 +213,7 @@ class RunFile:
             "SELECT result FROM calls WHERE run_id = ? AND step = ? AND call_id = ?",
             (run_id, step, call_id),
         )
-        if row is None:
-            message = (
-                f"Call {call_id!r} of step {step} of run {run_id!r} was never started: "
-                "call_started it before its code runs."
-            )
-            raise RunStateError(message)
-        if loads(row[0], "The stored result") != result:
-            message = (
-                f"Call {call_id!r} of step {step} of run {run_id!r} is already finished with "
-                "another result: a recorded result is never replaced."
-            )
-            raise RunStateError(message)
+        check_result_kept(run_id, step, call_id, row, result)
 
     def write(self, run_id: str, writes: tuple[StoreWrite, ...]) -> None:
         """See `RunStore.write`: the writes' own operations, in one transaction."""
@@ -257,8 +237,7 @@ class RunFile:
         result: Mapping[str, Any],
     ) -> None:
         """See `CallSettled`: the call's row, finished with ``result`` and no attempt."""
-        written = arguments if isinstance(arguments, str) else dict(arguments)
-        text = dumps(written, f"The arguments of call {call_id!r} of run {run_id!r}")
+        text = arguments_text(run_id, call_id, arguments)
         answer = dumps(result, f"The result of call {call_id!r} of run {run_id!r}")
         now = time.time()
         try:
@@ -268,17 +247,14 @@ class RunFile:
                 (run_id, step, call_id, tool, text, answer, now, now),
             )
         except sqlite3.IntegrityError:
-            message = f"Run {run_id!r} has no step {step} in {self.path}: begin_step it first."
-            raise RunStateError(message) from None
+            raise no_step(run_id, step, str(self.path)) from None
         if changed:
             return
         row = self._one(
             "SELECT result FROM calls WHERE run_id = ? AND step = ? AND call_id = ?",
             (run_id, step, call_id),
         )
-        stored = None if row is None or row[0] is None else loads(row[0], "The stored result")
-        if stored != result:
-            raise settled_again(run_id, step, call_id)
+        check_settled(run_id, step, call_id, row, result)
 
     def load(self, run_id: str) -> StoredRun:
         """See `RunStore.load`."""
