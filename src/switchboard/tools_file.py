@@ -65,10 +65,26 @@ def import_python_file(
     if not path.is_file():
         msg = f"No such file: {path}. Pass the path of a Python file that defines {defines}."
         raise ConfigurationError(msg)
-    name = f"{prefix}{path.stem}"
+    return exec_python_file(f"{prefix}{path.stem}", path)
+
+
+def exec_python_file(name: str, path: Path, shown: str | Path | None = None) -> ModuleType:
+    """Run the Python file at ``path`` as the module ``name``, registered in `sys.modules`.
+
+    Args:
+        name: The module's name.
+        path: The file to run.
+        shown: The file as messages name it (default ``path``; a worker's copy names the
+            file it was copied from).
+
+    Raises:
+        ConfigurationError: The file cannot be imported, or fails to (the message has the
+            line).
+    """
+    shown = path if shown is None else shown
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
-        msg = f"{path} is not a Python file that can be imported. Pass a .py file."
+        msg = f"{shown} is not a Python file that can be imported. Pass a .py file."
         raise ConfigurationError(msg)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses and pydantic resolve annotations through it
@@ -77,7 +93,7 @@ def import_python_file(
     except Exception as e:
         del sys.modules[name]
         line = _error_line(e, path)
-        msg = f"Could not import {path}{line}: {type(e).__name__}: {e}"
+        msg = f"Could not import {shown}{line}: {type(e).__name__}: {e}"
         raise ConfigurationError(msg) from e
     return module
 

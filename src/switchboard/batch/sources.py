@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import importlib.util
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 from switchboard.errors import ConfigurationError
+from switchboard.tools_file import exec_python_file
 
 __all__ = ["FILE_MODULES", "SourceFile", "import_module_from"]
 
@@ -101,17 +101,4 @@ def import_module_from(name: str, source: SourceFile | None) -> ModuleType:
     if source is None:
         msg = f"Module {name!r} was loaded from a file, and no file came with it."
         raise ConfigurationError(msg)
-    path = source.local_path()
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        msg = f"{source.path} cannot be imported as Python. Pass a .py file."
-        raise ConfigurationError(msg)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses and pydantic resolve annotations through it
-    try:
-        spec.loader.exec_module(module)
-    except Exception as e:
-        del sys.modules[name]
-        msg = f"Could not import {source.path}: {type(e).__name__}: {e}"
-        raise ConfigurationError(msg) from e
-    return module
+    return exec_python_file(name, source.local_path(), shown=source.path)
