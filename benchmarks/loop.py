@@ -10,14 +10,19 @@ work (requests, guards, history, results) as well as running the calls.
 * ``execute``: the same calls as the same batches of ``CALLS`` through
   ``await toolbox.execute(batch)``, with no loop: what the calls cost alone (the floor).
 * ``switchboard``: ``await agent.run(prompt)``, the model a ``ScriptedModel`` whose function
-  returns the prebuilt ``ModelResponse`` of each turn.
+  returns the prebuilt ``ModelResponse`` of each turn, keeping one request
+  (``max_recorded=1``): the peers' models keep none.
+* ``switchboard_recorded``: the same with ``ScriptedModel``'s default record of its latest
+  1,000 requests, each holding its conversation: a heap that slows everything in the
+  process a little (the collector, the caches), which is the test model's, not the loop's.
 * ``openai_agents``: ``await Runner.run(agent, prompt, max_turns=..., run_config=
   RunConfig(tracing_disabled=True))``, the model a ``Model`` whose ``get_response`` returns the
   prebuilt ``ModelResponse`` of each turn (function calls, then a message).
 * ``pydantic_ai``: ``await agent.run(prompt)``, the model a ``FunctionModel`` returning the
   prebuilt ``ModelResponse`` of each turn (``ToolCallPart``s, then a ``TextPart``).
 
-``loop_over_execute`` is switchboard's figure over ``execute``'s (target: at most 1.5). A long
+``loop_over_execute`` is switchboard's figure over ``execute``'s (target: at most 1.5), and
+``recorded_loop_over_execute`` ``switchboard_recorded``'s. A long
 run (``LONG_TURNS`` turns, 500 calls) shows the loop's cost per call does not grow with the run.
 ``scripted_model_mib_per_1000_runs``: how much more memory a ``ScriptedModel`` holds after
 1,000 more runs of the workload, once it has run 1,000 (tracemalloc, after a collection):
@@ -51,7 +56,13 @@ from typing import Any
 TURNS = 10
 CALLS = 5
 LONG_TURNS = 100
-RUNS = {"switchboard": 200, "execute": 200, "openai_agents": 3, "pydantic_ai": 3}
+RUNS = {
+    "switchboard": 200,
+    "switchboard_recorded": 200,
+    "execute": 200,
+    "openai_agents": 3,
+    "pydantic_ai": 3,
+}
 """Runs per sample: the peers' runs take tens of milliseconds each."""
 REPEATS = 7
 WARMUP_RUNS = 3
@@ -97,7 +108,7 @@ def cycled(replies: list[Any]) -> Callable[..., Any]:
 
 
 def switchboard_subjects(turns: int) -> dict[str, Callable[[], Awaitable[object]]]:
-    """``execute`` and ``switchboard`` on the workload of ``turns`` turns."""
+    """``execute``, ``switchboard`` and ``switchboard_recorded`` on ``turns`` turns."""
     from switchboard import Agent, ModelResponse, ScriptedModel, Toolbox, ToolCall, Usage
     from switchboard.messages import AssistantTurn
 
@@ -108,7 +119,12 @@ def switchboard_subjects(turns: int) -> dict[str, Callable[[], Awaitable[object]
         for batch in batches
     ]
     responses.append(ModelResponse(AssistantTurn(ANSWER), Usage(requests=1), "answer"))
-    agent = Agent(ScriptedModel(cycled(responses)), tools=toolbox, max_iterations=turns + 1)
+    agent = Agent(
+        ScriptedModel(cycled(responses), max_recorded=1),
+        tools=toolbox,
+        max_iterations=turns + 1,
+    )
+    recorded = Agent(ScriptedModel(cycled(responses)), tools=toolbox, max_iterations=turns + 1)
 
     async def execute() -> object:
         for batch in batches:
@@ -118,7 +134,10 @@ def switchboard_subjects(turns: int) -> dict[str, Callable[[], Awaitable[object]
     async def loop() -> object:
         return (await agent.run(PROMPT)).output
 
-    return {"execute": execute, "switchboard": loop}
+    async def recorded_loop() -> object:
+        return (await recorded.run(PROMPT)).output
+
+    return {"execute": execute, "switchboard": loop, "switchboard_recorded": recorded_loop}
 
 
 def openai_agents_subject(turns: int) -> Callable[[], Awaitable[object]]:
@@ -265,6 +284,7 @@ def switchboard_figures() -> dict[str, Any]:
     return {
         "per_call_us": {name: round(value, 2) for name, value in short.items()},
         "loop_over_execute": round(short["switchboard"] / short["execute"], 2),
+        "recorded_loop_over_execute": round(short["switchboard_recorded"] / short["execute"], 2),
         "long_run_per_call_us": {name: round(value, 2) for name, value in long.items()},
         "long_run_loop_over_execute": round(long["switchboard"] / long["execute"], 2),
         "scripted_model_mib_per_1000_runs": {

@@ -94,33 +94,32 @@ class CallGuard:
         if (limit is not None and self.calls_made + len(calls) > limit) or self.repeat_limit < 2:
             return self._admit_each(calls)
         self.calls_made += len(calls)
-        refused: dict[int, ToolResult] | None = None
-        stop: GuardStop | None = None
         first = self._first
         admitted = self._admitted
-        for i, call in enumerate(calls):
+        # The short way: flat objects (see `_key`) never seen, every call of the common reply.
+        # The first call that is not one goes the long way below, and the rest with it.
+        fresh = 0
+        for call in calls:
             arguments = call.arguments
-            if isinstance(arguments, str):
-                try:
-                    value: Any = from_json(arguments)
-                except ValueError:  # not JSON: the text is its own key
-                    key: CallKey = (call.name, arguments)
-                else:
-                    # A flat object (see `_key`) never seen: no repeat, the short way.
-                    if value.__class__ is dict:
-                        try:
-                            key = (call.name, frozenset(value.items()))
-                        except TypeError:  # a value is a list or an object
-                            pass
-                        else:
-                            if key not in first:
-                                first[key] = arguments
-                                admitted[call.id] = key
-                                continue
-                    key = self._keyed(call, value)
-            else:
-                key = self._key(call)
-            refusal, reason = self._admit_keyed(call, key)
+            if arguments.__class__ is not str:
+                break
+            try:
+                value: Any = from_json(arguments)
+                key: CallKey = (call.name, frozenset(value.items()))
+            except (ValueError, TypeError, AttributeError):  # not JSON, nested, not an object
+                break
+            if key in first:
+                break
+            first[key] = arguments
+            admitted[call.id] = key
+            fresh += 1
+        else:
+            return None, None
+        refused: dict[int, ToolResult] | None = None
+        stop: GuardStop | None = None
+        for i in range(fresh, len(calls)):
+            call = calls[i]
+            refusal, reason = self._admit_keyed(call, self._key(call))
             if refusal is not None:
                 if refused is None:
                     refused = {}

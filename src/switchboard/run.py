@@ -369,10 +369,11 @@ class RunLoop:
                     return None
             return reason
         self.messages.extend(results)
-        self.steps.append(new_step(response, tuple(results), names))
+        answered = tuple(results)
+        self.steps.append(new_step(response, answered, names))
         if self._called is not None:
             self._called.update(call.name for call in response.turn.tool_calls)
-        self.guard.remember(response.turn.tool_calls, results)
+        self.guard.remember(response.turn.tool_calls, answered)
         if stop is not None:
             return stop
         self._after_turn()

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 
 from switchboard import Agent, ConfigurationError, ScriptedModel, UserMessage
 from switchboard.providers.base import ModelRequest
 
 pytestmark = pytest.mark.anyio
+
+
+class Conversation(list[UserMessage]):
+    """A request's messages that a weak reference can follow, to see when they are let go."""
 
 
 def prompts(model: ScriptedModel) -> list[str]:
@@ -37,6 +44,18 @@ async def test_the_default_bound_keeps_a_thousand_requests() -> None:
     await ask(model, 1_005)
     assert len(model.requests) == 1_000
     assert prompts(model)[0] == "question 5"
+
+
+async def test_a_model_holds_no_request_past_its_bound() -> None:
+    """The requests before the latest max_recorded are let go, not only hidden."""
+    model = ScriptedModel(lambda request: "ok", max_recorded=3)
+    sent: list[weakref.ref[Conversation]] = []
+    for i in range(20):
+        messages = Conversation([UserMessage(f"question {i}")])
+        sent.append(weakref.ref(messages))
+        await model.complete(ModelRequest(messages))
+    gc.collect()
+    assert [i for i, ref in enumerate(sent) if ref() is not None] == [17, 18, 19]
 
 
 async def test_max_recorded_none_keeps_every_request() -> None:
