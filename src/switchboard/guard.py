@@ -101,7 +101,7 @@ class CallGuard:
         fresh = 0
         for call in calls:
             arguments = call.arguments
-            if arguments.__class__ is not str:
+            if not isinstance(arguments, str):
                 break
             try:
                 value: Any = from_json(arguments)
