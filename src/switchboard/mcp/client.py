@@ -44,7 +44,7 @@ _DEFAULT_PROTOCOLS = {"stdio": "legacy", "http": "auto"}
 
 Over stdio the handshake: the 2026-07-28 revision is for HTTP servers without sessions
 (behind load balancers), while a stdio server is one process for one client; and SDK 2.3
-servers serve each of its requests as a connection of their own, about 15% more per call
+servers serve each of its requests as a connection of their own, 10 to 15% more per call
 over stdio than the handshake. Over HTTP 2026-07-28 where the server has it: there it is
 the faster revision (the handshake keeps a session, its GET stream and session headers).
 """
