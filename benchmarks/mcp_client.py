@@ -18,12 +18,14 @@ process, over HTTP all talk to one):
 * ``sdk_client``: the SDK's ``Client`` (``cache=None``), which negotiates the 2026-07-28
   revision with this server, calling ``client.call_tool``.
 * ``fastmcp``: FastMCP's ``Client`` (its own stdio and HTTP transports), ``call_tool``.
-* ``switchboard``: an `MCPServer` (2026-07-28) in a `Toolbox`, ``await toolbox.execute([call])``
-  per call, the call a `ToolCall` with the arguments as JSON text, as a model writes them:
-  its figure includes parsing and validating them against the tool's input schema, and the
-  `ToolResult` the model reads.
-* ``switchboard_legacy``: the same with ``protocol="legacy"`` (2025-11-25), to compare with
-  ``sdk_session`` at the same protocol.
+* ``switchboard``: an `MCPServer` at its transport's default revision (no ``protocol``
+  given: the 2025-11-25 handshake over stdio, 2026-07-28 over HTTP) in a `Toolbox`,
+  ``await toolbox.execute([call])`` per call, the call a `ToolCall` with the arguments as
+  JSON text, as a model writes them: its figure includes parsing and validating them
+  against the tool's input schema, and the `ToolResult` the model reads.
+* ``switchboard_auto`` (stdio) or ``switchboard_legacy`` (HTTP): the same at the other
+  revision (``protocol="auto"``: 2026-07-28; ``protocol="legacy"``: 2025-11-25), so that
+  each revision has a switchboard figure to set beside the SDK client that speaks it.
 
 Each call's inputs are built before the clock starts. A sample is ``CALLS`` calls; all
 subjects take turns, sample by sample, for ``--rounds`` rounds, each round starting with the
@@ -38,10 +40,10 @@ protocol revision costs the server: the same server answers every subject.
 ``switchboard_own_client_cpu_us_per_call`` (stdio, each revision) is what switchboard adds
 to the SDK ``Client`` it is built on, measured call by call on one connection (`own_cpu`):
 the figure least moved by a busy machine. The same-protocol ratios
-(``switchboard_over_sdk_client`` at 2026-07-28, ``switchboard_legacy_over_sdk_session`` at
-2025-11-25) are reported beside the target's.
+(``switchboard_over_sdk_session_at_2025_11_25``, ``switchboard_over_sdk_client_at_2026_07_28``:
+switchboard's subject that negotiated that revision) are reported beside the target's.
 The target: switchboard within 10% of the fastest peer, or faster, over each transport
-(``met``, judged on ``switchboard``). Output: one JSON line on stdout.
+(``met``, judged on ``switchboard``, its default path). Output: one JSON line on stdout.
 
 Run: ``.venv/bin/python benchmarks/mcp_client.py [--rounds 8] [--calls 100]``.
 """
@@ -142,16 +144,19 @@ async def fastmcp_client(url: str | None) -> AsyncIterator[tuple[Call, str]]:
         yield call, str(client.session.protocol_version)
 
 
-def switchboard_subject(protocol: str) -> Callable[[str | None], Any]:
+def switchboard_subject(protocol: str | None) -> Callable[[str | None], Any]:
+    """The subject for switchboard's client at ``protocol`` (``None``: the transport's default)."""
+
     @contextlib.asynccontextmanager
     async def subject(url: str | None) -> AsyncIterator[tuple[Call, str]]:
         from switchboard import MCPServer, Toolbox, ToolCall
 
+        chosen = {} if protocol is None else {"protocol": protocol}
         with open(os.devnull, "w") as quiet:
             server = (
-                MCPServer.stdio(SERVE[0], SERVE[1:], stderr=quiet, protocol=protocol)
+                MCPServer.stdio(SERVE[0], SERVE[1:], stderr=quiet, **chosen)
                 if url is None
-                else MCPServer.http(url, protocol=protocol)
+                else MCPServer.http(url, **chosen)
             )
             async with server:
                 toolbox = Toolbox([server])
@@ -167,14 +172,19 @@ def switchboard_subject(protocol: str) -> Callable[[str | None], Any]:
     return subject
 
 
-SUBJECTS: dict[str, Callable[[str | None], Any]] = {
-    "sdk_session": sdk_session,
-    "sdk_client": sdk_client,
-    "fastmcp": fastmcp_client,
-    "switchboard": switchboard_subject("auto"),
-    "switchboard_legacy": switchboard_subject("legacy"),
-}
 PEERS = ("sdk_session", "sdk_client", "fastmcp")
+
+
+def subjects(url: str | None) -> dict[str, Callable[[str | None], Any]]:
+    """The peers, switchboard at the transport's default and at the other revision."""
+    other = "auto" if url is None else "legacy"  # the revision the default is not
+    return {
+        "sdk_session": sdk_session,
+        "sdk_client": sdk_client,
+        "fastmcp": fastmcp_client,
+        "switchboard": switchboard_subject(None),
+        f"switchboard_{other}": switchboard_subject(other),
+    }
 
 
 def children() -> set[int]:
@@ -227,7 +237,8 @@ async def measure(url: str | None, calls: int, rounds: int, pid: int | None) -> 
     best_cpu: dict[str, float] = {}
     best_server: dict[str, float] = {}
     protocols: dict[str, str] = {}
-    names = list(SUBJECTS)
+    chosen = subjects(url)
+    names = list(chosen)
     for round_ in range(rounds):
         # Each round starts with the next subject, so that none always runs first.
         order = names[round_ % len(names) :] + names[: round_ % len(names)]
@@ -235,7 +246,7 @@ async def measure(url: str | None, calls: int, rounds: int, pid: int | None) -> 
             opened: dict[str, tuple[Call, int | None]] = {}
             for name in order:  # new connections (over stdio, new server processes) each round
                 before = children()
-                call, protocols[name] = await stack.enter_async_context(SUBJECTS[name](url))
+                call, protocols[name] = await stack.enter_async_context(chosen[name](url))
                 started = children() - before
                 server = started.pop() if url is None and len(started) == 1 else pid
                 for i in range(20):  # warm-up, checked
@@ -249,16 +260,19 @@ async def measure(url: str | None, calls: int, rounds: int, pid: int | None) -> 
                 best_server[name] = min(best_server.get(name, served), served)
         print(f"round {round_ + 1}/{rounds} done", file=sys.stderr)
     fastest = min(best[peer] for peer in PEERS)
+    at = {protocols[name]: name for name in names if name.startswith("switchboard")}
     return {
         "us_per_call": {name: round(figure, 1) for name, figure in best.items()},
         "client_cpu_us_per_call": {name: round(cpu, 1) for name, cpu in best_cpu.items()},
         "server_cpu_us_per_call": {name: round(cpu, 1) for name, cpu in best_server.items()},
         "protocol": protocols,
         "switchboard_over_fastest_peer": round(best["switchboard"] / fastest, 3),
-        "switchboard_legacy_over_sdk_session": round(
-            best["switchboard_legacy"] / best["sdk_session"], 3
+        "switchboard_over_sdk_session_at_2025_11_25": round(
+            best[at["2025-11-25"]] / best["sdk_session"], 3
         ),
-        "switchboard_over_sdk_client": round(best["switchboard"] / best["sdk_client"], 3),
+        "switchboard_over_sdk_client_at_2026_07_28": round(
+            best[at["2026-07-28"]] / best["sdk_client"], 3
+        ),
         "met": best["switchboard"] <= 1.10 * fastest,
     }
 

@@ -25,9 +25,13 @@ from .conftest import fixture_stdio, time_stdio
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture(scope="module")
-async def fixture_server(server_log: TextIO) -> AsyncIterator[MCPServer]:
-    async with fixture_stdio(server_log, include=["slow", "add"]) as server:
+@pytest.fixture(scope="module", params=[None, "auto"], ids=["default", "auto"])
+async def fixture_server(
+    request: pytest.FixtureRequest, server_log: TextIO
+) -> AsyncIterator[MCPServer]:
+    """At stdio's default revision (2025-11-25), and with protocol="auto" (2026-07-28)."""
+    protocol: dict[str, str] = {} if request.param is None else {"protocol": request.param}
+    async with fixture_stdio(server_log, include=["slow", "add"], **protocol) as server:
         yield server
 
 

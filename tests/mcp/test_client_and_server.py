@@ -89,3 +89,19 @@ async def test_the_servers_hints_become_the_clients_tool_options(served: Toolbox
         True,
         False,
     )
+
+
+@pytest.mark.parametrize(
+    ("transport", "version"), [("stdio", "2025-11-25"), ("http", "2026-07-28")]
+)
+async def test_the_client_agrees_on_its_transports_default_revision(
+    request: pytest.FixtureRequest, server_log: TextIO, transport: str, version: str
+) -> None:
+    """By default the handshake's 2025-11-25 over stdio, the stateless 2026-07-28 over HTTP."""
+    server = (
+        MCPServer.stdio(sys.executable, COMMAND, env=ENV, stderr=server_log)
+        if transport == "stdio"
+        else MCPServer.http(request.getfixturevalue("http_url"))
+    )
+    async with server:
+        assert server.protocol_version == version

@@ -71,14 +71,16 @@ def toolbox(fixture_server: MCPServer) -> Toolbox:
     return Toolbox([fixture_server])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=[None, "auto"], ids=["default", "auto"])
 async def guarded(
-    server_log: TextIO, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, server_log: TextIO, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Toolbox]:
     """Some of the server's tools, some with options, run with a variable and a directory.
 
-    The options: a timeout, a concurrency limit, retries, approval.
+    The options: a timeout, a concurrency limit, retries, approval. Once at stdio's default
+    revision (the handshake, 2025-11-25) and once with ``protocol="auto"`` (2026-07-28).
     """
+    protocol: dict[str, str] = {} if request.param is None else {"protocol": request.param}
     options: dict[str, ToolOptions] = {
         "slow": {"timeout": 0.5, "max_concurrency": 1},
         "flaky": {"retry": RetryPolicy(attempts=2, base=0.0, retry_on=(ToolError,))},
@@ -92,6 +94,7 @@ async def guarded(
         tool_options=options,
         env={"SWITCHBOARD_MARKER": "set"},
         cwd=tmp_path_factory.mktemp("cwd"),
+        **protocol,
     ) as server:
         yield Toolbox([server])
 
@@ -240,11 +243,24 @@ async def test_calls_from_another_event_loop_get_an_error_result(guarded: Toolbo
 
 
 async def test_tool_list_change_reaches_the_toolbox(guarded: Toolbox) -> None:
-    """A tool the server adds mid-session appears in the toolbox (2026-07-28: listen)."""
+    """A tool the server adds mid-session appears in the toolbox (list_changed, or listen)."""
     await guarded.execute([ToolCall("c1", "grow", '{"name": "echo_two"}')])
     await wait_for_tool(guarded, "echo_two")
     [result] = await guarded.execute([ToolCall("c2", "echo_two", '{"text": "hi"}')])
     assert (result.content, result.value) == ("hi", "hi")
+
+
+async def test_stdio_negotiates_the_handshake_revision_by_default(
+    fixture_server: MCPServer,
+) -> None:
+    """With no protocol given, stdio agrees on the newest handshake revision: 2025-11-25."""
+    assert fixture_server.protocol_version == "2025-11-25"
+
+
+async def test_auto_over_stdio_negotiates_the_stateless_revision(server_log: TextIO) -> None:
+    """protocol="auto" over stdio takes the server's 2026-07-28 revision."""
+    async with fixture_stdio(server_log, include=["add"], protocol="auto") as server:
+        assert server.protocol_version == "2026-07-28"
 
 
 async def test_tool_list_change_reaches_the_toolbox_in_the_handshake_era(

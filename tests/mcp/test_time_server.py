@@ -38,11 +38,17 @@ async def test_its_tools_join_a_toolbox_under_the_prefix(toolbox: Toolbox) -> No
     assert toolbox.names == ["time_get_current_time", "time_convert_time"]
 
 
-async def test_server_names_itself_and_negotiates_the_stateless_revision(
+async def test_server_names_itself_and_negotiates_the_handshake_revision_by_default(
     time_server: MCPServer,
 ) -> None:
-    """The server's own name is used, and the 2026-07-28 revision is negotiated over stdio."""
-    assert (time_server.name, time_server.protocol_version) == ("mcp-time", "2026-07-28")
+    """The server's own name is used, and over stdio the 2025-11-25 handshake by default."""
+    assert (time_server.name, time_server.protocol_version) == ("mcp-time", "2025-11-25")
+
+
+async def test_auto_negotiates_the_stateless_revision(server_log: TextIO) -> None:
+    """With protocol="auto", mcp-server-time and switchboard agree on 2026-07-28 over stdio."""
+    async with time_stdio(server_log, protocol="auto") as server:
+        assert server.protocol_version == "2026-07-28"
 
 
 async def test_call_returns_structured_content_as_value_and_its_json_as_content(

@@ -39,6 +39,16 @@ logger = logging.getLogger("switchboard")
 
 _PROTOCOLS = ("auto", "legacy", "2026-07-28")
 
+_DEFAULT_PROTOCOLS = {"stdio": "legacy", "http": "auto"}
+"""What each transport negotiates when no ``protocol`` is given.
+
+Over stdio the handshake: the 2026-07-28 revision is for HTTP servers without sessions
+(behind load balancers), while a stdio server is one process for one client; and SDK 2.3
+servers serve each of its requests as a connection of their own, 10 to 15% more per call
+over stdio than the handshake. Over HTTP 2026-07-28 where the server has it: there it is
+the faster revision (the handshake keeps a session, its GET stream and session headers).
+"""
+
 
 class MCPServer:
     """An MCP server whose tools join a `Toolbox` or an `Agent`; an async context manager.
@@ -78,7 +88,8 @@ class MCPServer:
         """A server reached through ``transport``; use `stdio` or `http` rather than this.
 
         ``transport`` makes a new SDK transport for each connection; ``target`` (the command
-        or URL) names the server in messages. The other arguments are those of `stdio`.
+        or URL) names the server in messages. The other arguments are those of `stdio`
+        (``protocol``: one of its values; ``"auto"`` unless given).
         """
         if importlib.util.find_spec("mcp") is None:  # pragma: no cover - only without the extra
             msg = 'MCPServer needs the MCP SDK. Install the extra: pip install "switchboard[mcp]"'
@@ -120,7 +131,7 @@ class MCPServer:
         include: Iterable[str] | None = None,
         exclude: Iterable[str] = (),
         tool_options: Mapping[str, ToolOptions] | None = None,
-        protocol: str = "auto",
+        protocol: str | None = None,
         connect_timeout: float | None = 30.0,
         reconnect: bool = True,
         **options: Unpack[ToolOptions],
@@ -141,9 +152,12 @@ class MCPServer:
             exclude: Leave out the tools whose names match one of these.
             tool_options: Options for some tools, by name or pattern, over ``options``:
                 ``{"delete_*": {"requires_approval": True}, "search": {"timeout": 60}}``.
-            protocol: ``"auto"`` (the newest both sides speak: 2026-07-28 where the server
-                has it, else the initialize handshake), ``"legacy"`` (the handshake, at
-                2025-11-25 or what the server offers) or ``"2026-07-28"``.
+            protocol: ``"legacy"`` (the initialize handshake, at 2025-11-25 or the older
+                revision the server offers), ``"auto"`` (the newest both sides speak:
+                2026-07-28 where the server has it, else the handshake) or
+                ``"2026-07-28"``. ``None`` (default): the transport's own, ``"legacy"``
+                over stdio, where the stateless revision gains nothing and costs SDK-built
+                servers more per call; ``"auto"`` over HTTP.
             connect_timeout: Seconds for starting and the handshake.
             reconnect: When the server has gone (its process exited), start it again on
                 the next call; without it, calls get error results until `reconnect`.
@@ -160,7 +174,7 @@ class MCPServer:
             include=include,
             exclude=exclude,
             tool_options=tool_options,
-            protocol=protocol,
+            protocol=_DEFAULT_PROTOCOLS["stdio"] if protocol is None else protocol,
             connect_timeout=connect_timeout,
             reconnect=reconnect,
             **options,
@@ -177,7 +191,7 @@ class MCPServer:
         include: Iterable[str] | None = None,
         exclude: Iterable[str] = (),
         tool_options: Mapping[str, ToolOptions] | None = None,
-        protocol: str = "auto",
+        protocol: str | None = None,
         connect_timeout: float | None = 30.0,
         reconnect: bool = True,
         **options: Unpack[ToolOptions],
@@ -185,7 +199,9 @@ class MCPServer:
         """A server reached over streamable HTTP at ``url``, its MCP endpoint.
 
         ``headers`` are sent with every request (an ``Authorization`` header, say); the
-        other arguments are those of `stdio` (``reconnect``: after the connection dropped).
+        other arguments are those of `stdio` (``reconnect``: after the connection dropped;
+        ``protocol`` by default ``"auto"``: 2026-07-28, the faster revision over HTTP,
+        where the server has it).
         """
         from switchboard.mcp.transports import http_transport
 
@@ -197,7 +213,7 @@ class MCPServer:
             include=include,
             exclude=exclude,
             tool_options=tool_options,
-            protocol=protocol,
+            protocol=_DEFAULT_PROTOCOLS["http"] if protocol is None else protocol,
             connect_timeout=connect_timeout,
             reconnect=reconnect,
             **options,
