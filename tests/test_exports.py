@@ -16,7 +16,7 @@ def test_all_is_sorted() -> None:
 
 def test_all_names_exist_and_are_complete() -> None:
     """Every name in __all__ exists, and every public attribute is in __all__."""
-    public = {name for name in vars(switchboard) if not name.startswith("_")}
+    public = {name for name in dir(switchboard) if not name.startswith("_")}
     modules = {name for name in public if inspect.ismodule(getattr(switchboard, name))}
     assert set(switchboard.__all__) == public - modules
 

@@ -1,5 +1,6 @@
 """What importing switchboard, and registering plain tools, loads: seen from a new interpreter."""
 
+import ast
 import os
 import subprocess
 import sys
@@ -58,6 +59,32 @@ def convert(value: float, unit: Literal["km", "mi"], note: Optional[str] = None)
     return value
 """
 
+# Imported on first use of their public names, or by the paths that need them (a resume, a
+# run store, a router): a plain function-calling program never loads them.
+ON_USE = (
+    "switchboard.batch",
+    "switchboard.evals",
+    "switchboard.mcp",
+    "switchboard.viewer",
+    "switchboard.routing",
+    "switchboard.providers.scripted",
+    "switchboard.resume_plan",
+    "switchboard.run_resume",
+    "switchboard.runs.recorder",
+    "switchboard.runs.store",
+    "switchboard.runs.writes",
+    "switchboard.runs.location",
+    "switchboard.runs.sqlite",
+    "switchboard.runs.postgres",
+    "switchboard.runs.replay",
+    "switchboard.runs.recording",
+    "switchboard.runs.compare",
+    "switchboard.telemetry.tracing",
+    "sqlite3",
+    "uuid",
+    "tempfile",
+)
+
 REMOTE_TOOL = """
 from switchboard import Ray
 
@@ -68,14 +95,31 @@ def render(scene: str) -> str:
 """
 
 
-def _modules_after(code: str) -> set[str]:
-    """The modules loaded after running ``code`` in a new interpreter."""
-    script = f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"
+def _printed(script: str) -> str:
+    """What ``script`` prints, run in a new interpreter."""
     env = {**os.environ, "PYTHONPATH": SOURCE}
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
     )
-    return set(done.stdout.split())
+    return done.stdout
+
+
+def _modules_after(code: str) -> set[str]:
+    """The modules loaded after running ``code`` in a new interpreter."""
+    return set(_printed(f"{code}\nimport sys\nprint('\\n'.join(sys.modules))").split())
+
+
+def _exported_from() -> dict[str, str]:
+    """Each name ``switchboard/__init__.py`` imports (eagerly or for type checkers): its module."""
+    tree = ast.parse(Path(switchboard.__file__).read_text(encoding="utf-8"))
+    return {
+        alias.name: node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and node.module
+        and node.module.startswith("switchboard")
+        for alias in node.names
+    }
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +138,58 @@ def after_registering() -> set[str]:
 def test_import_switchboard_does_not_load(after_import: set[str], module: str) -> None:
     """`import switchboard` leaves each optional or on-use dependency unloaded."""
     assert module not in after_import
+
+
+@pytest.mark.parametrize("module", ON_USE)
+def test_import_switchboard_leaves_out_what_is_imported_on_use(
+    after_import: set[str], module: str
+) -> None:
+    """`import switchboard` loads none of the parts a plain function-calling program skips."""
+    assert not {name for name in after_import if name == module or name.startswith(f"{module}.")}
+
+
+def test_every_public_name_is_its_defining_modules_object() -> None:
+    """Each name of `__all__`, looked up first in a new interpreter, is its module's object."""
+    defined_in = _exported_from()
+    assert set(defined_in) == set(switchboard.__all__)
+    script = (
+        "import importlib, switchboard\n"
+        f"for name, module in {defined_in!r}.items():\n"
+        "    if getattr(switchboard, name) is not getattr(importlib.import_module(module), name):\n"
+        "        print(name)\n"
+    )
+    assert _printed(script).split() == []
+
+
+def test_from_import_finds_a_name_imported_on_use() -> None:
+    """`from switchboard import SQLiteStore` imports the store's module and gives its class."""
+    script = (
+        "from switchboard import SQLiteStore\n"
+        "from switchboard.runs.sqlite import SQLiteStore as defined\n"
+        "print(SQLiteStore is defined)"
+    )
+    assert _printed(script).strip() == "True"
+
+
+def test_batch_is_the_function_after_its_subpackage_is_imported() -> None:
+    """After the subpackage `switchboard.batch` is imported, `switchboard.batch` is the function."""
+    script = (
+        "import importlib, switchboard, switchboard.batch.remote\n"
+        "print(switchboard.batch is importlib.import_module('switchboard.batch.run').batch)"
+    )
+    assert _printed(script).strip() == "True"
+
+
+def test_dir_lists_the_names_imported_on_use() -> None:
+    """`dir(switchboard)` in a new interpreter lists every public name, looked up or not."""
+    listed = _printed("import switchboard\nprint(' '.join(dir(switchboard)))").split()
+    assert set(switchboard.__all__) <= set(listed)
+
+
+def test_an_unknown_name_raises_the_usual_attribute_error() -> None:
+    """An attribute the package does not have raises AttributeError naming it."""
+    with pytest.raises(AttributeError, match=r"^module 'switchboard' has no attribute 'Nope'$"):
+        switchboard.Nope  # noqa: B018  (the lookup is the test)
 
 
 def test_registering_plain_function_tools_does_not_build_them(after_registering: set[str]) -> None:

@@ -41,20 +41,17 @@ from switchboard.providers.base import (
     check_timeouts,
 )
 from switchboard.providers.models import resolve_model
-from switchboard.resume_plan import paused_turn, plan_resume
-from switchboard.routing import Router
 from switchboard.run import RunLoop
-from switchboard.run_resume import ResumedLoop
 from switchboard.runs.approval import Decision
-from switchboard.runs.recorder import RunRecorder
 from switchboard.runs.state import RunState
-from switchboard.runs.store import RunStore, StoredRun
 from switchboard.streaming import RunEnd, RunEvent
 from switchboard.telemetry.settings import InstrumentationSettings, instrumentation
 from switchboard.tools.source import ToolSource
 from switchboard.tools.tool import Tool
 
 if TYPE_CHECKING:
+    from switchboard.routing import Router
+    from switchboard.runs.store import RunStore, StoredRun
     from switchboard.telemetry.tracing import Tracing
 
 
@@ -322,6 +319,12 @@ class Agent(Generic[OutputT]):
                 state, or the store holds a later state of the run than the one given.
             ProviderError, RunTimeoutError, RunError: As `run`, with ``error.result``.
         """
+        # Imported on use: a run that never resumes and has no store does without them, and
+        # `import switchboard` leaves them out (tests/test_imports.py).
+        from switchboard.resume_plan import plan_resume
+        from switchboard.run_resume import ResumedLoop
+        from switchboard.runs.recorder import RunRecorder
+
         given, stored = await self._stored(state)
         plan = plan_resume(
             given, stored, decisions or {}, self.toolbox, self.executor.max_result_chars
@@ -400,6 +403,8 @@ class Agent(Generic[OutputT]):
         opening = self._opening(prompt, messages)
         run = RunLoop(self, opening, self.deps if deps is None else deps, run_id=run_id)
         if self.store is not None:
+            from switchboard.runs.recorder import RunRecorder
+
             provider = self.provider
             run.recorder = run.calls.recorder = RunRecorder(self.store, run.run_id)
             run.meta = {"model": f"{provider.name}:{provider.model}", **(meta or {})}
@@ -523,6 +528,8 @@ def _recorded(state: RunState, stored: StoredRun | None) -> int:
     if stored is None or state.iteration == 0:
         return 0  # a run new to the store: its first step's request holds them all
     if state.pending:
+        from switchboard.resume_plan import paused_turn
+
         return paused_turn(list(state.messages))[0]
     turns = [i for i, m in enumerate(state.messages) if isinstance(m, AssistantTurn)]
     return turns[-1] if turns else 0

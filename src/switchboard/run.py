@@ -35,7 +35,6 @@ from switchboard.outcome import RunResult, RunStopReason, Step, new_step
 from switchboard.providers.base import AllowedTools, ModelRequest, Provider, new_request
 from switchboard.run_output import OutputCheck
 from switchboard.runs.approval import PendingCall
-from switchboard.runs.recorder import RunRecorder
 from switchboard.runs.request import tool_hashes
 from switchboard.runs.state import RunState, RunStatus, new_run_id
 from switchboard.streaming import RunEnd, RunEvent, StreamedTurn, cut_result, withheld_result
@@ -46,6 +45,7 @@ from switchboard.tools.tool import Tool
 if TYPE_CHECKING:
     from switchboard.agent import Agent
     from switchboard.routing import Router
+    from switchboard.runs.recorder import RunRecorder
 
 logger = logging.getLogger("switchboard")
 
