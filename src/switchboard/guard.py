@@ -79,7 +79,7 @@ class CallGuard:
         if limit is not None and self.calls_made >= limit:
             return self._over_limit(call, limit)
         self.calls_made += 1
-        return self._admit_keyed(call, self._key(call))
+        return self._admit_counted(call)
 
     def admit_all(
         self, calls: Sequence[ToolCall]
@@ -92,12 +92,14 @@ class CallGuard:
         """
         limit = self.max_tool_calls
         if (limit is not None and self.calls_made + len(calls) > limit) or self.repeat_limit < 2:
-            return self._admit_each(calls)
+            # A reply that reaches max_tool_calls, or a repeat_limit that refuses even a
+            # first call: call by call through `admit`.
+            return self._admit_from(calls, 0, self.admit)
         self.calls_made += len(calls)
         first = self._first
         admitted = self._admitted
         # The short way: flat objects (see `_key`) never seen, every call of the common reply.
-        # The first call that is not one goes the long way below, and the rest with it.
+        # The first call that is not one goes the long way, and the rest with it.
         fresh = 0
         for call in calls:
             arguments = call.arguments
@@ -115,11 +117,19 @@ class CallGuard:
             fresh += 1
         else:
             return None, None
+        return self._admit_from(calls, fresh, self._admit_counted)
+
+    def _admit_from(
+        self,
+        calls: Sequence[ToolCall],
+        start: int,
+        admit: Callable[[ToolCall], tuple[ToolResult | None, GuardStop | None]],
+    ) -> tuple[dict[int, ToolResult] | None, GuardStop | None]:
+        """`admit_all`'s answer for the calls from ``start`` on, each through ``admit``."""
         refused: dict[int, ToolResult] | None = None
         stop: GuardStop | None = None
-        for i in range(fresh, len(calls)):
-            call = calls[i]
-            refusal, reason = self._admit_keyed(call, self._key(call))
+        for i in range(start, len(calls)):
+            refusal, reason = admit(calls[i])
             if refusal is not None:
                 if refused is None:
                     refused = {}
@@ -127,22 +137,9 @@ class CallGuard:
             stop = reason or stop
         return refused, stop
 
-    def _admit_each(
-        self, calls: Sequence[ToolCall]
-    ) -> tuple[dict[int, ToolResult] | None, GuardStop | None]:
-        """`admit_all` through `admit`, call by call, where the short way may not be taken.
-
-        That is, for a reply that reaches ``max_tool_calls``, or under a ``repeat_limit``
-        that refuses even a first call.
-        """
-        refused: dict[int, ToolResult] = {}
-        stop: GuardStop | None = None
-        for i, call in enumerate(calls):
-            refusal, reason = self.admit(call)
-            if refusal is not None:
-                refused[i] = refusal
-            stop = reason or stop
-        return refused or None, stop
+    def _admit_counted(self, call: ToolCall) -> tuple[ToolResult | None, GuardStop | None]:
+        """`admit`, for a call already counted."""
+        return self._admit_keyed(call, self._key(call))
 
     def _over_limit(self, call: ToolCall, limit: int) -> tuple[ToolResult, GuardStop | None]:
         refusal = _refusal(
@@ -281,10 +278,6 @@ class CallGuard:
                 return call.name, arguments
         else:
             value = dict(arguments)
-        return self._keyed(call, value)
-
-    def _keyed(self, call: ToolCall, value: Any) -> CallKey:
-        """`_key`, of the call's arguments parsed to ``value``."""
         if isinstance(value, dict):
             items = cast("dict[Any, Any]", value)
             try:
