@@ -276,14 +276,7 @@ class Agent(Generic[OutputT]):
         calls that ran and their results are in its messages, to continue from, and its
         ``state`` to resume.
         """
-        run = self._new_run(prompt, messages, deps, run_id, meta)
-        # Closed here, not left to the collector: its loop would get the closing as a task.
-        async with contextlib.aclosing(self._events(run, streaming=False)) as events:
-            async for event in events:
-                if isinstance(event, RunEnd):
-                    return self._checked(event.result)
-        msg = "The loop ended without a result."  # unreachable: events() ends with RunEnd
-        raise RuntimeError(msg)
+        return await self._result(self._new_run(prompt, messages, deps, run_id, meta))
 
     async def resume(
         self,
@@ -377,8 +370,9 @@ class Agent(Generic[OutputT]):
             return given, None
 
     async def _result(
-        self, run: RunLoop, decisions: Mapping[str, Decision] | None
+        self, run: RunLoop, decisions: Mapping[str, Decision] | None = None
     ) -> RunResult[OutputT]:
+        """Run ``run`` whole: its result (``decisions``: a resumed run's, for its trace)."""
         # Closed here, not left to the collector: its loop would get the closing as a task.
         async with contextlib.aclosing(
             self._events(run, streaming=False, decisions=decisions)
