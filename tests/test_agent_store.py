@@ -11,6 +11,7 @@ import pytest
 
 from switchboard import (
     Agent,
+    AllowedTools,
     Approve,
     Message,
     ModelSettings,
@@ -24,6 +25,7 @@ from switchboard import (
     ToolCall,
     ToolResult,
     UserMessage,
+    replay,
 )
 from switchboard.runs.codec import message_to_json, response_to_json
 from switchboard.runs.state import schema_hash
@@ -117,6 +119,20 @@ async def test_a_steps_request_records_the_tools_choice_and_settings_sent(
         "parallel_tool_calls": None,
         "strict": False,
     }
+
+
+async def test_a_choice_of_allowed_tools_is_recorded_as_the_state_keeps_it(
+    store: SQLiteStore,
+) -> None:
+    """AllowedTools is written as JSON in the step's request, and the run is replayed."""
+    log: list[str] = []
+    choice = AllowedTools(["fetch"], required=True)
+    agent = agent_on(store, log, [[FETCH]], tool_choice=choice)
+    result = await agent.run("Hi")
+    request = (await store.load(result.state.run_id)).steps[0].request
+    assert request["tool_choice"] == {"allowed": ["fetch"], "required": True}
+    report = await replay(store, result.state.run_id, agent_on(None, log, [], tool_choice=choice))
+    assert report.divergence is None
 
 
 async def test_the_requests_deltas_add_up_to_each_request_the_model_got(

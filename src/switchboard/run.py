@@ -35,7 +35,7 @@ from switchboard.outcome import RunResult, RunStopReason, Step, new_step
 from switchboard.providers.base import AllowedTools, ModelRequest, Provider, new_request
 from switchboard.run_output import OutputCheck
 from switchboard.runs.approval import PendingCall
-from switchboard.runs.request import tool_hashes
+from switchboard.runs.request import choice_to_json, tool_hashes
 from switchboard.runs.state import RunState, RunStatus, new_run_id
 from switchboard.streaming import RunEnd, RunEvent, StreamedTurn, cut_result, withheld_result
 from switchboard.streaming.partial import settled_arguments
@@ -519,7 +519,7 @@ class RunLoop:
             usage=self.usage,
             guard=self._guard.to_json(),
             failures=dict(self.calls.failures),
-            tool_choice=choice_to_state(self.tool_choice),
+            tool_choice=choice_to_json(self.tool_choice),
             tools=tool_hashes(self._offered) if self._offered else self._tools,
             status=status,
             invalid_answers=0 if self.output is None else self.output.invalid,
@@ -581,20 +581,6 @@ def _settle(response: ModelResponse, unfinished: frozenset[str]) -> ModelRespons
 def _final_reason(response: ModelResponse) -> RunStopReason:
     reason = response.stop_reason
     return "answer" if reason in ("answer", "tool_calls") else reason
-
-
-def choice_to_state(choice: str | AllowedTools) -> str | dict[str, Any]:
-    """A tool choice as `RunState` keeps it: a choice of allowed tools as plain JSON."""
-    if isinstance(choice, AllowedTools):
-        return {"allowed": list(choice.names), "required": choice.required}
-    return choice
-
-
-def choice_from_state(choice: str | Mapping[str, Any]) -> str | AllowedTools:
-    """The tool choice a `RunState` keeps (see `choice_to_state`)."""
-    if isinstance(choice, str):
-        return choice
-    return AllowedTools(choice["allowed"], required=choice["required"])
 
 
 def _forced(choice: str | AllowedTools) -> bool:

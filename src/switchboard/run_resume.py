@@ -19,9 +19,10 @@ from switchboard.guard import GuardMemory
 from switchboard.messages import ModelResponse, ToolCall, ToolResult
 from switchboard.outcome import RunResult, RunStopReason
 from switchboard.resume_plan import ResumePlan, interrupted_result, paused_turn
-from switchboard.run import RunLoop, choice_from_state
+from switchboard.run import RunLoop
 from switchboard.runs.approval import PendingCall
 from switchboard.runs.recorder import RunRecorder
+from switchboard.runs.request import choice_from_json
 
 if TYPE_CHECKING:
     from switchboard.agent import Agent
@@ -48,7 +49,7 @@ class ResumedLoop(RunLoop):
         state = plan.state
         super().__init__(agent, list(state.messages), deps, run_id=state.run_id, recorder=recorder)
         self.iteration = state.iteration
-        self.tool_choice = choice_from_state(state.tool_choice)
+        self.tool_choice = choice_from_json(state.tool_choice)
         self.calls.failures = dict(state.failures)
         self._tools = state.tools
         self._guard = GuardMemory.from_json(state.guard)

@@ -26,7 +26,7 @@ import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from switchboard.providers.base import ModelRequest, ModelSettings
+from switchboard.providers.base import AllowedTools, ModelRequest, ModelSettings, ToolChoice
 from switchboard.runs.codec import message_to_json
 from switchboard.runs.state import schema_hash
 from switchboard.tools.tool import Tool
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from switchboard.output_schema import OutputSchema
 
 __all__ = [
+    "choice_from_json",
+    "choice_to_json",
     "output_json",
     "request_json",
     "sent_form",
@@ -105,7 +107,7 @@ def request_json(request: ModelRequest, since: int = 0) -> dict[str, Any]:
     return {
         "messages": [message_to_json(m) for m in request.messages[since:]],
         "tools": tool_digests(request.tools),
-        "tool_choice": request.tool_choice,
+        "tool_choice": choice_to_json(request.tool_choice),
         "settings": settings_json(request),
         "output": output_json(request.output),
     }
@@ -116,3 +118,20 @@ def sent_form(message: Mapping[str, Any]) -> dict[str, Any]:
     if message.get("type") == "tool_result":
         return {key: message.get(key) for key in _RESULT_SENT}
     return dict(message)
+
+
+def choice_to_json(choice: ToolChoice) -> str | dict[str, Any]:
+    """A tool choice as JSON: a name, or ``{"allowed": [names], "required": bool}``.
+
+    The form a `RunState` keeps and a stored request records.
+    """
+    if isinstance(choice, AllowedTools):
+        return {"allowed": list(choice.names), "required": choice.required}
+    return choice
+
+
+def choice_from_json(choice: str | Mapping[str, Any]) -> ToolChoice:
+    """The tool choice of `choice_to_json`'s form."""
+    if isinstance(choice, str):
+        return choice
+    return AllowedTools(choice["allowed"], required=choice["required"])
