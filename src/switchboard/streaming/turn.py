@@ -147,7 +147,7 @@ class StreamedTurn:
         """
         pump = asyncio.create_task(self._pump(stream))
         try:
-            async for item in self._relay():
+            async for item in self._relay(_END):
                 yield item
             async for event in self._finish():
                 yield event
@@ -163,10 +163,13 @@ class StreamedTurn:
         else:
             self._queue.put_nowait(_END)
 
-    async def _relay(self) -> AsyncIterator[StreamEvent | ToolProgressEvent | ToolResultEvent]:
+    async def _relay(
+        self, end: object
+    ) -> AsyncIterator[StreamEvent | ToolProgressEvent | ToolResultEvent]:
+        """Yield what the queue holds until ``end``: the stream's (`_END`) or the batch's."""
         while True:
             item = await self._queue.get()
-            if item is _END:
+            if item is end:
                 return
             if isinstance(item, _Failed):
                 raise item.error
@@ -266,8 +269,8 @@ class StreamedTurn:
         ran: dict[str, ToolResult] = {}
         if batch or running:
             settling = self._settling = asyncio.create_task(self._settle(batch, running))
-            async for event in self._relay_settling():
-                yield event
+            async for event in self._relay(_SETTLED):
+                yield cast("ToolProgressEvent | ToolResultEvent", event)
             ran = settling.result()
         results: list[ToolResult] = []
         for call in calls:
@@ -314,17 +317,6 @@ class StreamedTurn:
             return dict(zip([call.id for call in batch], ran, strict=True))
         finally:
             self._queue.put_nowait(_SETTLED)
-
-    async def _relay_settling(self) -> AsyncIterator[ToolProgressEvent | ToolResultEvent]:
-        while True:
-            item = await self._queue.get()
-            if item is _SETTLED:
-                return
-            if isinstance(item, ToolResultEvent):
-                self._yielded.add(item.result.call_id)
-                yield item
-            elif isinstance(item, ToolProgressEvent):
-                yield item
 
     async def _cancel(self, pump: asyncio.Task[None]) -> None:
         tasks: list[asyncio.Task[Any]] = [
