@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from switchboard.batch.cluster import connect, disconnect
 from switchboard.batch.conversation import load_tools
 from switchboard.batch.engine import Job, RayOptions, run_items
 from switchboard.batch.models import ModelSpec
@@ -170,12 +169,7 @@ async def _run(
         if on_item is not None:
             on_item(result)
 
-    connected = connect(ray.address)  # as `switchboard.batch` connects
-    try:
-        await run_items(job, items, deliver, concurrency=None, ray=ray)
-    finally:
-        if connected:
-            disconnect()
+    await run_items(job, items, deliver, concurrency=None, ray=ray)
     return [results[index] for index in range(len(items))]
 
 
