@@ -154,8 +154,7 @@ class ConversationJob:
             error = str(e)
         except Exception as e:  # e.g. a tools file that no longer imports on this worker
             result, error = None, f"{type(e).__name__}: {e}"
-        run_id = None if self.store is None else item.run_id
-        return _result(item, result, error, time.perf_counter() - started, run_id)
+        return _result(item, result, error, time.perf_counter() - started, self._run_id(item))
 
     async def close(self) -> None:
         """Close the store this process opened for the job on this loop, and its agents.
@@ -171,10 +170,11 @@ class ConversationJob:
 
     def lost(self, item: Line, reason: str) -> BatchResult:
         """The result of a line whose run was lost on Ray."""
-        run_id = None if self.store is None else item.run_id
-        return BatchResult(
-            item.id, item.number, "", None, reason, 0.0, metadata=item.metadata, run_id=run_id
-        )
+        return _result(item, None, reason, 0.0, self._run_id(item))
+
+    def _run_id(self, item: Line) -> str | None:
+        """The id of the line's run in the store; ``None`` when runs are not recorded."""
+        return None if self.store is None else item.run_id
 
     def _meta(self, item: Line) -> dict[str, Any]:
         """What is recorded with a line's run: which batch line it is, how to resume it."""

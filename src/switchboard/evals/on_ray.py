@@ -12,7 +12,7 @@ the reason.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -65,7 +65,7 @@ class TaskJob:
             )
             return await run_task(item, toolbox, agent)
         except SwitchboardError as e:
-            return score_task(item, None, str(e), 0.0)
+            return self.lost(item, str(e))
 
     async def close(self) -> None:
         """Nothing to release: a worker keeps only its tools and its model."""
@@ -99,7 +99,7 @@ class BfclJob:
         try:
             return await run_entry(self.model.build(), self.category, entry, answers, self.settings)
         except SwitchboardError as e:
-            return ItemResult(str(entry["id"]), False, (), 0, (str(e),), 0.0, 0, 0)
+            return _scored_wrong(entry, str(e))
 
     async def close(self) -> None:
         """Nothing to release: a worker keeps only its categories and its model."""
@@ -107,7 +107,7 @@ class BfclJob:
     def lost(self, item: int, reason: str) -> ItemResult:
         """The entry scored wrong, with the reason."""
         entries, _ = _category(self.category)
-        return ItemResult(str(entries[item]["id"]), False, (), 0, (reason,), 0.0, 0, 0)
+        return _scored_wrong(entries[item], reason)
 
     def with_threads(self, threads: int) -> BfclJob:
         """This job for a replica of ``threads`` CPUs: a local model's threads, unless set."""
@@ -179,3 +179,8 @@ def _category(category: str) -> tuple[list[dict[str, Any]], dict[str, list[Any]]
         answers = {} if expects_no_call(category) else load_possible_answers(category)
         found = _ENTRIES[category] = (load_bfcl(category), answers)
     return found
+
+
+def _scored_wrong(entry: Mapping[str, Any], reason: str) -> ItemResult:
+    """An entry that got no reply to score: wrong, with the reason."""
+    return ItemResult(str(entry["id"]), False, (), 0, (reason,), 0.0, 0, 0)
