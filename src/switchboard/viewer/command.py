@@ -10,7 +10,7 @@ import asyncio
 import socket
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -19,6 +19,7 @@ from switchboard.cli_store import StoreOption, shown, store_location
 from switchboard.errors import ConfigurationError, SwitchboardError
 from switchboard.runs.location import open_run_store
 from switchboard.runs.store import RunStore
+from switchboard.terminal import fail
 from switchboard.viewer.decisions import Resumable, ResumeHook
 
 if TYPE_CHECKING:
@@ -69,8 +70,8 @@ def view(
 
         from switchboard.viewer.app import create_app
     except ImportError as e:
-        _fail(console, f'{e}. Install the extra: pip install "switchboard[viewer]"')
-    listener = _listen(console, host, port)
+        fail(f'{e}. Install the extra: pip install "switchboard[viewer]"')
+    listener = _listen(host, port)
 
     async def serve() -> None:
         runs = open_run_store(location)
@@ -95,7 +96,7 @@ def view(
         with listener:
             asyncio.run(serve())
     except SwitchboardError as e:
-        _fail(console, str(e))
+        fail(str(e))
 
 
 def _agent(tools: list[Path], model: str, store: RunStore) -> Resumable:
@@ -137,7 +138,7 @@ def _url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
-def _listen(console: Console, host: str, port: int) -> socket.socket:
+def _listen(host: str, port: int) -> socket.socket:
     """A socket listening on ``host:port``: connections wait in its queue until served."""
     listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     try:
@@ -146,11 +147,5 @@ def _listen(console: Console, host: str, port: int) -> socket.socket:
         listener.listen(128)
     except OSError as e:
         listener.close()
-        _fail(console, f"Cannot listen on {host}:{port}: {e.strerror or e}. Try another --port.")
+        fail(f"Cannot listen on {host}:{port}: {e.strerror or e}. Try another --port.")
     return listener
-
-
-def _fail(console: Console, message: str) -> NoReturn:
-    # As the other commands end on an error: one line on stderr, status 1.
-    console.print(f"[bold red]error:[/] {' '.join(message.split())}")
-    raise typer.Exit(code=1)
