@@ -22,7 +22,7 @@ from switchboard.runs.state import RunState
 from switchboard.runs.store import StoredCall, StoredRun, StoredStep
 from switchboard.viewer.axis import TimeAxis
 
-__all__ = ["run_detail", "run_fingerprint", "run_summary"]
+__all__ = ["run_detail", "run_fingerprint", "run_pending", "run_summary"]
 
 Json = dict[str, Any]
 """A JSON object as the page receives it."""
@@ -98,6 +98,11 @@ def run_detail(run: StoredRun, now: float) -> Json:
         "answer": _answer(run),
         "state_error": _state_error(run),
     }
+
+
+def run_pending(run: StoredRun) -> dict[str, Json]:
+    """The calls a paused run waits on, by call id (none for a run not paused)."""
+    return _pending(run, _state_json(run))
 
 
 def run_fingerprint(run: StoredRun) -> tuple[Any, ...]:
