@@ -40,13 +40,11 @@ from switchboard.errors import RunStateError
 from switchboard.runs.approval import Decision
 from switchboard.runs.state import RunStatus
 from switchboard.runs.store import RunStore, StoredRun
+from switchboard.viewer import LOOPBACK_HOSTS
 from switchboard.viewer.decisions import DecisionsError, ResumeHook, decisions_from_json
 from switchboard.viewer.shape import Json, run_detail, run_fingerprint, run_pending, run_summary
 
 __all__ = ["LOOPBACK_HOSTS", "create_app"]
-
-LOOPBACK_HOSTS: Final = ("127.0.0.1", "localhost")
-"""The ``Host`` names a viewer served on loopback answers to."""
 
 _STATUSES: Final = frozenset(get_args(RunStatus))
 _LIMIT: Final = 100

@@ -20,16 +20,13 @@ from switchboard.errors import ConfigurationError, SwitchboardError
 from switchboard.runs.location import open_run_store
 from switchboard.runs.store import RunStore
 from switchboard.terminal import fail
+from switchboard.viewer import LOOPBACK_HOSTS
 from switchboard.viewer.decisions import Resumable, ResumeHook
 
 if TYPE_CHECKING:
     from switchboard.runs.approval import Decision
 
 __all__ = ["view"]
-
-# The host names the page answers to on loopback (Starlette's host check cannot read an
-# IPv6 address: served on one, the page answers to any host name, as on any other address).
-_LOOPBACK = frozenset({"127.0.0.1", "localhost"})
 
 
 def view(
@@ -78,12 +75,14 @@ def view(
         try:
             await runs.list_runs(limit=1)  # a file that is no run store fails here, clearly
             resume = _recorded_resume(runs, _agent(tools, model, runs) if tools else None)
-            allowed = sorted(_LOOPBACK) if host in _LOOPBACK else ["*"]
+            # Starlette's host check cannot read an IPv6 address: served on one, the page
+            # answers to any host name, as on any other address.
+            allowed = list(LOOPBACK_HOSTS) if host in LOOPBACK_HOSTS else ["*"]
             app = create_app(runs, resume=resume, allowed_hosts=allowed)
             config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2)
             bound = listener.getsockname()[1]
             console.print(f"Serving the runs of {shown(location)} at {_url(host, bound)}")
-            if host not in _LOOPBACK:
+            if host not in LOOPBACK_HOSTS:
                 console.print(
                     "[bold yellow]warning:[/] the page has no login: whoever reaches "
                     f"{host}:{bound} can read the runs and decide their pending calls."
