@@ -85,7 +85,7 @@ class BfclJob:
 
     category: str
     model: ModelSpec
-    settings: ModelSettings
+    settings: ModelSettings | None
 
     @property
     def heavy(self) -> bool:
@@ -152,7 +152,6 @@ async def run_bfcl_on_ray(
             each worker needs it too), or no Ray cluster answers.
     """
     count = len(_category(category)[0][:limit])
-    settings = settings or ModelSettings(max_tokens=256, temperature=0.0, seed=0)
     return await _run(BfclJob(category, model, settings), list(range(count)), ray, on_item)
 
 
