@@ -23,12 +23,11 @@ from switchboard.command_agent import command_agent as make_agent
 from switchboard.errors import ConfigurationError
 from switchboard.execution.executor import Approver
 from switchboard.output_type_file import load_output_type
-from switchboard.providers.base import Provider
 from switchboard.providers.models import LOCAL
 from switchboard.runs.store import RunStore
 from switchboard.tools_file import load_toolbox
 
-__all__ = ["MAX_ITERATIONS", "MAX_TOKENS", "TOOL_CHOICE", "RunOptions", "make_agent", "make_model"]
+__all__ = ["MAX_ITERATIONS", "MAX_TOKENS", "TOOL_CHOICE", "RunOptions", "make_agent"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +109,7 @@ class RunOptions:
         output = self.output_type
         output_type = None if output is None else load_output_type(output)
         return make_agent(
-            make_model(self.model, self.threads),
+            ModelSpec.parse(self.model, threads=self.threads).create(),
             [tool for toolbox in toolboxes for tool in toolbox],
             system=self.system,
             tool_choice=self.tool_choice,
@@ -172,13 +171,3 @@ _KINDS: Final[dict[str, Callable[[Any], bool]]] = {
     "answer_at_limit": _flag,
 }
 """Each setting's check of its JSON value."""
-
-
-def make_model(model: str, threads: int | None, *, grammar: bool = True) -> Provider:
-    """The provider of a model string or factory; a local model on ``threads`` CPU threads.
-
-    Raises:
-        ConfigurationError: The model string is wrong, or ``grammar=False`` for a model
-            that is not local.
-    """
-    return ModelSpec.parse(model, threads=threads, grammar=grammar).create()

@@ -24,7 +24,7 @@ from switchboard.cli_store import store_option
 from switchboard.command_agent import MAX_ITERATIONS, MAX_TOKENS, TOOL_CHOICE
 from switchboard.errors import SwitchboardError
 from switchboard.providers.models import LOCAL
-from switchboard.terminal import Command, StdoutConsole
+from switchboard.terminal import Command, StdoutConsole, fail
 
 __all__ = ["RAY_HELP", "REPLICAS_HELP", "RayCommand", "batch_command"]
 
@@ -170,8 +170,7 @@ def batch_command(
                 )
             )
     except (SwitchboardError, ImportError) as e:
-        stderr.print(f"[bold red]error:[/] {' '.join(str(e).split())}")
-        raise typer.Exit(code=1) from None
+        fail(str(e))
     StdoutConsole(highlight=False, soft_wrap=True).print(_table(summary, model))
     if summary.failed:
         stderr.print(

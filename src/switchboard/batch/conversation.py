@@ -25,10 +25,11 @@ from switchboard.batch.output_type import OutputTypeSpec
 from switchboard.batch.recorded import close_store_of_loop, run_recorded, store_of_loop
 from switchboard.batch.resumable import command_options
 from switchboard.batch.sources import SourceFile
+from switchboard.command_agent import command_agent
 from switchboard.errors import SwitchboardError
 from switchboard.execution.toolbox import Toolbox
 from switchboard.outcome import RunResult, run_so_far
-from switchboard.providers.base import ModelSettings, Provider
+from switchboard.providers.base import Provider
 from switchboard.runs.codec import message_to_json
 from switchboard.runs.state import new_run_id
 from switchboard.runs.store import RunStore
@@ -153,8 +154,7 @@ class ConversationJob:
             error = str(e)
         except Exception as e:  # e.g. a tools file that no longer imports on this worker
             result, error = None, f"{type(e).__name__}: {e}"
-        run_id = None if self.store is None else item.run_id
-        return _result(item, result, error, time.perf_counter() - started, run_id)
+        return _result(item, result, error, time.perf_counter() - started, self._run_id(item))
 
     async def close(self) -> None:
         """Close the store this process opened for the job on this loop, and its agents.
@@ -170,10 +170,11 @@ class ConversationJob:
 
     def lost(self, item: Line, reason: str) -> BatchResult:
         """The result of a line whose run was lost on Ray."""
-        run_id = None if self.store is None else item.run_id
-        return BatchResult(
-            item.id, item.number, "", None, reason, 0.0, metadata=item.metadata, run_id=run_id
-        )
+        return _result(item, None, reason, 0.0, self._run_id(item))
+
+    def _run_id(self, item: Line) -> str | None:
+        """The id of the line's run in the store; ``None`` when runs are not recorded."""
+        return None if self.store is None else item.run_id
 
     def _meta(self, item: Line) -> dict[str, Any]:
         """What is recorded with a line's run: which batch line it is, how to resume it."""
@@ -195,18 +196,21 @@ class ConversationJob:
         toolbox = load_tools(self.tools)
         provider = self.model.build() if isinstance(self.model, ModelSpec) else self.model
         output_type = None if self.output_type is None else self.output_type.load()
-        agent = _AGENTS[key] = Agent(
+        # The recipe `runs resume` builds the line's agent again with (`command_options`).
+        agent = _AGENTS[key] = command_agent(
             provider,
-            tools=toolbox,
+            toolbox,
             system=settings.system,
+            tool_choice=settings.tool_choice,
             max_iterations=settings.max_iterations,
-            max_tool_calls=settings.max_tool_calls,
-            tool_choice=settings.tool_choice if len(toolbox) else "auto",
-            answer_at_limit=settings.answer_at_limit,
-            settings=ModelSettings(settings.max_tokens, settings.temperature, settings.seed),
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
+            seed=settings.seed,
             tool_timeout=settings.tool_timeout,
             run_timeout=settings.run_timeout,
+            max_tool_calls=settings.max_tool_calls,
             request_timeout=settings.request_timeout,
+            answer_at_limit=settings.answer_at_limit,
             store=store,
             output_type=output_type,
         )

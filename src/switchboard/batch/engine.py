@@ -129,14 +129,23 @@ async def run_items(
         items: The items.
         deliver: Gets each item's position and result, on the event loop.
         concurrency: Items in flight at once (``None``: 8 here; on Ray, see `run_on_ray`).
-        ray: Run on Ray with these options (already connected: see `on_ray.connect`).
+        ray: Run on Ray with these options: this process connects to the cluster for the
+            items and leaves it after, unless it was connected already (see `connect`).
     """
     if ray is None:
         await run_locally(job, items, deliver, concurrency or 8)
         return
+    from switchboard.batch.cluster import connect, disconnect
     from switchboard.batch.on_ray import run_on_ray
 
-    await run_on_ray(job, items, deliver, ray, concurrency)
+    # On the event loop's thread, which nothing else uses yet: Ray sets its signal handlers
+    # from the main thread only.
+    connected = connect(ray.address)
+    try:
+        await run_on_ray(job, items, deliver, ray, concurrency)
+    finally:
+        if connected:
+            disconnect()
 
 
 async def lanes(lane: Callable[[], Coroutine[Any, Any, None]], count: int, items: int) -> None:

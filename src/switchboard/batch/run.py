@@ -19,7 +19,7 @@ from pathlib import Path
 
 from switchboard.batch.conversation import BatchSettings, ConversationJob, load_tools
 from switchboard.batch.engine import RayOptions, run_items
-from switchboard.batch.lines import Line, id_key, read_lines
+from switchboard.batch.lines import id_key, read_lines
 from switchboard.batch.models import ModelSpec
 from switchboard.batch.output import BatchResult, OutputFile
 from switchboard.batch.output_type import OutputTypeSpec
@@ -161,10 +161,8 @@ async def batch(
         started = time.perf_counter()
         out.open()
         try:
-            if options is None:
-                await run_items(job, pending, tally.deliver, concurrency=concurrency)
-            elif pending:  # nothing left to do needs no cluster
-                await _on_ray(job, pending, tally, options, concurrency)
+            if pending:  # nothing left to do needs no cluster
+                await run_items(job, pending, tally.deliver, concurrency=concurrency, ray=options)
         finally:
             out.close()
     return BatchSummary(
@@ -248,25 +246,6 @@ class _Tally:
         self.output_tokens += result.output_tokens
         if self._on_result is not None:
             self._on_result(result)
-
-
-async def _on_ray(
-    job: ConversationJob,
-    pending: list[Line],
-    tally: _Tally,
-    options: RayOptions,
-    concurrency: int | None,
-) -> None:
-    from switchboard.batch.cluster import connect, disconnect
-
-    # On the event loop's thread, which nothing else uses yet: Ray sets its signal handlers
-    # from the main thread only.
-    connected = connect(options.address)
-    try:
-        await run_items(job, pending, tally.deliver, concurrency=concurrency, ray=options)
-    finally:
-        if connected:
-            disconnect()
 
 
 def _ray_options(ray: bool | str | RayOptions, replicas: int | None) -> RayOptions | None:

@@ -12,12 +12,11 @@ the reason.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from switchboard.batch.cluster import connect, disconnect
 from switchboard.batch.conversation import load_tools
 from switchboard.batch.engine import Job, RayOptions, run_items
 from switchboard.batch.models import ModelSpec
@@ -66,7 +65,7 @@ class TaskJob:
             )
             return await run_task(item, toolbox, agent)
         except SwitchboardError as e:
-            return score_task(item, None, str(e), 0.0)
+            return self.lost(item, str(e))
 
     async def close(self) -> None:
         """Nothing to release: a worker keeps only its tools and its model."""
@@ -86,7 +85,7 @@ class BfclJob:
 
     category: str
     model: ModelSpec
-    settings: ModelSettings
+    settings: ModelSettings | None
 
     @property
     def heavy(self) -> bool:
@@ -100,7 +99,7 @@ class BfclJob:
         try:
             return await run_entry(self.model.build(), self.category, entry, answers, self.settings)
         except SwitchboardError as e:
-            return ItemResult(str(entry["id"]), False, (), 0, (str(e),), 0.0, 0, 0)
+            return _scored_wrong(entry, str(e))
 
     async def close(self) -> None:
         """Nothing to release: a worker keeps only its categories and its model."""
@@ -108,7 +107,7 @@ class BfclJob:
     def lost(self, item: int, reason: str) -> ItemResult:
         """The entry scored wrong, with the reason."""
         entries, _ = _category(self.category)
-        return ItemResult(str(entries[item]["id"]), False, (), 0, (reason,), 0.0, 0, 0)
+        return _scored_wrong(entries[item], reason)
 
     def with_threads(self, threads: int) -> BfclJob:
         """This job for a replica of ``threads`` CPUs: a local model's threads, unless set."""
@@ -153,7 +152,6 @@ async def run_bfcl_on_ray(
             each worker needs it too), or no Ray cluster answers.
     """
     count = len(_category(category)[0][:limit])
-    settings = settings or ModelSettings(max_tokens=256, temperature=0.0, seed=0)
     return await _run(BfclJob(category, model, settings), list(range(count)), ray, on_item)
 
 
@@ -170,12 +168,7 @@ async def _run(
         if on_item is not None:
             on_item(result)
 
-    connected = connect(ray.address)  # as `switchboard.batch` connects
-    try:
-        await run_items(job, items, deliver, concurrency=None, ray=ray)
-    finally:
-        if connected:
-            disconnect()
+    await run_items(job, items, deliver, concurrency=None, ray=ray)
     return [results[index] for index in range(len(items))]
 
 
@@ -185,3 +178,8 @@ def _category(category: str) -> tuple[list[dict[str, Any]], dict[str, list[Any]]
         answers = {} if expects_no_call(category) else load_possible_answers(category)
         found = _ENTRIES[category] = (load_bfcl(category), answers)
     return found
+
+
+def _scored_wrong(entry: Mapping[str, Any], reason: str) -> ItemResult:
+    """An entry that got no reply to score: wrong, with the reason."""
+    return ItemResult(str(entry["id"]), False, (), 0, (reason,), 0.0, 0, 0)

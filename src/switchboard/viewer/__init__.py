@@ -13,7 +13,7 @@ Importing this package imports no web framework: only `viewer_app` and the comma
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from switchboard.runs.store import RunStore
 from switchboard.viewer.decisions import ResumeHook
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = ["viewer_app"]
 
+LOOPBACK_HOSTS: Final = ("127.0.0.1", "localhost")
+"""The ``Host`` names a viewer served on loopback answers to."""
+
 _EXTRA = 'The run viewer needs its extra: pip install "switchboard[viewer]"'
 
 
@@ -30,7 +33,7 @@ def viewer_app(
     store: RunStore,
     *,
     resume: ResumeHook | None = None,
-    allowed_hosts: Sequence[str] = ("127.0.0.1", "localhost"),
+    allowed_hosts: Sequence[str] = LOOPBACK_HOSTS,
     poll: float = 0.5,
 ) -> Starlette:
     """The run viewer as an ASGI app (Starlette), to serve with any ASGI server.

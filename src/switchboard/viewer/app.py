@@ -40,13 +40,11 @@ from switchboard.errors import RunStateError
 from switchboard.runs.approval import Decision
 from switchboard.runs.state import RunStatus
 from switchboard.runs.store import RunStore, StoredRun
+from switchboard.viewer import LOOPBACK_HOSTS
 from switchboard.viewer.decisions import DecisionsError, ResumeHook, decisions_from_json
-from switchboard.viewer.shape import Json, run_detail, run_fingerprint, run_summary
+from switchboard.viewer.shape import Json, run_detail, run_fingerprint, run_pending, run_summary
 
 __all__ = ["LOOPBACK_HOSTS", "create_app"]
-
-LOOPBACK_HOSTS: Final = ("127.0.0.1", "localhost")
-"""The ``Host`` names a viewer served on loopback answers to."""
 
 _STATUSES: Final = frozenset(get_args(RunStatus))
 _LIMIT: Final = 100
@@ -180,9 +178,8 @@ class _Viewer:
         if run.status != "paused" or run_id in self.resuming:
             doing = "being resumed" if run_id in self.resuming else run.status
             return _error(409, f"Run {run_id!r} is {doing}: only a paused run can be resumed.")
-        pending = run_detail(run, time.time())["pending_calls"]
         try:
-            decisions = decisions_from_json(body, {call["call_id"] for call in pending})
+            decisions = decisions_from_json(body, run_pending(run))
         except DecisionsError as error:
             return _error(400, str(error))
         self.failures.pop(run_id, None)

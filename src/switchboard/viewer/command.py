@@ -10,7 +10,7 @@ import asyncio
 import socket
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -19,16 +19,14 @@ from switchboard.cli_store import StoreOption, shown, store_location
 from switchboard.errors import ConfigurationError, SwitchboardError
 from switchboard.runs.location import open_run_store
 from switchboard.runs.store import RunStore
+from switchboard.terminal import fail
+from switchboard.viewer import LOOPBACK_HOSTS
 from switchboard.viewer.decisions import Resumable, ResumeHook
 
 if TYPE_CHECKING:
     from switchboard.runs.approval import Decision
 
 __all__ = ["view"]
-
-# The host names the page answers to on loopback (Starlette's host check cannot read an
-# IPv6 address: served on one, the page answers to any host name, as on any other address).
-_LOOPBACK = frozenset({"127.0.0.1", "localhost"})
 
 
 def view(
@@ -69,20 +67,22 @@ def view(
 
         from switchboard.viewer.app import create_app
     except ImportError as e:
-        _fail(console, f'{e}. Install the extra: pip install "switchboard[viewer]"')
-    listener = _listen(console, host, port)
+        fail(f'{e}. Install the extra: pip install "switchboard[viewer]"')
+    listener = _listen(host, port)
 
     async def serve() -> None:
         runs = open_run_store(location)
         try:
             await runs.list_runs(limit=1)  # a file that is no run store fails here, clearly
             resume = _recorded_resume(runs, _agent(tools, model, runs) if tools else None)
-            allowed = sorted(_LOOPBACK) if host in _LOOPBACK else ["*"]
+            # Starlette's host check cannot read an IPv6 address: served on one, the page
+            # answers to any host name, as on any other address.
+            allowed = list(LOOPBACK_HOSTS) if host in LOOPBACK_HOSTS else ["*"]
             app = create_app(runs, resume=resume, allowed_hosts=allowed)
             config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2)
             bound = listener.getsockname()[1]
             console.print(f"Serving the runs of {shown(location)} at {_url(host, bound)}")
-            if host not in _LOOPBACK:
+            if host not in LOOPBACK_HOSTS:
                 console.print(
                     "[bold yellow]warning:[/] the page has no login: whoever reaches "
                     f"{host}:{bound} can read the runs and decide their pending calls."
@@ -95,7 +95,7 @@ def view(
         with listener:
             asyncio.run(serve())
     except SwitchboardError as e:
-        _fail(console, str(e))
+        fail(str(e))
 
 
 def _agent(tools: list[Path], model: str, store: RunStore) -> Resumable:
@@ -137,7 +137,7 @@ def _url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
-def _listen(console: Console, host: str, port: int) -> socket.socket:
+def _listen(host: str, port: int) -> socket.socket:
     """A socket listening on ``host:port``: connections wait in its queue until served."""
     listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     try:
@@ -146,11 +146,5 @@ def _listen(console: Console, host: str, port: int) -> socket.socket:
         listener.listen(128)
     except OSError as e:
         listener.close()
-        _fail(console, f"Cannot listen on {host}:{port}: {e.strerror or e}. Try another --port.")
+        fail(f"Cannot listen on {host}:{port}: {e.strerror or e}. Try another --port.")
     return listener
-
-
-def _fail(console: Console, message: str) -> NoReturn:
-    # As the other commands end on an error: one line on stderr, status 1.
-    console.print(f"[bold red]error:[/] {' '.join(message.split())}")
-    raise typer.Exit(code=1)

@@ -22,7 +22,7 @@ from switchboard.runs.state import RunState
 from switchboard.runs.store import StoredCall, StoredRun, StoredStep
 from switchboard.viewer.axis import TimeAxis
 
-__all__ = ["run_detail", "run_fingerprint", "run_summary"]
+__all__ = ["run_detail", "run_fingerprint", "run_pending", "run_summary"]
 
 Json = dict[str, Any]
 """A JSON object as the page receives it."""
@@ -39,11 +39,13 @@ _UNFINISHED_STOPS: Final = {
 
 def run_summary(run: StoredRun) -> Json:
     """The run as the list of runs shows it (and as its filters match it)."""
-    return _summary(run, _state_json(run))
+    state = _state_json(run)
+    return _summary(run, state, _results(run, state), _pending(run, state))
 
 
-def _summary(run: StoredRun, state: Json | None) -> Json:
-    results = _results(run, state)
+def _summary(
+    run: StoredRun, state: Json | None, results: Mapping[str, Json], pending: Mapping[str, Json]
+) -> Json:
     responses = [_object(step.response) for step in run.steps if step.response is not None]
     usage = [_object(response.get("usage")) for response in responses]
     calls = [call for step in run.steps for call in _turn_calls(step)]
@@ -58,7 +60,7 @@ def _summary(run: StoredRun, state: Json | None) -> Json:
         "steps": len(run.steps),
         "calls": len(calls),
         "errors": sum(1 for result in results.values() if result.get("is_error") is True),
-        "pending": len(_pending(run, state)),
+        "pending": len(pending),
         "input_tokens": sum(_integer(u.get("input_tokens")) for u in usage),
         "output_tokens": sum(_integer(u.get("output_tokens")) for u in usage),
     }
@@ -80,7 +82,7 @@ def run_detail(run: StoredRun, now: float) -> Json:
     retried = _Retries()
     steps = [_step(step, axis, results, pending, retried, now, live=live) for step in run.steps]
     return {
-        **_summary(run, state),
+        **_summary(run, state, results, pending),
         "meta": run.meta,
         "now": now,
         "axis": {
@@ -96,6 +98,11 @@ def run_detail(run: StoredRun, now: float) -> Json:
         "answer": _answer(run),
         "state_error": _state_error(run),
     }
+
+
+def run_pending(run: StoredRun) -> dict[str, Json]:
+    """The calls a paused run waits on, by call id (none for a run not paused)."""
+    return _pending(run, _state_json(run))
 
 
 def run_fingerprint(run: StoredRun) -> tuple[Any, ...]:
@@ -129,7 +136,6 @@ def _step(
     response = _object(step.response) if step.response is not None else None
     usage = _object(response.get("usage")) if response is not None else {}
     stop = _text(response.get("stop_reason")) if response is not None else ""
-    end = step.finished_at if step.finished_at is not None else (now if live else step.started_at)
     marks: list[Json] = []
     if stop in _UNFINISHED_STOPS:
         marks.append(_mark("cut" if stop == "length" else "error", *_UNFINISHED_STOPS[stop]))
@@ -139,11 +145,12 @@ def _step(
         marks.append(_mark("interrupted", "no reply", "The run stopped before the model replied."))
     rows = {call.call_id: call for call in step.calls}
     unfinished = _unfinished(step.response)
+    turn_calls = _turn_calls(step)
     calls = [
         _call(call, rows.get(_text(call.get("id"))), axis, results, pending, unfinished, now, live)
-        for call in _turn_calls(step)
+        for call in turn_calls
     ]
-    written = {_text(call.get("id")) for call in _turn_calls(step)}
+    written = {_text(call.get("id")) for call in turn_calls}
     calls += [
         _call(_call_json(row), row, axis, results, pending, unfinished, now, live)
         for row in step.calls
@@ -156,7 +163,7 @@ def _step(
         "started_at": step.started_at,
         "finished_at": step.finished_at,
         "latency": None if step.finished_at is None else step.finished_at - step.started_at,
-        "bar": _bar(axis, step.started_at, end),
+        "bar": _bar(axis, step.started_at, _step_end(step, now, live=live)),
         "model": _text(response.get("model")) if response is not None else "",
         "stop_reason": stop,
         "input_tokens": _integer(usage.get("input_tokens")),
@@ -188,9 +195,7 @@ def _call(
     marks: list[Json] = []
     bar: Json | None = None
     if row is not None:
-        running = row.status == "started" and live
-        end = row.finished_at if row.finished_at is not None else (now if running else None)
-        bar = _bar(axis, row.started_at, end if end is not None else row.started_at)
+        bar = _bar(axis, row.started_at, _call_end(row, now, live=live))
         if row.attempts > 1:
             told = f"Started {row.attempts} times: re-run after its run was interrupted."
             marks.append(_mark("rerun", f"re-run x{row.attempts}", told))
@@ -283,12 +288,23 @@ class _Retries:
 def _intervals(run: StoredRun, now: float, *, live: bool) -> Iterable[tuple[float, float]]:
     """Everything drawn: each step from its request to its response, each call's run."""
     for step in run.steps:
-        open_end = now if live else step.started_at
-        yield step.started_at, step.finished_at if step.finished_at is not None else open_end
+        yield step.started_at, _step_end(step, now, live=live)
         for call in step.calls:
-            running = call.status == "started" and live
-            end = call.finished_at if call.finished_at is not None else None
-            yield call.started_at, end if end is not None else (now if running else call.started_at)
+            yield call.started_at, _call_end(call, now, live=live)
+
+
+def _step_end(step: StoredStep, now: float, *, live: bool) -> float:
+    """Where a step is drawn to: its reply, else ``now`` while the run goes on."""
+    if step.finished_at is not None:
+        return step.finished_at
+    return now if live else step.started_at
+
+
+def _call_end(call: StoredCall, now: float, *, live: bool) -> float:
+    """Where a call is drawn to: its result, else ``now`` while its code runs."""
+    if call.finished_at is not None:
+        return call.finished_at
+    return now if live and call.status == "started" else call.started_at
 
 
 def _bar(axis: TimeAxis, start: float, end: float) -> Json:
