@@ -118,7 +118,9 @@ def call(
     except SwitchboardError as e:
         _fail(str(e))
     if result.repaired:
-        Console(stderr=True).print(f"repaired: {', '.join(result.repaired)}", highlight=False)
+        Console(stderr=True).print(
+            f"repaired: {', '.join(result.repaired)}", markup=False, highlight=False
+        )
     if result.is_error:
         _fail(f"{result.error_kind}: {result.content}")
     sys.stdout.write(result.content + "\n")

@@ -118,7 +118,7 @@ class RunView:
 
     def _say(self, text: str) -> None:
         if self._status is not None:
-            self._status.update(text)
+            self._status.update(escape(text))  # a tool's name is the model's text
 
 
 def result_json(result: RunResult) -> dict[str, Any]:
