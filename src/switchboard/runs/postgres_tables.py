@@ -323,11 +323,8 @@ class RunTables:
         )
         if cursor.rowcount:
             return
-        cursor = await db.execute(
-            "SELECT result FROM calls WHERE run_id = %s AND step = %s AND call_id = %s",
-            (run_id, step, call_id),
-        )
-        check_result_kept(run_id, step, call_id, await cursor.fetchone(), result)
+        row = await _stored_result(db, run_id, step, call_id)
+        check_result_kept(run_id, step, call_id, row, result)
 
     async def call_settled(
         self,
@@ -354,11 +351,8 @@ class RunTables:
             raise no_step(run_id, step, self.where) from None
         if cursor.rowcount:
             return
-        cursor = await db.execute(
-            "SELECT result FROM calls WHERE run_id = %s AND step = %s AND call_id = %s",
-            (run_id, step, call_id),
-        )
-        check_settled(run_id, step, call_id, await cursor.fetchone(), result)
+        row = await _stored_result(db, run_id, step, call_id)
+        check_settled(run_id, step, call_id, row, result)
 
     async def write(self, db: Connection, run_id: str, writes: tuple[StoreWrite, ...]) -> None:
         """See `RunStore.write`: the writes' own operations, in one transaction."""
@@ -477,6 +471,17 @@ class RunTables:
             return False, None
         row = await (await db.execute("SELECT max(version) FROM schema_version")).fetchone()
         return True, None if row is None else row[0]
+
+
+async def _stored_result(
+    db: Connection, run_id: str, step: int, call_id: str
+) -> tuple[Any, ...] | None:
+    """A call's ``(result,)`` row, after a write to it changed nothing."""
+    cursor = await db.execute(
+        "SELECT result FROM calls WHERE run_id = %s AND step = %s AND call_id = %s",
+        (run_id, step, call_id),
+    )
+    return await cursor.fetchone()
 
 
 def _first_line(error: BaseException) -> str:

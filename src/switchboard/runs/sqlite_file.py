@@ -209,10 +209,7 @@ class RunFile:
         )
         if changed:
             return
-        row = self._one(
-            "SELECT result FROM calls WHERE run_id = ? AND step = ? AND call_id = ?",
-            (run_id, step, call_id),
-        )
+        row = self._stored_result(run_id, step, call_id)
         check_result_kept(run_id, step, call_id, row, result)
 
     def write(self, run_id: str, writes: tuple[StoreWrite, ...]) -> None:
@@ -250,10 +247,7 @@ class RunFile:
             raise no_step(run_id, step, str(self.path)) from None
         if changed:
             return
-        row = self._one(
-            "SELECT result FROM calls WHERE run_id = ? AND step = ? AND call_id = ?",
-            (run_id, step, call_id),
-        )
+        row = self._stored_result(run_id, step, call_id)
         check_settled(run_id, step, call_id, row, result)
 
     def load(self, run_id: str) -> StoredRun:
@@ -321,6 +315,13 @@ class RunFile:
 
     def _one(self, sql: str, parameters: tuple[Any, ...]) -> tuple[Any, ...] | None:
         return self._open().execute(sql, parameters).fetchone()
+
+    def _stored_result(self, run_id: str, step: int, call_id: str) -> tuple[Any, ...] | None:
+        """A call's ``(result,)`` row, after a write to it changed nothing."""
+        return self._one(
+            "SELECT result FROM calls WHERE run_id = ? AND step = ? AND call_id = ?",
+            (run_id, step, call_id),
+        )
 
     def _open(self) -> sqlite3.Connection:
         if self._connection is not None:
