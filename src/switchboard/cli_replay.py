@@ -17,7 +17,6 @@ from rich.markup import escape
 
 from switchboard.agent import Agent
 from switchboard.cli_output_type import OutputTypeOption
-from switchboard.cli_runs_view import fail
 from switchboard.cli_store import StoreOption, store_location
 from switchboard.errors import SwitchboardError
 from switchboard.output_type_file import load_output_type
@@ -25,7 +24,7 @@ from switchboard.providers.base import Provider
 from switchboard.providers.scripted import ScriptedModel
 from switchboard.runs.location import open_run_store
 from switchboard.runs.replay import ReplayReport, ToolsMode, replay
-from switchboard.terminal import StdoutConsole
+from switchboard.terminal import StdoutConsole, fail
 from switchboard.tools.tool import Tool
 from switchboard.tools_file import load_toolbox
 

@@ -1,7 +1,7 @@
 """``switchboard runs list`` and ``runs show``: the runs a store holds, and one run's transcript.
 
 The commands are plain functions, registered on the ``runs`` sub-app by
-`switchboard.cli_runs`. `fail` serves ``switchboard replay`` too.
+`switchboard.cli_runs`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import asyncio
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, NoReturn, cast, get_args
+from typing import Annotated, Any, cast, get_args
 
 import typer
 from rich.console import Console
@@ -25,9 +25,9 @@ from switchboard.runs.location import open_run_store
 from switchboard.runs.recording import RecordedStep, recording_of_run
 from switchboard.runs.state import RunState, RunStatus
 from switchboard.runs.store import StoredRun, StoredStep
-from switchboard.terminal import StdoutConsole
+from switchboard.terminal import StdoutConsole, fail
 
-__all__ = ["fail", "list_runs", "show_run"]
+__all__ = ["list_runs", "show_run"]
 
 _FINISHED_CALL_MARK = "[green]<-[/]"
 _ERROR_MARK = "[red]x [/]"
@@ -93,14 +93,6 @@ def show_run(
             f"waits for {'approval' if pending.kind == 'approval' else 'the application'}"
             f"{escape(reason)}"
         )
-
-
-def fail(message: str) -> NoReturn:
-    """Print ``error: message`` on stderr and end the command with status 1."""
-    Console(stderr=True, highlight=False, soft_wrap=True).print(
-        f"[bold red]error:[/] {escape(' '.join(message.split()))}"
-    )
-    raise typer.Exit(code=1)
 
 
 async def _load_runs(location: str, status: str | None, limit: int) -> list[StoredRun]:

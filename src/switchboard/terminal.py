@@ -24,6 +24,7 @@ from typing import Any, Final, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
 __all__ = ["INTERRUPTED", "READER_GONE", "Command", "Group", "Stdout", "StdoutConsole", "fail"]
@@ -140,9 +141,13 @@ class Stdout:
 
 
 def fail(message: str) -> NoReturn:
-    """End the command with status 1 and ``message`` on stderr, on one line."""
+    """End the command with status 1 and ``message`` on stderr, on one line, as written.
+
+    The message is escaped: a run id or a value in it that looks like console markup
+    (``[bold]``) is printed, not read as a style.
+    """
     Console(stderr=True, highlight=False, soft_wrap=True).print(
-        f"[bold red]error:[/] {' '.join(message.split())}"
+        f"[bold red]error:[/] {escape(' '.join(message.split()))}"
     )
     raise typer.Exit(code=1)
 
