@@ -93,6 +93,14 @@ def test_runs_resume_of_an_unknown_run_is_a_one_line_error(tmp_path: Path) -> No
     assert result.stderr.startswith("error: No run 'nope' in ")
 
 
+def test_runs_resume_error_shows_brackets_in_the_run_id_as_written(tmp_path: Path) -> None:
+    """A run id that looks like console markup is printed as given, not read as a style."""
+    store = str(tmp_path / "r.db")
+    result = runner.invoke(app, ["runs", "resume", "[bold]nope", "--store", store])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: No run '[bold]nope' in ")
+
+
 def stored_run(store_path: Path, meta: dict[str, object], turns: list[list[ToolCall]]) -> str:
     """A run paused on ``turns``, recorded in the store at ``store_path``; its id."""
 

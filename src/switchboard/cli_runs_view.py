@@ -1,7 +1,7 @@
 """``switchboard runs list`` and ``runs show``: the runs a store holds, and one run's transcript.
 
 The commands are plain functions, registered on the ``runs`` sub-app by
-`switchboard.cli_runs`. `fail` serves ``switchboard replay`` too.
+`switchboard.cli_runs`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from switchboard.runs.state import RunState, RunStatus
 from switchboard.runs.store import StoredRun, StoredStep
 from switchboard.terminal import StdoutConsole, fail
 
-__all__ = ["fail", "list_runs", "show_run"]
+__all__ = ["list_runs", "show_run"]
 
 _FINISHED_CALL_MARK = "[green]<-[/]"
 _ERROR_MARK = "[red]x [/]"

@@ -141,7 +141,11 @@ class Stdout:
 
 
 def fail(message: str) -> NoReturn:
-    """End the command with status 1 and ``message`` on stderr, on one line, as written."""
+    """End the command with status 1 and ``message`` on stderr, on one line, as written.
+
+    The message is escaped: a run id or a value in it that looks like console markup
+    (``[bold]``) is printed, not read as a style.
+    """
     Console(stderr=True, highlight=False, soft_wrap=True).print(
         f"[bold red]error:[/] {escape(' '.join(message.split()))}"
     )

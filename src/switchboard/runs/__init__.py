@@ -14,8 +14,7 @@
 - `postgres`: `PostgresStore`, runs shared by several machines in one PostgreSQL database.
 - `location`: `open_run_store`, the store one setting names (a path or a ``postgresql://`` URL).
 
-- `recorder`: `RunRecorder`, which writes a run's checkpoints to a store as the loop goes,
-  and the JSON form of a step's request.
+- `recorder`: `RunRecorder`, which writes a run's checkpoints to a store as the loop goes.
 
 This package imports nothing in it on import. `codec`, `state`, `approval`, `store`,
 `writes`, `sqlite` and `postgres` import only the neutral layer (``messages``,

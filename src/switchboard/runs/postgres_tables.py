@@ -29,17 +29,21 @@ from psycopg import AsyncConnection, errors, sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import TupleRow
 
-from switchboard.errors import ConfigurationError, RunNotFoundError, RunStateError
+from switchboard.errors import ConfigurationError, RunStateError
 from switchboard.runs.chunks import LastSaves, split
 from switchboard.runs.codec import dumps, loads
 from switchboard.runs.location import is_postgres_url, redact_url
 from switchboard.runs.rows import (
+    STORE_SCHEMA_VERSION,
     arguments_text,
     call_done,
     check_response_kept,
     check_result_kept,
+    check_schema_version,
     check_settled,
+    no_run,
     no_step,
+    run_exists,
     step_answered,
     steps_from_rows,
 )
@@ -48,9 +52,6 @@ from switchboard.runs.store import RunSummary, StoredRun
 from switchboard.runs.writes import StoreWrite
 
 __all__ = ["CHUNK", "STORE_SCHEMA_VERSION", "Connection", "RunTables", "describe"]
-
-STORE_SCHEMA_VERSION: Final = 1
-"""The version of the tables this switchboard writes; a schema of a newer one is refused."""
 
 CHUNK: Final = 1_900
 """Characters of a state per row of the ``states`` table.
@@ -229,8 +230,7 @@ class RunTables:
                 (run_id, text),
             )
         except errors.UniqueViolation:
-            message = f"A run with id {run_id!r} is already in {self.where}: use a new id."
-            raise RunStateError(message) from None
+            raise run_exists(run_id, self.where) from None
 
     async def save_state(
         self, db: Connection, run_id: str, state_json: str, status: RunStatus
@@ -246,7 +246,7 @@ class RunTables:
         _, chunks = split(state_json, [], CHUNK)
         saves = await self._save(db, run_id, status, chunks, 0, None)
         if saves is None:
-            raise self._no_run(run_id)
+            raise no_run(run_id, self.where)
         self._last_saves.keep(run_id, saves, chunks)
 
     async def begin_step(
@@ -264,7 +264,7 @@ class RunTables:
                 (run_id, index, text),
             )
         except errors.ForeignKeyViolation:
-            raise self._no_run(run_id) from None
+            raise no_run(run_id, self.where) from None
         if not cursor.rowcount:
             raise step_answered(run_id, index)
 
@@ -323,11 +323,8 @@ class RunTables:
         )
         if cursor.rowcount:
             return
-        cursor = await db.execute(
-            "SELECT result FROM calls WHERE run_id = %s AND step = %s AND call_id = %s",
-            (run_id, step, call_id),
-        )
-        check_result_kept(run_id, step, call_id, await cursor.fetchone(), result)
+        row = await _stored_result(db, run_id, step, call_id)
+        check_result_kept(run_id, step, call_id, row, result)
 
     async def call_settled(
         self,
@@ -354,11 +351,8 @@ class RunTables:
             raise no_step(run_id, step, self.where) from None
         if cursor.rowcount:
             return
-        cursor = await db.execute(
-            "SELECT result FROM calls WHERE run_id = %s AND step = %s AND call_id = %s",
-            (run_id, step, call_id),
-        )
-        check_settled(run_id, step, call_id, await cursor.fetchone(), result)
+        row = await _stored_result(db, run_id, step, call_id)
+        check_settled(run_id, step, call_id, row, result)
 
     async def write(self, db: Connection, run_id: str, writes: tuple[StoreWrite, ...]) -> None:
         """See `RunStore.write`: the writes' own operations, in one transaction."""
@@ -379,7 +373,7 @@ class RunTables:
             reads = [await db.execute(query, (run_id,)) for query in _LOADS]
         run = await reads[0].fetchone()
         if run is None:
-            raise self._no_run(run_id)
+            raise no_run(run_id, self.where)
         steps, calls = await reads[1].fetchall(), await reads[2].fetchall()
         status, meta, has_state, created, updated, state = run
         return StoredRun(
@@ -455,20 +449,7 @@ class RunTables:
                 if not exists:
                     await self._create(db)
                     version = STORE_SCHEMA_VERSION
-        if version == STORE_SCHEMA_VERSION:
-            return
-        if isinstance(version, int) and version > STORE_SCHEMA_VERSION:
-            message = (
-                f"The run store {self.where} was written by a newer switchboard (store schema "
-                f"version {version}; this one reads version {STORE_SCHEMA_VERSION}). Upgrade "
-                "switchboard, or use another schema."
-            )
-        else:
-            message = (
-                f"The run store {self.where} has an unknown schema version {version!r}: its "
-                "schema_version table was not made by switchboard. Use another schema."
-            )
-        raise RunStateError(message)
+        check_schema_version(version, self.where, "schema")
 
     async def _create(self, db: Connection) -> None:
         """Create the schema (unless it exists) and the tables in it."""
@@ -491,8 +472,16 @@ class RunTables:
         row = await (await db.execute("SELECT max(version) FROM schema_version")).fetchone()
         return True, None if row is None else row[0]
 
-    def _no_run(self, run_id: str) -> RunNotFoundError:
-        return RunNotFoundError(f"No run {run_id!r} in {self.where}: create_run it first.")
+
+async def _stored_result(
+    db: Connection, run_id: str, step: int, call_id: str
+) -> tuple[Any, ...] | None:
+    """A call's ``(result,)`` row, after a write to it changed nothing."""
+    cursor = await db.execute(
+        "SELECT result FROM calls WHERE run_id = %s AND step = %s AND call_id = %s",
+        (run_id, step, call_id),
+    )
+    return await cursor.fetchone()
 
 
 def _first_line(error: BaseException) -> str:

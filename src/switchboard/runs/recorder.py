@@ -25,19 +25,9 @@ transaction each), so that a step of calls costs two commits and a step without 
 
 Writes are made one batch at a time, in the order they were asked for.
 
-A step's request is stored as this JSON object (what ``switchboard replay`` compares)::
-
-    {"messages": [the codec JSON of the messages added since the previous step's request],
-     "tools": [[name, schema_hash(parameters)], ...],   # the tools offered, in order
-     "tool_choice": "auto" | "none" | "required" | a tool's name,   # as sent
-     "settings": {"max_tokens": ..., "temperature": ..., "seed": ...,
-                  "parallel_tool_calls": ..., "strict": ...},
-     "output": {"name": ..., "schema": schema_hash(its JSON Schema)} | null}  # output_type
-
-Step 0's messages are the system message and the prompt (with any earlier conversation
-given), step i's the previous reply's turn and its results: the conversation a step's
-request holds is the concatenation of the messages of steps 0 to i. Its response is
-`codec.response_to_json` of the reply, and a call's result `codec.message_to_json` of it.
+A step's request is stored in the form `switchboard.runs.request` describes (what
+``switchboard replay`` compares), its response as `codec.response_to_json` of the reply,
+and a call's result as `codec.message_to_json` of it.
 """
 
 from __future__ import annotations

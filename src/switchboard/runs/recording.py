@@ -122,47 +122,48 @@ def recording_of_steps(
         first = len(recorded)
         added = [_added(step[0], f"{source} step {first + i}") for i, step in enumerate(run)]
         for i, (request, response_json, stored_results) in enumerate(run):
-            where = f"{source} step {first + i}"
+            forms, messages = added[i]
             if first == 0 and i == 0:
-                opening = tuple(message_from_json(m, where) for m in added[0])
-            conversation.extend(added[i])
+                opening = tuple(messages)
+            conversation.extend(forms)
             response = None
             if response_json is not None:
-                response = response_from_json(response_json, f"{where} response")
-            following = added[i + 1] if i + 1 < len(run) else []
-            results = _results(response, stored_results, following, where)
+                response = response_from_json(response_json, f"{source} step {first + i} response")
+            following = added[i + 1][1] if i + 1 < len(run) else []
+            results = _results(response, stored_results, following)
             step = RecordedStep(request, conversation, len(conversation), response, results)
             recorded.append(step)
     return Recording(source, tuple(recorded), opening, model)
 
 
-def _added(request: Mapping[str, Any], where: str) -> list[Mapping[str, Any]]:
-    """The messages a stored request added, each checked to be a message's JSON form."""
+def _added(request: Mapping[str, Any], where: str) -> tuple[list[Mapping[str, Any]], list[Message]]:
+    """The messages a stored request added: their JSON forms, and the messages they read as.
+
+    Raises:
+        RunStateError: The request has no ``messages`` list, or one is no message's form.
+    """
     messages = request.get("messages")
     if not isinstance(messages, list):
         message = f"The request of {where} has no 'messages' list: it is no stored request."
         raise RunStateError(message)
-    added = cast("list[Mapping[str, Any]]", messages)
-    for k, m in enumerate(added):
-        message_from_json(m, f"{where} request.messages[{k}]")
-    return added
+    forms = cast("list[Mapping[str, Any]]", messages)
+    read = [message_from_json(m, f"{where} request.messages[{k}]") for k, m in enumerate(forms)]
+    return forms, read
 
 
 def _results(
     response: ModelResponse | None,
     stored: Mapping[str, ToolResult],
-    following: Sequence[Mapping[str, Any]],
-    where: str,
+    following: Sequence[Message],
 ) -> dict[str, ToolResult]:
     """A reply's results: those the next request sent the model, else the stored ones."""
     if response is None:
         return dict(stored)
     ids = {call.id for call in response.turn.tool_calls}
     results = {call_id: result for call_id, result in stored.items() if call_id in ids}
-    for k, data in enumerate(following):
-        if data.get("type") == "tool_result" and data.get("call_id") in ids:
-            result = _result(data, f"{where} next request.messages[{k}]")
-            results[result.call_id] = result
+    for message in following:
+        if isinstance(message, ToolResult) and message.call_id in ids:
+            results[message.call_id] = message
     return results
 
 

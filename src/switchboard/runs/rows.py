@@ -2,7 +2,8 @@
 
 Both stores (`SQLiteStore`, `PostgresStore`) hold a run's steps and calls as rows of the same
 columns, with JSON as text; these functions turn those rows into `StoredStep` and
-`StoredCall`.
+`StoredCall`. Both keep the same tables at the same `STORE_SCHEMA_VERSION`, and raise the
+same errors (`no_run`, `run_exists`, ...), naming the store by its file or its server.
 """
 
 from __future__ import annotations
@@ -10,24 +11,31 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, cast, get_args
 
-from switchboard.errors import ConfigurationError, RunStateError
+from switchboard.errors import ConfigurationError, RunNotFoundError, RunStateError
 from switchboard.runs.codec import dumps, loads
 from switchboard.runs.state import RunStatus
 from switchboard.runs.store import CallStatus, StoredCall, StoredStep
 
 __all__ = [
+    "STORE_SCHEMA_VERSION",
     "arguments_text",
     "call_done",
     "check_limit",
     "check_response_kept",
     "check_result_kept",
+    "check_schema_version",
     "check_settled",
     "check_status",
+    "no_run",
     "no_step",
+    "run_exists",
     "settled_again",
     "step_answered",
     "steps_from_rows",
 ]
+
+STORE_SCHEMA_VERSION: Final = 1
+"""The version of the tables this switchboard writes; a store of a newer one is refused."""
 
 _STATUSES: Final = frozenset(get_args(RunStatus))
 
@@ -56,6 +64,43 @@ def arguments_text(run_id: str, call_id: str, arguments: str | Mapping[str, Any]
     """A call's arguments as a row holds them: the model's text, or an object as JSON."""
     written = arguments if isinstance(arguments, str) else dict(arguments)
     return dumps(written, f"The arguments of call {call_id!r} of run {run_id!r}")
+
+
+def check_schema_version(version: object, where: str, holder: str) -> None:
+    """Refuse the tables of a store whose ``schema_version`` table holds another version.
+
+    Args:
+        version: The version the store ``where`` holds.
+        where: How messages name the store.
+        holder: What holds the tables, for the fix: ``"file"``, ``"schema"``.
+
+    Raises:
+        RunStateError: It is not `STORE_SCHEMA_VERSION`.
+    """
+    if version == STORE_SCHEMA_VERSION:
+        return
+    if isinstance(version, int) and version > STORE_SCHEMA_VERSION:
+        message = (
+            f"The run store {where} was written by a newer switchboard (store schema "
+            f"version {version}; this one reads version {STORE_SCHEMA_VERSION}). Upgrade "
+            f"switchboard, or use another {holder}."
+        )
+    else:
+        message = (
+            f"The run store {where} has an unknown schema version {version!r}: its "
+            f"schema_version table was not made by switchboard. Use another {holder}."
+        )
+    raise RunStateError(message)
+
+
+def no_run(run_id: str, where: str) -> RunNotFoundError:
+    """The error for a write to, or a load of, a run the store ``where`` has no row of."""
+    return RunNotFoundError(f"No run {run_id!r} in {where}: create_run it first.")
+
+
+def run_exists(run_id: str, where: str) -> RunStateError:
+    """The error for `create_run` of a run id the store ``where`` already holds."""
+    return RunStateError(f"A run with id {run_id!r} is already in {where}: use a new id.")
 
 
 def no_step(run_id: str, index: int, where: str) -> RunStateError:

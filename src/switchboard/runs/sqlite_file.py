@@ -17,16 +17,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
-from switchboard.errors import RunNotFoundError, RunStateError
+from switchboard.errors import RunStateError
 from switchboard.runs.chunks import CHUNK, LastSaves, split
 from switchboard.runs.codec import dumps, loads
 from switchboard.runs.rows import (
+    STORE_SCHEMA_VERSION,
     arguments_text,
     call_done,
     check_response_kept,
     check_result_kept,
+    check_schema_version,
     check_settled,
+    no_run,
     no_step,
+    run_exists,
     step_answered,
     steps_from_rows,
 )
@@ -35,9 +39,6 @@ from switchboard.runs.store import RunSummary, StoredRun
 from switchboard.runs.writes import StoreWrite
 
 __all__ = ["CHUNK", "STORE_SCHEMA_VERSION", "RunFile"]
-
-STORE_SCHEMA_VERSION: Final = 1
-"""The version of the tables this switchboard writes; a file of a newer one is refused."""
 
 _SCHEMA: Final = (
     "CREATE TABLE schema_version (version INTEGER NOT NULL)",
@@ -116,8 +117,7 @@ class RunFile:
                 "INSERT INTO runs VALUES (?, 'running', ?, NULL, 0, ?, ?)", (run_id, text, now, now)
             )
         except sqlite3.IntegrityError:
-            message = f"A run with id {run_id!r} is already in {self.path}: use a new id."
-            raise RunStateError(message) from None
+            raise run_exists(run_id, str(self.path)) from None
 
     def save_state(self, run_id: str, state_json: str, status: RunStatus) -> None:
         """See `RunStore.save_state`: writes only the chunks that differ from the last save."""
@@ -125,7 +125,7 @@ class RunFile:
         with _transaction(db, "BEGIN IMMEDIATE"):
             row = db.execute("SELECT saves FROM runs WHERE run_id = ?", (run_id,)).fetchone()
             if row is None:
-                raise self._no_run(run_id)
+                raise no_run(run_id, str(self.path))
             saves: int = row[0]
             # The last save's chunks are valid while the count in the file is the same (no
             # other connection saved since).
@@ -161,7 +161,7 @@ class RunFile:
                 (run_id, index, text, time.time()),
             )
         except sqlite3.IntegrityError:
-            raise self._no_run(run_id) from None
+            raise no_run(run_id, str(self.path)) from None
         if not changed:
             raise step_answered(run_id, index)
 
@@ -209,10 +209,7 @@ class RunFile:
         )
         if changed:
             return
-        row = self._one(
-            "SELECT result FROM calls WHERE run_id = ? AND step = ? AND call_id = ?",
-            (run_id, step, call_id),
-        )
+        row = self._stored_result(run_id, step, call_id)
         check_result_kept(run_id, step, call_id, row, result)
 
     def write(self, run_id: str, writes: tuple[StoreWrite, ...]) -> None:
@@ -250,10 +247,7 @@ class RunFile:
             raise no_step(run_id, step, str(self.path)) from None
         if changed:
             return
-        row = self._one(
-            "SELECT result FROM calls WHERE run_id = ? AND step = ? AND call_id = ?",
-            (run_id, step, call_id),
-        )
+        row = self._stored_result(run_id, step, call_id)
         check_settled(run_id, step, call_id, row, result)
 
     def load(self, run_id: str) -> StoredRun:
@@ -267,7 +261,7 @@ class RunFile:
                 (run_id,),
             ).fetchone()
             if run is None:
-                raise self._no_run(run_id)
+                raise no_run(run_id, str(self.path))
             chunks = db.execute(
                 "SELECT text FROM states WHERE run_id = ? AND chunk < ? ORDER BY chunk",
                 (run_id, run[2] or 0),
@@ -322,6 +316,13 @@ class RunFile:
     def _one(self, sql: str, parameters: tuple[Any, ...]) -> tuple[Any, ...] | None:
         return self._open().execute(sql, parameters).fetchone()
 
+    def _stored_result(self, run_id: str, step: int, call_id: str) -> tuple[Any, ...] | None:
+        """A call's ``(result,)`` row, after a write to it changed nothing."""
+        return self._one(
+            "SELECT result FROM calls WHERE run_id = ? AND step = ? AND call_id = ?",
+            (run_id, step, call_id),
+        )
+
     def _open(self) -> sqlite3.Connection:
         if self._connection is not None:
             return self._connection
@@ -357,24 +358,7 @@ class RunFile:
                 db.execute("INSERT INTO schema_version VALUES (?)", (STORE_SCHEMA_VERSION,))
                 return
             row = db.execute("SELECT max(version) FROM schema_version").fetchone()
-        version = row[0] if row else None
-        if version == STORE_SCHEMA_VERSION:
-            return
-        if isinstance(version, int) and version > STORE_SCHEMA_VERSION:
-            message = (
-                f"The run store {self.path} was written by a newer switchboard (store schema "
-                f"version {version}; this one reads version {STORE_SCHEMA_VERSION}). Upgrade "
-                "switchboard, or use another file."
-            )
-        else:
-            message = (
-                f"The run store {self.path} has an unknown schema version {version!r}: it was "
-                "not made by switchboard. Use another file."
-            )
-        raise RunStateError(message)
-
-    def _no_run(self, run_id: str) -> RunNotFoundError:
-        return RunNotFoundError(f"No run {run_id!r} in {self.path}: create_run it first.")
+        check_schema_version(row[0] if row else None, str(self.path), "file")
 
 
 @contextmanager
