@@ -14,7 +14,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeVar, cast
@@ -395,14 +395,17 @@ def _require_allowed(choice: AllowedTools, tools: Sequence[Tool], provider: str)
         raise ConfigurationError(msg)
 
 
-def allowed_tools(choice: ToolChoice, tools: Sequence[Tool]) -> Sequence[Tool]:
+def allowed_tools(
+    choice: ToolChoice, tools: Sequence[Tool], also: Iterable[str] = ()
+) -> Sequence[Tool]:
     """The offered tools a choice lets the model call: those `AllowedTools` names, else all.
 
-    For a provider with no form of `AllowedTools` (it offers only these).
+    For a provider with no form of `AllowedTools` (it offers only these, and ``also``: the
+    names it must keep defined whatever the choice, as Anthropic's loaded tools).
     """
     if not isinstance(choice, AllowedTools):
         return tools
-    allowed = set(choice.names)
+    allowed = {*choice.names, *also}
     return [tool for tool in tools if tool.name in allowed]
 
 
