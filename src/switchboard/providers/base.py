@@ -66,6 +66,7 @@ __all__ = [
     "api_key",
     "check_timeouts",
     "checked_response",
+    "forces_a_call",
     "require_tool_choice",
     "retry_after",
     "status_error",
@@ -393,6 +394,18 @@ def _require_allowed(choice: AllowedTools, tools: Sequence[Tool], provider: str)
             f"{missing} (offered: {listed}). Offer them, or allow only offered tools."
         )
         raise ConfigurationError(msg)
+
+
+def forces_a_call(choice: ToolChoice) -> bool:
+    """Whether ``choice`` makes the model call a tool: ``"required"``, a name, or so allowed.
+
+    Example:
+        >>> forces_a_call("required"), forces_a_call(AllowedTools(["f"])), forces_a_call("auto")
+        (True, False, False)
+    """
+    if isinstance(choice, AllowedTools):
+        return choice.required
+    return choice not in ("auto", "none")
 
 
 def allowed_tools(
