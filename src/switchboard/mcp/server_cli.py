@@ -13,13 +13,13 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from switchboard.errors import SwitchboardError
-from switchboard.terminal import INTERRUPTED, Command, Group
+from switchboard.terminal import INTERRUPTED, Command, Group, fail
 from switchboard.tools_file import load_toolbox
 
 mcp_app = typer.Typer(
@@ -67,7 +67,7 @@ def serve(
 
         from switchboard.mcp.server_transports import HTTP_PATH, serve_http, serve_stdio
     except (SwitchboardError, ImportError) as e:
-        _fail(console, str(e))
+        fail(str(e))
     server = toolbox.mcp_server(name=name or file.stem)
     where = "on stdio" if transport is Transport.STDIO else f"at http://{host}:{port}{HTTP_PATH}"
     count = f"{len(toolbox)} tool{'' if len(toolbox) == 1 else 's'}"
@@ -90,9 +90,3 @@ def _end_at_once(signum: int, frame: FrameType | None) -> None:
     sys.stderr.write("interrupted\n")
     sys.stderr.flush()
     os._exit(INTERRUPTED)
-
-
-def _fail(console: Console, message: str) -> NoReturn:
-    # As the other commands end on an error: one line on stderr, status 1.
-    console.print(f"[bold red]error:[/] {' '.join(message.split())}")
-    raise typer.Exit(code=1)
