@@ -11,17 +11,22 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
 import pytest
 
+import switchboard
 from switchboard import MCPServer, Toolbox, ToolCall
 
 FIXTURE_SERVER = str(Path(__file__).with_name("fixture_server.py"))
 """The SDK-built server with what mcp-server-time lacks (see its docstring)."""
+
+SOURCE_ENV = {"PYTHONPATH": str(Path(switchboard.__file__).resolve().parents[1])}
+"""A served command runs this checkout's switchboard (the SDK passes a stdio server no
+PYTHONPATH)."""
 
 TIME_SERVER = ["-m", "mcp_server_time", "--local-timezone", "UTC"]
 """mcp-server-time, from PyPI, with its timezone fixed so that it runs alike everywhere."""
@@ -57,12 +62,33 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def serve_args(tools_file: str | Path) -> list[str]:
+    """The interpreter's arguments that run `switchboard mcp serve tools_file` over stdio."""
+    return ["-c", "from _switchboard_cli import main; main()", "mcp", "serve", str(tools_file)]
+
+
 @contextmanager
 def http_fixture_server(port: int, log: TextIO) -> Iterator[subprocess.Popen[bytes]]:
     """The fixture server serving streamable HTTP on ``port``, up once the port answers."""
-    process = subprocess.Popen(
-        [sys.executable, FIXTURE_SERVER, "--http", str(port)], stderr=log, stdout=log
-    )
+    with _http_server([FIXTURE_SERVER, "--http", str(port)], port, log) as process:
+        yield process
+
+
+@contextmanager
+def served_over_http(tools_file: str | Path, log: TextIO) -> Iterator[str]:
+    """`switchboard mcp serve tools_file --transport http` on a free port; its endpoint's URL."""
+    port = free_port()
+    args = [*serve_args(tools_file), "--transport", "http", "--port", str(port)]
+    with _http_server(args, port, log, env={**os.environ, **SOURCE_ENV}):
+        yield f"http://127.0.0.1:{port}/mcp"
+
+
+@contextmanager
+def _http_server(
+    args: Sequence[str], port: int, log: TextIO, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``python args`` as a subprocess serving HTTP on ``port``, up once the port answers."""
+    process = subprocess.Popen([sys.executable, *args], env=env, stderr=log, stdout=log)
     try:
         wait_for_port(port, process)
         yield process

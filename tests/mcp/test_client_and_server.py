@@ -7,7 +7,6 @@ validation messages) must come through the client as switchboard reads any MCP t
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -15,39 +14,26 @@ from typing import TextIO
 
 import pytest
 
-import switchboard
 from switchboard import MCPServer, Toolbox, ToolCall
 
-from .conftest import free_port, wait_for_port
+from .conftest import SOURCE_ENV, serve_args, served_over_http
 
 pytestmark = pytest.mark.anyio
 
 SERVED = str(Path(__file__).with_name("served_tools.py"))
-COMMAND = ["-c", "from _switchboard_cli import main; main()", "mcp", "serve", SERVED]
-ENV = {"PYTHONPATH": str(Path(switchboard.__file__).resolve().parents[1])}
-"""The server runs this checkout's switchboard (the SDK passes a stdio server no PYTHONPATH)."""
+COMMAND = serve_args(SERVED)
 
 
 @pytest.fixture(scope="module")
 def http_url(server_log: TextIO) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, *COMMAND, "--transport", "http", "--port", str(port)],
-        stdout=server_log,
-        stderr=server_log,
-    )
-    try:
-        wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        process.kill()
-        process.wait()
+    with served_over_http(SERVED, server_log) as url:
+        yield url
 
 
 @pytest.fixture(scope="module", params=["stdio", "http"])
 async def served(request: pytest.FixtureRequest, server_log: TextIO) -> AsyncIterator[Toolbox]:
     if request.param == "stdio":
-        server = MCPServer.stdio(sys.executable, COMMAND, env=ENV, stderr=server_log)
+        server = MCPServer.stdio(sys.executable, COMMAND, env=SOURCE_ENV, stderr=server_log)
     else:
         server = MCPServer.http(request.getfixturevalue("http_url"))
     async with server:
@@ -99,7 +85,7 @@ async def test_the_client_agrees_on_its_transports_default_revision(
 ) -> None:
     """By default the handshake's 2025-11-25 over stdio, the stateless 2026-07-28 over HTTP."""
     server = (
-        MCPServer.stdio(sys.executable, COMMAND, env=ENV, stderr=server_log)
+        MCPServer.stdio(sys.executable, COMMAND, env=SOURCE_ENV, stderr=server_log)
         if transport == "stdio"
         else MCPServer.http(request.getfixturevalue("http_url"))
     )

@@ -30,6 +30,8 @@ from mcp.shared.dispatcher import ProgressFnT
 
 import switchboard
 
+from .conftest import free_port
+
 SERVED = Path(__file__).with_name("served_tools.py")
 SOURCE = str(Path(switchboard.__file__).resolve().parents[1])
 # What the installed `switchboard` console script runs, with this checkout's source.
@@ -92,12 +94,6 @@ async def _fastmcp(stack: AsyncExitStack, server: StdioTransport | str) -> Conne
     return Connection(str(client.session.protocol_version), client.list_tools, call)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _wait_for_port(port: int, process: subprocess.Popen[str]) -> None:
     """Return once ``port`` accepts connections; fail if the server exits first."""
     assert process.stderr is not None
@@ -117,7 +113,7 @@ def _wait_for_port(port: int, process: subprocess.Popen[str]) -> None:
 @pytest.fixture(scope="module")
 def http_url() -> Iterator[str]:
     """`switchboard mcp serve --transport http` on a free loopback port; its endpoint's URL."""
-    port = _free_port()
+    port = free_port()
     with subprocess.Popen(
         [*COMMAND, "mcp", "serve", str(SERVED), "--transport", "http", "--port", str(port)],
         env={**os.environ, **ENV},

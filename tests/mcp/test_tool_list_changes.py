@@ -9,8 +9,6 @@ notification, and switchboard's own client (`MCPServer`) lists the tools again o
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
@@ -24,18 +22,14 @@ from mcp import Client, ClientSession, StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.subscriptions import ToolsListChanged
 
-import switchboard
 from switchboard import MCPServer, Toolbox, ToolCall
 
-from .conftest import free_port, wait_for_port, wait_for_tool
+from .conftest import SOURCE_ENV, serve_args, served_over_http, wait_for_tool
 
 pytestmark = pytest.mark.anyio
 
 CHANGING = str(Path(__file__).with_name("changing_tools.py"))
-SOURCE = str(Path(switchboard.__file__).resolve().parents[1])
-SERVE = ["-c", "from _switchboard_cli import main; main()", "mcp", "serve", CHANGING]
-ENV = {"PYTHONPATH": SOURCE}
-"""The server runs this checkout's switchboard (the SDK passes a stdio server no PYTHONPATH)."""
+SERVE = serve_args(CHANGING)
 
 
 def echo(text: str) -> str:
@@ -129,21 +123,10 @@ async def test_a_change_in_an_included_toolbox_is_announced() -> None:
 
 
 @pytest.fixture(scope="module")
-def http_url() -> Iterator[str]:
+def http_url(server_log: TextIO) -> Iterator[str]:
     """`switchboard mcp serve changing_tools.py --transport http` on a free loopback port."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, *SERVE, "--transport", "http", "--port", str(port)],
-        env={**os.environ, **ENV},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        process.kill()
-        process.wait()
+    with served_over_http(CHANGING, server_log) as url:
+        yield url
 
 
 @pytest.mark.parametrize("transport", ["stdio", "http"])
@@ -156,7 +139,7 @@ async def test_the_sdks_client_session_hears_a_served_tool_added(
     async with AsyncExitStack() as stack:
         streams: Any = (
             stdio_client(
-                StdioServerParameters(command=sys.executable, args=SERVE, env=ENV),
+                StdioServerParameters(command=sys.executable, args=SERVE, env=SOURCE_ENV),
                 errlog=server_log,
             )
             if transport == "stdio"
@@ -181,7 +164,7 @@ async def served(request: pytest.FixtureRequest, server_log: TextIO) -> AsyncIte
     """An `MCPServer` on switchboard's own server, over each transport, in each era."""
     transport, protocol = request.param.split("-")
     server = (
-        MCPServer.stdio(sys.executable, SERVE, env=ENV, stderr=server_log, protocol=protocol)
+        MCPServer.stdio(sys.executable, SERVE, env=SOURCE_ENV, stderr=server_log, protocol=protocol)
         if transport == "stdio"
         else MCPServer.http(request.getfixturevalue("http_url"), protocol=protocol)
     )

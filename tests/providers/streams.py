@@ -64,6 +64,18 @@ def recorded_bytes(name: str, *, named: bool = False) -> bytes:
     return sse_lines(lines, named=named)
 
 
+def recorded_streams(name: str) -> list[list[str]]:
+    """The Responses API replies in ``name`` (some files hold several), each as its event lines."""
+    streams: list[list[str]] = []
+    for line in fixture_path(name).read_text().splitlines():
+        if not line.strip():
+            continue
+        if json.loads(line)["type"] == "response.created":
+            streams.append([])
+        streams[-1].append(line)
+    return streams
+
+
 def queue_pieces(replay: Replay, content: bytes, size: int) -> None:
     """Queue ``content`` as an event stream delivered ``size`` bytes at a time."""
 

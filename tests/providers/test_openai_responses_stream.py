@@ -10,11 +10,12 @@ from switchboard.retry import RetryPolicy
 from switchboard.streaming import StreamEvent
 from switchboard.tools.tool import tool
 
-from .conftest import Replay, fixture_path
+from .conftest import Replay
 from .streams import (
     cut_calls,
     expected_calls,
     ready_calls,
+    recorded_streams,
     sse_lines,
     stream_fixtures,
     streamed_text,
@@ -46,18 +47,6 @@ def provider(replay: Replay) -> OpenAIResponsesProvider:
         http_client=replay.client(),  # pyright: ignore[reportArgumentType]
         retry=RetryPolicy(attempts=1, base=0.0),
     )
-
-
-def recorded_streams(name: str) -> list[list[str]]:
-    """The responses recorded in ``name`` (some files hold several), each as its event lines."""
-    streams: list[list[str]] = []
-    for line in fixture_path(name).read_text().splitlines():
-        if not line.strip():
-            continue
-        if json.loads(line)["type"] == "response.created":
-            streams.append([])
-        streams[-1].append(line)
-    return streams
 
 
 async def collect(replay: Replay, lines: list[str], **options: Any) -> list[StreamEvent]:

@@ -19,7 +19,7 @@ from switchboard.providers.openai_responses import OpenAIResponsesProvider
 from switchboard.retry import RetryPolicy
 
 from .conftest import FIXTURES, Replay, fixture_path
-from .streams import recorded_bytes, sse_lines, stream_fixtures, turn_end
+from .streams import recorded_bytes, recorded_streams, sse_lines, stream_fixtures, turn_end
 
 pytestmark = pytest.mark.anyio
 
@@ -146,18 +146,6 @@ RESPONSES_BODIES = bodies("openai-responses/*.json") + written("openai-responses
 RESPONSES_STREAMS = stream_fixtures("openai-responses") + written("openai-responses-*.chunks.txt")
 
 
-def responses_streams(name: str) -> list[list[str]]:
-    """The responses recorded in ``name`` (some files hold several), each as its event lines."""
-    streams: list[list[str]] = []
-    for line in fixture_path(name).read_text().splitlines():
-        if not line.strip():
-            continue
-        if json.loads(line)["type"] == "response.created":
-            streams.append([])
-        streams[-1].append(line)
-    return streams
-
-
 @pytest.mark.parametrize("name", RESPONSES_BODIES)
 async def test_responses_reply_keeps_its_recorded_id(replay: Replay, name: str) -> None:
     """A recorded Responses API reply, whole: its ``id`` is the response's id."""
@@ -168,7 +156,7 @@ async def test_responses_reply_keeps_its_recorded_id(replay: Replay, name: str) 
 @pytest.mark.parametrize("name", RESPONSES_STREAMS)
 async def test_streamed_responses_reply_keeps_its_recorded_id(replay: Replay, name: str) -> None:
     """Each recorded Responses API stream: the id of the response it streams."""
-    for lines in responses_streams(name):
+    for lines in recorded_streams(name):
         expected = json.loads(lines[0])["response"]["id"]
         content = sse_lines(lines, named=True)
         assert (await streamed(responses(replay), replay, content)).response_id == expected
@@ -176,7 +164,7 @@ async def test_streamed_responses_reply_keeps_its_recorded_id(replay: Replay, na
 
 async def test_responses_stream_that_broke_off_keeps_the_id_it_announced(replay: Replay) -> None:
     """A stream cut before its last event: the id from ``response.created`` is kept."""
-    [lines, *_] = responses_streams(RESPONSES_STREAMS[0])
+    [lines, *_] = recorded_streams(RESPONSES_STREAMS[0])
     expected = json.loads(lines[0])["response"]["id"]
     content = sse_lines(lines[:-1], named=True)
     response = await streamed(responses(replay), replay, content)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Self, TextIO, Unpack
 from switchboard.errors import ConfigurationError, MCPConnectionError, ToolError
 from switchboard.mcp.tools import Options, Selection, build_tools
 from switchboard.tools.context import RunContext
+from switchboard.tools.source import tell_watchers
 from switchboard.tools.tool import Tool, ToolOptions
 
 if TYPE_CHECKING:
@@ -377,15 +378,7 @@ class MCPServer:
     def _set_tools(self, tools: list[Tool], left_out: tuple[str, ...]) -> None:
         self._tools = tools
         self._left_out = left_out
-        for toolbox in list(self._watchers):
-            taken = toolbox.update_from(self, tools)
-            if taken:
-                logger.warning(
-                    "MCP server %r: %r already has tools named %s; those are left out of it.",
-                    self.name,
-                    toolbox,
-                    list(taken),
-                )
+        tell_watchers(self, self._watchers, tools)
 
     async def _call_tool(self, mcp_name: str, context_key: str, /, **arguments: Any) -> Any:
         """A call of the server's tool ``mcp_name``: the handler of its switchboard tool."""

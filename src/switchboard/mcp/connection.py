@@ -143,9 +143,7 @@ class Connection:
             wait = _CLOSE_WAIT if self.client is not None else 0
             done, _ = await asyncio.wait({task}, timeout=wait)
             if not done:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await _stopped(task)
         self.client = None
 
     async def list_tools(self) -> list[MCPTool]:

@@ -14,7 +14,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeVar, cast
@@ -66,6 +66,7 @@ __all__ = [
     "api_key",
     "check_timeouts",
     "checked_response",
+    "forces_a_call",
     "require_tool_choice",
     "retry_after",
     "status_error",
@@ -395,14 +396,29 @@ def _require_allowed(choice: AllowedTools, tools: Sequence[Tool], provider: str)
         raise ConfigurationError(msg)
 
 
-def allowed_tools(choice: ToolChoice, tools: Sequence[Tool]) -> Sequence[Tool]:
+def forces_a_call(choice: ToolChoice) -> bool:
+    """Whether ``choice`` makes the model call a tool: ``"required"``, a name, or so allowed.
+
+    Example:
+        >>> forces_a_call("required"), forces_a_call(AllowedTools(["f"])), forces_a_call("auto")
+        (True, False, False)
+    """
+    if isinstance(choice, AllowedTools):
+        return choice.required
+    return choice not in ("auto", "none")
+
+
+def allowed_tools(
+    choice: ToolChoice, tools: Sequence[Tool], also: Iterable[str] = ()
+) -> Sequence[Tool]:
     """The offered tools a choice lets the model call: those `AllowedTools` names, else all.
 
-    For a provider with no form of `AllowedTools` (it offers only these).
+    For a provider with no form of `AllowedTools` (it offers only these, and ``also``: the
+    names it must keep defined whatever the choice, as Anthropic's loaded tools).
     """
     if not isinstance(choice, AllowedTools):
         return tools
-    allowed = set(choice.names)
+    allowed = {*choice.names, *also}
     return [tool for tool in tools if tool.name in allowed]
 
 

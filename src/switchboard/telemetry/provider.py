@@ -23,6 +23,7 @@ from switchboard.streaming import StreamEvent, TurnEnd
 from switchboard.telemetry import conventions as c
 from switchboard.telemetry import notes
 from switchboard.telemetry.content import messages_json, output_json
+from switchboard.telemetry.tracing import next_in
 
 if TYPE_CHECKING:
     from switchboard.telemetry.run_trace import RunTrace
@@ -73,14 +74,10 @@ class TracedProvider:
         response: ModelResponse | None = None
         try:
             while True:
-                # Current only while the provider works: between the steps the caller runs.
-                token = otel_context.attach(chat.context)
                 try:
-                    event = await anext(events)
+                    event = await next_in(chat.context, events)
                 except StopAsyncIteration:
                     break
-                finally:
-                    otel_context.detach(token)
                 if isinstance(event, TurnEnd):
                     response = event.response
                 yield event

@@ -25,7 +25,7 @@ from switchboard.telemetry import conventions as c
 from switchboard.telemetry import notes
 from switchboard.telemetry.calls import CallTracer
 from switchboard.telemetry.provider import TracedProvider
-from switchboard.telemetry.tracing import Tracing
+from switchboard.telemetry.tracing import Tracing, next_in
 
 if TYPE_CHECKING:
     from switchboard.run import RunLoop
@@ -133,13 +133,10 @@ async def traced_events(
     try:
         async with contextlib.aclosing(events):
             while True:
-                token = otel_context.attach(run.context)
                 try:
-                    event = await anext(events)
+                    event = await next_in(run.context, events)
                 except StopAsyncIteration:
                     break
-                finally:
-                    otel_context.detach(token)
                 if isinstance(event, RunEnd):
                     run.end(event.result)
                 yield event

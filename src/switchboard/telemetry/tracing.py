@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from importlib import metadata
+from typing import TypeVar
 
+from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
+from opentelemetry.context import Context
 
 # The global meter provider before one is set: the API has no public name for it.
 from opentelemetry.metrics._internal import (
@@ -13,6 +17,8 @@ from opentelemetry.metrics._internal import (
 
 from switchboard.telemetry import conventions as c
 from switchboard.telemetry.settings import INSTRUMENTATION_NAME, InstrumentationSettings
+
+T = TypeVar("T")
 
 
 class Tracing:
@@ -66,6 +72,22 @@ class Tracing:
             return True
         meter_provider = settings.meter_provider or metrics.get_meter_provider()
         return not isinstance(meter_provider, _ProxyMeterProvider | metrics.NoOpMeterProvider)
+
+
+async def next_in(context: Context, steps: AsyncIterator[T]) -> T:
+    """The next item of ``steps``, with ``context`` current only while they make it.
+
+    So what the producer does (a provider's retries, a loop's writes) is traced under the
+    span of ``context``, and nothing the consumer does between the items is.
+
+    Raises:
+        StopAsyncIteration: ``steps`` ended.
+    """
+    token = otel_context.attach(context)
+    try:
+        return await anext(steps)
+    finally:
+        otel_context.detach(token)
 
 
 def _version() -> str:

@@ -91,7 +91,7 @@ def text_input(tool: str, grammar: str | None, syntax: str) -> TextInput:
         msg = f"Tool {tool!r}: its grammar must be a non-empty string (got {grammar!r})."
         raise ToolDefinitionError(msg, tool=tool)
     try:
-        _regex(grammar) if syntax == "regex" else _lark(grammar, "dynamic")
+        _regex(grammar) if syntax == "regex" else lark_parser(grammar, "dynamic")
     except Exception as e:  # re.error, and lark's several grammar errors
         name = _SYNTAX_NAMES[checked.syntax]
         msg = f"Tool {tool!r}: its grammar is not a valid {name}: {e}"
@@ -213,7 +213,8 @@ def _regex(pattern: str) -> re.Pattern[str]:
 
 
 @functools.lru_cache(maxsize=64)
-def _lark(grammar: str, lexer: Literal["dynamic", "dynamic_complete"]) -> Lark:
+def lark_parser(grammar: str, lexer: Literal["dynamic", "dynamic_complete"]) -> Lark:
+    """The Lark grammar compiled (once per grammar and lexer): Earley, from rule ``start``."""
     # Imported with the first Lark grammar: most programs have none.
     from lark import Lark
 
@@ -226,12 +227,12 @@ def _lark_problem(grammar: str, text: str) -> str | None:
     from lark.exceptions import LarkError
 
     try:
-        _lark(grammar, "dynamic").parse(text)  # pyright: ignore[reportUnknownMemberType]
+        lark_parser(grammar, "dynamic").parse(text)  # pyright: ignore[reportUnknownMemberType]
     except LarkError as first:
         # The dynamic lexer takes each terminal's longest match; a text that needs a
         # shorter one is read by trying every match (slower, so only after a failure).
         try:
-            _lark(grammar, "dynamic_complete").parse(text)  # pyright: ignore[reportUnknownMemberType]
+            lark_parser(grammar, "dynamic_complete").parse(text)  # pyright: ignore[reportUnknownMemberType]
         except LarkError:
             reason = str(first).strip().splitlines()[0]
             return f"text that the tool's Lark grammar admits ({reason})"

@@ -6,17 +6,14 @@ layer knows nothing of how calls run.
 
 from __future__ import annotations
 
-import logging
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar, Unpack, overload
 
 from switchboard.errors import ConfigurationError, ToolDefinitionError, ToolNotFoundError
 from switchboard.schema.dialects import Format
-from switchboard.tools.source import ToolSource, ToolWatcher
+from switchboard.tools.source import ToolSource, ToolWatcher, tell_watchers
 from switchboard.tools.tool import OnStrictIssues, Tool, ToolOptions
-
-logger = logging.getLogger("switchboard")
 
 F = TypeVar("F", bound=Callable[..., Any] | Tool)
 
@@ -277,12 +274,8 @@ class ToolRegistry:
     def _changed(self) -> None:
         self._version += 1
         self._schemas.clear()
-        if not self._watchers:
-            return
-        for watcher in list(self._watchers):
-            taken = watcher.update_from(self, self._tools.values())
-            if taken:
-                logger.warning("%r left out tools of %r named as its own: %s", watcher, self, taken)
+        if self._watchers:
+            tell_watchers(self, self._watchers, self._tools.values())
 
     def __contains__(self, name: object) -> bool:
         return name in self._tools

@@ -7,11 +7,14 @@ another toolbox's registrations, an MCP server's tool list as the server changes
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from switchboard.tools.tool import Tool
+
+logger = logging.getLogger("switchboard")
 
 
 class ToolWatcher(Protocol):
@@ -37,3 +40,18 @@ class ToolSource(Protocol):
     def unwatch(self, toolbox: ToolWatcher) -> None:
         """Stop updating ``toolbox``."""
         ...
+
+
+def tell_watchers(
+    source: ToolSource, watchers: Iterable[ToolWatcher], tools: Collection[Tool]
+) -> None:
+    """Give each of ``watchers`` the tools of ``source`` now; log the names one refused."""
+    for watcher in list(watchers):
+        taken = watcher.update_from(source, tools)
+        if taken:
+            logger.warning(
+                "%r already has tools named %s: those of %r are left out of it.",
+                watcher,
+                list(taken),
+                source,
+            )

@@ -29,6 +29,7 @@ from switchboard.providers.base import (
     AllowedTools,
     ModelRequest,
     ToolChoice,
+    allowed_tools,
     require_tool_choice,
 )
 from switchboard.tools.tool import Tool
@@ -94,7 +95,7 @@ def render_request(
     if system:
         kwargs["system"] = system
     loaded = _loaded_tools(messages)
-    offered = _offered(request, loaded)
+    offered = allowed_tools(request.tool_choice, request.tools, also=loaded)
     _check_loaded(loaded, offered, server_tools)
     hosted = [*server_tools, *mcp_toolsets(mcp_servers)]
     if offered or hosted:
@@ -139,14 +140,6 @@ def _loaded_tools(messages: list[dict[str, Any]]) -> list[str]:
         if message["role"] == "assistant" and isinstance(content, list):
             names.update(dict.fromkeys(referenced_tools(cast(list[dict[str, Any]], content))))
     return list(names)
-
-
-def _offered(request: ModelRequest, loaded: Sequence[str]) -> Sequence[Tool]:
-    choice = request.tool_choice
-    if not isinstance(choice, AllowedTools):
-        return request.tools
-    kept = set(choice.names) | set(loaded)
-    return [tool for tool in request.tools if tool.name in kept]
 
 
 def _check_loaded(

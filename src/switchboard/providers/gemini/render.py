@@ -41,7 +41,13 @@ from switchboard.messages import (
     ToolCall,
     ToolResult,
 )
-from switchboard.providers.base import AllowedTools, ModelRequest, ToolChoice, require_tool_choice
+from switchboard.providers.base import (
+    AllowedTools,
+    ModelRequest,
+    ToolChoice,
+    forces_a_call,
+    require_tool_choice,
+)
 from switchboard.providers.gemini.parse import PROVIDER, SYNTHETIC_ID_PREFIX
 from switchboard.tools.tool import Tool
 
@@ -99,7 +105,7 @@ def _response_format(request: ModelRequest) -> dict[str, Any]:
     'application/json' is unsupported").
     """
     output = request.output
-    if output is None or (request.tools and _forces_a_call(request.tool_choice)):
+    if output is None or (request.tools and forces_a_call(request.tool_choice)):
         return {}
     json_type = "application/json"
     parameters = output.tool.schema("gemini").get("parameters")
@@ -109,12 +115,6 @@ def _response_format(request: ModelRequest) -> dict[str, Any]:
         "response_mime_type": json_type,
         "response_schema": types.Schema.model_validate(parameters),
     }
-
-
-def _forces_a_call(choice: ToolChoice) -> bool:
-    if isinstance(choice, AllowedTools):
-        return choice.required
-    return choice not in ("auto", "none")
 
 
 def render_messages(

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 from switchboard.errors import ToolDefinitionError
-from switchboard.tools.grammar import TextInput
+from switchboard.tools.grammar import TextInput, lark_parser
 
 # The tree `re` compiles (its parser and node names, stable since Python 3.11), untyped.
 sre: Any = importlib.import_module("re._constants")
@@ -82,9 +82,7 @@ def _input_rules(grammar: str | None, syntax: str, prefix: str) -> tuple[str, st
 
 
 def _lark_rules(grammar: str, prefix: str, start: str) -> str:
-    from lark import Lark
-
-    parser = Lark(grammar, parser="earley", lexer="dynamic", start="start")
+    parser = lark_parser(grammar, "dynamic")  # cached: the tool's checks compiled it too
     ignored = bool(parser.ignore_tokens)
     terminals = {terminal.name: terminal for terminal in parser.terminals}
     productions: dict[str, list[list[str]]] = {}
