@@ -32,7 +32,13 @@ from switchboard.messages import (
     UserMessage,
 )
 from switchboard.outcome import RunResult, RunStopReason, Step, new_step
-from switchboard.providers.base import AllowedTools, ModelRequest, Provider, new_request
+from switchboard.providers.base import (
+    AllowedTools,
+    ModelRequest,
+    Provider,
+    forces_a_call,
+    new_request,
+)
 from switchboard.run_output import OutputCheck
 from switchboard.runs.approval import PendingCall
 from switchboard.runs.request import choice_to_json, tool_hashes
@@ -381,7 +387,7 @@ class RunLoop:
 
     def _after_turn(self) -> None:
         """The tool choice after a turn whose calls all have their results."""
-        if self.agent.reset_tool_choice and _forced(self.tool_choice):
+        if self.agent.reset_tool_choice and forces_a_call(self.tool_choice):
             choice = self.tool_choice
             # Allowed tools stay allowed: only the obligation to call one goes.
             self.tool_choice = (
@@ -581,10 +587,3 @@ def _settle(response: ModelResponse, unfinished: frozenset[str]) -> ModelRespons
 def _final_reason(response: ModelResponse) -> RunStopReason:
     reason = response.stop_reason
     return "answer" if reason in ("answer", "tool_calls") else reason
-
-
-def _forced(choice: str | AllowedTools) -> bool:
-    """Whether a tool choice makes the model call a tool ("required", a name, or so allowed)."""
-    if isinstance(choice, AllowedTools):
-        return choice.required
-    return choice not in ("auto", "none")
