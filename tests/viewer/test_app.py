@@ -1,5 +1,6 @@
 """The viewer's JSON endpoints and its guards, over a real SQLite store (httpx, in process)."""
 
+import json
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 
 from switchboard.runs.approval import Approve, Decision, Deny
 from switchboard.runs.sqlite import SQLiteStore
+from switchboard.runs.store import StoredRun
 from switchboard.viewer import viewer_app
 from switchboard.viewer.decisions import ResumeHook
 from tests.viewer import stored_runs
@@ -203,3 +205,75 @@ async def test_a_resume_from_another_origin_is_refused(store: SQLiteStore) -> No
     response = await _resume(store, hook, APPROVE, origin="https://attacker.example")
     assert response.status_code == 403
     assert hook.seen == []
+
+
+class ReadBeforeTheResumeEnds(SQLiteStore):
+    """A store whose first armed load reads the run, then lets a resume end, then answers.
+
+    So the run it gives is the paused one, though the resume has ended by the time the
+    viewer sees it: the order of a resume that ends while the viewer reads the store.
+    """
+
+    armed = False
+    reading: anyio.Event
+    resumed: anyio.Event
+
+    async def load(self, run_id: str) -> StoredRun:
+        run = await super().load(run_id)
+        if self.armed:
+            self.armed = False
+            self.reading.set()
+            await self.resumed.wait()
+        return run
+
+
+async def test_a_resume_that_ends_while_the_run_is_read_is_followed_to_its_answer(
+    tmp_path: Path,
+) -> None:
+    """The run's events end with the resumed run, not the paused one read before it ended."""
+    async with ReadBeforeTheResumeEnds(tmp_path / "runs.sqlite3") as store:
+        store.reading, store.resumed = anyio.Event(), anyio.Event()
+        await stored_runs.write_paused(store)
+
+        async def hook(run_id: str, decisions: Mapping[str, Decision]) -> None:
+            await store.reading.wait()
+            await stored_runs.write_resumed(store, run_id)
+            store.resumed.set()
+
+        app = viewer_app(store, resume=hook, poll=0.01)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://127.0.0.1:8765"
+        ) as client:
+            posted = await client.post("/api/runs/paused/resume", json=APPROVE, headers=JSON)
+            assert posted.status_code == 202
+            store.armed = True
+            events = await client.get("/api/runs/paused/events")
+    runs = [
+        json.loads(line.removeprefix("data:"))
+        for line in events.text.splitlines()
+        if line.startswith("data:") and line.removeprefix("data:").strip()
+    ]
+    assert runs[-1]["status"] == "finished"
+    assert runs[-1]["answer"] == stored_runs.RESUMED_ANSWER
+
+
+async def test_a_run_read_while_its_resume_ends_is_shown_as_still_resuming(
+    tmp_path: Path,
+) -> None:
+    """A paused run read before its resume ended comes with in_flight, so the page follows it."""
+    async with ReadBeforeTheResumeEnds(tmp_path / "runs.sqlite3") as store:
+        store.reading, store.resumed = anyio.Event(), anyio.Event()
+        await stored_runs.write_paused(store)
+
+        async def hook(run_id: str, decisions: Mapping[str, Decision]) -> None:
+            await store.reading.wait()
+            await stored_runs.write_resumed(store, run_id)
+            store.resumed.set()
+
+        async with _client(store, hook) as client:
+            posted = await client.post("/api/runs/paused/resume", json=APPROVE, headers=JSON)
+            assert posted.status_code == 202
+            store.armed = True
+            shown = (await client.get("/api/runs/paused")).json()
+    assert (shown["status"], shown["resume"]["in_flight"]) == ("paused", True)

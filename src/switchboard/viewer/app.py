@@ -144,17 +144,19 @@ class _Viewer:
     async def run(self, request: Request) -> Response:
         run_id: str = request.path_params["run_id"]
         try:
-            return JSONResponse(self._detail(await self.store.load(run_id)))
+            resume = self._resume_state(run_id)  # before the load: see _follow
+            return JSONResponse(self._detail(await self.store.load(run_id), resume))
         except RunStateError as error:
             return _error(404, str(error))
 
     async def events(self, request: Request) -> Response:
         run_id: str = request.path_params["run_id"]
+        resume = self._resume_state(run_id)  # before the load: see _follow
         try:
             first = await self.store.load(run_id)
         except RunStateError as error:
             return _error(404, str(error))
-        return EventSourceResponse(self._follow(first), ping=15)
+        return EventSourceResponse(self._follow(first, resume), ping=15)
 
     async def resume(self, request: Request) -> Response:
         run_id: str = request.path_params["run_id"]
@@ -196,30 +198,38 @@ class _Viewer:
         finally:
             del self.resuming[run_id]
 
-    async def _follow(self, run: StoredRun) -> AsyncIterator[dict[str, str]]:
-        """The run's timeline each time it changes, while it runs or is being resumed."""
+    async def _follow(self, run: StoredRun, resume: Json) -> AsyncIterator[dict[str, str]]:
+        """The run's timeline each time it changes, while it runs or is being resumed.
+
+        ``resume`` (`_resume_state`) is read before each load of the run: a resume that
+        ends in between has written the run by then, so the run read is never older than
+        the resume state sent with it. Read after, a resume ending during the load made a
+        paused run look settled, and the page stopped following it.
+        """
         last: tuple[Any, ...] | None = None
         shown = 0.0
         while True:
-            fingerprint = (run_fingerprint(run), self._resume_state(run.run_id))
-            live = run.status == "running" or run.run_id in self.resuming
+            fingerprint = (run_fingerprint(run), resume)
+            live = run.status == "running" or resume["in_flight"]
             # A run going on is sent again now and then, so that its open bars grow.
             if fingerprint != last or (live and time.monotonic() - shown >= 1.0):
-                yield {"event": "run", "data": json.dumps(self._detail(run))}
+                yield {"event": "run", "data": json.dumps(self._detail(run, resume))}
                 last, shown = fingerprint, time.monotonic()
             if not live:
                 yield {"event": "end", "data": ""}
                 return
             # The store tells no one of its writes (another process makes them): look again.
             await asyncio.sleep(self.poll)
+            resume = self._resume_state(run.run_id)
             try:
                 run = await self.store.load(run.run_id)
             except RunStateError as error:  # the run or the store went away meanwhile
                 yield {"event": "end", "data": json.dumps({"error": str(error)})}
                 return
 
-    def _detail(self, run: StoredRun) -> Json:
-        return {**run_detail(run, time.time()), "resume": self._resume_state(run.run_id)}
+    def _detail(self, run: StoredRun, resume: Json) -> Json:
+        """The run's page, with the resume state read before the run was (see `_follow`)."""
+        return {**run_detail(run, time.time()), "resume": resume}
 
     def _resume_state(self, run_id: str) -> Json:
         return {
